@@ -1,0 +1,105 @@
+"""Shared input validation: one place that turns bad numbers into clear errors.
+
+Every check names the field, the offending value (or the first offending position) and what was
+expected, and raises the :class:`~ecomodel.errors.EcomodelError` subclass the caller chooses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+from .errors import EcomodelError, InputError, close_matches
+
+__all__ = ["as_float_array", "check_choice", "check_fraction", "first_bad"]
+
+
+def first_bad(mask: np.ndarray, labels=None) -> str:
+    """Describe where *mask* is first True: ``"at index (3, 1)"`` or ``"at 'WJG-3'"``."""
+    idx = np.argwhere(np.asarray(mask))
+    if idx.size == 0:
+        return ""
+    pos = tuple(int(i) for i in idx[0])
+    count = int(np.count_nonzero(mask))
+    where = f"at index {pos[0] if len(pos) == 1 else pos}"
+    if labels is not None and len(pos) == 1:
+        where = f"at {labels[pos[0]]!r}"
+    return f"{where} ({count} value{'s' if count != 1 else ''} in all)"
+
+
+def as_float_array(
+    values,
+    field: str,
+    *,
+    error: type[EcomodelError] = InputError,
+    nonnegative: bool = True,
+    positive: bool = False,
+    finite: bool = True,
+    ndim: int | None = None,
+    labels=None,
+) -> np.ndarray:
+    """Return *values* as a C-contiguous float64 array after checking it.
+
+    Parameters
+    ----------
+    values : array-like
+        Input numbers.
+    field : str
+        Name used in error messages (``'flow'``, ``'emissions[NOx]'`` …).
+    error : EcomodelError subclass
+        Error class to raise.
+    nonnegative, positive, finite : bool
+        Constraints to enforce. NaN is always refused when ``finite`` is true.
+    ndim : int, optional
+        Required number of dimensions.
+    labels : sequence, optional
+        Labels for the first axis, used to name the offending item.
+    """
+    try:
+        arr = np.ascontiguousarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise error(f"{field}: could not read {values!r:.80} as numbers ({exc})", field=field, value=values,
+                    expected="numbers") from None
+    if ndim is not None and arr.ndim != ndim:
+        raise error(f"{field}: expected a {ndim}-d array, got shape {arr.shape}", field=field, value=arr.shape,
+                    expected=f"{ndim} dimensions")
+    if finite:
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            v = arr[tuple(np.argwhere(bad)[0])]
+            raise error(f"{field}: {v} {first_bad(bad, labels)}; expected finite numbers (no NaN/inf)",
+                        field=field, value=v, expected="finite numbers")
+    if positive:
+        bad = arr <= 0
+        if bad.any():
+            v = arr[tuple(np.argwhere(bad)[0])]
+            raise error(f"{field}: {v} {first_bad(bad, labels)}; expected values > 0", field=field, value=v,
+                        expected="> 0")
+    elif nonnegative:
+        bad = arr < 0
+        if bad.any():
+            v = arr[tuple(np.argwhere(bad)[0])]
+            raise error(f"{field}: {v} {first_bad(bad, labels)}; expected values >= 0", field=field, value=v,
+                        expected=">= 0")
+    return arr
+
+
+def check_fraction(values, field: str, *, error: type[EcomodelError] = InputError) -> np.ndarray:
+    """Check that *values* lie in [0, 1] (reduction fractions, split fractions, shares)."""
+    arr = as_float_array(values, field, error=error)
+    bad = arr > 1
+    if bad.any():
+        v = arr[tuple(np.argwhere(bad)[0])]
+        raise error(f"{field}: {v} {first_bad(bad)}; expected a fraction between 0 and 1", field=field, value=v,
+                    expected="0 <= x <= 1")
+    return arr
+
+
+def check_choice(value, options: Iterable[str], field: str, *, error: type[EcomodelError] = InputError) -> str:
+    """Return *value* if it is one of *options*, else raise naming the closest options."""
+    options = list(options)
+    if value not in options:
+        raise error(f"{field}: unknown value {value!r}" + close_matches(str(value), options), field=field,
+                    value=value, expected=f"one of {options}")
+    return value

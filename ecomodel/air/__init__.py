@@ -1,0 +1,1 @@
+"""Air quality: multi-box PM2.5 model, meteorology, emissions, response surface, indicators."""
