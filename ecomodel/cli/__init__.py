@@ -14,7 +14,7 @@ import sys
 __all__ = ["main", "build_parser"]
 
 #: subcommand modules, in the order they appear in ``ecomodel --help``
-COMMAND_MODULES = ["targets", "standards"]
+COMMAND_MODULES = ["targets", "standards", "scenario"]
 
 
 def build_parser() -> argparse.ArgumentParser:
