@@ -1,0 +1,186 @@
+"""Input checks and output wrapping shared by the standards functions.
+
+Concentrations arrive as Python numbers, lists, numpy arrays, pandas Series or xarray DataArrays.
+They are turned into float64 arrays once, checked (negative values and infinities always refused,
+NaN refused unless the caller asks for propagation), converted to the table unit, and the result
+is wrapped back into the caller's container: DataArray in → DataArray out (with CF-style attrs),
+Series in → Series out, scalar in → Python scalar out.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._checks import first_bad
+from ..errors import StandardsError, UnitError
+from .. import units as _units
+
+__all__ = ["Prepared", "prepare", "check_nan_policy", "wrap", "norm_key", "is_dataarray", "is_series"]
+
+NAN_POLICIES = ("raise", "propagate")
+
+
+def is_dataarray(obj) -> bool:
+    xr = sys.modules.get("xarray")
+    return xr is not None and isinstance(obj, xr.DataArray)
+
+
+def is_series(obj) -> bool:
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(obj, pd.Series)
+
+
+def is_dataset(obj) -> bool:
+    xr = sys.modules.get("xarray")
+    return xr is not None and isinstance(obj, xr.Dataset)
+
+
+def is_dataframe(obj) -> bool:
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(obj, pd.DataFrame)
+
+
+def as_mapping(obj, field: str) -> dict:
+    """A mapping of name → values from a dict, an xarray Dataset or a pandas DataFrame."""
+    if is_dataset(obj):
+        return {str(k): obj[k] for k in obj.data_vars}
+    if is_dataframe(obj):
+        return {str(k): obj[k] for k in obj.columns}
+    if hasattr(obj, "items"):
+        return dict(obj.items())
+    raise StandardsError(f"{field}: expected a mapping of name -> values (dict, xarray.Dataset or "
+                         f"pandas.DataFrame), got {type(obj).__name__}", field=field, value=type(obj).__name__,
+                         expected="a mapping")
+
+
+def norm_key(name) -> str:
+    """Fold a pollutant/parameter name for alias lookup: upper case, no spaces, sub-/superscript
+    digits made plain, ``-``/``_``/``.``/``(``/``)`` removed (``'PM2.5'``, ``'pm2_5'`` → ``'PM25'``)."""
+    text = str(name).strip().upper()
+    text = text.translate(str.maketrans("₀₁₂₃₄₅₆₇₈₉⁰¹²³⁴⁵⁶⁷⁸⁹", "01234567890123456789"))
+    return re.sub(r"[\s\-_.()（）/]", "", text)
+
+
+def check_nan_policy(nan_policy: str, allowed=NAN_POLICIES) -> str:
+    if nan_policy not in allowed:
+        raise StandardsError(f"nan_policy: unknown value {nan_policy!r}; expected one of {list(allowed)}",
+                             field="nan_policy", value=nan_policy, expected=f"one of {list(allowed)}")
+    return nan_policy
+
+
+def _labels(values):
+    """Labels of the first axis of a 1-d Series/DataArray, for naming a bad position."""
+    try:
+        if is_series(values):
+            return [str(v) for v in values.index]
+        if is_dataarray(values) and values.ndim == 1:
+            dim = values.dims[0]
+            if dim in values.coords:
+                return [f"{dim}={v}" for v in np.asarray(values[dim].values).astype(str)]
+    except Exception:  # pragma: no cover - labels are a courtesy only
+        return None
+    return None
+
+
+@dataclass
+class Prepared:
+    """A checked float64 array plus what is needed to wrap a result like the input."""
+
+    values: np.ndarray
+    kind: str  # 'scalar', 'array', 'series', 'dataarray'
+    original: object
+    nan: np.ndarray  # mask of NaN inputs
+
+
+def prepare(values, field: str, *, unit: str, units: str | None = None, nan_policy: str = "raise",
+            what: str = "concentration") -> Prepared:
+    """Check *values* and return them as a float64 array in *unit*.
+
+    Parameters
+    ----------
+    values : float, array-like, pandas.Series or xarray.DataArray
+        Input numbers.
+    field : str
+        Name used in error messages (``'PM2.5_24h'``, ``'TP'``).
+    unit : str
+        Unit of the table the values will be compared with.
+    units : str, optional
+        Unit of *values*; default: ``values.attrs['units']`` for a DataArray, else *unit*.
+    nan_policy : {'raise', 'propagate'}
+        NaN refused with a :class:`StandardsError` naming count and first position, or kept.
+    """
+    if is_dataarray(values):
+        kind = "dataarray"
+        raw = values.values
+        if units is None:
+            units = values.attrs.get("units")
+    elif is_series(values):
+        kind = "series"
+        raw = values.to_numpy()
+    elif np.ndim(values) == 0 and not isinstance(values, np.ndarray):
+        kind = "scalar"
+        raw = values
+    else:
+        kind = "array"
+        raw = values
+    if isinstance(raw, (str, bytes)):
+        raise StandardsError(f"{field}: could not read {raw!r} as a number; expected a {what} value",
+                             field=field, value=raw, expected="a number")
+    try:
+        arr = np.array(raw, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise StandardsError(f"{field}: could not read {raw!r:.80} as numbers ({exc}); expected {what} values",
+                             field=field, value=raw, expected="numbers") from None
+    if units is not None:
+        try:
+            if _units.canonical(units) != _units.canonical(unit):
+                arr = np.asarray(_units.convert(arr, units, unit), dtype=np.float64)
+        except UnitError as err:
+            raise StandardsError(f"{field}: {err}", field=field, value=units, expected=unit) from None
+    labels = _labels(values)
+    nan = np.isnan(arr)
+    if nan.any() and nan_policy == "raise":
+        raise StandardsError(
+            f"{field}: NaN {first_bad(nan, labels)}; expected measured {what} values (a missing value is not "
+            f"rated; pass nan_policy='propagate' to get NaN back for those entries)",
+            field=field, value=float("nan"), expected="finite numbers")
+    bad = np.isinf(arr)
+    if bad.any():
+        v = arr[tuple(np.argwhere(bad)[0])]
+        raise StandardsError(f"{field}: {v} {first_bad(bad, labels)}; expected finite {what} values",
+                             field=field, value=v, expected="finite numbers")
+    bad = arr < 0
+    if bad.any():
+        v = arr[tuple(np.argwhere(bad)[0])]
+        raise StandardsError(f"{field}: {v} {first_bad(bad, labels)}; a {what} cannot be negative",
+                             field=field, value=v, expected=">= 0")
+    return Prepared(arr, kind, values, nan)
+
+
+def wrap(result: np.ndarray, like: Prepared, attrs: dict | None = None, *, integer: bool = False):
+    """Return *result* in the container of the input described by *like*.
+
+    With ``integer=True`` and no NaN, arrays become int64 and scalars Python ints; otherwise floats.
+    """
+    result = np.asarray(result)
+    has_nan = bool(np.isnan(result).any()) if result.dtype.kind == "f" else False
+    if integer and not has_nan:
+        result = result.astype(np.int64)
+    if like.kind == "scalar":
+        value = result.reshape(()).item()
+        return value
+    if like.kind == "series":
+        pd = sys.modules["pandas"]
+        out = pd.Series(result, index=like.original.index, name=like.original.name)
+        if attrs:
+            out.attrs.update(attrs)
+        return out
+    if like.kind == "dataarray":
+        out = like.original.copy(data=result)
+        out.attrs = dict(attrs or {})
+        return out
+    return result
