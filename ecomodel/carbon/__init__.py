@@ -1,1 +1,54 @@
-"""Carbon: energy-based CO2 inventory, projections, LMDI decomposition and air co-benefits."""
+"""Carbon: energy-based CO2 inventory, projections against intensity targets, peak year, LMDI
+decomposition and air-pollutant co-benefits.
+
+Public API (loaded lazily, so ``import ecomodel.carbon`` imports neither numba nor scipy):
+
+- :func:`emission_factors`, :func:`grid_factor`, :func:`fuel_table` — factors (``factors``)
+- :func:`energy_balance`, :func:`inventory` — energy balance → CO2 by sector and fuel (``inventory``)
+- :class:`Drivers`, :func:`project`, :func:`peak_year` — projections 2020–2035 (``projection``)
+- :func:`lmdi` — LMDI-I additive/multiplicative decomposition (``lmdi``)
+- :func:`cobenefits`, :func:`fuel_switch`, :func:`efficiency`, :func:`as_air_reductions` —
+  SO2/NOx/PM2.5 co-benefits in the air model's layout (``cobenefits``)
+- :func:`to_iamc`, :func:`from_iamc` — IAMC long tables (``iamc``)
+- :func:`demo_drivers`, :func:`demo_balance`, :func:`demo_scenarios` — the Changzhou-like demo
+  data (``demo``)
+
+Examples
+--------
+>>> from ecomodel import carbon
+>>> sorted(carbon.factor_sets())
+['china', 'ipcc2006']
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "FUELS": "factors", "emission_factors": "factors", "grid_factor": "factors", "grid_factors": "factors",
+    "fuel_table": "factors", "factor_sets": "factors", "co2_factor": "factors",
+    "energy_balance": "inventory", "inventory": "inventory", "coal_share": "inventory",
+    "Drivers": "projection", "project": "projection", "peak_year": "projection", "sample_parameters": "projection",
+    "lmdi": "lmdi", "log_mean": "lmdi", "lmdi_inputs": "lmdi",
+    "cobenefits": "cobenefits", "cobenefit_factors": "cobenefits", "fuel_switch": "cobenefits",
+    "efficiency": "cobenefits", "as_air_reductions": "cobenefits", "AIR_SECTORS": "cobenefits",
+    "AIR_POLLUTANTS": "cobenefits",
+    "to_iamc": "iamc", "from_iamc": "iamc",
+    "demo_balance": "demo", "demo_drivers": "demo", "demo_scenarios": "demo", "demo_regions": "demo",
+}
+_SUBMODULES = {"factors", "inventory", "projection", "lmdi", "cobenefits", "iamc", "demo"}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
+        return getattr(module, name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module 'ecomodel.carbon' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(__all__) | _SUBMODULES)
