@@ -34,9 +34,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._checks import first_bad
 from ..errors import StandardsError, close_matches
-from ._common import Prepared, as_mapping, check_nan_policy, norm_key, prepare, wrap
+from ._common import Prepared, as_mapping, check_nan_policy, norm_key, prepare, where, wrap
 from ._tables import Breakpoints, aqi_categories, breakpoint_tables, table_notes
 
 __all__ = ["iaqi", "aqi", "AQIResult", "category", "aqi_level", "aqi_color", "good_day_ratio", "resolve_item",
@@ -176,14 +175,14 @@ def _rate(item: str, prep: Prepared, nan_policy: str, above_scale: str, *, not_r
         if not_rated.any() and not not_rated_ok:
             v = conc[tuple(np.argwhere(not_rated)[0])]
             raise StandardsError(
-                f"{_display(item)}: {v} {first_bad(not_rated)} is above {note['threshold']} {table.unit}, where "
+                f"{_display(item)}: {v}{where(not_rated)} is above {note['threshold']} {table.unit}, where "
                 f"{note['citation']} gives no {item.split('_')[1]} IAQI; the pollutant is rated by "
                 f"{note['rated_instead_by']} instead (give both to aqi(), or pass nan_policy='propagate')",
                 field=_display(item), value=v, expected=f"<= {note['threshold']} {table.unit}")
     above = (conc > table.top) & ~not_rated
     if above.any() and above_scale == "raise":
         v = conc[tuple(np.argwhere(above)[0])]
-        raise StandardsError(f"{_display(item)}: {v} {first_bad(above)} is above the top breakpoint "
+        raise StandardsError(f"{_display(item)}: {v}{where(above)} is above the top breakpoint "
                              f"{table.top:g} {table.unit} (IAQI 500) of HJ 633-2012 Table 1, which defines no "
                              "higher index; pass above_scale='cap' to report 500", field=_display(item), value=v,
                              expected=f"<= {table.top:g} {table.unit}")
@@ -548,7 +547,7 @@ def aqi(concentrations, *, nan_policy: str = "raise", above_scale: str = "cap", 
             if replacement not in items:
                 mask = conc > float(note["threshold"])
                 raise StandardsError(
-                    f"{name}: {conc[tuple(np.argwhere(mask)[0])]} {first_bad(mask)} is above {note['threshold']} "
+                    f"{name}: {conc[tuple(np.argwhere(mask)[0])]}{where(mask)} is above {note['threshold']} "
                     f"{breakpoint_tables()[item].unit}; {note['citation']} rates the pollutant by {replacement} then — "
                     f"add {replacement!r} to the concentrations", field=name, expected=f"{replacement} given")
         values, nr, ab = _rate(item, prep, nan_policy, above_scale, not_rated_ok=True)
@@ -605,7 +604,7 @@ def aqi(concentrations, *, nan_policy: str = "raise", above_scale: str = "cap", 
             if template.kind == "series":
                 import pandas as pd
 
-                return pd.Series(values, index=template.original.index, name=long_name)
+                return pd.Series(values, index=template.original.index)
             return values
         return wrap(values, template, {"units": "1", "long_name": long_name, "references": _HJ633},
                     integer=integer)

@@ -19,7 +19,7 @@ from .._checks import first_bad
 from ..errors import StandardsError, UnitError
 from .. import units as _units
 
-__all__ = ["Prepared", "prepare", "check_nan_policy", "wrap", "norm_key", "is_dataarray", "is_series"]
+__all__ = ["Prepared", "prepare", "where", "check_nan_policy", "wrap", "norm_key", "is_dataarray", "is_series"]
 
 NAN_POLICIES = ("raise", "propagate")
 
@@ -72,6 +72,14 @@ def check_nan_policy(nan_policy: str, allowed=NAN_POLICIES) -> str:
     return nan_policy
 
 
+def where(mask, labels=None) -> str:
+    """``' at index 3 (2 values in all)'`` for an array mask, ``''`` for a scalar."""
+    mask = np.asarray(mask)
+    if mask.ndim == 0:
+        return ""
+    return " " + first_bad(mask, labels)
+
+
 def _labels(values):
     """Labels of the first axis of a 1-d Series/DataArray, for naming a bad position."""
     try:
@@ -80,7 +88,10 @@ def _labels(values):
         if is_dataarray(values) and values.ndim == 1:
             dim = values.dims[0]
             if dim in values.coords:
-                return [f"{dim}={v}" for v in np.asarray(values[dim].values).astype(str)]
+                coord = np.asarray(values[dim].values)
+                if np.issubdtype(coord.dtype, np.datetime64):
+                    coord = np.datetime_as_string(coord, unit="D")
+                return [f"{dim}={v}" for v in coord.astype(str)]
     except Exception:  # pragma: no cover - labels are a courtesy only
         return None
     return None
@@ -145,18 +156,18 @@ def prepare(values, field: str, *, unit: str, units: str | None = None, nan_poli
     nan = np.isnan(arr)
     if nan.any() and nan_policy == "raise":
         raise StandardsError(
-            f"{field}: NaN {first_bad(nan, labels)}; expected measured {what} values (a missing value is not "
+            f"{field}: NaN{where(nan, labels)}; expected measured {what} values (a missing value is not "
             f"rated; pass nan_policy='propagate' to get NaN back for those entries)",
             field=field, value=float("nan"), expected="finite numbers")
     bad = np.isinf(arr)
     if bad.any():
         v = arr[tuple(np.argwhere(bad)[0])]
-        raise StandardsError(f"{field}: {v} {first_bad(bad, labels)}; expected finite {what} values",
+        raise StandardsError(f"{field}: {v}{where(bad, labels)}; expected finite {what} values",
                              field=field, value=v, expected="finite numbers")
     bad = arr < 0
     if bad.any():
         v = arr[tuple(np.argwhere(bad)[0])]
-        raise StandardsError(f"{field}: {v} {first_bad(bad, labels)}; a {what} cannot be negative",
+        raise StandardsError(f"{field}: {v}{where(bad, labels)}; a {what} cannot be negative",
                              field=field, value=v, expected=">= 0")
     return Prepared(arr, kind, values, nan)
 
