@@ -510,6 +510,17 @@ def test_section_class__vectorised():
     assert np.isnan(res.exceedance["TP"][0]) and res.exceedance["TP"][2] == pytest.approx(1.5)
 
 
+def test_section_class__dataarrays_broadcast_by_dimension_name():
+    tp = xr.DataArray([[0.1, 0.25], [0.3, 0.5]], dims=("year", "site"),
+                      coords={"year": [2025, 2026], "site": ["姚巷桥", "黄埝桥"]})
+    nh3n = xr.DataArray([0.8, 1.2], dims="site", coords={"site": ["姚巷桥", "黄埝桥"]})
+    res = standards.section_class({"NH3-N": nh3n, "TP": tp})
+    assert res.water_class.dims == ("site", "year") or res.water_class.dims == ("year", "site")
+    got = res.water_class.transpose("year", "site").values.tolist()
+    assert got == [[3, 4], [4, 6]]
+    assert res.controlling.transpose("year", "site").values.tolist() == [["NH3-N", "NH3-N,TP"], ["TP", "TP"]]
+
+
 def test_annual_section_class__from_monthly_samples():
     tp = [0.12, 0.15, 0.18, 0.16, 0.14, 0.13, 0.17, 0.19, 0.15, 0.14, 0.13, 0.12]
     codmn = [5.0, 6.0, 7.0, 6.5, 6.0, 5.5, 6.2, 6.8, 6.1, 5.9, 5.8, 5.4]

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import StandardsError, close_matches
-from ._common import Prepared, as_mapping, check_nan_policy, norm_key, prepare, where, wrap
+from ._common import Prepared, as_mapping, broadcast, check_nan_policy, norm_key, prepare, where, wrap
 from ._tables import Breakpoints, aqi_categories, breakpoint_tables, table_notes
 
 __all__ = ["iaqi", "aqi", "AQIResult", "category", "aqi_level", "aqi_color", "good_day_ratio", "resolve_item",
@@ -422,52 +422,6 @@ class AQIResult:
         return "\n".join(lines)
 
 
-def _broadcast(prepared: dict[str, Prepared]):
-    """Broadcast the prepared inputs; returns (arrays, template Prepared)."""
-    preps = list(prepared.values())
-    das = [p for p in preps if p.kind == "dataarray"]
-    if das:
-        import xarray as xr
-
-        objs = [p.original for p in das]
-        try:
-            xr.align(*objs, join="exact")
-        except ValueError as exc:
-            raise StandardsError(f"concentrations: the DataArrays do not share coordinates ({exc}); align them "
-                                 "first (missing days must be explicit NaN, not filled in silently)",
-                                 field="concentrations") from None
-        floats = [o.copy(data=p.values) for o, p in zip(objs, das)]
-        bc = xr.broadcast(*floats)
-        base = bc[0].copy()
-        base.name = None
-        template = Prepared(base.values, "dataarray", base, np.zeros(base.shape, bool))
-        out = {}
-        it = iter(bc)
-        for key, p in prepared.items():
-            if p.kind == "dataarray":
-                out[key] = next(it).transpose(*bc[0].dims).values
-            elif p.kind == "scalar":
-                out[key] = np.broadcast_to(p.values, bc[0].shape)
-            else:
-                raise StandardsError(f"concentrations[{key!r}]: mixing DataArrays with plain arrays is ambiguous; "
-                                     "pass DataArrays (or scalars) for every item", field=f"concentrations[{key}]")
-        return out, template
-    series = [p for p in preps if p.kind == "series"]
-    for s in series[1:]:
-        if not s.original.index.equals(series[0].original.index):
-            raise StandardsError("concentrations: the Series have different indexes; align them first",
-                                 field="concentrations")
-    try:
-        arrays = np.broadcast_arrays(*[p.values for p in preps])
-    except ValueError as exc:
-        shapes = {k: p.values.shape for k, p in prepared.items()}
-        raise StandardsError(f"concentrations: shapes {shapes} do not broadcast ({exc})",
-                             field="concentrations", value=shapes) from None
-    template = series[0] if series else next((p for p in preps if p.kind == "array"), preps[0])
-    template = Prepared(arrays[0], template.kind, template.original, np.zeros(arrays[0].shape, bool))
-    return dict(zip(prepared, arrays)), template
-
-
 def aqi(concentrations, *, nan_policy: str = "raise", above_scale: str = "cap", units: dict | None = None) -> AQIResult:
     """Air quality index (AQI, 空气质量指数) with primary pollutant and category, HJ 633-2012.
 
@@ -534,7 +488,7 @@ def aqi(concentrations, *, nan_policy: str = "raise", above_scale: str = "cap", 
         unit_for = next((u for k, u in units.items() if resolve_item(k) == item), None)
         prepared[name] = prepare(value, name, unit=breakpoint_tables()[item].unit, units=unit_for,
                                  nan_policy="raise" if nan_policy == "raise" else "propagate")
-    arrays, template = _broadcast(prepared)
+    arrays, template = broadcast(prepared, "concentrations")
 
     rated, not_rated, above = {}, {}, {}
     missing_any = np.zeros(template.values.shape, bool)
@@ -568,10 +522,13 @@ def aqi(concentrations, *, nan_policy: str = "raise", above_scale: str = "cap", 
     names = list(items)
 
     def joined(mask):
-        out = np.empty(aqi_values.shape, dtype=object)
-        for idx in np.ndindex(aqi_values.shape):
-            out[idx] = ",".join(n for k, n in enumerate(names) if mask[(k,) + idx])
-        return out
+        """Comma-joined item names where *mask* (items × shape) is true, without a Python loop per element."""
+        bits = np.zeros(aqi_values.shape, dtype=np.int64)
+        for k in range(len(names)):
+            bits |= mask[k].astype(np.int64) << k
+        patterns, inverse = np.unique(bits, return_inverse=True)
+        text = np.array([",".join(n for k, n in enumerate(names) if (int(p) >> k) & 1) for p in patterns], dtype=object)
+        return text[inverse.reshape(aqi_values.shape)]
 
     levels = _levels(aqi_values).astype(float)
     levels[np.isnan(aqi_values)] = np.nan

@@ -19,7 +19,7 @@ from .._checks import first_bad
 from ..errors import StandardsError, UnitError
 from .. import units as _units
 
-__all__ = ["Prepared", "prepare", "where", "check_nan_policy", "wrap", "norm_key", "is_dataarray", "is_series"]
+__all__ = ["Prepared", "prepare", "where", "broadcast", "check_nan_policy", "wrap", "norm_key", "is_dataarray", "is_series"]
 
 NAN_POLICIES = ("raise", "propagate")
 
@@ -195,3 +195,48 @@ def wrap(result: np.ndarray, like: Prepared, attrs: dict | None = None, *, integ
         out.attrs = dict(attrs or {})
         return out
     return result
+
+
+def broadcast(prepared: dict[str, Prepared], field: str):
+    """Broadcast the prepared inputs; returns (arrays, template Prepared)."""
+    preps = list(prepared.values())
+    das = [p for p in preps if p.kind == "dataarray"]
+    if das:
+        import xarray as xr
+
+        objs = [p.original for p in das]
+        try:
+            xr.align(*objs, join="exact")
+        except ValueError as exc:
+            raise StandardsError(f"{field}: the DataArrays do not share coordinates ({exc}); align them "
+                                 "first (missing days must be explicit NaN, not filled in silently)",
+                                 field=field) from None
+        floats = [o.copy(data=p.values) for o, p in zip(objs, das)]
+        bc = xr.broadcast(*floats)
+        base = bc[0].copy()
+        base.name = None
+        template = Prepared(base.values, "dataarray", base, np.zeros(base.shape, bool))
+        out = {}
+        it = iter(bc)
+        for key, p in prepared.items():
+            if p.kind == "dataarray":
+                out[key] = next(it).transpose(*bc[0].dims).values
+            elif p.kind == "scalar":
+                out[key] = np.broadcast_to(p.values, bc[0].shape)
+            else:
+                raise StandardsError(f"{field}[{key!r}]: mixing DataArrays with plain arrays is ambiguous; "
+                                     "pass DataArrays (or scalars) for every item", field=f"{field}[{key}]")
+        return out, template
+    series = [p for p in preps if p.kind == "series"]
+    for s in series[1:]:
+        if not s.original.index.equals(series[0].original.index):
+            raise StandardsError(f"{field}: the Series have different indexes; align them first", field=field)
+    try:
+        arrays = np.broadcast_arrays(*[p.values for p in preps])
+    except ValueError as exc:
+        shapes = {k: p.values.shape for k, p in prepared.items()}
+        raise StandardsError(f"{field}: shapes {shapes} do not broadcast ({exc})", field=field,
+                             value=shapes) from None
+    template = series[0] if series else next((p for p in preps if p.kind == "array"), preps[0])
+    template = Prepared(arrays[0], template.kind, template.original, np.zeros(arrays[0].shape, bool))
+    return dict(zip(prepared, arrays)), template

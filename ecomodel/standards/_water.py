@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import StandardsError, close_matches
-from ._common import as_mapping, check_nan_policy, is_dataarray, is_series, norm_key, prepare, wrap
+from ._common import as_mapping, broadcast, check_nan_policy, is_dataarray, is_series, norm_key, prepare, wrap
 from ._tables import WaterLimits, gb3838_rows
 
 __all__ = ["water_class", "water_limits", "section_class", "SectionResult", "annual_section_class",
@@ -285,13 +285,8 @@ def section_class(means, waterbody: str = "river", *, nan_policy: str = "raise")
         raise StandardsError("means: no assessed parameter (TN and faecal coliform are assessed apart); give at least "
                              f"one of {[p for p in WATER_PARAMETERS if p not in ASSESSED_APART]}", field="means")
     preps = [p for _, p in assessed.values()]
-    try:
-        arrays = np.broadcast_arrays(*[p.values for p in preps])
-    except ValueError as exc:
-        raise StandardsError(f"means: shapes {[p.values.shape for p in preps]} do not broadcast ({exc})",
-                             field="means") from None
     names = list(assessed)
-    conc = dict(zip(names, arrays))
+    conc, template = broadcast({k: assessed[k][1] for k in names}, "means")
     classes = {k: _classify(assessed[k][0], conc[k]) for k in names}
     stack = np.stack([classes[k] for k in names])
     worst = np.max(stack, axis=0)  # NaN propagates
@@ -309,7 +304,6 @@ def section_class(means, waterbody: str = "river", *, nan_policy: str = "raise")
         cand.sort(key=lambda k: (-classes[k][idx], -(mult[k][idx] if k in mult else -np.inf)))
         return cand[:3]
 
-    template = next((p for p in preps if p.kind != "scalar"), preps[0])
     scalar = all(p.kind == "scalar" for p in preps)
     apart_cls = {k: wrap(_classify(lim, p.values), p, {"units": "1"}, integer=True) for k, (lim, p) in apart.items()}
     if scalar:
