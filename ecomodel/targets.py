@@ -1,0 +1,688 @@
+"""Plan-target registry: every quantitative target, baseline and observation in the five seed plans.
+
+The registry is the table ``ecomodel/data/targets.csv`` (one row per number, each with the plan
+file and line it comes from; columns documented in ``ecomodel/data/targets_SOURCES.md``). This
+module reads it, resolves place names and checks model projections against it.
+
+Row kinds
+---------
+``target``
+    A value the plan sets for a year (``target_year``, ``target_value``, ``comparator``), with the
+    status in ``baseline_year``/``baseline_value`` when the plan gives one. Qualitative targets
+    ("完成上级下达目标") keep their wording in ``target_text`` and have comparator ``complete``.
+``observation``
+    A value the plan reports as measured or achieved (``baseline_year``/``baseline_value``), e.g.
+    Wujin PM2.5 35.5 µg/m³ in 2021. Models calibrate to these.
+``threshold``
+    A rule's scope limit (enterprises above 10 t/yr VOCs must install monitors …); not a goal.
+``investment``
+    Planned investment of key projects.
+
+Changes against a base year (``*_decrease_pct``, ``*_change_pct``) are percentages relative to
+``reference_year``: a decrease of 8 % means ``100·(1 − x[target_year]/x[reference_year]) = 8``.
+
+Examples
+--------
+>>> from ecomodel import targets
+>>> t = targets.load(site="姚巷桥", indicator="tp_concentration", year=2026)
+>>> t[["site", "waterbody", "baseline_value", "target_value", "comparator", "source_line"]].to_dict("records")
+[{'site': '姚巷桥', 'waterbody': '武进港', 'baseline_value': 0.146, 'target_value': 0.136, 'comparator': '<=', 'source_line': '787-795'}]
+>>> targets.resolve_region("Wujin")
+'常州市武进区'
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from .errors import InputError, TargetError, UnitError, close_matches
+
+__all__ = [
+    "load",
+    "check",
+    "decrease_pct",
+    "resolve_region",
+    "resolve_site",
+    "resolve_document",
+    "region_short_name",
+    "REGIONS",
+    "SITES",
+    "DOCUMENTS",
+    "COLUMNS",
+    "KINDS",
+    "COMPARATORS",
+]
+
+
+class Region(NamedTuple):
+    """An administrative region of the registry (``name`` is the canonical full Chinese name)."""
+
+    name: str
+    short: str
+    name_en: str
+    aliases: tuple[str, ...] = ()
+
+
+class Site(NamedTuple):
+    """A named monitoring section (station) with the river or lake it lies on."""
+
+    name: str
+    name_en: str
+    waterbody: str
+    waterbody_en: str
+    region: str
+    aliases: tuple[str, ...] = ()
+
+
+class Document(NamedTuple):
+    """One seed plan: file name, title, issuing region, period and line count (for source checks)."""
+
+    code: str
+    file: str
+    title: str
+    title_en: str
+    region: str
+    period: str
+    n_lines: int
+
+
+#: regions of the registry; lookups accept ``name``, ``short``, ``name_en`` and ``aliases``
+REGIONS: tuple[Region, ...] = (
+    Region("中国", "中国", "China", ("全国", "national")),
+    Region("江苏省", "江苏", "Jiangsu", ("Jiangsu Province",)),
+    Region("常州市", "常州", "Changzhou", ("Changzhou City", "全市")),
+    Region("常州市武进区", "武进", "Wujin", ("武进区", "Wujin District")),
+    Region("常州市天宁区", "天宁", "Tianning", ("天宁区", "Tianning District")),
+    Region("常州市钟楼区", "钟楼", "Zhonglou", ("钟楼区", "Zhonglou District")),
+    Region("常州市新北区", "新北", "Xinbei", ("新北区", "Xinbei District")),
+    Region("常州市金坛区", "金坛", "Jintan", ("金坛区", "Jintan District")),
+    Region("溧阳市", "溧阳", "Liyang", ("Liyang City",)),
+    Region("江阴市", "江阴", "Jiangyin", ("Jiangyin City",)),
+    Region("无锡市", "无锡", "Wuxi", ("Wuxi City",)),
+)
+
+#: monitoring sections named in the plans; lookups accept the station, river + station and English name
+SITES: tuple[Site, ...] = (
+    Site("姚巷桥", "Yaoxiangqiao", "武进港", "Wujingang", "常州市武进区"),
+    Site("黄埝桥", "Huangnianqiao", "太滆运河", "Taige Canal", "常州市武进区", ("太滆运河分水（黄埝桥）", "太滆运河分水", "分水")),
+    Site("百渎港桥", "Baidugangqiao", "漕桥河", "Caoqiao River", "常州市武进区"),
+    Site("粮庄桥", "Liangzhuangqiao", "新沟河", "Xingou River", "常州市天宁区"),
+    Site("金潼桥", "Jintongqiao", "", "", "江阴市"),
+    Site("码头大桥", "Matou Bridge", "", "", "江阴市"),
+    Site("泗河桥", "Sihe Bridge", "", "", "江阴市"),
+)
+
+#: the five seed documents, by file name
+DOCUMENTS: dict[str, Document] = {
+    d.file: d
+    for d in (
+        Document("000", "000_55a924d7e69113c1.txt", "常州市武进区生态文明建设规划（2022-2026）",
+                 "Wujin District eco-civilization construction plan 2022-2026", "常州市武进区", "2022-2026", 2051),
+        Document("001", "001_4a0bdd7b66e307eb.txt", "常州市天宁区“十四五”生态环境保护规划",
+                 "Tianning District 14th Five-Year eco-environmental protection plan", "常州市天宁区", "2021-2025", 1390),
+        Document("002", "002_530afd13dbb55501.txt", "常州市钟楼区生态文明建设规划（修编）",
+                 "Zhonglou District eco-civilization construction plan (update)", "常州市钟楼区", "2023-2030", 500),
+        Document("003", "003_640b6bcd6ad4341f.txt", "江阴市“十四五”生态环境保护规划",
+                 "Jiangyin 14th Five-Year eco-environmental protection plan", "江阴市", "2021-2025", 1249),
+        Document("004", "004_1952cce4b94fab34.txt", "2023年常州市生态文明建设工作方案（常政发〔2023〕23号）",
+                 "Changzhou 2023 eco-civilization work plan", "常州市", "2023", 81),
+    )
+}
+
+#: columns of the registry table, in order
+COLUMNS: tuple[str, ...] = (
+    "document", "kind", "region", "region_en", "indicator", "indicator_zh", "indicator_en",
+    "site", "site_en", "waterbody", "waterbody_en", "scope", "unit",
+    "baseline_year", "baseline_value", "baseline_text", "reference_year",
+    "target_year", "target_value", "target_text", "comparator", "binding",
+    "source_line", "source_section", "value_source", "notes",
+)
+KINDS: tuple[str, ...] = ("target", "observation", "threshold", "investment")
+COMPARATORS: tuple[str, ...] = ("<=", ">=", "==", "complete")
+_YEAR_COLUMNS = ("baseline_year", "reference_year", "target_year")
+_VALUE_COLUMNS = ("baseline_value", "target_value")
+
+
+def _norm(text) -> str:
+    return re.sub(r"\s+", " ", str(text)).strip().casefold()
+
+
+@functools.lru_cache(maxsize=1)
+def _region_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for r in REGIONS:
+        for alias in (r.name, r.short, r.name_en, *r.aliases):
+            index[_norm(alias)] = r.name
+        if r.name.startswith("常州市") and len(r.name) > 3:
+            index[_norm(r.name[3:])] = r.name
+    return index
+
+
+def resolve_region(name: str) -> str:
+    """Canonical full Chinese name of a region.
+
+    Parameters
+    ----------
+    name : str
+        Full name (``常州市武进区``), short name (``武进``, ``武进区``) or English name (``Wujin``,
+        ``Wujin District``); case-insensitive.
+
+    Returns
+    -------
+    str
+        The canonical name used in the registry's ``region`` column.
+
+    Raises
+    ------
+    TargetError
+        For an unknown name; the message lists the closest known names.
+
+    Examples
+    --------
+    >>> resolve_region("江阴")
+    '江阴市'
+    >>> resolve_region("zhonglou district")
+    '常州市钟楼区'
+    """
+    index = _region_index()
+    key = _norm(name)
+    if key in index:
+        return index[key]
+    options = sorted({a for r in REGIONS for a in (r.name, r.short, r.name_en)})
+    raise TargetError(f"unknown region {name!r}" + close_matches(str(name), options), field="region", value=name,
+                      expected="a region in ecomodel.targets.REGIONS")
+
+
+@functools.lru_cache(maxsize=1)
+def _site_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for s in SITES:
+        for alias in (s.name, s.name_en, *s.aliases):
+            index[_norm(alias)] = s.name
+        if s.waterbody:
+            index[_norm(s.waterbody + s.name)] = s.name
+            index[_norm(s.waterbody_en + " " + s.name_en)] = s.name
+    for name, name_en, waterbody in _registry_sites():
+        index.setdefault(_norm(name), name)
+        if name_en:
+            index.setdefault(_norm(name_en), name)
+        if waterbody:
+            index.setdefault(_norm(waterbody + name), name)
+    return index
+
+
+@functools.lru_cache(maxsize=1)
+def _registry_sites() -> tuple[tuple[str, str, str], ...]:
+    df = _registry()
+    sites = df.loc[df["site"] != "", ["site", "site_en", "waterbody"]].drop_duplicates()
+    return tuple(map(tuple, sites.itertuples(index=False)))
+
+
+def resolve_site(name: str) -> str:
+    """Canonical name of a monitoring section or other named site.
+
+    Parameters
+    ----------
+    name : str
+        Station name (``姚巷桥``), river + station (``武进港姚巷桥``), English name
+        (``Yaoxiangqiao``) or the plan's full section name (``太滆运河分水（黄埝桥）``);
+        case-insensitive.
+
+    Returns
+    -------
+    str
+        The name used in the registry's ``site`` column.
+
+    Raises
+    ------
+    TargetError
+        For an unknown site; the message lists the closest known names.
+
+    Examples
+    --------
+    >>> resolve_site("武进港姚巷桥")
+    '姚巷桥'
+    >>> resolve_site("Huangnianqiao")
+    '黄埝桥'
+    """
+    index = _site_index()
+    key = _norm(name)
+    if key in index:
+        return index[key]
+    options = sorted({s.name for s in SITES} | {s.name_en for s in SITES}
+                     | {n for n, _, _ in _registry_sites()})
+    raise TargetError(f"unknown site {name!r}" + close_matches(str(name), options), field="site", value=name,
+                      expected="a site in ecomodel.targets.SITES or the registry's 'site' column")
+
+
+def resolve_document(name: str) -> str:
+    """File name of a seed document from its code (``'003'``, ``'3'``) or file name.
+
+    Examples
+    --------
+    >>> resolve_document("3")
+    '003_640b6bcd6ad4341f.txt'
+    """
+    key = str(name).strip()
+    for d in DOCUMENTS.values():
+        if key in (d.file, d.code, d.code.lstrip("0") or "0", d.file[:-4]):
+            return d.file
+    options = [d.code for d in DOCUMENTS.values()] + list(DOCUMENTS)
+    raise TargetError(f"unknown document {name!r}" + close_matches(key, options), field="document", value=name,
+                      expected="a code 000-004 or a seed file name")
+
+
+def region_short_name(name: str) -> str:
+    """Short Chinese name of a region (``常州市武进区`` → ``武进``).
+
+    Examples
+    --------
+    >>> region_short_name("江阴市")
+    '江阴'
+    """
+    canonical = resolve_region(name)
+    return next(r.short for r in REGIONS if r.name == canonical)
+
+
+@functools.lru_cache(maxsize=1)
+def _registry():
+    import pandas as pd
+
+    from ._data import data_path
+
+    path = data_path("targets.csv")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise InputError(f"{path}: missing columns {missing}", field="targets.csv", value=missing,
+                         expected=f"columns {list(COLUMNS)}")
+    df = df[list(COLUMNS)].copy()
+    for col in _YEAR_COLUMNS:
+        df[col] = pd.array([int(v) if v else None for v in df[col]], dtype="Int64")
+    for col in _VALUE_COLUMNS:
+        df[col] = pd.to_numeric(df[col].replace("", None)).astype("float64")
+    bad_kind = sorted(set(df["kind"]) - set(KINDS))
+    bad_cmp = sorted(set(df["comparator"]) - set(COMPARATORS) - {""})
+    if bad_kind or bad_cmp:
+        raise InputError(f"{path}: unknown kind {bad_kind} or comparator {bad_cmp}", field="targets.csv",
+                         value=bad_kind + bad_cmp, expected=f"kinds {KINDS}, comparators {COMPARATORS}")
+    return df
+
+
+def _check_indicator(indicator: str, df) -> list[str]:
+    keys = set(df["indicator"])
+    if indicator in keys:
+        return [indicator]
+    by_name = sorted(set(df.loc[(df["indicator_zh"] == indicator) | (df["indicator_en"].str.casefold()
+                                                                      == str(indicator).casefold()), "indicator"]))
+    if by_name:
+        return by_name
+    raise TargetError(f"unknown indicator {indicator!r}" + close_matches(str(indicator), sorted(keys)),
+                      field="indicator", value=indicator, expected="an indicator key of the registry")
+
+
+def _as_years(year) -> set[int]:
+    if isinstance(year, (str, bytes)) or not isinstance(year, Iterable):
+        year = [year]
+    out = set()
+    for y in year:
+        try:
+            yi = int(y)
+        except (TypeError, ValueError):
+            raise TargetError(f"year {y!r} is not a year number", field="year", value=y,
+                              expected="an integer year such as 2025") from None
+        if yi != y and not (isinstance(y, str) and y.strip() == str(yi)):
+            raise TargetError(f"year {y!r} is not a whole year", field="year", value=y, expected="an integer year")
+        out.add(yi)
+    return out
+
+
+def load(region=None, indicator=None, site=None, year=None, document=None, kind=None):
+    """The plan-target registry as a table, optionally filtered.
+
+    Parameters
+    ----------
+    region : str, optional
+        Region name in any accepted form (see :func:`resolve_region`); rows of that region only.
+    indicator : str, optional
+        Indicator key (``pm25_annual_mean``) or its exact Chinese/English name.
+    site : str, optional
+        Site name in any accepted form (see :func:`resolve_site`).
+    year : int or iterable of int, optional
+        Target year for ``target``/``threshold``/``investment`` rows and the observed year for
+        ``observation`` rows [year].
+    document : str, optional
+        Seed document code (``'000'`` … ``'004'``) or file name.
+    kind : str or iterable of str, optional
+        ``'target'``, ``'observation'``, ``'threshold'``, ``'investment'``; ``None`` or ``'all'``
+        keeps every kind.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COLUMNS`; years are nullable integers, values float64 (NaN where the plan
+        gives only words, kept in ``target_text``/``baseline_text``). A fresh copy on every call.
+
+    Raises
+    ------
+    TargetError
+        Unknown region, site, indicator, document or kind (with close matches).
+
+    Examples
+    --------
+    >>> t = load(region="天宁", indicator="pm25_annual_mean", kind="target")
+    >>> t[["baseline_year", "baseline_value", "target_year", "target_value", "comparator"]].to_dict("records")
+    [{'baseline_year': 2020, 'baseline_value': 36.0, 'target_year': 2025, 'target_value': 34.0, 'comparator': '<='}]
+    >>> len(load(region="Jiangyin", kind="target")) > 50
+    True
+    """
+    df = _registry()
+    mask = df["document"].notna()
+    if region is not None:
+        mask &= df["region"] == resolve_region(region)
+    if site is not None:
+        mask &= df["site"] == resolve_site(site)
+    if indicator is not None:
+        mask &= df["indicator"].isin(_check_indicator(indicator, df))
+    if document is not None:
+        mask &= df["document"] == resolve_document(document)
+    if kind is not None and kind != "all":
+        kinds = [kind] if isinstance(kind, str) else list(kind)
+        unknown = [k for k in kinds if k not in KINDS]
+        if unknown:
+            raise TargetError(f"unknown kind {unknown[0]!r}" + close_matches(str(unknown[0]), KINDS), field="kind",
+                              value=unknown[0], expected=f"one of {KINDS} or 'all'")
+        mask &= df["kind"].isin(kinds)
+    if year is not None:
+        years = _as_years(year)
+        when = df["target_year"].where(df["kind"] != "observation", df["baseline_year"])
+        mask &= when.isin(years).fillna(False).astype(bool)
+    return df.loc[mask].reset_index(drop=True).copy()
+
+
+# ---------------------------------------------------------------------------------------- check
+
+
+def decrease_pct(values, reference_year: int):
+    """Percentage decrease of a yearly series against its value in ``reference_year``.
+
+    .. math:: d(t) = 100 \\, (1 - x(t) / x(t_0))
+
+    This is how the plans state intensity targets ("单位GDP能耗较2020年降低8%"), and what
+    :func:`check` compares ``*_decrease_pct`` targets with.
+
+    Parameters
+    ----------
+    values : xarray.DataArray
+        Yearly levels (e.g. CO2 per unit GDP [t/10^4 CNY]) with a ``year`` dimension.
+    reference_year : int
+        Base year ``t0`` of the decrease [year]; must be a ``year`` coordinate value.
+
+    Returns
+    -------
+    xarray.DataArray
+        Decrease [%] with ``attrs['reference_year']`` set; positive = below the reference level.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> x = xr.DataArray([1.0, 0.95, 0.9], coords={"year": [2020, 2021, 2022]}, dims="year")
+    >>> decrease_pct(x, 2020).values.round(6).tolist()
+    [0.0, 5.0, 10.0]
+    """
+    if "year" not in getattr(values, "dims", ()):
+        raise InputError("decrease_pct: values need a 'year' dimension", field="values", value=getattr(values, "dims", None),
+                         expected="an xarray.DataArray with a 'year' dimension")
+    years = [int(y) for y in values["year"].values]
+    if int(reference_year) not in years:
+        raise InputError(f"decrease_pct: reference_year {reference_year} is not among the years {years[0]}-{years[-1]}",
+                         field="reference_year", value=reference_year, expected="a year of the series")
+    base = values.sel(year=int(reference_year))
+    if bool((base == 0).any()) or bool(base.isnull().any()):
+        raise InputError(f"decrease_pct: value in {reference_year} is zero or NaN", field="values", value=reference_year,
+                         expected="a non-zero finite reference value")
+    out = 100.0 * (1.0 - values / base)
+    out.attrs = {"units": "%", "long_name": "decrease against the reference year", "reference_year": int(reference_year)}
+    return out
+
+
+def _location(da, ds_attrs, dim):
+    """Labels of ``dim`` ('region' or 'site') for a variable: ('dim', labels), ('scalar', label) or None."""
+    if dim in da.dims:
+        return "dim", [str(v) for v in da[dim].values]
+    if dim in da.coords and da[dim].ndim == 0:
+        return "scalar", str(da[dim].values.item())
+    if dim in da.attrs:
+        return "scalar", str(da.attrs[dim])
+    if dim in ds_attrs:
+        return "scalar", str(ds_attrs[dim])
+    return None
+
+
+def _meets(values, comparator: str, target: float):
+    import numpy as np
+
+    if comparator == "<=":
+        return values <= target
+    if comparator == ">=":
+        return values >= target
+    return np.isclose(values, target, rtol=1e-9, atol=1e-12)
+
+
+def _margin(value: float, comparator: str, target: float) -> float:
+    if comparator == "<=":
+        return target - value
+    if comparator == ">=":
+        return value - target
+    return -abs(value - target)
+
+
+def _convert_units(values, var_name: str, from_unit, to_unit: str):
+    from . import units
+
+    if from_unit is None:
+        raise TargetError(f"variable {var_name!r}: no 'units' attribute; expected units compatible with {to_unit!r}",
+                          field=var_name, expected=to_unit)
+    if str(from_unit).strip() == to_unit:
+        return values
+    try:
+        return units.convert(values, str(from_unit), to_unit)
+    except UnitError as err:
+        raise TargetError(f"variable {var_name!r}: units {from_unit!r} cannot be converted to the target unit "
+                          f"{to_unit!r} ({err})", field=var_name, value=from_unit, expected=to_unit) from None
+
+
+def check(projection, targets=None, *, outside: str = "raise"):
+    """Compare a projection with the plan targets it covers.
+
+    Parameters
+    ----------
+    projection : xarray.Dataset or named xarray.DataArray
+        Variables named by indicator key (``pm25_annual_mean``, ``tp_concentration`` …), each with
+        a ``year`` dimension [year], optionally ``member`` (ensemble), and its location as a
+        ``region`` or ``site`` dimension, scalar coordinate or attribute (names in any form
+        :func:`resolve_region`/:func:`resolve_site` accept). ``attrs['units']`` is required and is
+        converted to the target's unit. For ``*_decrease_pct`` targets the variable must be the
+        decrease against the row's ``reference_year`` (see :func:`decrease_pct`); an
+        ``attrs['reference_year']`` that differs from the row's raises.
+    targets : pandas.DataFrame, optional
+        Rows of :func:`load` to check against; default: every ``target`` row. Rows without a
+        numeric value, a ``<=``/``>=``/``==`` comparator and a target year cannot be checked; they are
+        listed in ``result.attrs['not_checkable']``.
+    outside : {'raise', 'skip'}
+        What to do with matched targets whose year is not in the projection's ``year`` values:
+        raise :class:`TargetError` (default) or leave them out and list them in
+        ``result.attrs['outside']``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per matched target: ``document, region, region_en, site, site_en, scope, indicator,
+        indicator_zh, unit, target_year, target_value, comparator, reference_year, binding,
+        projected`` (ensemble mean at the target year, in the target's unit), ``margin`` (positive
+        = met with room: ``target − projected`` for ``<=``, ``projected − target`` for ``>=``,
+        ``−|projected − target|`` for ``==``), ``met`` (for the ensemble mean), ``probability``
+        (share of members meeting the target; 1.0 or 0.0 without members), ``members``,
+        ``variable`` and ``source_line``.
+
+    Raises
+    ------
+    TargetError
+        Nothing matches; a variable without ``year`` or location; unknown location labels;
+        incompatible or missing units; a target year outside the projection (``outside='raise'``).
+    InputError
+        NaN or infinite projected values at a target year.
+
+    Examples
+    --------
+    >>> import numpy as np, xarray as xr
+    >>> tp = xr.DataArray(np.array([[0.140, 0.150], [0.130, 0.138]]), dims=("year", "member"),
+    ...                   coords={"year": [2025, 2026], "member": [0, 1]},
+    ...                   attrs={"units": "mg/L", "site": "姚巷桥"}, name="tp_concentration")
+    >>> r = check(tp, load(site="姚巷桥", year=2026))
+    >>> r[["site", "target_value", "projected", "margin", "met", "probability"]].round(4).to_dict("records")
+    [{'site': '姚巷桥', 'target_value': 0.136, 'projected': 0.134, 'margin': 0.002, 'met': True, 'probability': 0.5}]
+    """
+    import numpy as np
+    import pandas as pd
+    import xarray as xr
+
+    if outside not in ("raise", "skip"):
+        raise InputError(f"outside={outside!r}; expected 'raise' or 'skip'", field="outside", value=outside,
+                         expected="'raise' or 'skip'")
+    if isinstance(projection, xr.DataArray):
+        if projection.name is None:
+            raise TargetError("projection DataArray has no name; name it by its indicator key (e.g. "
+                              "'pm25_annual_mean')", field="projection", expected="a named DataArray")
+        ds = projection.to_dataset()
+        ds.attrs = dict(projection.attrs)
+    elif isinstance(projection, xr.Dataset):
+        ds = projection
+    else:
+        raise TargetError(f"projection is a {type(projection).__name__}; expected an xarray Dataset or named DataArray",
+                          field="projection", value=type(projection).__name__, expected="xarray.Dataset")
+
+    if targets is None:
+        targets = load(kind="target")
+    elif not isinstance(targets, pd.DataFrame):
+        raise TargetError("targets must be a DataFrame from ecomodel.targets.load()", field="targets",
+                          value=type(targets).__name__, expected="pandas.DataFrame")
+    missing = [c for c in ("indicator", "region", "site", "target_year", "target_value", "comparator", "unit")
+               if c not in targets.columns]
+    if missing:
+        raise TargetError(f"targets table lacks columns {missing}", field="targets", value=missing,
+                          expected="rows of ecomodel.targets.load()")
+    checkable = (targets["target_value"].notna() & targets["target_year"].notna()
+                 & targets["comparator"].isin(["<=", ">=", "=="]))
+    not_checkable = targets.loc[~checkable]
+    rows_all = targets.loc[checkable]
+
+    indicators = set(targets["indicator"])
+    variables = [v for v in ds.data_vars if v in indicators]
+    if not variables:
+        names = list(ds.data_vars)
+        hint = close_matches(str(names[0]), sorted(indicators)) if names else ""
+        raise TargetError(f"no projection variable is named like a registry indicator (variables: {names}){hint}",
+                          field="projection", value=names, expected="variables named by indicator keys")
+
+    records, out_of_range = [], []
+    for var in variables:
+        da = ds[var]
+        if "year" not in da.dims:
+            raise TargetError(f"variable {var!r} has no 'year' dimension (dims {da.dims})", field=var, value=da.dims,
+                              expected="a 'year' dimension")
+        extra = [d for d in da.dims if d not in ("year", "member", "region", "site")]
+        if extra:
+            raise TargetError(f"variable {var!r} has unexpected dimensions {extra}; select or reduce them first",
+                              field=var, value=da.dims, expected="dims among year, member, region, site")
+        years = {int(y) for y in da["year"].values}
+        loc = {"region": _location(da, ds.attrs, "region"), "site": _location(da, ds.attrs, "site")}
+        if loc["region"] is None and loc["site"] is None:
+            raise TargetError(f"variable {var!r} has no location: give a 'region' or 'site' dimension, coordinate or "
+                              f"attribute", field=var, expected="region or site")
+        labels = {}
+        for dim, resolver in (("region", resolve_region), ("site", resolve_site)):
+            if loc[dim] is not None:
+                how, lab = loc[dim]
+                labs = lab if how == "dim" else [lab]
+                labels[dim] = {resolver(x): x for x in labs}
+        rows = rows_all[rows_all["indicator"] == var]
+        for _, row in rows.iterrows():
+            if row["site"]:
+                if "site" not in labels or row["site"] not in labels["site"]:
+                    continue
+                dim, label = "site", labels["site"][row["site"]]
+            else:
+                if "region" not in labels or row["region"] not in labels["region"]:
+                    continue
+                dim, label = "region", labels["region"][row["region"]]
+            ty = int(row["target_year"])
+            if ty not in years:
+                out_of_range.append(row)
+                continue
+            ref = da.attrs.get("reference_year")
+            if ref is not None and pd.notna(row.get("reference_year", pd.NA)) and int(ref) != int(row["reference_year"]):
+                raise TargetError(f"variable {var!r} is a change against {int(ref)} but the target "
+                                  f"({row['document'][:3]}:{row['source_line']}) is against {int(row['reference_year'])}",
+                                  field=var, value=int(ref), expected=str(int(row["reference_year"])))
+            sel = da.sel(year=ty)
+            if dim in sel.dims:
+                sel = sel.sel({dim: label})
+            for other in ("region", "site"):
+                if other in sel.dims:
+                    raise TargetError(f"variable {var!r}: cannot tell which {other} a {dim}-level target applies to "
+                                      f"({row['document'][:3]}:{row['source_line']}); select one {other} first",
+                                      field=var, value=other, expected=f"one {other}")
+            vals = _convert_units(np.asarray(sel.values, dtype=float), var, da.attrs.get("units"), row["unit"])
+            vals = np.atleast_1d(np.asarray(vals, dtype=float))
+            if not np.isfinite(vals).all():
+                raise InputError(f"variable {var!r}: {int((~np.isfinite(vals)).sum())} non-finite value(s) at "
+                                 f"{dim}={label!r}, year={ty}", field=var, value=ty, expected="finite values")
+            target = float(row["target_value"])
+            mean = float(vals.mean())
+            ok = _meets(vals, row["comparator"], target)
+            records.append({
+                "document": row["document"], "region": row["region"], "region_en": row.get("region_en", ""),
+                "site": row["site"], "site_en": row.get("site_en", ""), "scope": row.get("scope", ""),
+                "indicator": var, "indicator_zh": row.get("indicator_zh", ""), "unit": row["unit"],
+                "target_year": ty, "target_value": target, "comparator": row["comparator"],
+                "reference_year": row.get("reference_year", pd.NA), "binding": row.get("binding", ""),
+                "projected": mean, "margin": _margin(mean, row["comparator"], target),
+                "met": bool(_meets(np.array([mean]), row["comparator"], target)[0]),
+                "probability": float(np.mean(ok)), "members": int(vals.size) if "member" in da.dims else 0,
+                "variable": var, "source_line": row["source_line"],
+            })
+
+    if out_of_range and outside == "raise":
+        shown = "; ".join(f"{r['indicator']} {r['region'] or ''}{('/' + r['site']) if r['site'] else ''} "
+                          f"{int(r['target_year'])} ({r['document'][:3]}:{r['source_line']})" for r in out_of_range[:5])
+        more = f" and {len(out_of_range) - 5} more" if len(out_of_range) > 5 else ""
+        raise TargetError(f"{len(out_of_range)} matched target(s) fall outside the projection's years: {shown}{more}; "
+                          f"extend the projection, pass targets=load(year=...) or outside='skip'",
+                          field="year", value=sorted({int(r['target_year']) for r in out_of_range}),
+                          expected="target years within the projection")
+    if not records:
+        where = "; ".join(f"{v}: " + ", ".join(f"{k}={sorted(map(str, lab))}" for k, lab in
+                                             (("region", _labels(ds[v], ds.attrs, "region")),
+                                              ("site", _labels(ds[v], ds.attrs, "site"))) if lab)
+                          for v in variables)
+        raise TargetError(f"no target matches the projection ({where}); check the indicator keys, locations and years "
+                          f"against ecomodel.targets.load()", field="projection", value=variables,
+                          expected="targets for these indicators and locations")
+    result = pd.DataFrame.from_records(records)
+    result = result.sort_values(["region", "site", "indicator", "target_year"], kind="stable").reset_index(drop=True)
+    result.attrs["not_checkable"] = not_checkable.reset_index(drop=True)
+    result.attrs["outside"] = pd.DataFrame(out_of_range).reset_index(drop=True)
+    return result
+
+
+def _labels(da, attrs, dim):
+    loc = _location(da, attrs, dim)
+    if loc is None:
+        return []
+    how, lab = loc
+    return lab if how == "dim" else [lab]
+
