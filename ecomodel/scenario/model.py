@@ -280,10 +280,11 @@ class Effect:
                     raise _err(f"field '{name}' only applies to carbon effects, not {self.domain}", where=where,
                                field_name=name, value=getattr(self, name), expected="no such field")
         if self.fraction is None and self.amount is None:
-            raise _err("neither 'fraction' nor 'amount' is given", where=where, field_name="fraction",
+            raise _err("field 'fraction': neither 'fraction' nor 'amount' is given", where=where, field_name="fraction",
                        expected="one of 'fraction' (0-1) or 'amount' (with 'unit')")
         if self.fraction is not None and self.amount is not None:
-            raise _err(f"both 'fraction' ({self.fraction!r}) and 'amount' ({self.amount!r}) are given", where=where,
+            raise _err(f"field 'amount': both 'fraction' ({self.fraction!r}) and 'amount' ({self.amount!r}) are given; "
+                       "give one of them", where=where,
                        field_name="amount", value=self.amount, expected="only one of them")
         if self.fraction is not None:
             object.__setattr__(self, "fraction", _number(self.fraction, "fraction", where, minimum=0.0, maximum=1.0))
@@ -638,7 +639,10 @@ class Package:
         for k in ("title", "description", "source"):
             if getattr(self, k):
                 head[k] = getattr(self, k)
-        return {"package": head, "measure": [m.to_dict() for m in self.measures]}
+        out = {"package": head}
+        if self.measures:
+            out["measure"] = [m.to_dict() for m in self.measures]
+        return out
 
 
 # ------------------------------------------------------------------------------------------------ scenarios
@@ -733,5 +737,4 @@ class Scenario:
                 "domains": list(self.domains), "method": self.method}
         if self.description:
             head["description"] = self.description
-        pkg = self.package.to_dict()
-        return {"scenario": head, "package": pkg["package"], "measure": pkg["measure"]}
+        return {"scenario": head, **self.package.to_dict()}

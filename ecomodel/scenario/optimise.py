@@ -1,0 +1,497 @@
+"""The cheapest set of measures that meets every chosen target.
+
+Method
+------
+Let ``x ∈ {0, 1}ⁿ`` select measures with equivalent annual costs ``c``. Each target ``j`` is an
+indicator at a year with a limit ``T_j`` (``<=`` or ``>=``). The responses are linearised from
+``n + 1`` evaluations — the baseline ``b_j`` and each measure alone, ``d_ij = v_j({i}) − b_j`` — and
+the mixed-integer linear programme
+
+.. math::
+
+    \\min_x\\; c^\\top x \\quad\\text{s.t.}\\quad s_j\\,(b_j + d_j^\\top x) \\le s_j T_j,\\;
+    c^\\top x \\le B,\\; \\sum_{i \\in g} x_i \\le 1 \\;\\forall g
+
+(``s_j = +1`` for ``<=``, ``−1`` for ``>=``; ``B`` the budget; ``g`` groups of mutually exclusive
+alternatives) is solved with :func:`scipy.optimize.milp` (HiGHS branch and bound). Responses of the
+air model are not additive (NH3 and NOx controls interact through ammonium nitrate), so the choice
+is then *verified* with the verifying evaluator (by default the full models). If a target is
+missed, the responses are linearised again around the chosen set (``v(S ∪ {i}) − v(S)`` for
+measures outside it, ``v(S) − v(S \\ {i})`` inside), the failed set is excluded by a no-good cut
+``Σ_{i∈S}(1 − x_i) + Σ_{i∉S} x_i ≥ 1`` and the programme is solved again, up to ``max_rounds``
+times. The result reports every target with its linearised and verified value and whether it is
+met; a target that is still missed is reported, never hidden.
+
+A target with a required probability ``p`` is met when at least a share ``p`` of the ensemble
+members meet it, which is the same as the ``p``-quantile of the members (``<=`` targets) or the
+``1 − p``-quantile (``>=`` targets) meeting it; evaluators return that quantile for such targets.
+
+Examples
+--------
+A linear toy problem (the evaluator returns target values for each row of a 0/1 selection matrix):
+
+>>> import numpy as np
+>>> from ecomodel.scenario.model import Cost, Effect, Measure
+>>> ms = [Measure(id=f"m{i}", name=f"m{i}", domain="air", cost=Cost(annual=c),
+...               effects=(Effect(domain="air", pollutant="NOx", fraction=0.1),)) for i, c in enumerate([3., 2., 4.])]
+>>> effect = np.array([[-2.0], [-1.0], [-3.0]])             # µg/m³ per measure
+>>> evaluate = lambda sel: 36.0 + sel @ effect               # baseline 36 µg/m³
+>>> res = optimise(ms, [TargetSpec("pm25_annual_mean", 33.0, 2025)], evaluate=evaluate)
+>>> res.chosen, res.cost
+(['m2'], 4.0)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..errors import ScenarioError
+from .model import DEFAULT_DISCOUNT_RATE, Measure, Package
+
+__all__ = ["TargetSpec", "parse_target", "targets_from_registry", "optimise", "OptimisationResult", "linear_problem"]
+
+_COMPARATORS = ("<=", ">=")
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """One target to meet.
+
+    Parameters
+    ----------
+    indicator : str
+        Indicator key (``pm25_annual_mean``, ``tp_concentration`` …, see docs/interfaces.md).
+    value : float
+        Limit in the indicator's unit (µg/m³, mg/L, %, Mt …).
+    year : int
+        Year the limit applies to.
+    comparator : {'<=', '>='}
+        Direction.
+    region, site : str, optional
+        Where (a region for air/carbon indicators, a monitoring section for water).
+    probability : float, optional
+        Required share of ensemble members meeting it (none: the ensemble mean must meet it).
+    source : str
+        Where the target comes from (registry document and line).
+    """
+
+    indicator: str
+    value: float
+    year: int
+    comparator: str = "<="
+    region: str | None = None
+    site: str | None = None
+    probability: float | None = None
+    source: str = ""
+
+    def __post_init__(self):
+        if self.comparator not in _COMPARATORS:
+            raise ScenarioError(f"target {self.indicator!r}: comparator {self.comparator!r}; expected '<=' or '>='",
+                                field="comparator", value=self.comparator, expected="'<=' or '>='")
+        v = float(self.value)
+        if not np.isfinite(v):
+            raise ScenarioError(f"target {self.indicator!r}: value {self.value!r}; expected a finite number",
+                                field="value", value=self.value, expected="a finite number")
+        object.__setattr__(self, "value", v)
+        object.__setattr__(self, "year", int(self.year))
+        if self.probability is not None:
+            p = float(self.probability)
+            if not 0.0 < p <= 1.0:
+                raise ScenarioError(f"target {self.indicator!r}: probability {self.probability!r}; expected 0 < p <= 1",
+                                    field="probability", value=self.probability, expected="0 < p <= 1")
+            object.__setattr__(self, "probability", p)
+
+    @property
+    def location(self) -> str | None:
+        return self.site or self.region
+
+    @property
+    def label(self) -> str:
+        where = f"@{self.location}" if self.location else ""
+        prob = f" (p>={self.probability:g})" if self.probability is not None else ""
+        return f"{self.indicator}{where}{self.comparator}{self.value:g}:{self.year}{prob}"
+
+    def met(self, value) -> np.ndarray:
+        """Whether *value* meets the target (elementwise)."""
+        v = np.asarray(value, dtype=float)
+        return v <= self.value if self.comparator == "<=" else v >= self.value
+
+    def margin(self, value) -> np.ndarray:
+        """Room left [indicator unit]: positive when met."""
+        v = np.asarray(value, dtype=float)
+        return self.value - v if self.comparator == "<=" else v - self.value
+
+    def statistic(self, members) -> float:
+        """The number compared with the limit: ensemble mean, or the quantile for a probability target."""
+        m = np.asarray(members, dtype=float)
+        if m.ndim == 0 or m.size == 1:
+            return float(m.reshape(-1)[0])
+        if self.probability is None:
+            return float(m.mean())
+        q = self.probability if self.comparator == "<=" else 1.0 - self.probability
+        return float(np.quantile(m, q))
+
+
+_SPEC = re.compile(r"^\s*(?P<ind>[A-Za-z0-9_]+)\s*(?:@\s*(?P<loc>[^<>=:]+?))?\s*(?P<cmp><=|>=)\s*"
+                   r"(?P<val>[-+0-9.eE]+)\s*(?::\s*(?P<year>\d{4}))?\s*(?:p\s*=?\s*(?P<p>[0-9.]+))?\s*$")
+
+
+def parse_target(text: str, *, site_indicators: Iterable[str] = ("tp_concentration", "nh3n_concentration",
+                                                                "cod_concentration"),
+                 default_year: int | None = None) -> TargetSpec:
+    """Parse ``'indicator@place<=value:year'`` (optionally ``' p=0.9'``) into a :class:`TargetSpec`.
+
+    Examples
+    --------
+    >>> parse_target("tp_concentration@姚巷桥<=0.136:2026")
+    TargetSpec(indicator='tp_concentration', value=0.136, year=2026, comparator='<=', region=None, site='姚巷桥', probability=None, source='')
+    >>> parse_target("good_air_days_ratio@常州市>=80:2025 p=0.9").probability
+    0.9
+    """
+    m = _SPEC.match(str(text))
+    if not m:
+        raise ScenarioError(f"target {text!r}: cannot read it; expected 'indicator@place<=value:year' such as "
+                            "'tp_concentration@姚巷桥<=0.136:2026' (optionally ' p=0.9')", field="targets", value=text,
+                            expected="indicator@place<=value:year")
+    year = m["year"] or default_year
+    if year is None:
+        raise ScenarioError(f"target {text!r}: no year; add ':YYYY'", field="targets", value=text,
+                            expected="indicator@place<=value:year")
+    loc = m["loc"].strip() if m["loc"] else None
+    is_site = m["ind"] in set(site_indicators)
+    return TargetSpec(m["ind"], float(m["val"]), int(year), m["cmp"], region=None if is_site else loc,
+                      site=loc if is_site else None, probability=float(m["p"]) if m["p"] else None)
+
+
+def targets_from_registry(table, probability: float | None = None) -> list[TargetSpec]:
+    """Turn rows of :func:`ecomodel.targets.load` into :class:`TargetSpec` objects.
+
+    Rows whose comparator is not ``<=``/``>=`` or whose value is not numeric are skipped only
+    if they are not model indicators; a numeric model row with another comparator raises.
+    """
+    import pandas as pd
+
+    out = []
+    cols = {c.lower(): c for c in table.columns}
+
+    def col(*names):
+        for n in names:
+            if n in cols:
+                return cols[n]
+        return None
+
+    c_ind, c_val, c_year = col("indicator", "metric_key"), col("target_value", "value"), col("target_year", "year")
+    c_cmp, c_reg, c_site = col("comparator"), col("region", "region_zh"), col("site", "site_zh")
+    c_src = col("source_line", "source")
+    if not (c_ind and c_val and c_year and c_cmp):
+        raise ScenarioError(f"targets table: columns {list(table.columns)} lack indicator/target_value/target_year/"
+                            "comparator", field="targets", value=list(table.columns),
+                            expected="rows of ecomodel.targets.load()")
+    for _, row in table.iterrows():
+        cmp_ = str(row[c_cmp]).strip()
+        try:
+            value = float(row[c_val])
+            year = int(row[c_year])
+        except (TypeError, ValueError):
+            continue
+        if cmp_ not in _COMPARATORS or not np.isfinite(value):
+            continue
+        site = row[c_site] if c_site and isinstance(row[c_site], str) and row[c_site] else None
+        region = row[c_reg] if c_reg and isinstance(row[c_reg], str) and row[c_reg] else None
+        src = "" if c_src is None or pd.isna(row[c_src]) else str(row[c_src])
+        out.append(TargetSpec(str(row[c_ind]), value, year, cmp_, region=None if site else region, site=site,
+                              probability=probability, source=src))
+    return out
+
+
+def _as_targets(targets) -> list[TargetSpec]:
+    if targets is None:
+        raise ScenarioError("no targets given", field="targets", expected="TargetSpec objects or 'indicator@place<=v:year'")
+    if hasattr(targets, "columns"):
+        return targets_from_registry(targets)
+    if isinstance(targets, (str, TargetSpec)):
+        targets = [targets]
+    out = [t if isinstance(t, TargetSpec) else parse_target(t) for t in targets]
+    if not out:
+        raise ScenarioError("the target list is empty", field="targets", expected="at least one target")
+    return out
+
+
+def _as_measures(measures) -> list[Measure]:
+    if isinstance(measures, Package):
+        return list(measures.measures)
+    if isinstance(measures, Measure):
+        return [measures]
+    out = list(measures)
+    for m in out:
+        if not isinstance(m, Measure):
+            raise ScenarioError(f"candidate {m!r} is not a Measure", field="measures", value=m, expected="Measure")
+    ids = [m.id for m in out]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise ScenarioError(f"candidate measure ids {dup} are used more than once", field="id", value=dup,
+                            expected="unique ids")
+    return out
+
+
+@dataclass
+class OptimisationResult:
+    """What :func:`optimise` found.
+
+    Attributes
+    ----------
+    status : str
+        ``'met'`` (chosen set verified to meet every target), ``'missed'`` (best set found misses a
+        target after verification; see ``table``), ``'infeasible'`` (even the linearised problem
+        has no solution within the budget).
+    chosen : list of str
+        Ids of the chosen measures (empty when infeasible).
+    cost : float
+        Equivalent annual cost of the chosen set [CNY/yr].
+    table : pandas.DataFrame
+        One row per target: baseline, linearised and verified value, limit, margin, met.
+    rounds : int
+        Linearise–solve–verify rounds used.
+    message : str
+        Human summary.
+    """
+
+    status: str
+    chosen: list
+    cost: float
+    table: object
+    rounds: int
+    message: str
+    candidates: list = field(default_factory=list)
+    costs: np.ndarray | None = None
+
+    @property
+    def met(self) -> bool:
+        return self.status == "met"
+
+    @property
+    def missed(self) -> list[str]:
+        """Labels of targets missed by the verified choice (or unreachable when infeasible)."""
+        t = self.table
+        return [] if t is None or t.empty else list(t.loc[~t["met"].astype(bool), "target"])
+
+    def package(self, name: str = "optimal") -> Package:
+        """The chosen measures as a package."""
+        return Package(name, tuple(m for m in self.candidates if m.id in set(self.chosen)),
+                       title="cheapest package meeting the targets (ecomodel.optimise)")
+
+    def __str__(self) -> str:
+        lines = [self.message, f"chosen ({len(self.chosen)}): {', '.join(self.chosen) or '-'}",
+                 f"annualised cost: {self.cost / 1e8:.3f} × 10^8 CNY/yr"]
+        if self.table is not None and not self.table.empty:
+            lines.append(self.table.to_string(index=False))
+        return "\n".join(lines)
+
+
+def linear_problem(costs, base, deltas, targets: Sequence[TargetSpec], budget=None, groups=None, cuts=()):
+    """Solve the 0/1 programme for given linear responses; returns the selection or ``None``.
+
+    Parameters
+    ----------
+    costs : array (n,)
+        Cost of each measure [CNY/yr].
+    base : array (m,)
+        Value of each target's statistic with no measure (or the constant of a re-linearisation).
+    deltas : array (n, m)
+        Change of each target's statistic per measure.
+    targets : sequence of TargetSpec
+        Limits and directions.
+    budget : float, optional
+        Upper bound of the summed cost [CNY/yr].
+    groups : sequence of int arrays, optional
+        Index sets of mutually exclusive measures.
+    cuts : sequence of bool arrays
+        Selections to exclude (no-good cuts).
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    costs = np.asarray(costs, dtype=float)
+    n = costs.size
+    deltas = np.asarray(deltas, dtype=float).reshape(n, len(targets))
+    rows, ub, lb = [], [], []
+    for j, t in enumerate(targets):
+        s = 1.0 if t.comparator == "<=" else -1.0
+        rows.append(s * deltas[:, j])
+        ub.append(s * (t.value - base[j]))
+        lb.append(-np.inf)
+    if budget is not None:
+        rows.append(costs)
+        ub.append(float(budget))
+        lb.append(-np.inf)
+    for g in groups or ():
+        r = np.zeros(n)
+        r[np.asarray(g)] = 1.0
+        rows.append(r)
+        ub.append(1.0)
+        lb.append(-np.inf)
+    for cut in cuts:
+        cut = np.asarray(cut, dtype=bool)
+        r = np.where(cut, -1.0, 1.0)  # Σ_{i∉S} x_i − Σ_{i∈S} x_i ≥ 1 − |S|
+        rows.append(r)
+        lb.append(1.0 - cut.sum())
+        ub.append(np.inf)
+    # tiny cost tie-breaker so that among equal-cost sets the smaller one is chosen
+    c = costs + 1e-9 * (np.abs(costs).max() + 1.0)
+    constraints = [LinearConstraint(np.array(rows), np.array(lb), np.array(ub))] if rows else []
+    res = milp(c, integrality=np.ones(n), bounds=Bounds(0, 1), constraints=constraints,
+               options={"disp": False, "mip_rel_gap": 1e-9})
+    if res.status != 0 or res.x is None:
+        return None
+    return np.round(res.x).astype(bool)
+
+
+def _evaluate(evaluate, selections, n_targets, what):
+    values = np.asarray(evaluate(np.asarray(selections, dtype=float)), dtype=float)
+    if values.shape != (len(selections), n_targets):
+        raise ScenarioError(f"{what}: evaluator returned shape {values.shape}; expected "
+                            f"({len(selections)}, {n_targets})", field="evaluate", value=values.shape)
+    if not np.isfinite(values).all():
+        raise ScenarioError(f"{what}: evaluator returned non-finite values", field="evaluate", value="NaN/inf",
+                            expected="finite values")
+    return values
+
+
+def optimise(measures, targets, budget: float | None = None, *, scenario=None,
+             evaluate: Callable | None = None, verify: Callable | None = None, max_rounds: int = 4,
+             discount_rate: float | None = None, progress: bool = False) -> OptimisationResult:
+    """Find the cheapest set of measures meeting every target, then verify it.
+
+    Parameters
+    ----------
+    measures : Package, sequence of Measure, or path/name of a package file
+        Candidate measures.
+    targets : sequence of TargetSpec or str, or a registry table
+        Targets to meet (``'tp_concentration@姚巷桥<=0.136:2026'``, or rows of
+        :func:`ecomodel.targets.load`).
+    budget : float, optional
+        Largest acceptable equivalent annual cost [CNY/yr].
+    scenario : Scenario, optional
+        Base data, ensemble and discount rate used by the default evaluators (the demo settings
+        when omitted).
+    evaluate : callable, optional
+        ``evaluate(selection) -> values``: for a 0/1 matrix (k, n) of measure selections, the
+        statistic of each target (k, m). Used to linearise; by default the fast responses
+        (response surfaces) of :func:`ecomodel.scenario.run.evaluator`.
+    verify : callable, optional
+        Same signature; used to verify the choice (default: the full models; *evaluate* when an
+        *evaluate* is given without *verify*).
+    max_rounds : int
+        Linearise–solve–verify rounds at most.
+    discount_rate : float, optional
+        For annualising capital [1/yr]; default the scenario's (8 %).
+    progress : bool
+        Show a progress bar while evaluating.
+
+    Returns
+    -------
+    OptimisationResult
+    """
+    import pandas as pd
+
+    if isinstance(measures, str) or hasattr(measures, "__fspath__"):
+        from .files import load_package
+
+        measures = load_package(measures)
+    cands = _as_measures(measures)
+    specs = _as_targets(targets)
+    if not cands:
+        raise ScenarioError("no candidate measures", field="measures", expected="at least one measure")
+    if budget is not None and (not np.isfinite(budget) or budget < 0):
+        raise ScenarioError(f"budget {budget!r}; expected a non-negative number [CNY/yr]", field="budget",
+                            value=budget, expected=">= 0")
+    if scenario is not None and discount_rate is None:
+        discount_rate = scenario.discount_rate
+    rate = DEFAULT_DISCOUNT_RATE if discount_rate is None else discount_rate
+    costs = np.array([m.annualised_cost(rate) for m in cands])
+    n, m = len(cands), len(specs)
+    if evaluate is None:
+        from .run import evaluator
+
+        evaluate = evaluator(cands, specs, scenario=scenario, method="surface", progress=progress)
+        if verify is None:
+            verify = evaluator(cands, specs, scenario=scenario, method="full", progress=progress)
+    verify = verify or evaluate
+    group_names = {}
+    for i, c in enumerate(cands):
+        if c.group:
+            group_names.setdefault(c.group, []).append(i)
+    groups = [np.array(v) for v in group_names.values() if len(v) > 1]
+
+    design = np.vstack([np.zeros(n), np.eye(n)])
+    values = _evaluate(evaluate, design, m, "linearisation")
+    base, deltas = values[0], values[1:] - values[0]
+
+    cuts: list[np.ndarray] = []
+    lin_const, lin_deltas = base, deltas
+    chosen = None
+    best = None
+    rounds = 0
+    for rounds in range(1, max(1, int(max_rounds)) + 1):
+        x = linear_problem(costs, lin_const, lin_deltas, specs, budget, groups, cuts)
+        if x is None:
+            break
+        checked = _evaluate(verify, x[None, :], m, "verification")[0]
+        ok = np.array([bool(s.met(v)) for s, v in zip(specs, checked, strict=True)])
+        predicted = base + x.astype(float) @ deltas
+        if best is None or ok.sum() > best[2].sum():
+            best = (x, checked, ok, predicted)
+        if ok.all():
+            chosen = (x, checked, ok, predicted)
+            break
+        # re-linearise around x and exclude it
+        cuts.append(x)
+        flips = np.tile(x, (n, 1))
+        flips[np.arange(n), np.arange(n)] = ~x
+        around = _evaluate(evaluate, np.vstack([x[None, :], flips]), m, "re-linearisation")
+        v0, vf = around[0], around[1:]
+        slope = np.where(x[:, None], v0 - vf, vf - v0)  # effect of including measure i
+        lin_deltas = slope
+        lin_const = v0 - x.astype(float) @ slope
+
+    def table(sel, verified, ok, predicted):
+        return pd.DataFrame({
+            "target": [s.label for s in specs], "indicator": [s.indicator for s in specs],
+            "location": [s.location or "" for s in specs], "year": [s.year for s in specs],
+            "comparator": [s.comparator for s in specs], "limit": [s.value for s in specs],
+            "baseline": base, "linearised": predicted, "verified": verified,
+            "margin": [float(s.margin(v)) for s, v in zip(specs, verified, strict=True)], "met": ok})
+
+    if chosen is not None:
+        x, checked, ok, predicted = chosen
+        ids = [c.id for c, s in zip(cands, x, strict=True) if s]
+        msg = (f"met: the cheapest set found ({len(ids)} of {n} measures) meets all {m} targets "
+               f"(verified, {rounds} round{'s' if rounds > 1 else ''})")
+        return OptimisationResult("met", ids, float(costs[x].sum()), table(x, checked, ok, predicted), rounds, msg,
+                                  cands, costs)
+    if best is not None:
+        x, checked, ok, predicted = best
+        ids = [c.id for c, s in zip(cands, x, strict=True) if s]
+        missed = [s.label for s, k in zip(specs, ok, strict=True) if not k]
+        msg = (f"missed: no verified set after {rounds} round(s); the best set found misses {len(missed)} "
+               f"target(s): {', '.join(missed)}")
+        return OptimisationResult("missed", ids, float(costs[x].sum()), table(x, checked, ok, predicted), rounds, msg,
+                                  cands, costs)
+    # infeasible even when linearised: show what all measures (one per group) would reach
+    allx = np.ones(n, dtype=bool)
+    for g in groups:  # one alternative per group: the one with the largest effect
+        allx[g] = False
+        allx[g[np.argmax([np.abs(deltas[i]).sum() for i in g])]] = True
+    reach = _evaluate(evaluate, allx[None, :], m, "all measures")[0]
+    ok = np.array([bool(s.met(v)) for s, v in zip(specs, reach, strict=True)])
+    t = table(allx, reach, ok, base + allx.astype(float) @ deltas)  # 'verified' = with all candidates
+    unreachable = [s.label for s, k in zip(specs, ok, strict=True) if not k]
+    why = (f"even all {n} candidates miss {', '.join(unreachable)}" if unreachable else
+           f"the budget {budget / 1e8:.3f} × 10^8 CNY/yr is too small (all candidates cost "
+           f"{costs[allx].sum() / 1e8:.3f} × 10^8 CNY/yr)" if budget is not None else
+           "no combination meets every target together in the linearised responses")
+    return OptimisationResult("infeasible", [], 0.0, t, rounds,
+                              f"infeasible: {why} (table: values with all candidates)", cands, costs)

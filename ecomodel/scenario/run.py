@@ -1,0 +1,642 @@
+"""Integrated runs: a scenario through the air, water and carbon models, and comparisons.
+
+:func:`run` turns a scenario's package into reduction schedules per domain (each measure's
+effects, ramped by year, converted from tonnes to fractions of the base inventory and combined
+as ``1 − Π(1 − fᵢ)``), runs each domain's projection and checks the result against the plan
+targets. :func:`compare` does this for several scenarios (serially, or on a dask.distributed
+``Client``) and stacks them along a ``scenario`` dimension with cost, attainment probability and
+cost-effectiveness against the baseline.
+
+The domain models are reached through *backends* (:mod:`ecomodel.scenario.backends`), one per
+domain, each offering ``project_many`` for a batch of reduction schedules with the fast method
+(response surfaces, linear responses) or the full process model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ScenarioError
+from .model import DOMAINS, Effect, Measure, Package, Scenario, combine_fractions
+
+__all__ = ["Reductions", "reduction_schedule", "run", "run_many", "compare", "evaluator", "get_backend",
+           "register_backend", "target_statistics"]
+
+
+# ------------------------------------------------------------------------------------------------ backends
+
+_BACKENDS: dict[str, object] = {}
+
+
+def register_backend(domain: str, backend) -> None:
+    """Use *backend* for *domain* (``'air'``, ``'water'``, ``'carbon'``) from now on.
+
+    A backend has ``domain`` and the methods ``baseline_amount(base, effect) -> float`` [t/yr or t],
+    ``check_effect(base, effect)`` and ``project_many(base, schedules, years, members, seed, method)
+    -> list[xarray.Dataset]`` (see :mod:`ecomodel.scenario.backends`). Passing ``None`` restores the
+    default backend.
+    """
+    if domain not in DOMAINS:
+        raise ScenarioError(f"unknown domain {domain!r}; expected one of {DOMAINS}", field="domain", value=domain)
+    if backend is None:
+        _BACKENDS.pop(domain, None)
+    else:
+        _BACKENDS[domain] = backend
+
+
+def get_backend(domain: str):
+    """The backend used for *domain*."""
+    if domain not in _BACKENDS:
+        from . import backends
+
+        _BACKENDS[domain] = backends.default_backend(domain)
+    return _BACKENDS[domain]
+
+
+# ------------------------------------------------------------------------------------------------ schedules
+
+
+@dataclass(frozen=True)
+class Reductions:
+    """Reduction schedule of one domain: effect key → fractions [0–1] by year.
+
+    ``keys`` are :attr:`Effect.key` tuples; ``fractions`` has shape (keys, years).
+    """
+
+    domain: str
+    years: np.ndarray
+    keys: tuple
+    fractions: np.ndarray
+
+    def as_dict(self) -> dict:
+        """``{key: fractions-by-year}``."""
+        return {k: self.fractions[i] for i, k in enumerate(self.keys)}
+
+    def at(self, year: int) -> dict:
+        """``{key: fraction}`` in *year*."""
+        idx = int(np.searchsorted(self.years, year))
+        if idx >= len(self.years) or self.years[idx] != year:
+            raise ScenarioError(f"year {year} is outside the schedule ({self.years[0]}–{self.years[-1]})",
+                                field="year", value=year)
+        return {k: float(self.fractions[i, idx]) for i, k in enumerate(self.keys)}
+
+    @property
+    def is_zero(self) -> bool:
+        return not self.keys or not np.any(self.fractions)
+
+    def to_dataarray(self):
+        """The schedule as a DataArray over (``reduction``, ``year``) with the key fields as coordinates."""
+        import xarray as xr
+
+        names = [" ".join(str(v) for v in k[1:] if v) for k in self.keys]
+        coords = {"reduction": names, "year": self.years}
+        for j, f in enumerate(Effect.KEY_FIELDS[1:], start=1):
+            coords[f] = ("reduction", [k[j] or "" for k in self.keys])
+        return xr.DataArray(self.fractions.reshape(len(self.keys), len(self.years)), dims=("reduction", "year"),
+                            coords=coords, name=f"{self.domain}_reduction_fraction",
+                            attrs={"units": "1", "long_name": f"{self.domain} reduction fraction of the base",
+                                   "comment": "measures on the same key combined as 1 - prod(1 - f_i)"})
+
+
+def reduction_schedule(measures: Sequence[Measure] | Package, years, domain: str,
+                       baseline_amount: Callable[[Effect], float] | None = None) -> Reductions:
+    """Combine the effects of *measures* on *domain* into fractions by year.
+
+    Parameters
+    ----------
+    measures : Package or sequence of Measure
+        Measures (main effects and co-benefits both count).
+    years : array-like of int
+        Years [year].
+    domain : str
+        Domain whose effects are collected.
+    baseline_amount : callable, optional
+        ``baseline_amount(effect) -> float``: the base amount [t/yr, or t CO2] the effect acts on,
+        used to turn an ``amount`` into a fraction. Required when an effect gives an amount.
+
+    Returns
+    -------
+    Reductions
+
+    Examples
+    --------
+    >>> from ecomodel.scenario.model import Effect, Measure
+    >>> ms = [Measure(id="a", name="a", domain="air", start=2022, ramp_years=2,
+    ...               effects=(Effect(domain="air", pollutant="NOx", fraction=0.4),)),
+    ...       Measure(id="b", name="b", domain="air", start=2021,
+    ...               effects=(Effect(domain="air", pollutant="NOx", amount=500.0),))]
+    >>> r = reduction_schedule(ms, [2021, 2022, 2023], "air", baseline_amount=lambda e: 1000.0)
+    >>> r.fractions.round(3).tolist()
+    [[0.5, 0.6, 0.7]]
+    """
+    measures = list(measures.measures if isinstance(measures, Package) else measures)
+    years = np.asarray(years, dtype=int)
+    per_key: dict[tuple, list[np.ndarray]] = {}
+    for m in measures:
+        ramp = m.ramp(years)
+        for e in m.all_effects:
+            if e.domain != domain:
+                continue
+            if e.fraction is not None:
+                f = e.fraction
+            else:
+                if baseline_amount is None:
+                    raise ScenarioError(f"{e.where or m.id}: amount {e.amount:g} {e.unit} needs the base inventory to "
+                                        "become a fraction", field="amount", value=e.amount)
+                base = float(baseline_amount(e))
+                if not np.isfinite(base) or base <= 0:
+                    raise ScenarioError(f"{e.where or 'measure ' + repr(m.id)}: nothing to reduce — the base "
+                                        f"{e.describe()} is {base:g} {e.unit}", field="amount", value=e.amount,
+                                        expected="an effect on something present in the base data")
+                f = e.amount / base
+                if f > 1.0 + 1e-9:
+                    raise ScenarioError(f"{e.where or 'measure ' + repr(m.id)}: field 'amount': {e.amount:g} {e.unit} "
+                                        f"is more than the base {base:g} {e.unit} it reduces ({e.describe()})",
+                                        field="amount", value=e.amount, expected=f"<= {base:g} {e.unit}")
+                f = min(f, 1.0)
+            per_key.setdefault(e.key, []).append(f * ramp)
+    keys = tuple(sorted(per_key, key=lambda k: tuple(str(v) for v in k)))
+    fr = np.array([combine_fractions(np.vstack(per_key[k]), axis=0) for k in keys]).reshape(len(keys), len(years))
+    return Reductions(domain, years, keys, fr)
+
+
+# ------------------------------------------------------------------------------------------------ runs
+
+
+def _schedules(package: Package, scenario: Scenario, domain: str, years) -> Reductions:
+    backend = get_backend(domain)
+    for m in package.measures:
+        for e in m.all_effects:
+            if e.domain == domain:
+                backend.check_effect(scenario.base, e)
+    return reduction_schedule(package, years, domain, lambda e: backend.baseline_amount(scenario.base, e))
+
+
+def _domain_datasets(scenarios: Sequence[Scenario], domain: str, years, method: str, progress=False):
+    """Project every scenario of a batch (same base, ensemble and seed) for *domain*."""
+    backend = get_backend(domain)
+    first = scenarios[0]
+    schedules = [_schedules(s.package, s, domain, years) for s in scenarios]
+    return backend.project_many(first.base, schedules, years, first.members, first.seed, method,
+                                progress=progress), schedules
+
+
+def _spec_table(datasets: dict, specs):
+    """Attainment table for user-chosen targets (TargetSpec), same columns as the registry check."""
+    import pandas as pd
+
+    rows = []
+    for t in specs:
+        da = _find(datasets, t)
+        members = np.asarray(da.values, dtype=float).reshape(-1)
+        projected = float(members.mean())
+        rows.append({"target": t.label, "indicator": t.indicator, "region": t.region or "", "site": t.site or "",
+                     "target_year": t.year, "comparator": t.comparator, "target_value": t.value,
+                     "projected": projected, "statistic": t.statistic(members),
+                     "margin": float(t.margin(projected)), "met": bool(t.met(t.statistic(members))),
+                     "probability": float(np.mean(t.met(members))), "source": t.source})
+    return pd.DataFrame(rows)
+
+
+def _check_targets(datasets: dict, targets=None):
+    """Attainment table of every domain projection: against the plan-target registry (None), the
+    given TargetSpecs (a list), or none at all (False)."""
+    import pandas as pd
+
+    if targets is False:
+        return None
+    if targets is not None:
+        from .optimise import _as_targets
+
+        return _spec_table(datasets, _as_targets(targets))
+    from .. import targets as registry
+
+    frames = []
+    for domain, ds in datasets.items():
+        try:
+            table = registry.check(ds)
+        except ScenarioError:
+            raise
+        except Exception as exc:  # a domain output the registry cannot read is a bug worth seeing
+            raise ScenarioError(f"checking the {domain} projection against the targets failed: {exc}",
+                                field="targets", value=domain) from exc
+        if len(table):
+            frames.append(table.assign(domain=domain))
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
+def _table_to_dataset(table):
+    import xarray as xr
+
+    if table is None or len(table) == 0:
+        return xr.Dataset(attrs={"comment": "no plan target matched the projected indicators"})
+    t = table.reset_index(drop=True)
+    ds = xr.Dataset(coords={"target": np.arange(len(t))})
+    for col in t.columns:
+        values = t[col].to_numpy()
+        if values.dtype == object:
+            values = np.array(["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values])
+        ds[str(col)] = ("target", values)
+    for col, unit in (("probability", "1"),):
+        if col in ds:
+            ds[col].attrs.update({"units": unit, "long_name": "share of ensemble members meeting the target"})
+    ds.attrs["comment"] = "one row per plan target matched by the projection (ecomodel.targets.check)"
+    return ds
+
+
+def _package_dataset(scenario: Scenario, schedules: dict):
+    import xarray as xr
+
+    pkg = scenario.package
+    ct = pkg.cost_table(scenario.discount_rate)
+    ds = xr.Dataset(coords={"measure": np.array(list(ct.index), dtype=str)})
+    ds["measure_name"] = ("measure", np.array(ct["name"].astype(str).tolist(), dtype=str))
+    ds["measure_domain"] = ("measure", np.array(ct["domain"].astype(str).tolist(), dtype=str))
+    ds["start_year"] = ("measure", ct["start"].to_numpy(dtype=np.int64))
+    ds["capital_cost"] = ("measure", ct["capital_cny"].to_numpy(dtype=float),
+                          {"units": "CNY", "long_name": "capital cost"})
+    ds["annual_cost"] = ("measure", ct["annual_cny_per_yr"].to_numpy(dtype=float),
+                         {"units": "CNY/yr", "long_name": "operation and maintenance cost at full effect"})
+    ds["annualised_cost"] = ("measure", ct["annualised_cny_per_yr"].to_numpy(dtype=float),
+                             {"units": "CNY/yr", "long_name": "equivalent annual cost",
+                              "comment": f"capital x CRF({scenario.discount_rate:g}, lifetime) + annual"})
+    ds.attrs.update({"package": pkg.name, "title": pkg.title, "discount_rate": scenario.discount_rate,
+                     "total_annualised_cost_cny_per_yr": pkg.annualised_cost(scenario.discount_rate),
+                     "total_capital_cost_cny": pkg.capital_cost()})
+    tree = {"/package": ds}
+    for domain, red in schedules.items():
+        if red.keys:
+            tree[f"/package/{domain}"] = red.to_dataarray().to_dataset()
+    return tree
+
+
+def _tree(scenario: Scenario, datasets: dict, schedules: dict, table):
+    import xarray as xr
+
+    from .. import __version__
+
+    root = xr.Dataset(attrs={
+        "title": f"ecomodel run of scenario '{scenario.name}'", "scenario": scenario.name,
+        "package": scenario.package.name, "base": scenario.base, "members": scenario.members,
+        "seed": scenario.seed, "start_year": scenario.start_year, "end_year": scenario.end_year,
+        "method": scenario.method, "domains": ",".join(scenario.domains), "discount_rate": scenario.discount_rate,
+        "source": f"ecomodel {__version__}", "Conventions": "CF-1.10"})
+    nodes = {"/": root}
+    for domain, ds in datasets.items():
+        nodes[f"/{domain}"] = ds
+    nodes["/targets"] = _table_to_dataset(table)
+    nodes.update(_package_dataset(scenario, schedules))
+    return xr.DataTree.from_dict(nodes)
+
+
+def _run_batch(scenarios: Sequence[Scenario], progress=False, targets=None):
+    """Run scenarios sharing base, horizon, ensemble, seed, method and domains; one tree each."""
+    first = scenarios[0]
+    years = first.years
+    per_domain, per_sched = {}, {}
+    for domain in first.domains:
+        per_domain[domain], per_sched[domain] = _domain_datasets(scenarios, domain, years, first.method, progress)
+    trees = []
+    for i, s in enumerate(scenarios):
+        datasets = {d: per_domain[d][i] for d in first.domains}
+        schedules = {d: per_sched[d][i] for d in first.domains}
+        table = _check_targets(datasets, targets)
+        trees.append(_tree(s, datasets, schedules, table))
+    return trees
+
+
+def _batch_key(s: Scenario):
+    return (s.base, s.start_year, s.end_year, s.members, s.seed, s.method, s.domains)
+
+
+def run(scenario: Scenario | str, *, targets=None, progress: bool = False):
+    """Run one scenario through its domains and check it against the plan targets.
+
+    Parameters
+    ----------
+    scenario : Scenario, or path of a scenario/package TOML file
+        What to run.
+    targets : None, False or sequence of TargetSpec / str
+        Check against the plan-target registry (None, default), against these targets, or not at
+        all (False).
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    xarray.DataTree
+        Groups ``/air``, ``/water``, ``/carbon`` (the domains run; indicators over ``year``,
+        ``member`` and ``region``/``site``), ``/targets`` (the attainment table, one row per
+        matched plan target along ``target``) and ``/package`` (costs per measure, and the
+        reduction fractions by year under ``/package/<domain>``). The root attributes record the
+        scenario settings.
+    """
+    if not isinstance(scenario, Scenario):
+        from .files import load_scenario
+
+        scenario = load_scenario(scenario)
+    return _run_batch([scenario], progress=progress, targets=targets)[0]
+
+
+def run_many(scenarios: Sequence[Scenario], *, targets=None, client=None, progress: bool = False) -> list:
+    """Run several scenarios; on a dask.distributed *client* when one is given.
+
+    Scenarios with the same base, horizon, ensemble, seed and method are run as one batch (the
+    fast methods evaluate a batch in one vectorised call). With a *client*, each batch is one task;
+    every scenario keeps its own seed, so the numbers equal the serial run's.
+    """
+    scenarios = [s if isinstance(s, Scenario) else _load(s) for s in scenarios]
+    if not scenarios:
+        raise ScenarioError("no scenarios to run", field="scenarios", expected="at least one scenario")
+    names = [s.name for s in scenarios]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ScenarioError(f"scenario names {dup} are used more than once; names label the comparison",
+                            field="name", value=dup, expected="unique names")
+    batches: dict[tuple, list[int]] = {}
+    for i, s in enumerate(scenarios):
+        batches.setdefault(_batch_key(s), []).append(i)
+    out = [None] * len(scenarios)
+    if client is None:
+        for idx in batches.values():
+            batch = _run_batch([scenarios[i] for i in idx], progress=progress, targets=targets)
+            for i, tree in zip(idx, batch, strict=True):
+                out[i] = tree
+        return out
+    # one task per chunk of a batch, so that workers share the work
+    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+    tasks = []
+    for idx in batches.values():
+        chunks = np.array_split(np.array(idx), min(len(idx), n_workers))
+        for chunk in chunks:
+            if len(chunk):
+                tasks.append((list(chunk), client.submit(_run_batch, [scenarios[i] for i in chunk], targets=targets,
+                                                     pure=False)))
+    if progress:
+        from tqdm.auto import tqdm
+
+        from distributed import as_completed
+
+        for _ in tqdm(as_completed([f for _, f in tasks]), total=len(tasks), desc="scenarios", unit="batch"):
+            pass
+    for chunk, fut in tasks:
+        for i, tree in zip(chunk, fut.result(), strict=True):
+            out[i] = tree
+    return out
+
+
+def _load(ref):
+    from .files import load_scenario
+
+    return load_scenario(ref)
+
+
+# ------------------------------------------------------------------------------------------------ compare
+
+
+def _stack(datasets, names):
+    import xarray as xr
+
+    return xr.concat(datasets, dim=xr.DataArray(np.array(names, dtype=str), dims="scenario", name="scenario"),
+                     combine_attrs="drop_conflicts", coords="minimal", compat="override", join="outer")
+
+
+_CE_UNITS = {"ug/m3": "CNY/yr per ug/m3", "mg/L": "CNY/yr per mg/L", "%": "CNY/yr per percentage point",
+             "Mt": "CNY per t CO2"}
+
+
+def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = True, targets=None, client=None,
+            progress: bool = False):
+    """Run scenarios and stack them along a ``scenario`` dimension with costs and attainment.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario or TOML paths
+        The scenarios to compare.
+    baseline : bool or Scenario
+        ``True`` (default) adds a baseline with no measures and the first scenario's settings
+        (skipped when a scenario already has an empty package); a Scenario uses that one;
+        ``False`` compares without cost-effectiveness.
+    targets : None or sequence of TargetSpec / str
+        Plan-target registry (None) or these targets.
+    client : dask.distributed.Client, optional
+        Run on this cluster (same numbers as the serial run).
+    progress : bool
+        Progress bars.
+
+    Returns
+    -------
+    xarray.DataTree
+        ``/air``, ``/water``, ``/carbon``: indicators over ``scenario`` (and year, member, place).
+        ``/targets``: ``probability``, ``met``, ``projected`` and ``margin`` over (``scenario``,
+        ``target``). ``/summary``: per scenario ``annualised_cost`` [CNY/yr], ``capital_cost``
+        [CNY], ``targets_met`` (count), ``share_targets_met``, ``mean_probability``, and
+        ``cost_effectiveness_<indicator>`` over (scenario, place, year): equivalent annual cost
+        divided by the improvement over the baseline — CNY/yr per µg/m³, per mg/L at each section,
+        CNY per t CO2 avoided. It is NaN for the baseline (no cost, no change; said in the
+        variable's ``comment``) and +inf where a package does not improve the indicator.
+    """
+    import xarray as xr
+
+    scenarios = [s if isinstance(s, Scenario) else _load(s) for s in scenarios]
+    if not scenarios:
+        raise ScenarioError("no scenarios to compare", field="scenarios", expected="at least one scenario")
+    base_name = None
+    if baseline is True:
+        empty = [s for s in scenarios if s.package.is_empty]
+        if empty:
+            base_name = empty[0].name
+        else:
+            base = scenarios[0].with_package(Package("baseline", title="no measures"), name="baseline")
+            scenarios = [base] + scenarios
+            base_name = "baseline"
+    elif isinstance(baseline, Scenario):
+        scenarios = [baseline] + list(scenarios)
+        base_name = baseline.name
+    trees = run_many(scenarios, targets=targets, client=client, progress=progress)
+    names = [s.name for s in scenarios]
+    out = {"/": xr.Dataset(attrs={"title": "ecomodel package comparison", "baseline": base_name or "",
+                                  "scenarios": ",".join(names)})}
+    domains = [d for d in DOMAINS if all(d in t.children for t in trees)]
+    for d in domains:
+        out[f"/{d}"] = _stack([t[d].to_dataset() for t in trees], names)
+    # targets: align on (document, region, site, indicator, target year) rows of the first table
+    tabs = [t["targets"].to_dataset() for t in trees]
+    summary = xr.Dataset(coords={"scenario": np.array(names, dtype=str)})
+    costs = np.array([s.package.annualised_cost(s.discount_rate) for s in scenarios])
+    summary["annualised_cost"] = ("scenario", costs, {"units": "CNY/yr", "long_name": "equivalent annual cost"})
+    summary["capital_cost"] = ("scenario", np.array([s.package.capital_cost() for s in scenarios]),
+                               {"units": "CNY", "long_name": "capital cost"})
+    summary["measures"] = ("scenario", np.array([len(s.package) for s in scenarios], dtype=np.int64),
+                           {"units": "1", "long_name": "number of measures"})
+    if all("target" in t.dims for t in tabs):
+        t0 = tabs[0]
+        if any(t.sizes["target"] != t0.sizes["target"] for t in tabs):
+            raise ScenarioError("the scenarios matched different plan targets; compare scenarios over the same "
+                                "domains and horizon", field="scenarios")
+        tstack = _stack(tabs, names)
+        out["/targets"] = tstack
+        if "met" in tstack:
+            met = tstack["met"].astype(bool)
+            summary["targets_met"] = ("scenario", met.sum("target").values.astype(np.int64),
+                                      {"units": "1", "long_name": "number of plan targets met (ensemble mean)"})
+            summary["share_targets_met"] = ("scenario", met.mean("target").values,
+                                            {"units": "1", "long_name": "share of plan targets met"})
+        if "probability" in tstack:
+            p = tstack["probability"].astype(float)
+            summary["mean_probability"] = ("scenario", p.mean("target").values,
+                                           {"units": "1", "long_name": "mean attainment probability over targets"})
+            summary["min_probability"] = ("scenario", p.min("target").values,
+                                          {"units": "1", "long_name": "lowest attainment probability over targets"})
+    if base_name is not None:
+        for d in domains:
+            _cost_effectiveness(summary, out[f"/{d}"], names.index(base_name), costs, base_name)
+    out["/summary"] = summary
+    return xr.DataTree.from_dict(out)
+
+
+def _cost_effectiveness(summary, ds, ibase, costs, base_name):
+    import xarray as xr
+
+    cost = xr.DataArray(costs, dims="scenario", coords={"scenario": summary["scenario"]})
+    for name, da in ds.data_vars.items():
+        units = da.attrs.get("units", "")
+        if "year" not in da.dims or units not in _CE_UNITS:
+            continue
+        mean = da.mean("member") if "member" in da.dims else da
+        base = mean.isel(scenario=ibase)
+        better_if_lower = not str(name).endswith(("_ratio", "_pct", "_share")) or "decrease" in str(name)
+        if str(name) in ("good_air_days_ratio", "non_fossil_energy_share_pct"):
+            better_if_lower = False
+        if "decrease_pct" in str(name):
+            better_if_lower = False
+        gain = (base - mean) if better_if_lower else (mean - base)
+        if units == "Mt":
+            gain = gain * 1e6  # t CO2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ce = xr.where(gain > 0, cost / gain, np.inf)
+        ce = ce.where(ce["scenario"] != base_name)
+        ce.attrs = {"units": _CE_UNITS[units], "long_name": f"cost-effectiveness for {name}",
+                    "comment": f"equivalent annual cost / improvement of {name} over '{base_name}' (ensemble mean); "
+                               "NaN for the baseline itself, +inf where the package does not improve it"}
+        summary[f"cost_effectiveness_{name}"] = ce.transpose("scenario", ...)
+
+
+# ------------------------------------------------------------------------------------------------ targets
+
+
+def target_statistics(datasets: dict, specs) -> np.ndarray:
+    """Statistic of each target (ensemble mean, or the quantile of a probability target) in *datasets*.
+
+    Parameters
+    ----------
+    datasets : dict of domain → xarray.Dataset
+        Projections (variables named by indicator key, with ``year`` and ``member``).
+    specs : sequence of TargetSpec
+        Targets.
+    """
+    out = np.empty(len(specs))
+    for j, t in enumerate(specs):
+        da = _find(datasets, t)
+        out[j] = t.statistic(da.values)
+    return out
+
+
+def _find(datasets: dict, t):
+    for ds in datasets.values():
+        if t.indicator not in ds:
+            continue
+        da = ds[t.indicator]
+        if int(t.year) not in set(np.asarray(da["year"].values).tolist()):
+            raise ScenarioError(f"target {t.label}: year {t.year} is outside the projection "
+                                f"({int(da['year'].min())}–{int(da['year'].max())})", field="year", value=t.year)
+        da = da.sel(year=t.year)
+        for dim in ("region", "site"):
+            if dim in da.dims:
+                loc = t.location
+                if loc is None:
+                    if da.sizes[dim] == 1:
+                        da = da.isel({dim: 0})
+                        continue
+                    raise ScenarioError(f"target {t.label}: say which {dim} (one of {list(da[dim].values)})",
+                                        field=dim, expected=f"one of {list(da[dim].values)}")
+                da = da.sel({dim: _match_place(da, dim, loc, t)})
+        return da
+    known = sorted({str(v) for ds in datasets.values() for v in ds.data_vars})
+    raise ScenarioError(f"target {t.label}: indicator {t.indicator!r} is not produced by the domains run "
+                        f"({known})", field="indicator", value=t.indicator, expected=f"one of {known}")
+
+
+def _match_place(da, dim, loc, t):
+    from ..errors import close_matches
+
+    values = [str(v) for v in da[dim].values]
+    if loc in values:
+        return loc
+    en = f"{dim}_en" if f"{dim}_en" in da.coords else ("name_en" if "name_en" in da.coords else None)
+    if en is not None:
+        for v, e in zip(values, [str(x) for x in da[en].values], strict=True):
+            if e.lower() == str(loc).lower():
+                return v
+    for v in values:  # short names: 武进 → 常州市武进区
+        if str(loc) in v or v in str(loc):
+            return v
+    raise ScenarioError(f"target {t.label}: unknown {dim} {loc!r}" + close_matches(str(loc), values), field=dim,
+                        value=loc, expected=f"one of {values}")
+
+
+def evaluator(measures: Sequence[Measure], specs, *, scenario: Scenario | None = None, method: str = "surface",
+              progress: bool = False) -> Callable:
+    """``evaluate(selection) -> statistics`` for :func:`~ecomodel.scenario.optimise.optimise`.
+
+    For each row of a 0/1 selection matrix (k, n measures), the package made of the selected
+    measures is projected (only the domains the targets need, only up to the last target year)
+    and each target's statistic returned (k, m).
+    """
+    from .demo import demo_scenario
+
+    base = scenario or demo_scenario()
+    measures = list(measures)
+    specs = list(specs)
+    domains = set()
+    for t in specs:
+        domains.add(_indicator_domain(t.indicator))
+    end = max(t.year for t in specs)
+    start = min(base.start_year, min(t.year for t in specs))
+    sc = base.replace(start_year=start, end_year=end, method=method,
+                      domains=tuple(d for d in DOMAINS if d in domains))
+
+    def evaluate(selection):
+        sel = np.asarray(selection, dtype=bool)
+        scenarios = [sc.with_package(Package(f"s{k}", tuple(m for m, on in zip(measures, row, strict=True) if on)),
+                                     name=f"s{k}") for k, row in enumerate(sel)]
+        per_domain = {}
+        for d in sc.domains:
+            per_domain[d], _ = _domain_datasets(scenarios, d, sc.years, method, progress=progress)
+        return np.array([target_statistics({d: per_domain[d][k] for d in sc.domains}, specs)
+                         for k in range(len(scenarios))])
+
+    return evaluate
+
+
+_INDICATOR_DOMAIN = {
+    "pm25_annual_mean": "air", "good_air_days_ratio": "air", "tp_concentration": "water",
+    "nh3n_concentration": "water", "cod_concentration": "water", "co2_emissions": "carbon",
+    "co2_intensity_decrease_pct": "carbon", "energy_intensity_decrease_pct": "carbon",
+    "coal_share_energy_pct": "carbon", "non_fossil_energy_share_pct": "carbon",
+}
+
+
+def _indicator_domain(indicator: str) -> str:
+    if indicator not in _INDICATOR_DOMAIN:
+        from ..errors import close_matches
+
+        raise ScenarioError(f"indicator {indicator!r} is not produced by a model" +
+                            close_matches(indicator, list(_INDICATOR_DOMAIN)), field="indicator", value=indicator,
+                            expected=f"one of {list(_INDICATOR_DOMAIN)}")
+    return _INDICATOR_DOMAIN[indicator]
