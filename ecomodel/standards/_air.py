@@ -253,10 +253,17 @@ def iaqi(pollutant, concentration, averaging: str | None = None, *, nan_policy: 
     item = resolve_item(pollutant, averaging)
     table = breakpoint_tables()[item]
     prep = prepare(concentration, _display(item), unit=table.unit, units=units, nan_policy=nan_policy)
-    out, _, _ = _rate(item, prep, nan_policy, above_scale, not_rated_ok=nan_policy == "propagate")
+    out, not_rated, above = _rate(item, prep, nan_policy, above_scale, not_rated_ok=nan_policy == "propagate")
     attrs = {"units": _AQI_UNITS,
              "long_name": f"individual air quality index (IAQI) of {table.pollutant} ({table.averaging} mean)",
              "references": _HJ633}
+    notes = []
+    if above.any():
+        notes.append(f"{int(above.sum())} value(s) above the IAQI-500 breakpoint reported as 500")
+    if not_rated.any():
+        notes.append(f"{int(not_rated.sum())} value(s) not rated (HJ 633-2012 Table 1 note), NaN")
+    if notes:
+        attrs["comment"] = "; ".join(notes)
     return wrap(out, prep, attrs, integer=True)
 
 
