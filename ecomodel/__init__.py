@@ -4,8 +4,8 @@ Subpackages are loaded on first use, so ``import ecomodel`` is light: it imports
 scipy nor matplotlib and compiles nothing.
 
 >>> import ecomodel
->>> ecomodel.standards.iaqi("PM2.5", 80.0)   # doctest: +SKIP
-106
+>>> int(ecomodel.standards.iaqi("PM2.5", 80.0))
+107
 """
 
 from __future__ import annotations
