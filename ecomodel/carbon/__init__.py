@@ -4,9 +4,9 @@ decomposition and air-pollutant co-benefits.
 Public API (loaded lazily, so ``import ecomodel.carbon`` imports neither numba nor scipy):
 
 - :func:`emission_factors`, :func:`grid_factor`, :func:`fuel_table` — factors (``factors``)
-- :func:`energy_balance`, :func:`inventory` — energy balance → CO2 by sector and fuel (``inventory``)
+- :func:`energy_balance`, :func:`co2_inventory` — energy balance → CO2 by sector and fuel (``inventory``)
 - :class:`Drivers`, :func:`project`, :func:`peak_year` — projections 2020–2035 (``projection``)
-- :func:`lmdi` — LMDI-I additive/multiplicative decomposition (``lmdi``)
+- :func:`lmdi_decomposition` — LMDI-I additive/multiplicative decomposition (``lmdi``)
 - :func:`cobenefits`, :func:`fuel_switch`, :func:`efficiency`, :func:`as_air_reductions` —
   SO2/NOx/PM2.5 co-benefits in the air model's layout (``cobenefits``)
 - :func:`to_iamc`, :func:`from_iamc` — IAMC long tables (``iamc``)
@@ -27,9 +27,9 @@ import importlib
 _EXPORTS = {
     "FUELS": "factors", "emission_factors": "factors", "grid_factor": "factors", "grid_factors": "factors",
     "fuel_table": "factors", "factor_sets": "factors", "co2_factor": "factors",
-    "energy_balance": "inventory", "inventory": "inventory", "coal_share": "inventory",
+    "energy_balance": "inventory", "co2_inventory": "inventory", "coal_share": "inventory",
     "Drivers": "projection", "project": "projection", "peak_year": "projection", "sample_parameters": "projection",
-    "lmdi": "lmdi", "log_mean": "lmdi", "lmdi_inputs": "lmdi",
+    "lmdi_decomposition": "lmdi", "log_mean": "lmdi", "lmdi_inputs": "lmdi",
     "cobenefits": "cobenefits", "cobenefit_factors": "cobenefits", "fuel_switch": "cobenefits",
     "efficiency": "cobenefits", "as_air_reductions": "cobenefits", "AIR_SECTORS": "cobenefits",
     "AIR_POLLUTANTS": "cobenefits",

@@ -4,7 +4,7 @@ An *energy balance* here is final energy use by sector and fuel in physical unit
 and liquid fuels, 10⁴ m³ for gases, MWh for purchased electricity (the units of the Chinese energy
 statistics). :func:`energy_balance` reads one from a pandas table or xarray object, converts the
 units once and refuses unknown fuels, incompatible units, negative use and NaN.
-:func:`inventory` multiplies by the emission factors of :mod:`ecomodel.carbon.factors`:
+:func:`co2_inventory` multiplies by the emission factors of :mod:`ecomodel.carbon.factors`:
 
 .. math::
 
@@ -22,7 +22,7 @@ Examples
 >>> table = pd.DataFrame({"sector": ["industry", "industry", "residential"],
 ...                       "fuel": ["raw_coal", "electricity", "natural_gas"],
 ...                       "value": [1000.0, 500.0, 10.0], "unit": ["t", "MWh", "10^4 m3"]})
->>> inv = inventory(energy_balance(table))
+>>> inv = co2_inventory(energy_balance(table))
 >>> round(float(inv["co2_total"]) * 1e6, 1)           # t CO2
 2363.6
 >>> round(float(inv["co2_indirect"].sel(sector="industry")) * 1e6, 2)
@@ -40,7 +40,7 @@ from .._cf import cf_attrs
 from ..errors import CarbonError, UnitError, close_matches
 from .factors import FUELS, emission_factors, fuel_table
 
-__all__ = ["energy_balance", "inventory", "coal_share"]
+__all__ = ["energy_balance", "co2_inventory", "coal_share"]
 
 #: extra unit spellings accepted for energy balances, mapped to (canonical unit, factor)
 _EXTRA_UNITS = {
@@ -294,7 +294,7 @@ def coal_share(energy_tce, is_coal):
     return 100.0 * coal / total
 
 
-def inventory(balance, factors=None, *, factor_set: str = "china", grid="east_china_2022",
+def co2_inventory(balance, factors=None, *, factor_set: str = "china", grid="east_china_2022",
               overrides: Mapping | None = None, keep_energy: bool = True):
     """CO2 inventory of an energy balance, by sector and fuel, scopes apart.
 
@@ -326,7 +326,7 @@ def inventory(balance, factors=None, *, factor_set: str = "china", grid="east_ch
     >>> import xarray as xr
     >>> da = xr.DataArray([[100.0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]], dims=("sector", "fuel"),
     ...                   coords={"sector": ["industry"], "fuel": list(FUELS)})
-    >>> inv = inventory(energy_balance(da, units="default"))
+    >>> inv = co2_inventory(energy_balance(da, units="default"))
     >>> round(float(inv["co2"].sel(sector="industry", fuel="raw_coal")), 2)   # t CO2
     186.65
     >>> float(inv["coal_share_energy_pct"])
