@@ -193,7 +193,7 @@ def _spec_table(datasets: dict, specs):
         da = _find(datasets, t)
         members = np.asarray(da.values, dtype=float).reshape(-1)
         projected = float(members.mean())
-        rows.append({"target": t.label, "indicator": t.indicator, "region": t.region or "", "site": t.site or "",
+        rows.append({"label": t.label, "indicator": t.indicator, "region": t.region or "", "site": t.site or "",
                      "target_year": t.year, "comparator": t.comparator, "target_value": t.value,
                      "projected": projected, "statistic": t.statistic(members),
                      "margin": float(t.margin(projected)), "met": bool(t.met(t.statistic(members))),
@@ -213,24 +213,28 @@ def _check_targets(datasets: dict, targets=None):
 
         return _spec_table(datasets, _as_targets(targets))
     from .. import targets as registry
+    from ..errors import TargetError
 
     frames = []
     for domain, ds in datasets.items():
         try:
-            table = registry.check(ds)
-        except ScenarioError:
-            raise
-        except Exception as exc:  # a domain output the registry cannot read is a bug worth seeing
-            raise ScenarioError(f"checking the {domain} projection against the targets failed: {exc}",
+            table = registry.check(ds, outside="skip")
+        except TargetError as exc:
+            if exc.field == "projection":  # this domain's indicators and places have no plan target
+                continue
+            raise ScenarioError(f"checking the {domain} projection against the plan targets: {exc}",
                                 field="targets", value=domain) from exc
         if len(table):
-            frames.append(table.assign(domain=domain))
+            table = table.assign(domain=domain)
+            table.attrs = {}  # the registry's side tables (not_checkable, outside) are not needed here
+            frames.append(table)
     if not frames:
         return pd.DataFrame()
     return pd.concat(frames, ignore_index=True)
 
 
 def _table_to_dataset(table):
+    import pandas as pd
     import xarray as xr
 
     if table is None or len(table) == 0:
@@ -238,13 +242,21 @@ def _table_to_dataset(table):
     t = table.reset_index(drop=True)
     ds = xr.Dataset(coords={"target": np.arange(len(t))})
     for col in t.columns:
-        values = t[col].to_numpy()
-        if values.dtype == object:
-            values = np.array(["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in values])
-        ds[str(col)] = ("target", values)
-    for col, unit in (("probability", "1"),):
-        if col in ds:
-            ds[col].attrs.update({"units": unit, "long_name": "share of ensemble members meeting the target"})
+        series = t[col]
+        if pd.api.types.is_bool_dtype(series.dtype):
+            ds[str(col)] = ("target", series.to_numpy(dtype=bool))
+        elif pd.api.types.is_numeric_dtype(series.dtype):
+            values = series.astype("float64").to_numpy() if series.isna().any() else series.to_numpy()
+            ds[str(col)] = ("target", values)
+            if series.isna().any():
+                ds[str(col)].attrs["comment"] = "NaN where the column does not apply to the target"
+        else:
+            ds[str(col)] = ("target", np.array(["" if pd.isna(v) else str(v) for v in series], dtype=str))
+    if "probability" in ds:
+        ds["probability"].attrs.update({"units": "1", "long_name": "share of ensemble members meeting the target"})
+    if "projected" in ds:
+        ds["projected"].attrs.update({"long_name": "ensemble mean at the target year, in the target's unit",
+                                      "cell_methods": "member: mean"})
     ds.attrs["comment"] = "one row per plan target matched by the projection (ecomodel.targets.check)"
     return ds
 
