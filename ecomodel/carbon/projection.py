@@ -341,7 +341,7 @@ def peak_year(series, years=None, *, dim: str = "year", tolerance: float = 0.0):
     last = values[..., -1]
     peaked = last < vmax * (1.0 - float(tolerance)) if tolerance else last < vmax
     py = np.where(peaked, yrs[idx], yrs[-1] + 1)
-    return py, vmax, peaked
+    return np.asarray(py), np.asarray(vmax), np.asarray(peaked)
 
 
 # ---------------------------------------------------------------------------------------- projection
@@ -444,8 +444,9 @@ def project(drivers: Drivers, years=range(2020, 2036), members: int = 100, seed=
     Examples
     --------
     >>> from ecomodel.carbon import demo_drivers
-    >>> d = demo_drivers(regions=["常州市钟楼区"]).with_parameters(gdp_growth=0.0, energy_intensity_decline=0.0,
-    ...                                                            grid_non_fossil_increase=0.0)
+    >>> d = demo_drivers(regions=["常州市钟楼区"]).with_parameters(
+    ...     gdp_growth=0.0, energy_intensity_decline=0.0, coal_to_gas=0.0, electrification=0.0,
+    ...     grid_non_fossil_increase=0.0)
     >>> ds = project(d, years=[2020, 2030], members=1)
     >>> bool(abs(ds["co2_emissions"].sel(year=2030) - ds["co2_emissions"].sel(year=2020)).max() < 1e-9)
     True
