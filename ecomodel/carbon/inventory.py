@@ -345,7 +345,9 @@ def co2_inventory(balance, factors=None, *, factor_set: str = "china", grid="eas
     direct = np.asarray(scope.values) == "direct"
 
     values = np.asarray(balance.values, dtype=float)
-    co2_values = values * np.asarray(ef.values)
+    ef_v = np.asarray(ef.values, dtype=float)
+    tce_v = np.asarray(tce_factor.values, dtype=float)
+    co2_values = values * ef_v
     dims = balance.dims
     coords = {k: v for k, v in balance.coords.items()}
     co2 = xr.DataArray(co2_values, dims=dims, coords=coords)
@@ -353,13 +355,14 @@ def co2_inventory(balance, factors=None, *, factor_set: str = "china", grid="eas
     co2.attrs = cf_attrs("t", "CO2 emissions by sector and fuel", comment="scope coordinate: direct (fuel "
                          "combustion in the region) or indirect (purchased electricity x grid factor)")
     sector_axis = values.ndim - 2
-    direct_by_sector = co2_values[..., direct].sum(axis=-1) * 1e-6
-    indirect_by_sector = co2_values[..., ~direct].sum(axis=-1) * 1e-6
+    # matrix-vector products over the fuel axis are much faster than masked sums on large balances
+    direct_by_sector = (values @ (ef_v * direct)) * 1e-6
+    indirect_by_sector = (values @ (ef_v * ~direct)) * 1e-6
     by_fuel = co2_values.sum(axis=sector_axis) * 1e-6
-    energy_tce = values * np.asarray(tce_factor.values)
-    by_fuel_tce = energy_tce.sum(axis=sector_axis)
-    total_tce = by_fuel_tce.sum(axis=-1)
-    coal_tce = by_fuel_tce[..., is_coal].sum(axis=-1)
+    tce_by_sector = values @ tce_v
+    coal_by_sector = values @ (tce_v * is_coal)
+    total_tce = tce_by_sector.sum(axis=-1)
+    coal_tce = coal_by_sector.sum(axis=-1)
     if np.any(total_tce <= 0):
         raise CarbonError("inventory: an energy balance with no energy use at all (total 0 tce); expected positive "
                           "use in every region/year", field="energy_use", value=0.0, expected="> 0")
@@ -397,6 +400,6 @@ def co2_inventory(balance, factors=None, *, factor_set: str = "china", grid="eas
                "references": factors.attrs.get("references", "")},
     )
     if keep_energy:
-        ds["energy_tce"] = xr.DataArray(energy_tce, dims=dims, coords=coords,
+        ds["energy_tce"] = xr.DataArray(values * tce_v, dims=dims, coords=coords,
                                         attrs=cf_attrs("tce", "final energy use in standard coal equivalent"))
     return ds
