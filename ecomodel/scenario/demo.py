@@ -1,13 +1,43 @@
-"""The Changzhou demo: embedded packages run on the embedded data of every domain."""
+"""The Changzhou demo: the embedded packages run on the embedded data of every domain.
+
+:func:`run_demo` compares six packages — the baseline, the 2023 key projects of the Changzhou
+work plan (seed 004) and the key projects plus each of three alternatives a planner would weigh
+(agricultural NH3 control, wastewater plants to the Taihu limits, industrial coal-to-gas) and plus
+all of them — against the plan targets of the registry; finds the cheapest set of the same
+measures that meets the water-section and PM2.5 targets; and writes the figures and tables.
+It is what ``ecomodel demo`` runs.
+"""
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
 from .model import Package, Scenario
 
-__all__ = ["DEMO_SEED", "demo_scenario"]
+__all__ = ["DEMO_SEED", "DEMO_PACKAGES", "DEMO_TARGETS", "demo_scenario", "demo_scenarios", "run_demo",
+           "attainment_table", "DemoResult"]
 
 #: Seed of the demo ensembles: the date the 2023 work plan was issued (004:8, 2023-04-17).
 DEMO_SEED = 20230417
+
+#: The embedded packages, the plan's first.
+DEMO_PACKAGES = ("changzhou_2023_key_projects", "agri_nh3_control", "wwtp_taihu_limits",
+                 "coal_to_gas_industrial_furnaces")
+
+#: Short English labels of the demo scenarios.
+_LABELS = {"baseline": "baseline", "changzhou_2023_key_projects": "key projects",
+           "key+agri_nh3_control": "+ NH3", "key+wwtp_taihu_limits": "+ WWTP", "key+coal_to_gas": "+ coal-to-gas",
+           "key+all": "+ all three"}
+
+#: Targets the demo optimisation must meet (registry rows: 000:787-814 water sections, 001:174-179
+#: Tianning PM2.5, 003:280-284 Jiangyin PM2.5).
+DEMO_TARGETS = ("tp_concentration@姚巷桥<=0.136:2026", "tp_concentration@黄埝桥<=0.16:2026",
+                "tp_concentration@百渎港桥<=0.164:2026", "pm25_annual_mean@常州市天宁区<=34:2025",
+                "pm25_annual_mean@江阴市<=33:2025")
 
 
 def demo_scenario(package: Package | None = None, *, members: int = 50, method: str = "surface") -> Scenario:
@@ -21,3 +51,245 @@ def demo_scenario(package: Package | None = None, *, members: int = 50, method: 
     package = package or Package("baseline", title="no measures")
     return Scenario(name=package.name, package=package, base="demo", start_year=2020, end_year=2030,
                     members=members, seed=DEMO_SEED, method=method)
+
+
+def demo_scenarios(members: int = 50, method: str = "surface") -> list[Scenario]:
+    """The six demo scenarios (baseline, key projects, key projects + each alternative, + all).
+
+    Examples
+    --------
+    >>> [s.name for s in demo_scenarios(members=2)]  # doctest: +NORMALIZE_WHITESPACE
+    ['baseline', 'changzhou_2023_key_projects', 'key+agri_nh3_control', 'key+wwtp_taihu_limits',
+     'key+coal_to_gas', 'key+all']
+    """
+    from .files import load_package
+
+    key, nh3, wwtp, c2g = (load_package(n) for n in DEMO_PACKAGES)
+    packages = [Package("baseline", title="no measures"), key,
+                key.merged(nh3, name="key+agri_nh3_control"), key.merged(wwtp, name="key+wwtp_taihu_limits"),
+                key.merged(c2g, name="key+coal_to_gas"), key.merged(nh3, wwtp, c2g, name="key+all")]
+    return [demo_scenario(p, members=members, method=method) for p in packages]
+
+
+def _target_label(row) -> str:
+    place = row.get("site_en") or row.get("site") or row.get("region_en") or row.get("region")
+    sym = {"<=": "≤", ">=": "≥", "==": "="}.get(row["comparator"], row["comparator"])
+    short = {"pm25_annual_mean": "PM2.5", "good_air_days_ratio": "good days", "tp_concentration": "TP",
+             "nh3n_concentration": "NH3-N", "cod_concentration": "COD", "co2_emissions": "CO2",
+             "co2_intensity_decrease_pct": "CO2/GDP cut", "energy_intensity_decrease_pct": "energy/GDP cut",
+             "coal_share_energy_pct": "coal share", "non_fossil_energy_share_pct": "non-fossil share"}
+    ind = short.get(row["indicator"], row["indicator"])
+    return f"{place} {ind} {sym}{row['target_value']:g} {row['unit']} ({int(row['target_year'])})"
+
+
+def attainment_table(comparison):
+    """Attainment probability of every matched plan target (rows) under every scenario (columns).
+
+    Parameters
+    ----------
+    comparison : xarray.DataTree
+        Result of :func:`ecomodel.compare`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Probability [0–1] per target and scenario; ``attrs['met']`` has the same shape with
+        ``met`` (ensemble mean meets the target) and ``attrs['rows']`` the target rows.
+    """
+    import pandas as pd
+
+    t = comparison["targets"].to_dataset()
+    first = t.isel(scenario=0).to_dataframe().reset_index()
+    labels = [_target_label(r) for _, r in first.iterrows()]
+    prob = pd.DataFrame(t["probability"].transpose("target", "scenario").values, index=labels,
+                        columns=[str(s) for s in t["scenario"].values])
+    met = pd.DataFrame(t["met"].transpose("target", "scenario").values.astype(bool), index=labels,
+                       columns=prob.columns)
+    prob.attrs["met"] = met
+    prob.attrs["rows"] = first
+    return prob
+
+
+@dataclass
+class DemoResult:
+    """What :func:`run_demo` produced."""
+
+    comparison: object
+    attainment: object
+    summary: object
+    optimisation: object
+    files: list = field(default_factory=list)
+    seconds: float = 0.0
+
+    def report(self) -> str:
+        """The text printed by ``ecomodel demo``."""
+        return _report(self)
+
+
+def _fmt_prob(p, ok) -> str:
+    return f"{100 * p:3.0f}% {'✓' if ok else '✗'}"
+
+
+def _report(res: DemoResult) -> str:
+    from ..cli.targets import display_width
+
+    att = res.attainment
+    met = att.attrs["met"]
+    cols = list(att.columns)
+    heads = [_LABELS.get(c, c) for c in cols]
+    w0 = max(display_width(i) for i in att.index) + 2
+    widths = [max(8, display_width(h) + 2) for h in heads]
+
+    def pad(text, w, right=True):
+        gap = " " * max(0, w - display_width(text))
+        return gap + text if right else text + gap
+
+    lines = ["Attainment probability of the plan targets (share of ensemble members meeting the target;",
+             "✓ = the ensemble mean meets it)", ""]
+    lines.append(pad("target", w0, right=False) + "".join(pad(h, w) for h, w in zip(heads, widths, strict=True)))
+    lines.append("-" * (w0 + sum(widths)))
+    for label in att.index:
+        cells = [_fmt_prob(att.loc[label, c], met.loc[label, c]) for c in cols]
+        lines.append(pad(label, w0, right=False) + "".join(pad(x, w) for x, w in zip(cells, widths, strict=True)))
+    lines.append("-" * (w0 + sum(widths)))
+    s = res.summary
+    rows = [("annualised cost [10^8 CNY/yr]", [f"{v / 1e8:.2f}" for v in s["annualised_cost"]]),
+            ("targets met", [f"{int(v)}/{len(att)}" for v in s["targets_met"]]),
+            ("mean probability", [f"{100 * v:.0f}%" for v in s["mean_probability"]])]
+    for name, vals in rows:
+        lines.append(pad(name, w0, right=False) + "".join(pad(v, w) for v, w in zip(vals, widths, strict=True)))
+    lines.append("")
+    opt = res.optimisation
+    if opt is not None:
+        lines.append("Cheapest set of the demo measures meeting: " + "; ".join(DEMO_TARGETS))
+        lines.append(f"  {opt.message}")
+        if opt.chosen:
+            lines.append(f"  chosen: {', '.join(opt.chosen)}  —  {opt.cost / 1e8:.2f} × 10^8 CNY/yr")
+        lines.append("")
+    if res.files:
+        lines.append(f"Wrote {len(res.files)} files to {Path(res.files[0]).parent}/: "
+                     + ", ".join(Path(f).name for f in res.files))
+    lines.append(f"({res.seconds:.1f} s; numbers from the embedded demo data — see ecomodel/data/*/SOURCES.md)")
+    return "\n".join(lines)
+
+
+def _figures(cmp, out: Path, members: int, progress: bool) -> list[Path]:
+    from .. import plot, standards
+
+    files = []
+    names = [str(s) for s in cmp["summary"]["scenario"].values]
+    # 1. PM2.5 in Tianning against its 2025 target (001:174-179)
+    if "air" in cmp.children:
+        pm = cmp["air"]["pm25_annual_mean"]
+        region = next((r for r in pm["region"].values if str(r) == "常州市天宁区"), pm["region"].values[0])
+        fig = plot.trajectory(pm.sel(scenario="baseline", region=region), label="baseline", color="0.5")
+        best = "key+all" if "key+all" in names else names[-1]
+        plot.trajectory(pm.sel(scenario=best, region=region), target=34.0, target_year=2025, ax=fig.axes[0],
+                        label=_LABELS.get(best, best), color="C0",
+                        title="PM2.5 annual mean, Tianning (target 001:174-179)", path=out / "pm25_tianning.png")
+        files.append(out / "pm25_tianning.png")
+    if "water" in cmp.children:
+        tp = cmp["water"]["tp_concentration"]
+        fig = plot.trajectory(tp.sel(scenario="baseline", site="姚巷桥"), label="baseline", color="0.5")
+        plot.trajectory(tp.sel(scenario="changzhou_2023_key_projects", site="姚巷桥"), ax=fig.axes[0],
+                        label="key projects", color="C1")
+        plot.trajectory(tp.sel(scenario="key+wwtp_taihu_limits", site="姚巷桥"), target=0.136, target_year=2026,
+                        ax=fig.axes[0], label="+ WWTP (DB32/1072)", color="C0",
+                        title="TP at Yaoxiangqiao, Wujingang (target 000:787-795)", path=out / "tp_yaoxiangqiao.png")
+        files.append(out / "tp_yaoxiangqiao.png")
+        mean_tp = tp.sel(scenario="key+all").mean("member")
+        classes = standards.water_class("TP", mean_tp, waterbody="river")
+        classes = mean_tp.copy(data=np.asarray(classes, dtype=int)).sel(year=[y for y in mean_tp["year"].values
+                                                                               if y % 2 == 0 or y == 2021])
+        plot.section_classes(classes, title="GB 3838 class of TP (river), key projects + all three",
+                             path=out / "section_classes.png")
+        files.append(out / "section_classes.png")
+    table = cmp["summary"].to_dataset()[["annualised_cost", "mean_probability"]].to_dataframe().reset_index()
+    table["scenario"] = [_LABELS.get(s, s) for s in table["scenario"]]
+    plot.package_comparison(table, probability="mean_probability", path=out / "package_comparison.png",
+                            title="demo packages: cost vs mean attainment probability")
+    files.append(out / "package_comparison.png")
+    if "carbon" in cmp.children:
+        files.append(_lmdi_figure(cmp, out, members))
+    return files
+
+
+def _lmdi_figure(cmp, out: Path, members: int) -> Path:
+    from .. import carbon, plot
+    from .run import get_backend
+
+    backend = get_backend("carbon")
+    scen = cmp.attrs.get("scenarios", "").split(",")
+    name = "key+all" if "key+all" in scen else scen[-1]
+    d = carbon.demo_drivers(regions=["常州市"])
+    sched = _carbon_schedule(name, members)
+    ds = carbon.project(d, years=list(range(2020, 2031)), members=min(members, 10), seed=DEMO_SEED, detail=True,
+                        measures=backend._measures("demo", sched, np.arange(2020, 2031)) or None)
+    q, e, c = carbon.lmdi_inputs(ds)
+    dec = carbon.lmdi_decomposition(q, e, c, years=[2020, 2030], chain=False)
+    delta = dec["delta"].sel(region="常州市").mean("member").isel(period=0) / 1e6  # t → Mt
+    path = out / "co2_decomposition.png"
+    plot.decomposition(delta.to_series(), units="Mt CO2", path=path,
+                       title="LMDI decomposition of the CO2 change 2020–2030, Changzhou (key projects + all)")
+    return path
+
+
+def _carbon_schedule(name, members):
+    from .run import _schedules
+
+    sc = {s.name: s for s in demo_scenarios(members=members)}[name]
+    return _schedules(sc.package, sc, "carbon", sc.years)
+
+
+def run_demo(out: str | Path | None = "ecomodel-demo", *, members: int = 50, client=None, progress: bool = False,
+             optimise_targets=DEMO_TARGETS) -> DemoResult:
+    """Run the whole Changzhou demo.
+
+    Parameters
+    ----------
+    out : path, optional
+        Directory for figures and tables (created if missing); ``None`` writes nothing.
+    members : int
+        Ensemble members per scenario.
+    client : dask.distributed.Client, optional
+        Run the scenarios on this cluster.
+    progress : bool
+        Progress bars.
+    optimise_targets : sequence of str
+        Targets for the cheapest-package search (``()`` skips it).
+
+    Returns
+    -------
+    DemoResult
+    """
+    from .. import io
+    from .optimise import optimise
+    from .run import compare
+
+    t0 = time.perf_counter()
+    scenarios = demo_scenarios(members=members)
+    cmp = compare(scenarios, client=client, progress=progress)
+    att = attainment_table(cmp)
+    summary = cmp["summary"].to_dataset()[["annualised_cost", "targets_met", "mean_probability"]].to_dataframe()
+    opt = None
+    if optimise_targets:
+        from .files import load_package
+
+        pool = load_package(DEMO_PACKAGES[0]).merged(*(load_package(n) for n in DEMO_PACKAGES[1:]), name="pool")
+        opt = optimise(pool, list(optimise_targets), scenario=demo_scenario(members=members), progress=progress)
+    files = []
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        files.append(io.write_netcdf(cmp, out / "comparison.nc"))
+        table = att.copy()
+        table.index.name = "target"
+        files.append(io.write_csv(table, out / "attainment.csv"))
+        files.append(io.write_csv(summary, out / "summary.csv"))
+        files.append(io.write_iamc(io.to_iamc(cmp), out / "iamc.csv"))
+        if opt is not None:
+            from .files import dump
+
+            files.append(dump(opt.package("cheapest_meeting_targets"), out / "cheapest_package.toml"))
+        files += _figures(cmp, out, members, progress)
+    return DemoResult(cmp, att, summary, opt, [str(f) for f in files], time.perf_counter() - t0)

@@ -1,0 +1,285 @@
+"""Backends for the embedded domain models (see :mod:`ecomodel.scenario.backends` for the protocol).
+
+Carbon
+------
+Effects cut the use of a fuel (or of all fuels) in a sector, optionally switching it to another
+fuel; they become ``measures`` of :func:`ecomodel.carbon.project`. Names accepted besides the
+model's own: fuel ``coal`` (raw coal, washed coal, coke — the fuels counted in the coal share) and
+``gas``; sector ``industry`` (every industrial sector of the inventory). An effect without a region
+acts in every region; its ``amount`` (t CO2) is taken against 常州市 (the regions overlap).
+
+The carbon model applies a cut to each year's projected fuel use, with no carry-over between
+years, so the quantities it adds up — CO2 (direct, indirect), energy, coal energy and non-fossil
+energy — are linear in each cut fraction. The ``surface`` method uses this: one projection with
+no measure and one per reduction key at fraction 1, combined year by year with the schedule's
+fractions; ratios (intensities, shares, decreases against the base year) are recomputed from the
+combined quantities. This is exact for keys acting on different fuel × sector cells, and a
+first-order approximation where two keys cut the same cell (the full model applies them one after
+the other). The ``full`` method runs the model with the schedule as a sequence of cuts.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ..errors import EcomodelError, ScenarioError, close_matches
+
+__all__ = ["make", "CarbonBackend"]
+
+
+def make(domain: str):
+    """Default backend of *domain*."""
+    if domain == "carbon":
+        return CarbonBackend()
+    if domain in ("air", "water"):
+        import importlib
+
+        module = importlib.import_module(f"ecomodel.{domain}")
+        raise ScenarioError(f"the {domain} model has no scenario backend in this installation "
+                            f"(ecomodel.{domain} offers {sorted(getattr(module, '__all__', []))}); run with "
+                            f"domains that have one, or register a backend with "
+                            f"ecomodel.scenario.run.register_backend('{domain}', ...)", field="domains", value=domain)
+    raise ScenarioError(f"unknown domain {domain!r}", field="domain", value=domain)
+
+
+def _where(effect) -> str:
+    return effect.where or f"{effect.domain} effect {effect.describe()!r}"
+
+
+def _demo_base(base: str, domain: str) -> str:
+    """``'demo'`` or ``'demo:<variant>'`` → variant name ('' for the default)."""
+    if base == "demo":
+        return ""
+    if base.startswith("demo:"):
+        return base.split(":", 1)[1]
+    raise ScenarioError(f"base {base!r}: the {domain} model has embedded data for 'demo' only", field="base",
+                        value=base, expected="'demo' or 'demo:<variant>'")
+
+
+# ------------------------------------------------------------------------------------------------ carbon
+
+_FUEL_GROUPS = {"coal": ("raw_coal", "washed_coal", "coke"), "gas": ("natural_gas",), "oil": (
+    "crude_oil", "gasoline", "kerosene", "diesel", "fuel_oil", "lpg")}
+_SECTOR_GROUPS = {"industry": ("iron_steel", "chemicals", "building_materials", "textiles", "other_industry"),
+                  "power": ("power_heat",)}
+_LINEAR = ("co2_emissions", "co2_direct", "co2_indirect", "energy_consumption", "_coal_energy",
+           "_non_fossil_energy")
+
+
+class CarbonBackend:
+    """:func:`ecomodel.carbon.project` on the embedded demo drivers (``base='demo'`` or
+    ``'demo:<carbon demo scenario>'``, e.g. ``'demo:policy'``)."""
+
+    domain = "carbon"
+
+    @functools.lru_cache(maxsize=4)  # noqa: B019 - one backend object per process
+    def drivers(self, base: str):
+        from .. import carbon
+
+        variant = _demo_base(base, "carbon") or "baseline"
+        try:
+            return carbon.demo_drivers(scenario=variant)
+        except EcomodelError as exc:
+            raise ScenarioError(f"base {base!r}: {exc}", field="base", value=base) from None
+
+    def _cells(self, base, effect):
+        from .. import carbon
+
+        d = self.drivers(base)
+        sectors = [str(s) for s in d.balance["sector"].values]
+        regions = [str(r) for r in d.balance["region"].values]
+        where = _where(effect)
+        fuels = None
+        if effect.fuel is not None:
+            fuels = _FUEL_GROUPS.get(effect.fuel, (effect.fuel,))
+            for f in fuels:
+                if f not in carbon.FUELS:
+                    raise ScenarioError(f"{where}: field 'fuel': unknown fuel {effect.fuel!r}"
+                                        + close_matches(effect.fuel, list(carbon.FUELS) + list(_FUEL_GROUPS)),
+                                        field="fuel", value=effect.fuel, expected=f"one of {list(carbon.FUELS)}")
+        to_fuel = effect.to_fuel
+        if to_fuel is not None:
+            group = _FUEL_GROUPS.get(to_fuel, (to_fuel,))
+            if len(group) != 1 or group[0] not in carbon.FUELS:
+                raise ScenarioError(f"{where}: field 'to_fuel': {to_fuel!r} is not one fuel"
+                                    + close_matches(to_fuel, carbon.FUELS), field="to_fuel", value=to_fuel,
+                                    expected=f"one of {list(carbon.FUELS)}")
+            to_fuel = group[0]
+        secs = None
+        if effect.sector is not None:
+            secs = _SECTOR_GROUPS.get(effect.sector, (effect.sector,))
+            for s in secs:
+                if s not in sectors:
+                    raise ScenarioError(f"{where}: field 'sector': unknown carbon sector {effect.sector!r}"
+                                        + close_matches(effect.sector, sectors + list(_SECTOR_GROUPS)),
+                                        field="sector", value=effect.sector, expected=f"one of {sectors}")
+        region = None
+        if effect.region is not None:
+            region = _resolve_region(effect.region, regions, where)
+        return fuels, secs, to_fuel, region
+
+    def check_effect(self, base, effect) -> None:
+        self._cells(base, effect)
+
+    def baseline_amount(self, base, effect) -> float:
+        fuels, secs, _, region = self._cells(base, effect)
+        d = self.drivers(base)
+        inv = _inventory(d)
+        co2 = inv["co2"]  # t, (region, sector, fuel)
+        regions = [str(r) for r in co2["region"].values]
+        region = region or ("常州市" if "常州市" in regions else None)
+        sel = co2 if region is None else co2.sel(region=region)
+        if fuels is not None:
+            sel = sel.sel(fuel=list(fuels))
+        if secs is not None:
+            sel = sel.sel(sector=list(secs))
+        return float(sel.sum())
+
+    def _measures(self, base, schedule, years):
+        """A schedule as the model's sequence of cuts: per key, the increments of the cumulative fraction."""
+        out = []
+        for key, fr in schedule.as_dict().items():
+            effect = _effect_from_key(key)
+            fuels, secs, to_fuel, region = self._cells(base, effect)
+            remaining = 1.0 - np.asarray(fr, dtype=float)
+            prev = 1.0
+            for y, r in zip(years, remaining, strict=True):
+                if r > prev + 1e-12:
+                    raise ScenarioError(f"carbon effect {effect.describe()!r}: the reduction falls from "
+                                        f"{1 - prev:.3f} to {1 - r:.3f} in {y}; the carbon model only adds cuts (a "
+                                        "measure with an 'end' year cannot be represented)", field="end", value=int(y))
+                if r < prev - 1e-12:
+                    step = 1.0 - r / prev
+                    for f in (fuels or (None,)):
+                        for s in (secs or (None,)):
+                            out.append({"fuel": f, "sector": s, "to_fuel": to_fuel, "region": region,
+                                        "fraction": float(step), "start_year": int(y)})
+                prev = r
+        return out
+
+    def project_many(self, base, schedules, years, members, seed, method, progress=False):
+        from .. import carbon
+
+        d = self.drivers(base)
+        years = np.asarray(years, dtype=int)
+        if years[0] < d.base_year:
+            raise ScenarioError(f"carbon: years start in {years[0]}, before the carbon base year {d.base_year}",
+                                field="start_year", value=int(years[0]), expected=f">= {d.base_year}")
+        model_years = np.arange(d.base_year, years[-1] + 1)
+        it = _progress(schedules, progress, "carbon")
+        if method == "full":
+            out = []
+            for sched in it:
+                ds = carbon.project(d, years=model_years, members=members, seed=seed,
+                                    measures=self._measures(base, sched, years) or None)
+                out.append(self._finish(ds, years))
+            return out
+        # surface: superpose unit responses of every key used in the batch
+        keys = sorted({k for s in schedules for k in s.keys}, key=lambda k: tuple(str(v) for v in k))
+        base_ds = carbon.project(d, years=model_years, members=members, seed=seed)
+        q0 = _linear_quantities(base_ds)
+        unit = {}
+        for k in keys:
+            effect = _effect_from_key(k)
+            fuels, secs, to_fuel, region = self._cells(base, effect)
+            meas = [{"fuel": f, "sector": s, "to_fuel": to_fuel, "region": region, "fraction": 1.0,
+                     "start_year": int(d.base_year)} for f in (fuels or (None,)) for s in (secs or (None,))]
+            qk = _linear_quantities(carbon.project(d, years=model_years, members=members, seed=seed, measures=meas))
+            unit[k] = {name: qk[name] - q0[name] for name in _LINEAR}
+        out = []
+        for sched in it:
+            q = {name: q0[name].copy(deep=True) for name in _LINEAR}
+            for k, fr in sched.as_dict().items():
+                full = np.zeros(model_years.size)
+                full[np.searchsorted(model_years, years)] = fr  # years before the horizon: no measure
+                f = _year_da(full, model_years)
+                for name in _LINEAR:
+                    q[name] = q[name] + f * unit[k][name]
+            out.append(self._finish(_rebuild(base_ds, q, d.base_year), years))
+        return out
+
+    def _finish(self, ds, years):
+        from .. import carbon
+
+        ds = ds.drop_vars([v for v in ("co2_peak_year", "co2_peak_value", "co2_peaked") if v in ds])
+        ds = ds.sel(year=years)
+        peak = carbon.peak_year(ds["co2_emissions"])
+        return ds.assign(peak)
+
+
+def _inventory(drivers):
+    from .. import carbon
+
+    cache = getattr(drivers, "_ecomodel_inventory", None)
+    if cache is None:
+        cache = carbon.co2_inventory(drivers.balance)
+        try:
+            object.__setattr__(drivers, "_ecomodel_inventory", cache)
+        except (AttributeError, TypeError):
+            pass
+    return cache
+
+
+def _linear_quantities(ds):
+    q = {name: ds[name] for name in ("co2_emissions", "co2_direct", "co2_indirect", "energy_consumption")}
+    q["_coal_energy"] = ds["coal_share_energy_pct"] * ds["energy_consumption"] / 100.0
+    q["_non_fossil_energy"] = ds["non_fossil_energy_share_pct"] * ds["energy_consumption"] / 100.0
+    return q
+
+
+def _year_da(values, years):
+    import xarray as xr
+
+    return xr.DataArray(values, dims="year", coords={"year": years})
+
+
+def _rebuild(base_ds, q, base_year):
+    ds = base_ds.copy()
+    for name in ("co2_emissions", "co2_direct", "co2_indirect", "energy_consumption"):
+        ds[name] = q[name].assign_attrs(base_ds[name].attrs)
+    e0, c0 = base_ds["energy_consumption"], base_ds["co2_emissions"]
+    ds["co2_intensity"] = (base_ds["co2_intensity"] * q["co2_emissions"] / c0).assign_attrs(
+        base_ds["co2_intensity"].attrs)
+    ds["energy_intensity"] = (base_ds["energy_intensity"] * q["energy_consumption"] / e0).assign_attrs(
+        base_ds["energy_intensity"].attrs)
+    ci, ei = ds["co2_intensity"], ds["energy_intensity"]
+    ds["co2_intensity_decrease_pct"] = (100.0 * (1.0 - ci / ci.sel(year=base_year))).assign_attrs(
+        base_ds["co2_intensity_decrease_pct"].attrs)
+    ds["energy_intensity_decrease_pct"] = (100.0 * (1.0 - ei / ei.sel(year=base_year))).assign_attrs(
+        base_ds["energy_intensity_decrease_pct"].attrs)
+    ds["coal_share_energy_pct"] = (100.0 * q["_coal_energy"] / q["energy_consumption"]).assign_attrs(
+        base_ds["coal_share_energy_pct"].attrs)
+    ds["non_fossil_energy_share_pct"] = (100.0 * q["_non_fossil_energy"] / q["energy_consumption"]).assign_attrs(
+        base_ds["non_fossil_energy_share_pct"].attrs)
+    return ds.transpose("year", "member", "region", ...)
+
+
+def _effect_from_key(key):
+    from .model import Effect
+
+    fields = dict(zip(Effect.KEY_FIELDS, key, strict=True))
+    return Effect(**fields, fraction=1.0)
+
+
+def _resolve_region(name, regions, where):
+    from .. import targets
+
+    try:
+        full = targets.resolve_region(name)
+    except EcomodelError:
+        full = name
+    if full not in regions:
+        raise ScenarioError(f"{where}: field 'region': {name!r} is not a region of the base data"
+                            + close_matches(str(name), regions), field="region", value=name,
+                            expected=f"one of {regions}")
+    return full
+
+
+def _progress(items, progress, desc):
+    if not progress or len(items) < 2:
+        return items
+    from tqdm.auto import tqdm
+
+    return tqdm(items, desc=desc, unit="package", leave=False)
