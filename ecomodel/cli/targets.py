@@ -104,13 +104,13 @@ def render_table(df, *, width_indicator: int = 34, width_text: int = 26) -> str:
     from .. import targets
 
     if df.empty:
-        return "no rows match"
+        return "no rows match\n"
     headers = ["地区", "指标", "站点/范围", "基准 (年)", "目标", "年份", "单位", "属性", "来源"]
     lines = []
     for doc, group in df.groupby("document", sort=True):
         meta = targets.DOCUMENTS.get(doc)
         title = f"{meta.code} {meta.title}" if meta else doc
-        kinds = ", ".join(f"{n} {k}" for k, n in group["kind"].value_counts().items())
+        kinds = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in group["kind"].value_counts().items())
         lines.append(f"{title} — {kinds}")
         group = group.assign(_rank=group["source_section"].map(_section_rank),
                              _line=group["source_line"].str.extract(r"^(\d+)", expand=False).astype(int))
@@ -171,6 +171,9 @@ def _run(args) -> int:
         print(json.dumps(_records(df), ensure_ascii=False, indent=1))
     else:
         sys.stdout.write(render_table(df))
+        if df.empty and kind is not None:
+            print(f"(only rows of kind {kind!r} were searched; add --kind all to see observations, thresholds and "
+                  "investments)")
         if not df.empty:
             print(f"{len(df)} row{'s' if len(df) != 1 else ''} from ecomodel/data/targets.csv (see targets_SOURCES.md); --format csv shows every column.")
         if kind == "target":
