@@ -215,7 +215,7 @@ _SCENARIOS = {
                            2023: {"dist": "triangular", "low": 0.045, "mode": 0.055, "high": 0.065},
                            2026: {"dist": "triangular", "low": 0.035, "mode": 0.045, "high": 0.055},
                            2031: {"dist": "triangular", "low": 0.025, "mode": 0.035, "high": 0.045}},
-            "energy_intensity_decline": {"dist": "triangular", "low": 0.015, "mode": 0.022, "high": 0.03},
+            "energy_intensity_decline": {"dist": "triangular", "low": 0.006, "mode": 0.012, "high": 0.02},
             "coal_to_gas": 0.01,
             "electrification": {"*": 0.004, "power_heat": 0.0},
             "electrification_ratio": 0.5,
@@ -226,7 +226,7 @@ _SCENARIOS = {
     "policy": {
         "description": "plan-aligned: energy-intensity cuts near the 14th FYP pace, coal-to-gas and electrification",
         "parameters": {
-            "energy_intensity_decline": {"dist": "triangular", "low": 0.025, "mode": 0.032, "high": 0.04},
+            "energy_intensity_decline": {"dist": "triangular", "low": 0.015, "mode": 0.022, "high": 0.03},
             "coal_to_gas": {"dist": "uniform", "low": 0.03, "high": 0.05},
             "electrification": {"*": {"dist": "uniform", "low": 0.01, "high": 0.02}, "power_heat": 0.0},
             "grid_non_fossil_increase": {"dist": "triangular", "low": 0.01, "mode": 0.014, "high": 0.018},
@@ -236,7 +236,7 @@ _SCENARIOS = {
         "description": "ambitious: faster efficiency, coal phase-down, strong electrification and a cleaner grid, "
                        "industry shifting to low-energy manufacturing",
         "parameters": {
-            "energy_intensity_decline": {"dist": "triangular", "low": 0.035, "mode": 0.042, "high": 0.05},
+            "energy_intensity_decline": {"dist": "triangular", "low": 0.025, "mode": 0.032, "high": 0.04},
             "coal_to_gas": {"dist": "uniform", "low": 0.06, "high": 0.09},
             "electrification": {"*": {"dist": "uniform", "low": 0.02, "high": 0.035}, "power_heat": 0.0},
             "grid_non_fossil_increase": {"dist": "triangular", "low": 0.015, "mode": 0.02, "high": 0.025},

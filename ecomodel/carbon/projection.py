@@ -433,8 +433,10 @@ def project(drivers: Drivers, years=range(2020, 2036), members: int = 100, seed=
         ``co2_intensity_decrease_pct`` [%] and ``energy_intensity_decrease_pct`` [%] (cut against
         the base year), ``energy_consumption`` [10⁴ tce], ``energy_intensity`` [tce/10⁴ CNY],
         ``coal_share_energy_pct`` [%], ``non_fossil_energy_share_pct`` [%] (non-fossil part of
-        purchased electricity only), ``grid_factor`` [t/MWh]; over ``(member, region)``:
-        ``co2_peak_year`` [year], ``co2_peak_value`` [Mt], ``co2_peaked``.
+        purchased electricity only), ``grid_factor`` [t/MWh], ``co2_peak_year`` [year] (the
+        horizon's peak year, repeated along ``year``); over ``(member, region)``:
+        ``co2_peak_value`` [Mt] and ``co2_peaked``. Decrease variables carry
+        ``attrs['reference_year']`` = the base year.
 
     Raises
     ------
@@ -587,12 +589,12 @@ def project(drivers: Drivers, years=range(2020, 2036), members: int = 100, seed=
         "gdp": pack(gdp, "10^8 CNY", "gross domestic product, constant base-year prices"),
         "co2_intensity": pack(co2_int, "t/10^4 CNY", "CO2 emissions per unit GDP"),
         "co2_intensity_decrease_pct": pack(co2_cut, "%", "cut of CO2 emissions per unit GDP against the base year",
-                                           baseline_year=base_year),
+                                           reference_year=base_year),
         "energy_consumption": pack(energy * 1e-4, "10^4 tce", "total final energy use",
                                    comment=factors.attrs.get("electricity_energy_basis")),
         "energy_intensity": pack(e_int, "tce/10^4 CNY", "energy use per unit GDP"),
         "energy_intensity_decrease_pct": pack(e_cut, "%", "cut of energy use per unit GDP against the base year",
-                                              baseline_year=base_year),
+                                              reference_year=base_year),
         "coal_share_energy_pct": pack(coal_pct, "%", "share of coal (raw coal, washed coal, coke) in energy use"),
         "non_fossil_energy_share_pct": pack(nonfossil_pct, "%", "non-fossil share of energy use",
                                             comment="only the non-fossil part of purchased electricity, at the "
@@ -605,6 +607,12 @@ def project(drivers: Drivers, years=range(2020, 2036), members: int = 100, seed=
     peak = peak_year(co2_mt, tolerance=tolerance)
     for name, var in peak.data_vars.items():
         ds[name] = var
+    # targets.check reads every indicator at a target year: repeat the horizon's peak year along `year`
+    ds["co2_peak_year"] = peak["co2_peak_year"].expand_dims(year=out_years).transpose("year", "member", "region")
+    ds["co2_peak_year"].attrs = dict(peak["co2_peak_year"].attrs, comment=(
+        "peak year over the whole projection horizon, the same value in every year (so that "
+        "ecomodel.targets.check can read it at a target year); last year + 1 (a lower bound) where emissions "
+        "have not peaked within the horizon"))
     if detail:
         eb = np.moveaxis(res["energy_fuel"][:, :, sel], 2, 0)  # (t, m, r, s, j)
         cb = np.moveaxis(res["co2_fuel"][:, :, sel], 2, 0)
