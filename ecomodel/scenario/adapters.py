@@ -6,7 +6,8 @@ Effects cut the use of a fuel (or of all fuels) in a sector, optionally switchin
 fuel; they become ``measures`` of :func:`ecomodel.carbon.project`. Names accepted besides the
 model's own: fuel ``coal`` (raw coal, washed coal, coke — the fuels counted in the coal share) and
 ``gas``; sector ``industry`` (every industrial sector of the inventory). An effect without a region
-acts in every region; its ``amount`` (t CO2) is taken against 常州市 (the regions overlap).
+acts in every region; its ``amount`` (t CO2) is taken against 常州市 (the regions overlap). A
+region that contains others (常州市 contains 常州市武进区 …) acts in each of them.
 
 The carbon model applies a cut to each year's projected fuel use, with no carry-over between
 years, so the quantities it adds up — CO2 (direct, indirect), energy, coal energy and non-fossil
@@ -120,6 +121,13 @@ class CarbonBackend:
             region = _resolve_region(effect.region, regions, where)
         return fuels, secs, to_fuel, region
 
+    def _regions(self, base, region):
+        """Regions a cut acts in: all (None), or the region and the regions inside it (常州市 → its districts)."""
+        if region is None:
+            return (None,)
+        regions = [str(r) for r in self.drivers(base).balance["region"].values]
+        return tuple(r for r in regions if r == region or r.startswith(region))
+
     def check_effect(self, base, effect) -> None:
         self._cells(base, effect)
 
@@ -152,10 +160,9 @@ class CarbonBackend:
                                         "measure with an 'end' year cannot be represented)", field="end", value=int(y))
                 if r < prev - 1e-12:
                     step = 1.0 - r / prev
-                    for f in (fuels or (None,)):
-                        for s in (secs or (None,)):
-                            out.append({"fuel": f, "sector": s, "to_fuel": to_fuel, "region": region,
-                                        "fraction": float(step), "start_year": int(y)})
+                    out += [{"fuel": f, "sector": s, "to_fuel": to_fuel, "region": g, "fraction": float(step),
+                             "start_year": int(y)} for f in (fuels or (None,)) for s in (secs or (None,))
+                            for g in self._regions(base, region)]
                 prev = r
         return out
 
@@ -184,8 +191,9 @@ class CarbonBackend:
         for k in keys:
             effect = _effect_from_key(k)
             fuels, secs, to_fuel, region = self._cells(base, effect)
-            meas = [{"fuel": f, "sector": s, "to_fuel": to_fuel, "region": region, "fraction": 1.0,
-                     "start_year": int(d.base_year)} for f in (fuels or (None,)) for s in (secs or (None,))]
+            meas = [{"fuel": f, "sector": s, "to_fuel": to_fuel, "region": g, "fraction": 1.0,
+                     "start_year": int(d.base_year)} for f in (fuels or (None,)) for s in (secs or (None,))
+                    for g in self._regions(base, region)]
             qk = _linear_quantities(carbon.project(d, years=model_years, members=members, seed=seed, measures=meas))
             unit[k] = {name: qk[name] - q0[name] for name in _LINEAR}
         out = []
