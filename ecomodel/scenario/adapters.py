@@ -209,12 +209,18 @@ class CarbonBackend:
         return out
 
     def _finish(self, ds, years):
+        """Select the output years; peak year and value over those years (as the model reports them)."""
         from .. import carbon
 
-        ds = ds.drop_vars([v for v in ("co2_peak_year", "co2_peak_value", "co2_peaked") if v in ds])
-        ds = ds.sel(year=years)
+        attrs = {v: dict(ds[v].attrs) for v in ("co2_peak_year", "co2_peak_value", "co2_peaked") if v in ds}
+        ds = ds.drop_vars(list(attrs)).sel(year=years)
         peak = carbon.peak_year(ds["co2_emissions"])
-        return ds.assign(peak)
+        for v in peak.data_vars:
+            da = peak[v]
+            if v == "co2_peak_year":  # along year, as ecomodel.carbon.project gives it (readable by targets.check)
+                da = da.broadcast_like(ds["co2_emissions"]).transpose(*ds["co2_emissions"].dims)
+            ds[v] = da.assign_attrs(attrs.get(v, da.attrs))
+        return ds
 
 
 def _inventory(drivers):
