@@ -1,0 +1,221 @@
+"""IAMC long tables (model, scenario, region, variable, unit, year, value) of carbon projections.
+
+The table is the format of the Integrated Assessment Modeling Consortium that the ``pyam`` package
+reads (``pyam.IamDataFrame(table)``); ``pyam`` itself is not needed here. Variable names follow
+``ecomodel.io.IAMC_VARIABLES`` for the plan indicators and IAMC habits for the rest
+(``Emissions|CO2``, ``Final Energy``, ``GDP|...``), with units converted to per-year IAMC units.
+
+Examples
+--------
+>>> from ecomodel.carbon import demo_drivers, project
+>>> ds = project(demo_drivers(["常州市钟楼区"]), years=[2020, 2025], members=3, seed=0)
+>>> table = to_iamc(ds, scenario="baseline")
+>>> list(table.columns)
+['model', 'scenario', 'region', 'variable', 'unit', 'year', 'value']
+>>> back = from_iamc(table)
+>>> bool(abs(back["co2_emissions"] - ds["co2_emissions"].mean("member")).max() < 1e-9)
+True
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import CarbonError
+
+__all__ = ["IAMC_COLUMNS", "VARIABLES", "to_iamc", "from_iamc"]
+
+IAMC_COLUMNS = ["model", "scenario", "region", "variable", "unit", "year", "value"]
+
+#: projection variable -> (IAMC variable, IAMC unit, factor from the projection's unit)
+VARIABLES = {
+    "co2_emissions": ("Emissions|CO2", "Mt CO2/yr", 1.0),
+    "co2_direct": ("Emissions|CO2|Direct", "Mt CO2/yr", 1.0),
+    "co2_indirect": ("Emissions|CO2|Indirect|Electricity", "Mt CO2/yr", 1.0),
+    "gdp": ("GDP|Constant Prices", "billion CNY/yr", 0.1),
+    "energy_consumption": ("Final Energy", "Mtce/yr", 0.01),
+    "energy_intensity": ("Energy Intensity|GDP", "tce/10^4 CNY", 1.0),
+    "co2_intensity": ("Emissions Intensity|CO2|GDP", "t CO2/10^4 CNY", 1.0),
+    "co2_intensity_decrease_pct": ("Emissions Intensity|CO2|Decrease", "%", 1.0),
+    "energy_intensity_decrease_pct": ("Energy Intensity|Decrease", "%", 1.0),
+    "coal_share_energy_pct": ("Primary Energy|Coal|Share", "%", 1.0),
+    "non_fossil_energy_share_pct": ("Primary Energy|Non-Fossil|Share", "%", 1.0),
+    "grid_factor": ("Emissions Intensity|CO2|Electricity", "t CO2/MWh", 1.0),
+    "co2_peak_year": ("Emissions|CO2|Peak Year", "year", 1.0),
+}
+_STATISTICS = ("mean", "median", "members")
+
+
+def _io_names():
+    """Use the shared IAMC names of ecomodel.io for the indicator keys when it is there."""
+    try:
+        from ..io import IAMC_VARIABLES
+    except ImportError:  # pragma: no cover - io is optional for this module
+        return dict(VARIABLES)
+    out = dict(VARIABLES)
+    for key, (name, unit, factor) in VARIABLES.items():
+        if key in IAMC_VARIABLES and "{" not in IAMC_VARIABLES[key]:
+            out[key] = (IAMC_VARIABLES[key], unit, factor)
+    return out
+
+
+def to_iamc(projection, *, model: str = "ecomodel.carbon", scenario: str = "default", statistic: str = "mean",
+            quantiles=(), region_names: str = "zh", variables=None):
+    """IAMC long table of a carbon projection.
+
+    Parameters
+    ----------
+    projection : xarray.Dataset
+        Output of :func:`~ecomodel.carbon.projection.project` (variables over year, member,
+        region); a ``scenario`` dimension, if present, gives the IAMC scenarios.
+    model : str
+        IAMC model name.
+    scenario : str
+        IAMC scenario name (when the Dataset has no ``scenario`` dimension).
+    statistic : {'mean', 'median', 'members'}
+        Reduce the ensemble to its mean or median, or write every member as scenario
+        ``'<scenario>|member <k>'``.
+    quantiles : sequence of float
+        Extra ensemble quantiles (0–1) written as variables ``'<variable>|<q>th Percentile'``.
+    region_names : {'zh', 'en'}
+        Registry (Chinese) region names or the ``name_en`` coordinate.
+    variables : sequence of str, optional
+        Projection variables to write (default: all of :data:`VARIABLES` present).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`IAMC_COLUMNS` (year int, value float), sorted.
+
+    Examples
+    --------
+    >>> from ecomodel.carbon import demo_drivers, project
+    >>> ds = project(demo_drivers(["江阴市"]), years=[2020], members=2, seed=0)
+    >>> row = to_iamc(ds, variables=["gdp"]).iloc[0]
+    >>> row["variable"], row["unit"], float(row["value"])
+    ('GDP|Constant Prices', 'billion CNY/yr', 411.4)
+    """
+    import pandas as pd
+    import xarray as xr
+
+    if not isinstance(projection, xr.Dataset):
+        raise CarbonError(f"to_iamc: expected an xarray.Dataset, got {type(projection).__name__}", field="projection",
+                          value=type(projection).__name__, expected="Dataset")
+    if statistic not in _STATISTICS:
+        raise CarbonError(f"to_iamc: statistic {statistic!r}; expected one of {list(_STATISTICS)}", field="statistic",
+                          value=statistic, expected=str(list(_STATISTICS)))
+    if region_names not in ("zh", "en"):
+        raise CarbonError(f"to_iamc: region_names {region_names!r}; expected 'zh' or 'en'", field="region_names",
+                          value=region_names, expected="'zh' or 'en'")
+    for q in quantiles:
+        if not 0.0 <= float(q) <= 1.0:
+            raise CarbonError(f"to_iamc: quantile {q!r} outside [0, 1]", field="quantiles", value=q, expected="0-1")
+    names = _io_names()
+    wanted = list(variables) if variables is not None else [v for v in names if v in projection]
+    unknown = [v for v in wanted if v not in names or v not in projection]
+    if unknown:
+        raise CarbonError(f"to_iamc: cannot write {unknown}; expected projection variables among {list(names)}",
+                          field="variables", value=unknown, expected=str(list(names)))
+    scen_values = [str(s) for s in projection["scenario"].values] if "scenario" in projection.dims else [scenario]
+    rows = []
+    for s_label in scen_values:
+        ds = projection.sel(scenario=s_label) if "scenario" in projection.dims else projection
+        regions = [str(r) for r in ds["region"].values]
+        labels = regions
+        if region_names == "en":
+            labels = [str(x) for x in ds["name_en"].values] if "name_en" in ds.coords else regions
+        for key in wanted:
+            da = ds[key]
+            if "year" not in da.dims or "region" not in da.dims:
+                raise CarbonError(f"to_iamc: variable {key!r} needs 'year' and 'region' dimensions (has {da.dims})",
+                                  field=key, value=da.dims, expected="('year', 'region', …)")
+            var, unit, factor = names[key]
+            blocks = []
+            if "member" in da.dims:
+                if statistic == "members":
+                    for m in da["member"].values:
+                        blocks.append((f"{s_label}|member {int(m)}", var, da.sel(member=m)))
+                else:
+                    red = da.mean("member") if statistic == "mean" else da.median("member")
+                    blocks.append((s_label, var, red))
+                for q in quantiles:
+                    blocks.append((s_label, f"{var}|{float(q) * 100:g}th Percentile", da.quantile(float(q), "member")))
+            else:
+                blocks.append((s_label, var, da))
+            for scen_name, var_name, arr in blocks:
+                arr = arr.transpose("year", "region")
+                vals = np.asarray(arr.values, dtype=float) * factor
+                if not np.isfinite(vals).all():
+                    raise CarbonError(f"to_iamc: {key!r} contains NaN or inf; nothing written", field=key,
+                                      value="non-finite", expected="finite values")
+                years = [int(y) for y in arr["year"].values]
+                for t, year in enumerate(years):
+                    for r, label in enumerate(labels):
+                        rows.append((model, scen_name, label, var_name, unit, year, float(vals[t, r])))
+    table = pd.DataFrame(rows, columns=IAMC_COLUMNS)
+    table["year"] = table["year"].astype(int)
+    return table.sort_values(IAMC_COLUMNS[:-2] + ["year"], kind="stable").reset_index(drop=True)
+
+
+def from_iamc(table, *, model: str | None = None, scenario: str | None = None):
+    """Read an IAMC long table written by :func:`to_iamc` back into a Dataset.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or path-like
+        IAMC long table (columns :data:`IAMC_COLUMNS`; extra columns are ignored) or a CSV file.
+    model, scenario : str, optional
+        Keep only this model / scenario (required when the table holds several).
+
+    Returns
+    -------
+    xarray.Dataset
+        Variables of :data:`VARIABLES` found in the table, over (year, region) in the projection's
+        units (``co2_emissions`` [Mt] …). Percentile rows are skipped.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"model": ["m"], "scenario": ["s"], "region": ["江阴市"],
+    ...                   "variable": ["Final Energy"], "unit": ["Mtce/yr"], "year": [2020], "value": [22.6]})
+    >>> float(from_iamc(t)["energy_consumption"].sel(year=2020, region="江阴市"))
+    2260.0
+    """
+    import pandas as pd
+    import xarray as xr
+
+    if not isinstance(table, pd.DataFrame):
+        table = pd.read_csv(table)
+    missing = [c for c in IAMC_COLUMNS if c not in table.columns]
+    if missing:
+        raise CarbonError(f"from_iamc: missing columns {missing}", field="columns", value=list(table.columns),
+                          expected=str(IAMC_COLUMNS))
+    if model is not None:
+        table = table[table["model"] == model]
+    if scenario is not None:
+        table = table[table["scenario"] == scenario]
+    for col, given in (("model", model), ("scenario", scenario)):
+        if table[col].nunique() > 1:
+            raise CarbonError(f"from_iamc: the table holds several {col}s {sorted(table[col].unique())}; pass {col}=",
+                              field=col, value=sorted(table[col].unique()), expected=f"one {col}")
+    if table.empty:
+        raise CarbonError("from_iamc: no rows left to read", field="table", value=0, expected="rows")
+    names = _io_names()
+    reverse = {var: (key, unit, factor) for key, (var, unit, factor) in names.items()}
+    out = {}
+    for var, group in table.groupby("variable", sort=False):
+        if var not in reverse:
+            continue
+        key, unit, factor = reverse[var]
+        units = set(group["unit"])
+        if units != {unit}:
+            raise CarbonError(f"from_iamc: variable {var!r} has unit(s) {sorted(units)}; expected {unit!r}",
+                              field="unit", value=sorted(units), expected=unit)
+        wide = group.pivot(index="year", columns="region", values="value").sort_index()
+        da = xr.DataArray(wide.to_numpy(dtype=float) / factor, dims=("year", "region"),
+                          coords={"year": wide.index.astype(int).to_numpy(), "region": [str(c) for c in wide.columns]})
+        out[key] = da
+    if not out:
+        raise CarbonError("from_iamc: no known variable in the table", field="variable",
+                          value=sorted(table["variable"].unique())[:5], expected=str([v[0] for v in names.values()]))
+    return xr.Dataset(out)
