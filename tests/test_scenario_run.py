@@ -88,8 +88,8 @@ def test_package_with_no_measures_equals_the_baseline():
     from ecomodel.scenario.run import Reductions
 
     zero = Reductions("air", YEARS, (), np.zeros((0, YEARS.size)))
-    expected_air = air.project_many("demo", [zero], YEARS, 16, 1, "surface")[0]
-    expected_water = water.project_many("demo", [zero], YEARS, 16, 1, "surface")[0]
+    expected_air = air.project_stack("demo", [zero], YEARS, 16, 1, "surface").isel(scenario=0, drop=True)
+    expected_water = water.project_stack("demo", [zero], YEARS, 16, 1, "surface").isel(scenario=0, drop=True)
     xr.testing.assert_identical(empty["air"].to_dataset(), expected_air)
     xr.testing.assert_identical(empty["water"].to_dataset(), expected_water)
     xr.testing.assert_identical(late["air"].to_dataset(), expected_air)
@@ -172,3 +172,19 @@ def test_dask_run_equals_serial_run():
     for s, p in zip(serial, parallel, strict=True):
         xr.testing.assert_identical(s, p)
     xr.testing.assert_identical(compare(scenarios), cmp_parallel)
+
+
+def test_compare_targets_equal_registry_check_scenario_by_scenario():
+    scenarios = [scenario(NOX, name="a"), scenario(WWTP, NH3, name="b")]
+    cmp = compare(scenarios)
+    trees = run_many([scenarios[0].with_package(Package("baseline"), name="baseline")] + scenarios)
+    table = cmp["targets"].to_dataset()
+    assert table.sizes["target"] > 5
+    for tree in trees:
+        name = tree.attrs["scenario"]
+        single = tree["targets"].to_dataset()
+        got = table.sel(scenario=name)
+        np.testing.assert_allclose(got["projected"].values, single["projected"].values, rtol=1e-12)
+        np.testing.assert_allclose(got["probability"].values, single["probability"].values)
+        np.testing.assert_array_equal(got["met"].values, single["met"].values)
+        np.testing.assert_array_equal(got["source_line"].values, single["source_line"].values)

@@ -166,7 +166,9 @@ class CarbonBackend:
                 prev = r
         return out
 
-    def project_many(self, base, schedules, years, members, seed, method, progress=False):
+    def project_stack(self, base, schedules, years, members, seed, method, progress=False):
+        import xarray as xr
+
         from .. import carbon
 
         d = self.drivers(base)
@@ -175,38 +177,35 @@ class CarbonBackend:
             raise ScenarioError(f"carbon: years start in {years[0]}, before the carbon base year {d.base_year}",
                                 field="start_year", value=int(years[0]), expected=f">= {d.base_year}")
         model_years = np.arange(d.base_year, years[-1] + 1)
-        it = _progress(schedules, progress, "carbon")
         if method == "full":
-            out = []
-            for sched in it:
-                ds = carbon.project(d, years=model_years, members=members, seed=seed,
-                                    measures=self._measures(base, sched, years) or None)
-                out.append(self._finish(ds, years))
-            return out
-        # surface: superpose unit responses of every key used in the batch
+            out = [self._finish(carbon.project(d, years=model_years, members=members, seed=seed,
+                                               measures=self._measures(base, sched, years) or None), years)
+                   for sched in _progress(schedules, progress, "carbon")]
+            return xr.concat(out, dim="scenario", coords="minimal", compat="override", join="override",
+                             combine_attrs="override")
+        # surface: superpose unit responses of every key used in the batch (numpy, all schedules at once)
         keys = sorted({k for s in schedules for k in s.keys}, key=lambda k: tuple(str(v) for v in k))
         base_ds = carbon.project(d, years=model_years, members=members, seed=seed)
         q0 = _linear_quantities(base_ds)
-        unit = {}
-        for k in keys:
+        q0 = {n: np.asarray(v.transpose("year", "member", "region").values) for n, v in q0.items()}
+        unit = np.zeros((len(keys), len(_LINEAR)) + q0["co2_emissions"].shape)
+        for i, k in enumerate(_progress(keys, progress, "carbon responses")):
             effect = _effect_from_key(k)
             fuels, secs, to_fuel, region = self._cells(base, effect)
             meas = [{"fuel": f, "sector": s, "to_fuel": to_fuel, "region": g, "fraction": 1.0,
                      "start_year": int(d.base_year)} for f in (fuels or (None,)) for s in (secs or (None,))
                     for g in self._regions(base, region)]
             qk = _linear_quantities(carbon.project(d, years=model_years, members=members, seed=seed, measures=meas))
-            unit[k] = {name: qk[name] - q0[name] for name in _LINEAR}
-        out = []
-        for sched in it:
-            q = {name: q0[name].copy(deep=True) for name in _LINEAR}
+            for j, name in enumerate(_LINEAR):
+                unit[i, j] = qk[name].transpose("year", "member", "region").values - q0[name]
+        index = {k: i for i, k in enumerate(keys)}
+        F = np.zeros((len(schedules), len(keys), model_years.size))
+        pos = np.searchsorted(model_years, years)
+        for s_i, sched in enumerate(schedules):
             for k, fr in sched.as_dict().items():
-                full = np.zeros(model_years.size)
-                full[np.searchsorted(model_years, years)] = fr  # years before the horizon: no measure
-                f = _year_da(full, model_years)
-                for name in _LINEAR:
-                    q[name] = q[name] + f * unit[k][name]
-            out.append(self._finish(_rebuild(base_ds, q, d.base_year), years))
-        return out
+                F[s_i, index[k], pos] = fr  # years before the horizon: no measure
+        q = {name: q0[name][None] + np.einsum("skt,ktmr->stmr", F, unit[:, j]) for j, name in enumerate(_LINEAR)}
+        return self._finish(_rebuild(base_ds, q, d.base_year, len(schedules)), years)
 
     def _finish(self, ds, years):
         """Select the output years; peak year and value over those years (as the model reports them)."""
@@ -214,12 +213,13 @@ class CarbonBackend:
 
         attrs = {v: dict(ds[v].attrs) for v in ("co2_peak_year", "co2_peak_value", "co2_peaked") if v in ds}
         ds = ds.drop_vars(list(attrs)).sel(year=years)
-        peak = carbon.peak_year(ds["co2_emissions"])
+        co2 = ds["co2_emissions"]
+        peak = carbon.peak_year(co2)
         for v in peak.data_vars:
             da = peak[v]
             if v == "co2_peak_year":  # along year, as ecomodel.carbon.project gives it (readable by targets.check)
-                da = da.broadcast_like(ds["co2_emissions"]).transpose(*ds["co2_emissions"].dims)
-            ds[v] = da.assign_attrs(attrs.get(v, da.attrs))
+                da = da.broadcast_like(co2).transpose(*co2.dims)
+            ds[v] = da.assign_attrs(attrs.get(v, {}) or da.attrs)
         return ds
 
 
@@ -249,25 +249,35 @@ def _year_da(values, years):
     return xr.DataArray(values, dims="year", coords={"year": years})
 
 
-def _rebuild(base_ds, q, base_year):
-    ds = base_ds.copy()
-    for name in ("co2_emissions", "co2_direct", "co2_indirect", "energy_consumption"):
-        ds[name] = q[name].assign_attrs(base_ds[name].attrs)
-    e0, c0 = base_ds["energy_consumption"], base_ds["co2_emissions"]
-    ds["co2_intensity"] = (base_ds["co2_intensity"] * q["co2_emissions"] / c0).assign_attrs(
-        base_ds["co2_intensity"].attrs)
-    ds["energy_intensity"] = (base_ds["energy_intensity"] * q["energy_consumption"] / e0).assign_attrs(
-        base_ds["energy_intensity"].attrs)
-    ci, ei = ds["co2_intensity"], ds["energy_intensity"]
-    ds["co2_intensity_decrease_pct"] = (100.0 * (1.0 - ci / ci.sel(year=base_year))).assign_attrs(
-        base_ds["co2_intensity_decrease_pct"].attrs)
-    ds["energy_intensity_decrease_pct"] = (100.0 * (1.0 - ei / ei.sel(year=base_year))).assign_attrs(
-        base_ds["energy_intensity_decrease_pct"].attrs)
-    ds["coal_share_energy_pct"] = (100.0 * q["_coal_energy"] / q["energy_consumption"]).assign_attrs(
-        base_ds["coal_share_energy_pct"].attrs)
-    ds["non_fossil_energy_share_pct"] = (100.0 * q["_non_fossil_energy"] / q["energy_consumption"]).assign_attrs(
-        base_ds["non_fossil_energy_share_pct"].attrs)
-    return ds.transpose("year", "member", "region", ...)
+def _rebuild(base_ds, q, base_year, n):
+    """Dataset over (scenario, year, member, region) from combined linear quantities (numpy)."""
+    import xarray as xr
+
+    dims = ("scenario", "year", "member", "region")
+    b = {v: base_ds[v].transpose("year", "member", "region").values for v in (
+        "co2_emissions", "energy_consumption", "co2_intensity", "energy_intensity", "gdp", "grid_factor")}
+    ib = int(np.searchsorted(base_ds["year"].values, base_year))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ci = b["co2_intensity"][None] * q["co2_emissions"] / b["co2_emissions"][None]
+        ei = b["energy_intensity"][None] * q["energy_consumption"] / b["energy_consumption"][None]
+        values = {
+            "co2_emissions": q["co2_emissions"], "co2_direct": q["co2_direct"], "co2_indirect": q["co2_indirect"],
+            "gdp": np.broadcast_to(b["gdp"][None], q["co2_emissions"].shape),
+            "co2_intensity": ci,
+            "co2_intensity_decrease_pct": 100.0 * (1.0 - ci / ci[:, ib:ib + 1]),
+            "energy_consumption": q["energy_consumption"],
+            "energy_intensity": ei,
+            "energy_intensity_decrease_pct": 100.0 * (1.0 - ei / ei[:, ib:ib + 1]),
+            "coal_share_energy_pct": 100.0 * q["_coal_energy"] / q["energy_consumption"],
+            "non_fossil_energy_share_pct": 100.0 * q["_non_fossil_energy"] / q["energy_consumption"],
+            "grid_factor": np.broadcast_to(b["grid_factor"][None], q["co2_emissions"].shape),
+        }
+    coords = {"scenario": np.arange(n), "year": base_ds["year"].values, "member": base_ds["member"].values,
+              "region": base_ds["region"].values}
+    coords.update({c: base_ds[c] for c in base_ds.coords if c not in coords and base_ds[c].dims == ("region",)})
+    ds = xr.Dataset({v: (dims, np.ascontiguousarray(arr), dict(base_ds[v].attrs)) for v, arr in values.items()},
+                    coords=coords, attrs=dict(base_ds.attrs))
+    return ds
 
 
 def _effect_from_key(key):

@@ -10,10 +10,11 @@ of the domain's indicators. It has
     on (unknown sector, source category, reach, fuel …), naming the effect's file and table;
 ``baseline_amount(base, effect) -> float``
     the base quantity the effect acts on [t/yr; t CO2 for carbon], to turn amounts into fractions;
-``project_many(base, schedules, years, members, seed, method, progress=False) -> list[Dataset]``
-    one projection per schedule, indicators over ``year``, ``member`` and ``region``/``site``, with
-    the same random numbers for every schedule (common random numbers: differences between packages
-    are not blurred by sampling noise). ``method`` is ``'surface'`` (fast responses) or ``'full'``.
+``project_stack(base, schedules, years, members, seed, method, progress=False) -> Dataset``
+    the projections of all schedules in one Dataset over ``scenario`` (position, leading), ``year``,
+    ``member`` and ``region``/``site``, with the same random numbers for every schedule (common
+    random numbers: differences between packages are not blurred by sampling noise). ``method`` is
+    ``'surface'`` (fast responses) or ``'full'``.
 
 :class:`LinearBackend` is a complete backend defined by baseline trajectories and linear
 sensitivities — for what-if studies with published coefficients and for testing the scenario
@@ -125,7 +126,7 @@ class LinearBackend:
                                 "for it in this backend", field="amount", value=effect.amount)
         return float(total)
 
-    def project_many(self, base, schedules, years, members, seed, method, progress=False):
+    def project_stack(self, base, schedules, years, members, seed, method, progress=False):
         import xarray as xr
 
         years = np.asarray(years)
@@ -138,23 +139,22 @@ class LinearBackend:
         n_place = b.sizes[self.place]
         noise = {name: rng.normal(0.0, self.member_sd.get(name, 0.0), size=(members, n_place))
                  for name in b.data_vars}
-        out = []
-        for sched in schedules:
-            ds = xr.Dataset(coords={"year": years, "member": np.arange(members), self.place: b[self.place].values})
-            for c in b.coords:
-                if c not in ("year",) and b[c].dims == (self.place,):
-                    ds = ds.assign_coords({c: b[c]})
-            for name, da in b.data_vars.items():
-                value = da.transpose("year", self.place).values.astype(float).copy()
+        ds = xr.Dataset(coords={"scenario": np.arange(len(schedules)), "year": years, "member": np.arange(members),
+                                self.place: b[self.place].values})
+        for c in b.coords:
+            if c != "year" and b[c].dims == (self.place,):
+                ds = ds.assign_coords({c: b[c]})
+        for name, da in b.data_vars.items():
+            value = np.repeat(da.transpose("year", self.place).values.astype(float)[None], len(schedules), axis=0)
+            for k, sched in enumerate(schedules):
                 for key, fr in sched.as_dict().items():
                     for i in self._matches(effect_fields(key)):
                         ind, _, slope = self.responses[i]
                         if ind == name:
-                            value += fr[:, None] * slope[None, :]
-                arr = value[:, None, :] + noise[name][None, :, :]
-                ds[name] = (("year", "member", self.place), arr, dict(da.attrs))
-            out.append(ds)
-        return out
+                            value[k] += fr[:, None] * slope[None, :]
+            arr = value[:, :, None, :] + noise[name][None, None, :, :]
+            ds[name] = (("scenario", "year", "member", self.place), arr, dict(da.attrs))
+        return ds
 
 
 def default_backend(domain: str):

@@ -175,13 +175,16 @@ def _schedules(package: Package, scenario: Scenario, domain: str, years) -> Redu
     return reduction_schedule(package, years, domain, lambda e: backend.baseline_amount(scenario.base, e))
 
 
-def _domain_datasets(scenarios: Sequence[Scenario], domain: str, years, method: str, progress=False):
-    """Project every scenario of a batch (same base, ensemble and seed) for *domain*."""
+def _stacked(scenarios: Sequence[Scenario], domain: str, years, method: str, progress=False):
+    """Project every scenario of a batch (same base, ensemble and seed) for *domain*: one Dataset with a
+    leading ``scenario`` dimension, and the reduction schedules."""
     backend = get_backend(domain)
     first = scenarios[0]
     schedules = [_schedules(s.package, s, domain, years) for s in scenarios]
-    return backend.project_many(first.base, schedules, years, first.members, first.seed, method,
-                                progress=progress), schedules
+    ds = backend.project_stack(first.base, schedules, np.asarray(years), first.members, first.seed, method,
+                               progress=progress)
+    names = np.array([s.name for s in scenarios], dtype=str)
+    return ds.assign_coords(scenario=("scenario", names)), schedules
 
 
 def _spec_table(datasets: dict, specs):
@@ -313,14 +316,20 @@ def _run_batch(scenarios: Sequence[Scenario], progress=False, targets=None):
     years = first.years
     per_domain, per_sched = {}, {}
     for domain in first.domains:
-        per_domain[domain], per_sched[domain] = _domain_datasets(scenarios, domain, years, first.method, progress)
+        per_domain[domain], per_sched[domain] = _stacked(scenarios, domain, years, first.method, progress)
     trees = []
     for i, s in enumerate(scenarios):
-        datasets = {d: per_domain[d][i] for d in first.domains}
+        datasets = {d: per_domain[d].isel(scenario=i, drop=True) for d in first.domains}
         schedules = {d: per_sched[d][i] for d in first.domains}
         table = _check_targets(datasets, targets)
         trees.append(_tree(s, datasets, schedules, table))
     return trees
+
+
+def _compare_batch(scenarios: Sequence[Scenario], progress=False):
+    """Stacked projections of a batch: ``{domain: Dataset over (scenario, …)}``."""
+    first = scenarios[0]
+    return {d: _stacked(scenarios, d, first.years, first.method, progress)[0] for d in first.domains}
 
 
 def _batch_key(s: Scenario):
@@ -366,11 +375,7 @@ def run_many(scenarios: Sequence[Scenario], *, targets=None, client=None, progre
     scenarios = [s if isinstance(s, Scenario) else _load(s) for s in scenarios]
     if not scenarios:
         raise ScenarioError("no scenarios to run", field="scenarios", expected="at least one scenario")
-    names = [s.name for s in scenarios]
-    dup = sorted({n for n in names if names.count(n) > 1})
-    if dup:
-        raise ScenarioError(f"scenario names {dup} are used more than once; names label the comparison",
-                            field="name", value=dup, expected="unique names")
+    _check_names(scenarios)
     batches: dict[tuple, list[int]] = {}
     for i, s in enumerate(scenarios):
         batches.setdefault(_batch_key(s), []).append(i)
@@ -410,17 +415,6 @@ def _load(ref):
 
 
 # ------------------------------------------------------------------------------------------------ compare
-
-
-def _stack(datasets, names):
-    import xarray as xr
-
-    return xr.concat(datasets, dim=xr.DataArray(np.array(names, dtype=str), dims="scenario", name="scenario"),
-                     combine_attrs="drop_conflicts", coords="minimal", compat="override", join="outer")
-
-
-_CE_UNITS = {"ug/m3": "CNY/yr per ug/m3", "mg/L": "CNY/yr per mg/L", "%": "CNY/yr per percentage point",
-             "Mt": "CNY per t CO2"}
 
 
 def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = True, targets=None, client=None,
@@ -471,15 +465,14 @@ def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = 
     elif isinstance(baseline, Scenario):
         scenarios = [baseline] + list(scenarios)
         base_name = baseline.name
-    trees = run_many(scenarios, targets=targets, client=client, progress=progress)
+    _check_names(scenarios)
     names = [s.name for s in scenarios]
+    stacked = _compare_stacks(scenarios, client, progress)
     out = {"/": xr.Dataset(attrs={"title": "ecomodel package comparison", "baseline": base_name or "",
                                   "scenarios": ",".join(names)})}
-    domains = [d for d in DOMAINS if all(d in t.children for t in trees)]
+    domains = [d for d in DOMAINS if d in stacked]
     for d in domains:
-        out[f"/{d}"] = _stack([t[d].to_dataset() for t in trees], names)
-    # targets: align on (document, region, site, indicator, target year) rows of the first table
-    tabs = [t["targets"].to_dataset() for t in trees]
+        out[f"/{d}"] = stacked[d]
     summary = xr.Dataset(coords={"scenario": np.array(names, dtype=str)})
     costs = np.array([s.package.annualised_cost(s.discount_rate) for s in scenarios])
     summary["annualised_cost"] = ("scenario", costs, {"units": "CNY/yr", "long_name": "equivalent annual cost"})
@@ -487,77 +480,144 @@ def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = 
                                {"units": "CNY", "long_name": "capital cost"})
     summary["measures"] = ("scenario", np.array([len(s.package) for s in scenarios], dtype=np.int64),
                            {"units": "1", "long_name": "number of measures"})
-    if all("target" in t.dims for t in tabs):
-        t0 = tabs[0]
-        if any(t.sizes["target"] != t0.sizes["target"] for t in tabs):
-            raise ScenarioError("the scenarios matched different plan targets; compare scenarios over the same "
-                                "domains and horizon", field="scenarios")
-        tstack = _stack(tabs, names)
-        out["/targets"] = tstack
-        if "met" in tstack:
-            met = tstack["met"].astype(bool)
-            summary["targets_met"] = ("scenario", met.sum("target").values.astype(np.int64),
-                                      {"units": "1", "long_name": "number of plan targets met (ensemble mean)"})
-            summary["share_targets_met"] = ("scenario", met.mean("target").values,
-                                            {"units": "1", "long_name": "share of plan targets met"})
-        if "probability" in tstack:
-            p = tstack["probability"].astype(float)
-            summary["mean_probability"] = ("scenario", p.mean("target").values,
-                                           {"units": "1", "long_name": "mean attainment probability over targets"})
-            summary["min_probability"] = ("scenario", p.min("target").values,
-                                          {"units": "1", "long_name": "lowest attainment probability over targets"})
+    table = _stacked_targets(stacked, targets)
+    if table is not None:
+        out["/targets"] = table
+        met = table["met"]
+        summary["targets_met"] = ("scenario", met.sum("target").values.astype(np.int64),
+                                  {"units": "1", "long_name": "number of targets met (ensemble mean)"})
+        summary["share_targets_met"] = ("scenario", met.mean("target").values,
+                                        {"units": "1", "long_name": "share of targets met (ensemble mean)"})
+        p = table["probability"]
+        summary["mean_probability"] = ("scenario", p.mean("target").values,
+                                       {"units": "1", "long_name": "mean attainment probability over targets"})
+        summary["min_probability"] = ("scenario", p.min("target").values,
+                                      {"units": "1", "long_name": "lowest attainment probability over targets"})
     if base_name is not None:
         for d in domains:
-            _cost_effectiveness(summary, out[f"/{d}"], names.index(base_name), costs, base_name)
+            _cost_effectiveness(summary, stacked[d], names.index(base_name), costs, base_name)
     out["/summary"] = summary
     return xr.DataTree.from_dict(out)
+
+
+def _check_names(scenarios):
+    names = [s.name for s in scenarios]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise ScenarioError(f"scenario names {dup} are used more than once; names label the comparison",
+                            field="name", value=dup, expected="unique names")
+
+
+def _compare_stacks(scenarios, client, progress):
+    """Stacked projections of all scenarios (batched by settings; on *client* when given)."""
+    import xarray as xr
+
+    batches: dict[tuple, list[int]] = {}
+    for i, s in enumerate(scenarios):
+        batches.setdefault(_batch_key(s), []).append(i)
+    if len(batches) > 1 and len({s.domains for s in scenarios}) > 1:
+        raise ScenarioError("compared scenarios run different domains; compare scenarios over the same domains",
+                            field="domains", value=sorted({",".join(s.domains) for s in scenarios}))
+    parts: list[tuple[list[int], dict]] = []
+    if client is None:
+        for idx in batches.values():
+            parts.append((idx, _compare_batch([scenarios[i] for i in idx], progress)))
+    else:
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+        futures = []
+        for idx in batches.values():
+            for chunk in np.array_split(np.array(idx), min(len(idx), n_workers)):
+                if len(chunk):
+                    futures.append((list(chunk), client.submit(_compare_batch, [scenarios[i] for i in chunk],
+                                                               pure=False)))
+        parts = [(idx, fut.result()) for idx, fut in futures]
+    order = np.argsort(np.concatenate([np.array(idx) for idx, _ in parts]))
+    out = {}
+    for d in parts[0][1]:
+        pieces = [p[d] for _, p in parts]
+        ds = pieces[0] if len(pieces) == 1 else xr.concat(pieces, dim="scenario", join="outer",
+                                                          combine_attrs="drop_conflicts")
+        out[d] = ds.isel(scenario=order) if len(pieces) > 1 else ds
+    return out
+
+
+#: Indicators with a cost-effectiveness (CNY/yr per unit improvement; per t for CO2) in comparisons.
+_CE_INDICATORS = {"pm25_annual_mean": "CNY/yr per ug/m3", "tp_concentration": "CNY/yr per mg/L",
+                  "nh3n_concentration": "CNY/yr per mg/L", "cod_concentration": "CNY/yr per mg/L",
+                  "co2_emissions": "CNY per t CO2"}
 
 
 def _cost_effectiveness(summary, ds, ibase, costs, base_name):
     import xarray as xr
 
     cost = xr.DataArray(costs, dims="scenario", coords={"scenario": summary["scenario"]})
-    for name, da in ds.data_vars.items():
-        units = da.attrs.get("units", "")
-        if "year" not in da.dims or units not in _CE_UNITS:
+    for name, unit in _CE_INDICATORS.items():
+        if name not in ds or "year" not in ds[name].dims:
             continue
+        da = ds[name]
         mean = da.mean("member") if "member" in da.dims else da
-        base = mean.isel(scenario=ibase)
-        better_if_lower = not str(name).endswith(("_ratio", "_pct", "_share")) or "decrease" in str(name)
-        if str(name) in ("good_air_days_ratio", "non_fossil_energy_share_pct"):
-            better_if_lower = False
-        if "decrease_pct" in str(name):
-            better_if_lower = False
-        gain = (base - mean) if better_if_lower else (mean - base)
-        if units == "Mt":
-            gain = gain * 1e6  # t CO2
+        gain = mean.isel(scenario=ibase) - mean  # all of these: lower is better
+        if name == "co2_emissions":
+            gain = gain * _ton_factor(da.attrs.get("units", "Mt"))
         with np.errstate(divide="ignore", invalid="ignore"):
             ce = xr.where(gain > 0, cost / gain, np.inf)
         ce = ce.where(ce["scenario"] != base_name)
-        ce.attrs = {"units": _CE_UNITS[units], "long_name": f"cost-effectiveness for {name}",
-                    "comment": f"equivalent annual cost / improvement of {name} over '{base_name}' (ensemble mean); "
-                               "NaN for the baseline itself, +inf where the package does not improve it"}
-        summary[f"cost_effectiveness_{name}"] = ce.transpose("scenario", ...)
+        ce.attrs = {"units": unit, "long_name": f"cost-effectiveness for {name}",
+                    "comment": f"equivalent annual cost / improvement of the ensemble mean of {name} over "
+                               f"'{base_name}' in the same year; NaN for the baseline itself, +inf where the package "
+                               "does not improve it"}
+        summary[f"cost_effectiveness_{name}"] = ce.transpose("scenario", ...).drop_vars(
+            [c for c in ce.coords if c not in ce.dims and c != "name_en"], errors="ignore")
+
+
+def _ton_factor(unit):
+    from .. import units
+
+    return units.factor(unit, "t")
 
 
 # ------------------------------------------------------------------------------------------------ targets
 
 
 def target_statistics(datasets: dict, specs) -> np.ndarray:
-    """Statistic of each target (ensemble mean, or the quantile of a probability target) in *datasets*.
+    """Statistic of each target (ensemble mean, or the quantile of a probability target).
 
     Parameters
     ----------
     datasets : dict of domain → xarray.Dataset
-        Projections (variables named by indicator key, with ``year`` and ``member``).
+        Projections (variables named by indicator key, with ``year`` and ``member``), optionally
+        with a leading ``scenario`` dimension.
     specs : sequence of TargetSpec
         Targets.
+
+    Returns
+    -------
+    numpy.ndarray
+        (targets,) or, with a ``scenario`` dimension, (scenarios, targets).
     """
-    out = np.empty(len(specs))
-    for j, t in enumerate(specs):
-        da = _find(datasets, t)
-        out[j] = t.statistic(da.values)
-    return out
+    cols = []
+    stacked = any("scenario" in ds.dims for ds in datasets.values())
+    for t in specs:
+        values = _member_values(_find(datasets, t))
+        cols.append(_statistic(t, values))
+    out = np.stack(cols, axis=-1)
+    return out if stacked else out[0]
+
+
+def _member_values(da) -> np.ndarray:
+    """(scenario, member) values of a selected DataArray (scenario and member axes added if absent)."""
+    if "scenario" not in da.dims:
+        da = da.expand_dims("scenario")
+    if "member" not in da.dims:
+        da = da.expand_dims("member", axis=-1)
+    return np.asarray(da.transpose("scenario", "member").values, dtype=float)
+
+
+def _statistic(t, values: np.ndarray) -> np.ndarray:
+    if t.probability is None or values.shape[1] == 1:
+        return values.mean(axis=1)
+    q = t.probability if t.comparator == "<=" else 1.0 - t.probability
+    return np.quantile(values, q, axis=1)
 
 
 def _find(datasets: dict, t):
@@ -586,21 +646,104 @@ def _find(datasets: dict, t):
 
 
 def _match_place(da, dim, loc, t):
-    from ..errors import close_matches
+    from .. import targets as registry
+    from ..errors import EcomodelError, close_matches
 
     values = [str(v) for v in da[dim].values]
     if loc in values:
         return loc
-    en = f"{dim}_en" if f"{dim}_en" in da.coords else ("name_en" if "name_en" in da.coords else None)
-    if en is not None:
-        for v, e in zip(values, [str(x) for x in da[en].values], strict=True):
-            if e.lower() == str(loc).lower():
+    resolver = registry.resolve_region if dim == "region" else registry.resolve_site
+    try:
+        want = resolver(loc)
+    except EcomodelError:
+        want = None
+    for v in values:
+        try:
+            if want is not None and resolver(v) == want:
                 return v
-    for v in values:  # short names: 武进 → 常州市武进区
-        if str(loc) in v or v in str(loc):
-            return v
+        except EcomodelError:
+            continue
     raise ScenarioError(f"target {t.label}: unknown {dim} {loc!r}" + close_matches(str(loc), values), field=dim,
                         value=loc, expected=f"one of {values}")
+
+
+def _stacked_targets(stacked: dict, targets=None):
+    """Attainment over (scenario, target): the plan registry (None), these targets, or none (False).
+
+    The matched rows are those :func:`ecomodel.targets.check` finds in the first scenario; the values
+    of every scenario are then compared in one vectorised pass (tests check that this equals
+    ``targets.check`` scenario by scenario).
+    """
+    import xarray as xr
+
+    if targets is False:
+        return None
+    if targets is not None:
+        from .optimise import _as_targets
+
+        specs = _as_targets(targets)
+        rows = [{"label": t.label, "indicator": t.indicator, "region": t.region or "", "site": t.site or "",
+                 "unit": "", "target_year": t.year, "comparator": t.comparator, "target_value": t.value,
+                 "source_line": t.source} for t in specs]
+        values = [_member_values(_find(stacked, t)) for t in specs]
+    else:
+        first = {d: ds.isel(scenario=0, drop=True) for d, ds in stacked.items()}
+        table = _check_targets(first, None)
+        if table is None or len(table) == 0:
+            return None
+        rows, values = [], []
+        for _, row in table.iterrows():
+            ds = stacked[row["domain"]]
+            da = ds[row["variable"]].sel(year=int(row["target_year"]))
+            for dim in ("site", "region"):
+                if dim in da.dims:
+                    want = row["site"] if dim == "site" and row["site"] else row["region"]
+                    da = da.sel({dim: _match_place(da, dim, want, _Label(row))})
+            v = _member_values(da)
+            unit = da.attrs.get("units")
+            if unit and row["unit"] and unit != row["unit"]:
+                from .. import units
+
+                v = np.asarray(units.convert(v, unit, row["unit"]), dtype=float)
+            rows.append(row.to_dict())
+            values.append(v)
+    names = stacked[next(iter(stacked))]["scenario"].values
+    ds = xr.Dataset(coords={"scenario": names, "target": np.arange(len(rows))})
+    text = ("document", "region", "region_en", "site", "site_en", "indicator", "unit", "comparator", "binding",
+            "source_line", "label", "domain")
+    for col in text:
+        if col in rows[0]:
+            ds[col] = ("target", np.array(["" if _isna(r.get(col)) else str(r.get(col)) for r in rows], dtype=str))
+    ds["target_year"] = ("target", np.array([int(r["target_year"]) for r in rows], dtype=np.int64))
+    ds["target_value"] = ("target", np.array([float(r["target_value"]) for r in rows]))
+    V = np.stack(values, axis=1)  # (scenario, target, member)
+    limit = ds["target_value"].values[None, :, None]
+    cmp_ = np.array([r["comparator"] for r in rows])[None, :, None]
+    ok = np.where(cmp_ == "<=", V <= limit, np.where(cmp_ == ">=", V >= limit, np.isclose(V, limit)))
+    mean = V.mean(axis=2)
+    lim2, cmp2 = limit[..., 0], cmp_[..., 0]
+    margin = np.where(cmp2 == "<=", lim2 - mean, np.where(cmp2 == ">=", mean - lim2, -np.abs(mean - lim2)))
+    met_mean = np.where(cmp2 == "<=", mean <= lim2, np.where(cmp2 == ">=", mean >= lim2, np.isclose(mean, lim2)))
+    ds["projected"] = (("scenario", "target"), mean, {"long_name": "ensemble mean at the target year, in the "
+                                                                   "target's unit", "cell_methods": "member: mean"})
+    ds["margin"] = (("scenario", "target"), margin, {"long_name": "room to the target (positive = met)"})
+    ds["met"] = (("scenario", "target"), met_mean, {"long_name": "ensemble mean meets the target"})
+    ds["probability"] = (("scenario", "target"), ok.mean(axis=2),
+                         {"units": "1", "long_name": "share of ensemble members meeting the target"})
+    ds.attrs["comment"] = ("plan targets matched by the projection (ecomodel.targets.check)" if targets is None
+                           else "targets given by the user")
+    return ds
+
+
+class _Label:
+    def __init__(self, row):
+        self.label = f"{row['indicator']} {row['region']}{row['site']} {row['target_year']}"
+
+
+def _isna(v) -> bool:
+    import pandas as pd
+
+    return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
 
 
 def evaluator(measures: Sequence[Measure], specs, *, scenario: Scenario | None = None, method: str = "surface",
@@ -616,9 +759,7 @@ def evaluator(measures: Sequence[Measure], specs, *, scenario: Scenario | None =
     base = scenario or demo_scenario()
     measures = list(measures)
     specs = list(specs)
-    domains = set()
-    for t in specs:
-        domains.add(_indicator_domain(t.indicator))
+    domains = {_indicator_domain(t.indicator) for t in specs}
     end = max(t.year for t in specs)
     start = min(base.start_year, min(t.year for t in specs))
     sc = base.replace(start_year=start, end_year=end, method=method,
@@ -628,11 +769,8 @@ def evaluator(measures: Sequence[Measure], specs, *, scenario: Scenario | None =
         sel = np.asarray(selection, dtype=bool)
         scenarios = [sc.with_package(Package(f"s{k}", tuple(m for m, on in zip(measures, row, strict=True) if on)),
                                      name=f"s{k}") for k, row in enumerate(sel)]
-        per_domain = {}
-        for d in sc.domains:
-            per_domain[d], _ = _domain_datasets(scenarios, d, sc.years, method, progress=progress)
-        return np.array([target_statistics({d: per_domain[d][k] for d in sc.domains}, specs)
-                         for k in range(len(scenarios))])
+        stacked = {d: _stacked(scenarios, d, sc.years, method, progress=progress)[0] for d in sc.domains}
+        return target_statistics(stacked, specs).reshape(len(scenarios), len(specs))
 
     return evaluate
 
