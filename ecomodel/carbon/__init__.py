@@ -7,7 +7,7 @@ Public API (loaded lazily, so ``import ecomodel.carbon`` imports neither numba n
 - :func:`energy_balance`, :func:`co2_inventory` — energy balance → CO2 by sector and fuel (``inventory``)
 - :class:`Drivers`, :func:`project`, :func:`peak_year` — projections 2020–2035 (``projection``)
 - :func:`lmdi_decomposition` — LMDI-I additive/multiplicative decomposition (``lmdi``)
-- :func:`cobenefits`, :func:`fuel_switch`, :func:`efficiency`, :func:`as_air_reductions` —
+- :func:`air_cobenefits`, :func:`fuel_switch`, :func:`efficiency`, :func:`as_air_reductions` —
   SO2/NOx/PM2.5 co-benefits in the air model's layout (``cobenefits``)
 - :func:`to_iamc`, :func:`from_iamc` — IAMC long tables (``iamc``)
 - :func:`demo_drivers`, :func:`demo_balance`, :func:`demo_scenarios` — the Changzhou-like demo
@@ -30,7 +30,7 @@ _EXPORTS = {
     "energy_balance": "inventory", "co2_inventory": "inventory", "coal_share": "inventory",
     "Drivers": "projection", "project": "projection", "peak_year": "projection", "sample_parameters": "projection",
     "lmdi_decomposition": "lmdi", "log_mean": "lmdi", "lmdi_inputs": "lmdi",
-    "cobenefits": "cobenefits", "cobenefit_factors": "cobenefits", "fuel_switch": "cobenefits",
+    "air_cobenefits": "cobenefits", "cobenefit_factors": "cobenefits", "fuel_switch": "cobenefits",
     "efficiency": "cobenefits", "as_air_reductions": "cobenefits", "AIR_SECTORS": "cobenefits",
     "AIR_POLLUTANTS": "cobenefits",
     "to_iamc": "iamc", "from_iamc": "iamc",

@@ -25,7 +25,7 @@ Examples
 >>> from ecomodel.carbon import demo_balance
 >>> base = demo_balance(["常州市天宁区"]).isel(region=0, drop=True)
 >>> scen = fuel_switch(base, "textiles", "raw_coal", "natural_gas", 0.5)
->>> red = cobenefits(base, scen)
+>>> red = air_cobenefits(base, scen)
 >>> red.dims
 ('sector', 'pollutant')
 >>> bool(red.sel(sector="industry", pollutant="SO2") > 0)
@@ -44,7 +44,7 @@ from .._data import data_path
 from ..errors import CarbonError, close_matches
 from .factors import FUELS, emission_factors
 
-__all__ = ["AIR_SECTORS", "AIR_POLLUTANTS", "ESTIMATED_POLLUTANTS", "cobenefit_factors", "cobenefits", "fuel_switch",
+__all__ = ["AIR_SECTORS", "AIR_POLLUTANTS", "ESTIMATED_POLLUTANTS", "cobenefit_factors", "air_cobenefits", "fuel_switch",
            "efficiency", "as_air_reductions", "default_sector_map"]
 
 #: Sectors and pollutants of the air model's inventory (ecomodel.air).
@@ -276,7 +276,7 @@ def _as_balance(obj, name):
     return obj
 
 
-def cobenefits(baseline, scenario=None, *, delta=None, sector_map: Mapping | None = None):
+def air_cobenefits(baseline, scenario=None, *, delta=None, sector_map: Mapping | None = None):
     """Emission reductions [t/yr] of SO2, NOx and PM2.5 from a change of the energy balance.
 
     Parameters
@@ -304,7 +304,7 @@ def cobenefits(baseline, scenario=None, *, delta=None, sector_map: Mapping | Non
     --------
     >>> from ecomodel.carbon import demo_balance
     >>> base = demo_balance(["常州市钟楼区"]).isel(region=0, drop=True)
-    >>> red = cobenefits(base, efficiency(base, 0.1))
+    >>> red = air_cobenefits(base, efficiency(base, 0.1))
     >>> float(red.sel(pollutant="NH3").sum())
     0.0
     """
@@ -469,7 +469,7 @@ def as_air_reductions(reductions, baseline_emissions, *, allow_increase: bool = 
     Parameters
     ----------
     reductions : xarray.DataArray or pandas.DataFrame
-        Output of :func:`cobenefits` (sector × pollutant) [t/yr].
+        Output of :func:`air_cobenefits` (sector × pollutant) [t/yr].
     baseline_emissions : xarray.DataArray or pandas.DataFrame
         The air inventory's baseline emissions (sector × pollutant) [t/yr].
     allow_increase : bool
