@@ -313,9 +313,10 @@ class Domain:
         return (np.ascontiguousarray(lam), np.ascontiguousarray(v), np.ascontiguousarray(w), np.ascontiguousarray(wb))
 
     def coords(self) -> dict:
-        """xarray coordinates for a ``box`` dimension (box, name_en, region, kind)."""
+        """xarray coordinates for a ``box`` dimension (box, name_en, region, kind, city)."""
         return {"box": ("box", list(self.boxes)), "name_en": ("box", list(self.name_en)),
-                "region": ("box", list(self.region)), "kind": ("box", list(self.kind))}
+                "region": ("box", list(self.region)), "kind": ("box", list(self.kind)),
+                "city": ("box", list(self.city))}
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per box: area [km²], perimeter [km], kind, region, city."""

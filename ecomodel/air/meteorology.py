@@ -152,8 +152,8 @@ class MeteorologySettings:
 
 def _daily_climatology(clim: pd.DataFrame, dates: pd.DatetimeIndex) -> dict:
     """Interpolate monthly means to *dates* (periodic, anchored mid-month)."""
-    doy = dates.dayofyear.values.astype(float)
-    mid = np.array([pd.Timestamp(2021, m, 15).dayofyear for m in range(1, 13)], dtype=float)
+    doy = dates.day_of_year.values.astype(float)
+    mid = np.array([pd.Timestamp(2021, m, 15).day_of_year for m in range(1, 13)], dtype=float)
     xs = np.concatenate([mid[-1:] - 365.0, mid, mid[:1] + 365.0])
     out = {}
     for c in ("temperature", "relative_humidity", "wind_speed", "mixing_height"):
@@ -351,7 +351,7 @@ def check_meteorology(ds: xr.Dataset) -> xr.Dataset:
     >>> check_meteorology(bad)
     Traceback (most recent call last):
     ...
-    ecomodel.errors.MeteorologyError: mixing_height: 0.0 m on 2021-01-04, member 0; expected > 0 m
+    ecomodel.errors.MeteorologyError: mixing_height: 0 m on 2021-01-04, member 0; expected > 0 m
     """
     if not isinstance(ds, xr.Dataset):
         raise MeteorologyError(f"meteorology: expected an xarray.Dataset, got {type(ds).__name__}",
@@ -425,5 +425,5 @@ def meteorology_arrays(ds: xr.Dataset):
     dates = pd.DatetimeIndex(ds["time"].values)
     met = {"wind": arr("wind_speed"), "mixh": arr("mixing_height"), "temp": arr("temperature") + 273.15,
            "rh": arr("relative_humidity") / 100.0, "prec": arr("precipitation"),
-           "doy": np.ascontiguousarray(dates.dayofyear.values, dtype=np.float64)}
+           "doy": np.ascontiguousarray(dates.day_of_year.values, dtype=np.float64)}
     return met, dates, ds["member"].values
