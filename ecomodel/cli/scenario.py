@@ -115,7 +115,8 @@ def _scenario(ref, args, default_members=50):
     return sc.replace(**changes) if changes else sc
 
 
-def _print_targets(table, file=sys.stdout):
+def _print_targets(table, file=None):
+    file = file or sys.stdout
     if table is None or len(table) == 0:
         print("no plan target matched the projection", file=file)
         return

@@ -82,32 +82,30 @@ def _target_label(row) -> str:
     return f"{place} {ind} {sym}{row['target_value']:g} {row['unit']} ({int(row['target_year'])})"
 
 
-def attainment_table(comparison):
-    """Attainment probability of every matched plan target (rows) under every scenario (columns).
+def attainment_table(comparison, *, met: bool = False):
+    """Attainment probability of every matched target (rows) under every scenario (columns).
 
     Parameters
     ----------
     comparison : xarray.DataTree
         Result of :func:`ecomodel.compare`.
+    met : bool
+        Return whether the ensemble mean meets each target instead of the probability.
 
     Returns
     -------
     pandas.DataFrame
-        Probability [0–1] per target and scenario; ``attrs['met']`` has the same shape with
-        ``met`` (ensemble mean meets the target) and ``attrs['rows']`` the target rows.
+        Probability [0–1] (or met, bool) per target and scenario, rows labelled in English.
     """
     import pandas as pd
 
     t = comparison["targets"].to_dataset()
-    first = t.isel(scenario=0).to_dataframe().reset_index()
-    labels = [_target_label(r) for _, r in first.iterrows()]
-    prob = pd.DataFrame(t["probability"].transpose("target", "scenario").values, index=labels,
+    rows = t.drop_dims("scenario", errors="ignore").to_dataframe().reset_index()
+    labels = [_target_label(r) for _, r in rows.iterrows()]
+    var = "met" if met else "probability"
+    values = t[var].transpose("target", "scenario").values
+    return pd.DataFrame(values.astype(bool) if met else values, index=labels,
                         columns=[str(s) for s in t["scenario"].values])
-    met = pd.DataFrame(t["met"].transpose("target", "scenario").values.astype(bool), index=labels,
-                       columns=prob.columns)
-    prob.attrs["met"] = met
-    prob.attrs["rows"] = first
-    return prob
 
 
 @dataclass
@@ -116,6 +114,7 @@ class DemoResult:
 
     comparison: object
     attainment: object
+    met: object
     summary: object
     optimisation: object
     files: list = field(default_factory=list)
@@ -134,7 +133,7 @@ def _report(res: DemoResult) -> str:
     from ..cli.targets import display_width
 
     att = res.attainment
-    met = att.attrs["met"]
+    met = res.met
     cols = list(att.columns)
     heads = [_LABELS.get(c, c) for c in cols]
     w0 = max(display_width(i) for i in att.index) + 2
@@ -270,6 +269,7 @@ def run_demo(out: str | Path | None = "ecomodel-demo", *, members: int = 50, cli
     scenarios = demo_scenarios(members=members)
     cmp = compare(scenarios, client=client, progress=progress)
     att = attainment_table(cmp)
+    met = attainment_table(cmp, met=True)
     summary = cmp["summary"].to_dataset()[["annualised_cost", "targets_met", "mean_probability"]].to_dataframe()
     opt = None
     if optimise_targets:
@@ -292,4 +292,4 @@ def run_demo(out: str | Path | None = "ecomodel-demo", *, members: int = 50, cli
 
             files.append(dump(opt.package("cheapest_meeting_targets"), out / "cheapest_package.toml"))
         files += _figures(cmp, out, members, progress)
-    return DemoResult(cmp, att, summary, opt, [str(f) for f in files], time.perf_counter() - t0)
+    return DemoResult(cmp, att, met, summary, opt, [str(f) for f in files], time.perf_counter() - t0)

@@ -1,0 +1,168 @@
+"""``ecomodel run | compare | optimise`` end to end (in-process, linear air/water backends, real carbon)."""
+
+import textwrap
+
+import pandas as pd
+import pytest
+import xarray as xr
+
+from ecomodel import io
+from ecomodel.cli import main
+from ecomodel.scenario.run import register_backend
+from tests.test_scenario_run import _air_backend, _water_backend
+
+
+@pytest.fixture(autouse=True)
+def linear_backends():
+    register_backend("air", _air_backend())
+    register_backend("water", _water_backend())
+    yield
+    register_backend("air", None)
+    register_backend("water", None)
+
+
+PACKAGE = """
+[package]
+name = "{name}"
+
+[[measure]]
+id = "nox_{name}"
+name = "工业NOx深度治理"
+domain = "air"
+start = 2022
+
+[measure.cost]
+capital = 1.0
+annual = 0.1
+unit = "亿元"
+lifetime = 10
+
+[[measure.effect]]
+pollutant = "NOx"
+sector = "industry"
+amount = {nox}
+
+[[measure]]
+id = "wwtp_{name}"
+name = "污水厂提标"
+domain = "water"
+start = 2023
+
+[measure.cost]
+annual = 0.5
+unit = "亿元"
+
+[[measure.effect]]
+pollutant = "TP"
+category = "wwtp"
+fraction = {tp}
+
+[[measure]]
+id = "coal_{name}"
+name = "工业燃煤改气"
+domain = "carbon"
+start = 2024
+
+[measure.cost]
+annual = 2.0
+unit = "亿元"
+
+[[measure.effect]]
+fuel = "raw_coal"
+to_fuel = "natural_gas"
+sector = "chemicals"
+fraction = 0.2
+"""
+
+
+def package(tmp_path, name, nox=4000.0, tp=0.5):
+    path = tmp_path / f"{name}.toml"
+    path.write_text(textwrap.dedent(PACKAGE.format(name=name, nox=nox, tp=tp)), encoding="utf-8")
+    return path
+
+
+def scenario_file(tmp_path, pkg_path):
+    path = tmp_path / "scenario.toml"
+    path.write_text(f'[scenario]\nname = "cli"\npackage = "{pkg_path.name}"\nmembers = 8\nseed = 3\n', encoding="utf-8")
+    return path
+
+
+def test_run_writes_outputs_and_prints_attainment(tmp_path, capsys):
+    sc = scenario_file(tmp_path, package(tmp_path, "a"))
+    out, iamc, tcsv = tmp_path / "out.nc", tmp_path / "iamc.csv", tmp_path / "t.csv"
+    code = main(["run", str(sc), "-o", str(out), "--iamc", str(iamc), "--targets-csv", str(tcsv), "--quiet"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "Yaoxiangqiao TP ≤0.136 mg/L (2026)" in text and "annualised cost" in text
+    tree = io.open_output(out)
+    assert set(tree.children) >= {"air", "water", "carbon", "targets", "package"}
+    assert tree.attrs["members"] == 8
+    table = io.read_iamc(iamc)
+    assert {"Concentration|PM2.5|Annual Mean", "Emissions|CO2"} <= set(table.variable)
+    assert "probability" in pd.read_csv(tcsv).columns
+
+
+def test_run_zarr_and_overrides(tmp_path):
+    sc = scenario_file(tmp_path, package(tmp_path, "a"))
+    out = tmp_path / "out.zarr"
+    assert main(["run", str(sc), "-o", str(out), "--members", "3", "--method", "full", "-q"]) == 0
+    tree = io.open_output(out)
+    assert tree["air"].sizes["member"] == 3 and tree.attrs["method"] == "full"
+
+
+def test_compare_prints_summary_and_writes_files(tmp_path, capsys):
+    a = package(tmp_path, "a", nox=4000.0, tp=0.5)
+    b = package(tmp_path, "b", nox=1000.0, tp=0.1)
+    out, csv, png = tmp_path / "c.nc", tmp_path / "c.csv", tmp_path / "c.png"
+    code = main(["compare", str(a), str(b), "--members", "6", "-o", str(out), "--csv", str(csv), "--plot", str(png),
+                 "-q"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "baseline" in text and "attainment probability by target" in text
+    summary = pd.read_csv(csv, index_col=0)
+    assert list(summary.index) == ["baseline", "a", "b"]
+    assert summary.loc["baseline", "annualised_cost"] == 0 and summary.loc["a", "annualised_cost"] > 0
+    assert summary.loc["a", "mean_probability"] >= summary.loc["b", "mean_probability"]  # a cuts more
+    cmp = io.open_output(out)
+    assert cmp["air"].sizes["scenario"] == 3
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_optimise_finds_cheapest_and_exit_codes(tmp_path, capsys):
+    pool = package(tmp_path, "pool")
+    out = tmp_path / "best.toml"
+    code = main(["optimise", str(pool), "--targets", "tp_concentration@姚巷桥<=0.136:2026", "--members", "6",
+                 "-o", str(out), "-q"])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert text.startswith("met") and "wwtp_pool" in text
+    from ecomodel.scenario import load_package
+
+    assert load_package(out).ids == ["wwtp_pool"]
+    code = main(["optimise", str(pool), "--targets", "tp_concentration@姚巷桥<=0.05:2026", "--members", "6", "-q"])
+    assert code == 1
+    assert "infeasible" in capsys.readouterr().out
+
+
+def test_bad_input_gives_error_exit_code(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[scenario]\nname='x'\nmembers=0\n", encoding="utf-8")
+    assert main(["run", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml" in err and "members" in err
+    assert main(["optimise", str(package(tmp_path, "a")), "--targets", "nonsense"]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_dask_scheduler_option_runs_on_a_local_cluster(tmp_path, capsys, monkeypatch):
+    """--scheduler local gives the same numbers as the serial run."""
+    distributed = pytest.importorskip("distributed")
+    a = package(tmp_path, "a")
+    serial = tmp_path / "serial.nc"
+    main(["compare", str(a), "--members", "4", "-o", str(serial), "-q"])
+    real = distributed.LocalCluster
+    monkeypatch.setattr(distributed, "LocalCluster",
+                        lambda **kw: real(n_workers=1, threads_per_worker=2, processes=False, **kw))
+    dask_out = tmp_path / "dask.nc"
+    assert main(["compare", str(a), "--members", "4", "-o", str(dask_out), "-q", "--scheduler", "local"]) == 0
+    xr.testing.assert_identical(io.open_output(serial), io.open_output(dask_out))
