@@ -1,0 +1,291 @@
+"""Year-by-year trajectories under a reduction schedule, and the projection read by ``targets.check``.
+
+A trajectory is one continuous daily simulation over all its years (the state carries over from
+one year to the next) for an ensemble of generated weather, reduced to annual indicators on the
+fly (members are run in chunks, so 1000 members × 11 years fit in memory).
+
+Emissions in year ``y``:
+
+- local boxes: the calibrated base inventory × the local emission trend of ``y`` (1 after the last
+  year of the trend table, i.e. emissions frozen at 2020 without new measures) × ``Π(1 − f)`` of
+  the reductions scheduled up to ``y``;
+- the regional background box: its inventory × the calibrated background scale of ``y`` (held at
+  the last calibrated year afterwards), or *background* when given.
+
+O3 (for the AQI good-day ratio) is the statistical series of :mod:`ecomodel.air.ozone` at its
+calibrated level; it does not respond to the reductions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..errors import InputError
+
+__all__ = ["trajectory", "project"]
+
+_CHUNK = 250  # members per kernel call (fixed, so results do not depend on memory settings)
+
+
+def _seed_children(seed, n: int) -> list:
+    if isinstance(seed, np.random.Generator):
+        return [np.random.default_rng(int(x)) for x in seed.integers(0, 2**63 - 1, size=n)]
+    ss = np.random.SeedSequence(seed)
+    return [np.random.default_rng(c) for c in ss.spawn(n)]
+
+
+def _by_year(value, years, default_fn):
+    """Per-year floats from None (default_fn), a number, or a {year: value} mapping (held forward)."""
+    if value is None:
+        return {y: float(default_fn(y)) for y in years}
+    if isinstance(value, Mapping):
+        items = sorted((int(k), float(v)) for k, v in value.items())
+        if not items:
+            raise InputError("empty mapping given for a per-year value", field="background")
+        out = {}
+        for y in years:
+            prior = [v for k, v in items if k <= y]
+            out[y] = prior[-1] if prior else items[0][1]
+        return out
+    v = float(value)
+    return {y: v for y in years}
+
+
+def _setup(inventory, domain, parameters, settings, ozone_settings, background, trend, ozone_level, years):
+    from .demodata import _calibrated, demo
+
+    d = demo() if (inventory is None or ozone_level is None or trend is None) else None
+    if inventory is None:
+        inventory = _calibrated(d.base_inventory, d.domain, d.calibration)
+        bg_default = d.background_scale
+        trend_default = d.trend
+    else:
+        bg_default = lambda y: 1.0  # noqa: E731
+        trend_default = (d.trend if (d is not None and trend is None and inventory is None) else
+                         (lambda y: {p: 1.0 for p in ("SO2", "NOx", "NH3", "VOCs", "PM2.5")}))
+    if domain is None:
+        from .box import load_domain
+
+        domain = d.domain if d is not None else load_domain()
+    if parameters is None:
+        from .parameters import ProcessParameters
+
+        parameters = ProcessParameters()
+    if settings is None:
+        from .meteorology import MeteorologySettings
+
+        settings = MeteorologySettings()
+    if ozone_settings is None:
+        from .ozone import OzoneSettings
+
+        ozone_settings = OzoneSettings()
+    bg = _by_year(background, years, bg_default)
+    if trend is None:
+        trend_fn = trend_default
+    elif callable(trend):
+        trend_fn = trend
+    else:
+        trend_fn = lambda y: {p: float(trend.get(y, {}).get(p, 1.0)) for p in ("SO2", "NOx", "NH3", "VOCs", "PM2.5")}  # noqa: E731
+    if ozone_level is None:
+        lev = {y: d.ozone_level(y) for y in years}
+    else:
+        lev = _by_year(ozone_level, years, lambda y: 1.0)
+    return inventory, domain, parameters, settings, ozone_settings, bg, trend_fn, lev
+
+
+def _factors(inventory, domain, reductions, years, bg, trend_fn):
+    from .emissions import POLLUTANTS, schedule_factors
+
+    base = schedule_factors(reductions, inventory, years, domain=domain)
+    kinds = {b: k for b, k in zip(domain.boxes, domain.kind)}
+    out = {}
+    for y in years:
+        f = base[y].copy()
+        tr = trend_fn(y)
+        for i, b in enumerate(inventory.boxes):
+            if kinds.get(b, "local") == "background":
+                f[i] *= bg[y]
+            else:
+                for k, p in enumerate(POLLUTANTS):
+                    f[i, :, k] *= tr[p]
+        out[y] = f
+    return out
+
+
+def _city_columns(domain, city, weights):
+    members = [i for i, (c, k) in enumerate(zip(domain.city, domain.kind)) if c == city and k == "local"]
+    if not members:
+        raise InputError(f"city: no local box belongs to {city!r}", field="city", value=city)
+    if weights is None:
+        w = np.ones(len(members))
+    else:
+        w = np.array([float(weights.get(domain.boxes[i], 0.0)) for i in members])
+        if (w < 0).any() or w.sum() <= 0:
+            raise InputError(f"city_weights: {weights!r}; expected non-negative weights with a positive sum",
+                             field="city_weights", value=weights)
+    return members, w / w.sum()
+
+
+def _run_indicators(inventory, domain, parameters, settings, ozone_settings, years, members, seed, factors,
+                    ozone_levels, *, city="常州市", city_weights=None, ozone=True, spinup_days=30):
+    """Annual indicators ``{name: (year, member, box[+city])}`` for a continuous multi-year run."""
+    from .box import _run
+    from .indicators import _indicator_arrays, good_day_threshold
+    from .meteorology import generate_meteorology
+    from .ozone import generate_ozone
+    from .. import standards
+
+    if int(members) < 1:
+        raise InputError(f"members: {members}; expected >= 1", field="members", value=members)
+    limit = float(standards.gb3095_limit("PM2.5", "24h", 2))
+    pm_good, o3_good = good_day_threshold("PM2.5"), good_day_threshold("O3_8h")
+    cols = _city_columns(domain, city, city_weights) if city else None
+    n_chunks = -(-int(members) // _CHUNK)
+    rngs = _seed_children(seed, 2 * n_chunks)
+    parts = []
+    for c in range(n_chunks):
+        m = min(_CHUNK, int(members) - c * _CHUNK)
+        met = generate_meteorology(settings, years=years, members=m, seed=rngs[2 * c])
+        from .meteorology import meteorology_arrays
+
+        arr, dates, _ = meteorology_arrays(met)
+        flux, period, _ = inventory.fluxes(domain, dates, factors)
+        out, _ = _run(domain, flux[None], period, np.zeros(m, dtype=np.int64), arr, parameters, chemistry=True,
+                      components=False, substeps=1, spinup_days=spinup_days)
+        pm = out[0]
+        if cols is not None:
+            idx, w = cols
+            pm = np.concatenate([pm, np.tensordot(pm[:, :, idx], w, axes=([2], [0]))[:, :, None]], axis=2)
+        o3 = None
+        if ozone:
+            o3 = generate_ozone(met, level=ozone_levels, settings=ozone_settings,
+                                climatology=settings.climatology, seed=rngs[2 * c + 1]).values.T
+        yrs, ind = _indicator_arrays(pm, o3, dates, limit, pm_good, o3_good)
+        parts.append(ind)
+    return yrs, {k: np.concatenate([p[k] for p in parts], axis=1) for k in parts[0]}
+
+
+def trajectory(reductions=None, years=range(2020, 2031), *, members: int = 200, seed=None, inventory=None,
+               domain=None, parameters=None, settings=None, ozone_settings=None, background=None, trend=None,
+               ozone: bool = True, ozone_level=None, city: str | None = "常州市", city_weights=None,
+               spinup_days: int = 30) -> xr.Dataset:
+    """Annual PM2.5 indicators, year by year, for an ensemble under a reduction schedule.
+
+    Parameters
+    ----------
+    reductions : mapping, DataArray or schedule, optional
+        Emission cuts as fractions [1] (see :mod:`ecomodel.air.emissions`), e.g.
+        ``{2023: {"NOx": 0.1}, 2025: {"NOx": 0.2, "VOCs": 0.1}}``; the demo package is
+        ``demo().package_schedule()``.
+    years : iterable of int
+        Consecutive years to simulate.
+    members : int
+        Ensemble members (weather realisations).
+    seed : int or numpy.random.Generator, optional
+        Same seed, same result.
+    inventory : Inventory, optional
+        Base inventory [t/yr]; default the calibrated demo inventory (and then the demo's local
+        trend, background scales and O3 levels apply).
+    domain, parameters, settings, ozone_settings : optional
+        Domain, process parameters, weather and O3 settings (demo defaults).
+    background : float or mapping, optional
+        Factor on the background box's emissions [1], constant or ``{year: factor}`` (held
+        forward); default the calibrated demo scales.
+    trend : callable or mapping, optional
+        Local emission factor by year and pollutant (``{year: {pollutant: factor}}``) [1].
+    ozone : bool
+        Use the statistical O3 series for the AQI good-day ratio (otherwise PM2.5 only).
+    ozone_level : float or mapping, optional
+        O3 level factor [1] (default: calibrated demo levels).
+    city : str or None
+        Add the city average box (equal weights over its districts unless *city_weights*).
+    spinup_days : int
+        Spin-up days before the first year [d].
+
+    Returns
+    -------
+    xarray.Dataset
+        ``pm25_annual_mean``, ``pm25_p95`` [µg/m³], ``days_above_75`` [d],
+        ``good_air_days_ratio``, ``good_days_pm25_ratio`` [%] over ``(year, member, box)``.
+
+    Examples
+    --------
+    >>> from ecomodel.air import demo, trajectory
+    >>> tr = trajectory(demo().package_schedule(), years=[2022, 2023], members=4, seed=7)
+    >>> tr["pm25_annual_mean"].sizes
+    Frozen({'year': 2, 'member': 4, 'box': 9})
+    """
+    from .indicators import CITY_NAME_EN, INDICATOR_ATTRS
+
+    years = [int(y) for y in years]
+    if not years or sorted(years) != list(range(min(years), max(years) + 1)):
+        raise InputError(f"years: {years}; expected consecutive years", field="years", value=years)
+    inventory, domain, parameters, settings, ozone_settings, bg, trend_fn, lev = _setup(
+        inventory, domain, parameters, settings, ozone_settings, background, trend, ozone_level, years)
+    factors = _factors(inventory, domain, reductions, years, bg, trend_fn)
+    yrs, ind = _run_indicators(inventory, domain, parameters, settings, ozone_settings, years, members, seed,
+                               factors, lev, city=city, city_weights=city_weights, ozone=ozone,
+                               spinup_days=spinup_days)
+    boxes = list(domain.boxes)
+    name_en, region, kind, cityc = list(domain.name_en), list(domain.region), list(domain.kind), list(domain.city)
+    if city:
+        boxes.append(city)
+        name_en.append(CITY_NAME_EN.get(city, city))
+        region.append(city)
+        kind.append("city")
+        cityc.append(city)
+    ds = xr.Dataset({k: (("year", "member", "box"), v) for k, v in ind.items()},
+                    coords={"year": yrs, "member": np.arange(int(members)), "box": boxes,
+                            "name_en": ("box", name_en), "region": ("box", region), "kind": ("box", kind),
+                            "city": ("box", cityc)})
+    for v in ds.data_vars:
+        ds[v].attrs = dict(INDICATOR_ATTRS[v])
+    ds["good_air_days_ratio"].attrs["comment"] = ("AQI of PM2.5 and the statistical O3 series" if ozone
+                                                  else "PM2.5 IAQI only")
+    ds.attrs = {"title": "ecomodel.air trajectory", "seed": str(seed), "members": int(members),
+                "background_scale": str({y: round(bg[y], 4) for y in years}),
+                "ozone_level": str({y: round(lev[y], 4) for y in years}) if ozone else "none",
+                "city_average": f"{city}: equal weights over its districts (HJ 663-2013)" if city and city_weights is None
+                else str(city_weights)}
+    return ds
+
+
+def project(reductions=None, years=range(2020, 2031), members: int = 100, seed=None, **kwargs) -> xr.Dataset:
+    """Projection for the scenario layer: ``pm25_annual_mean`` [ug/m3] and ``good_air_days_ratio`` [%]
+    over ``(year, member, region)`` (regions of the plan-target registry, plus ``常州市``).
+
+    Parameters
+    ----------
+    reductions : mapping, DataArray or schedule, optional
+        Emission cuts [1] (see :func:`trajectory`).
+    years : iterable of int
+        Consecutive years.
+    members : int
+        Ensemble members.
+    seed : int or numpy.random.Generator, optional
+        Seed.
+    **kwargs
+        Passed to :func:`trajectory`.
+
+    Returns
+    -------
+    xarray.Dataset
+        Ready for ``ecomodel.targets.check``.
+
+    Examples
+    --------
+    >>> from ecomodel.air import project
+    >>> p = project(None, years=[2023], members=3, seed=1)
+    >>> p["pm25_annual_mean"].dims, p["pm25_annual_mean"].attrs["units"]
+    (('year', 'member', 'region'), 'ug/m3')
+    """
+    from .indicators import to_regions
+
+    tr = trajectory(reductions, years, members=members, seed=seed, **kwargs)
+    out = to_regions(tr)
+    out.attrs = dict(tr.attrs) | {"title": "ecomodel.air projection", "source": "ecomodel.air.project"}
+    return out
