@@ -1,11 +1,34 @@
-"""Scenarios: measures and packages as TOML files, integrated runs, comparison and optimisation."""
+"""Scenarios: measures and packages as TOML files, integrated runs, comparison and optimisation.
 
+- :class:`Measure`, :class:`Effect`, :class:`Cost`, :class:`Package`, :class:`Scenario` — typed,
+  validated objects (``model``); :func:`load_package`, :func:`load_scenario`, :func:`dump` — TOML
+  files whose errors name the file, table and field (``files``);
+- :func:`run` — one scenario through the air, water and carbon models → ``xarray.DataTree``;
+  :func:`compare` — several, stacked along ``scenario`` with cost, attainment probability and
+  cost-effectiveness; :func:`run_many` — on a dask.distributed ``Client`` when given (``run``);
+- :func:`optimise` — the cheapest set of measures meeting every chosen target (``optimise``);
+- :func:`run_demo` — the Changzhou demo behind ``ecomodel demo`` (``demo``).
+
+Importing this package imports neither scipy, matplotlib nor numba.
+
+Examples
+--------
+>>> from ecomodel.scenario import load_package
+>>> pkg = load_package("changzhou_2023_key_projects")
+>>> pkg.ids[:2]
+['nox_key_projects', 'vocs_key_projects']
+"""
+
+from .demo import demo_scenario, demo_scenarios, run_demo
 from .files import dump, dumps, embedded_packages, load, load_package, load_scenario, loads
 from .model import (DEFAULT_DISCOUNT_RATE, DOMAINS, POLLUTANTS, Cost, Effect, Measure, Package, Scenario,
                     capital_recovery_factor, combine_fractions)
+from .optimise import OptimisationResult, TargetSpec, optimise, parse_target
+from .run import compare, reduction_schedule, register_backend, run, run_many
 
 __all__ = [
     "DEFAULT_DISCOUNT_RATE", "DOMAINS", "POLLUTANTS", "Cost", "Effect", "Measure", "Package", "Scenario",
-    "capital_recovery_factor", "combine_fractions", "dump", "dumps", "embedded_packages", "load", "load_package",
-    "load_scenario", "loads",
+    "OptimisationResult", "TargetSpec", "capital_recovery_factor", "combine_fractions", "compare", "demo_scenario",
+    "demo_scenarios", "dump", "dumps", "embedded_packages", "load", "load_package", "load_scenario", "loads",
+    "optimise", "parse_target", "reduction_schedule", "register_backend", "run", "run_demo", "run_many",
 ]
