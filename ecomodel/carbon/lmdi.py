@@ -285,7 +285,7 @@ def lmdi_decomposition(activity, energy, emissions, *, years=None, chain: bool =
     if len(years) < 2:
         raise CarbonError(f"lmdi: {len(years)} year(s) given; expected at least two", field="years", value=years,
                           expected=">= 2 years")
-    energy, emissions = xr.align(energy, emissions, join="exact")
+    energy, emissions = xr.align(energy, emissions, join="exact", copy=False)
     if [int(y) for y in emissions["year"].values] != years:
         emissions = emissions.sel(year=years)
         energy = energy.sel(year=years)
@@ -300,7 +300,6 @@ def lmdi_decomposition(activity, energy, emissions, *, years=None, chain: bool =
     Q = Q.transpose(*C.dims[:-1])
     E = E.broadcast_like(C).transpose(*C.dims)
     q, e, c = (np.asarray(x.values, dtype=float) for x in (Q, E, C))
-    _validate(q, e, c)
     if chain:
         a, b = slice(None, -1), slice(1, None)
         starts, ends = years[:-1], years[1:]
@@ -320,10 +319,16 @@ def lmdi_decomposition(activity, energy, emissions, *, years=None, chain: bool =
         start = np.asarray(range(len(years))[a], dtype=np.int64)
         end = np.asarray(range(len(years))[b], dtype=np.int64)
         out = np.empty((n, start.size, S, len(EFFECTS)))
+        err = np.zeros(n * start.size, dtype=np.int8)
         _lmdi_pairs(np.ascontiguousarray(q).reshape(n, T, S), np.ascontiguousarray(e).reshape(n, T, S, F),
-                    np.ascontiguousarray(c).reshape(n, T, S, F), start, end, out)
+                    np.ascontiguousarray(c).reshape(n, T, S, F), start, end, out, err)
+        if err.any():  # the kernel only flags; the numpy check names the offending value
+            _validate(q, e, c)
+            raise CarbonError("lmdi: invalid input data (negative, NaN, emissions without energy or energy without "
+                              "activity)", field="emissions", value="invalid", expected="consistent data >= 0")
         by_sector = out.reshape(c.shape[:-3] + (start.size, S, len(EFFECTS)))
     else:
+        _validate(q, e, c)
         take = lambda arr, s, axis: arr[(slice(None),) * axis + (s,)]  # noqa: E731
         ei = e.sum(-1)
         qt = q.sum(-1)
