@@ -374,7 +374,7 @@ def steady_state_concentration(emission, area, mixing_height, loss_rate):
 
 # ------------------------------------------------------------------------------------ running
 #: box-days below which the serial kernel is used
-_PARALLEL_THRESHOLD = 200_000
+_PARALLEL_THRESHOLD = 2_000_000
 
 def _run(domain: Domain, flux, period, scenario, met: dict, params: ProcessParameters, *, chemistry: bool,
          components: bool, substeps: int, state=None, spinup_days: int = 0):
