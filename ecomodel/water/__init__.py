@@ -1,1 +1,60 @@
-"""Water quality: river network and lake model of TP, NH3-N and COD at monitoring sections."""
+"""Water quality: river-network and lake model of TP, NH3-N and COD at monitoring sections.
+
+The public API is loaded lazily (importing :mod:`ecomodel.water` imports neither numba nor scipy
+and compiles nothing):
+
+- :class:`RiverNetwork` — reach table, validation, topological order (``network``);
+- :func:`steady`, :func:`route`, :class:`DailyLoads` — steady and daily unsteady transport (``transport``);
+- sources, lakes, sections, calibration, load estimation, the Wujin demo and :func:`project`.
+
+>>> import ecomodel.water as water
+>>> sorted(water.__all__)[:3]
+['DailyLoads', 'Lake', 'RiverNetwork']
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_API = {
+    "RiverNetwork": "network",
+    "read_network": "network",
+    "steady": "transport",
+    "route": "transport",
+    "DailyLoads": "transport",
+    "loss_rate": "transport",
+    "transmission": "transport",
+    "Sources": "sources",
+    "point_source_loads": "sources",
+    "diffuse_loads": "sources",
+    "EXPORT_COEFFICIENTS": "sources",
+    "Lake": "lake",
+    "vollenweider_concentration": "lake",
+    "vollenweider_1976": "lake",
+    "sediment_pool_step": "lake",
+    "dredge": "lake",
+    "section_table": "sections",
+    "assess": "sections",
+    "check_targets": "sections",
+    "calibrate": "calibrate",
+    "CalibrationResult": "calibrate",
+    "ratio_estimator": "loads",
+    "rating_curve": "loads",
+    "demo": "demo",
+    "project": "projection",
+    "tonnes_to_fractions": "projection",
+    "demo_package": "projection",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str):
+    if name in _API:
+        module = importlib.import_module(f"{__name__}.{_API[name]}")
+        return getattr(module, name)
+    raise AttributeError(f"module 'ecomodel.water' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__
