@@ -306,11 +306,16 @@ class Inventory:
         *factors_by_year* maps a year to a ``(box, sector, pollutant)`` array of remaining
         fractions ``1 − f`` (inventory box order).
         """
-        order = [self._box_index(b) for b in domain.boxes]
         missing = [b for b in self.boxes if b not in domain.boxes and domain.find(b) is None]
         if missing:
             raise EmissionError(f"inventory boxes {missing} are not in the model domain {list(domain.boxes)}",
                                 field="box", value=missing, expected=f"boxes of the domain {list(domain.boxes)}")
+        absent = [b for b in domain.boxes if b not in self.boxes]
+        if absent:
+            raise EmissionError(f"domain boxes {absent} have no rows in the inventory (add zero emissions for a "
+                                "box without sources)", field="box", value=absent,
+                                expected=f"inventory rows for {list(domain.boxes)}")
+        order = [self._box_index(b) for b in domain.boxes]
         years = dates.year.values
         months = dates.month.values
         keys = list(dict.fromkeys(zip(years.tolist(), months.tolist())))
