@@ -423,7 +423,8 @@ def project(drivers: Drivers, years=range(2020, 2036), members: int = 100, seed=
         the energy is supplied by that fuel instead (1 tce for 1 tce; ``electrification_ratio`` tce
         for electricity). ``ecomodel.scenario`` carbon effects fit this shape.
     tolerance : float
-        Relative drop below the maximum needed to call a peak (see :func:`peak_year`).
+        Relative drop below the maximum needed to call a peak (see :func:`peak_year`); the peak is
+        sought over the output *years*.
 
     Returns
     -------
