@@ -1,0 +1,95 @@
+"""Calibration to the plans' observations, and the response surface."""
+
+import numpy as np
+import pytest
+
+from ecomodel.air import ResponseSurface, calibrate, demo, trajectory
+from ecomodel.air.demodata import load_calibration, load_observations
+from ecomodel.errors import CalibrationError, InputError
+
+
+def test_stored_calibration__residuals_are_small_and_cover_every_observation():
+    cal = load_calibration()
+    obs = load_observations()
+    assert len(cal["residuals"]) == len(obs)
+    pm = [r for r in cal["residuals"] if r["indicator"] == "pm25_annual_mean"]
+    gd = [r for r in cal["residuals"] if r["indicator"] == "good_air_days_ratio"]
+    assert max(abs(r["residual"]) for r in pm) < 4.0          # µg/m³
+    assert np.sqrt(np.mean([r["residual"] ** 2 for r in pm])) < 3.0
+    assert max(abs(r["residual"]) for r in gd) < 2.5          # percentage points
+    # the plan values are the ones cited (001:27, 000:87, 003:4, 002:15)
+    tianning = [r for r in pm if r["box"] == "天宁" and r["year"] == 2020][0]
+    assert tianning["observed"] == 36.5 and tianning["source"] == "001:27"
+
+
+def test_stored_calibration__reproduced_by_an_independent_ensemble():
+    """Other weather (seed), the stored scales: 2020 annual means close to the calibrated ones."""
+    tr = trajectory(None, years=[2020], members=12, seed=99, ozone=False)
+    cal = load_calibration()
+    for r in cal["residuals"]:
+        if r["indicator"] == "pm25_annual_mean" and r["year"] == 2020:
+            got = float(tr["pm25_annual_mean"].sel(box=r["box"], year=2020).mean())
+            assert got == pytest.approx(r["modelled"], abs=1.5), r
+
+
+def test_calibrate__fits_and_reports_residuals():
+    obs = load_observations()
+    obs = obs[obs["year"].isin([2020, 2021])]
+    res = calibrate(obs, members=3, seed=1)
+    assert set(res.background_scale) == {2020, 2021}
+    assert set(res.residuals["indicator"]) == {"pm25_annual_mean", "good_air_days_ratio"}
+    assert res.rmse["pm25_annual_mean"] < 3.0
+    assert 0.2 < res.local_scale["常州市"] < 5 and 0.2 < res.local_scale["江阴"] < 5
+    d = res.as_dict()
+    assert d["calibrated_to"].startswith("ecomodel/data/air/observations.csv")
+    with pytest.raises(CalibrationError, match="exceeds the tolerance"):
+        calibrate(obs[obs["indicator"] == "pm25_annual_mean"], members=2, seed=1, fit_ozone=False, tolerance=1e-3)
+    bad = obs.assign(box="上海")
+    with pytest.raises(InputError, match="unknown box '上海'"):
+        calibrate(bad, members=2)
+
+
+@pytest.fixture(scope="module")
+def surface():
+    return ResponseSurface.fit(samples=60, test_samples=15, members=2, seed=3)
+
+
+def test_response_surface__out_of_sample_error_meets_the_goal(surface):
+    # issue goal: mean bias <= 1 %, max error <= 0.5 µg/m³ on the annual mean
+    assert surface.error_.attrs["mean_bias_pct"] <= 1.0
+    assert surface.error_.attrs["max_abs_error"] <= 0.5
+    assert list(surface.error_.columns) == ["region_en", "mean_bias_pct", "max_abs_error", "rmse"]
+
+
+def test_response_surface__predict_forms_and_monotone_response(surface):
+    one = surface.predict({"NOx": 0.2, "nh3": 0.1})
+    assert one.dims == ("region",) and one.attrs["units"] == "ug/m3"
+    arr = surface.predict(np.array([[0.2, 0.0, 0.1, 0.0, 0.0]]))
+    np.testing.assert_allclose(arr.isel(package=0).values, one.values)
+    cuts = np.linspace(0, 1, 11)
+    y = surface.predict({"NOx": cuts, "SO2": cuts, "NH3": cuts, "VOCs": cuts, "PM2.5": cuts}).sel(region="常州市")
+    assert (np.diff(y.values) < 0).all()
+    with pytest.raises(InputError, match="expected values in \\[0, 1\\]"):
+        surface.predict({"NOx": 1.5})
+    with pytest.raises(InputError, match="pollutant-level cuts"):
+        surface.predict({("industry", "NOx"): 0.1})
+
+
+def test_response_surface__kernel_equals_numpy_and_box_model(surface):
+    rng = np.random.default_rng(0)
+    x = rng.random((20000, 5))
+    fast = surface._predict_array(x)
+    from ecomodel.air.rsm import _features
+
+    np.testing.assert_allclose(fast, _features(x, surface.powers_) @ surface.coef_, rtol=1e-10)
+    # one package against the box model it emulates (same weather: seed and members of the fit)
+    pkg = {"NOx": 0.35, "SO2": 0.2, "NH3": 0.15, "VOCs": 0.4, "PM2.5": 0.25}
+    assert set(surface.regions) >= {"常州市", "常州市武进区"}
+    assert float(surface.predict(pkg).sel(region="常州市")) < float(surface.predict({}).sel(region="常州市"))
+
+
+def test_response_surface__bad_fit_arguments():
+    with pytest.raises(InputError, match="at least 55 samples"):
+        ResponseSurface.fit(samples=10, members=1)
+    with pytest.raises(InputError, match="bounds"):
+        ResponseSurface.fit(bounds=(0.5, 0.2), members=1)
