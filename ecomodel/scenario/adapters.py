@@ -361,10 +361,7 @@ class AirBackend:
 
     def schedule(self, sched, years) -> dict:
         """``{year: {(region, sector, pollutant): fraction}}`` for :func:`ecomodel.air.project`."""
-        out = {}
-        for i, y in enumerate(years):
-            out[int(y)] = {(k[3], k[2], k[1]): float(fr[i]) for k, fr in sched.as_dict().items()}
-        return out
+        return {int(y): {(k[3], k[2], k[1]): f for k, f in sched.at(int(y)).items()} for y in years}
 
     def project_stack(self, base, schedules, years, members, seed, method, progress=False):
         import xarray as xr
@@ -372,7 +369,142 @@ class AirBackend:
         from .. import air
 
         years = [int(y) for y in years]
+        if method == "surface":
+            return self._surface(base, schedules, years, members, seed)
         out = [air.project(self.schedule(s, years) if s.keys else None, years=years, members=members, seed=seed)
                for s in _progress(schedules, progress, "air")]
         return xr.concat(out, dim="scenario", coords="minimal", compat="override", join="override",
                          combine_attrs="override")
+
+    # -------------------------------------------------------------------------------- surface
+    #: settings of the response-surface fit (out-of-sample error reported in ``surface(base).error_``)
+    SURFACE_FIT = {"samples": 80, "test_samples": 20, "members": 6, "year": 2025, "seed": 0}
+
+    @functools.lru_cache(maxsize=2)  # noqa: B019
+    def surface(self, base: str):
+        """The fitted :class:`ecomodel.air.ResponseSurface` of the base data (cached)."""
+        from .. import air
+
+        self.demo(base)
+        return air.ResponseSurface.fit(**self.SURFACE_FIT)
+
+    @functools.lru_cache(maxsize=8)  # noqa: B019
+    def _baseline(self, base, years: tuple, members: int, seed: int):
+        from .. import air
+
+        return air.project(None, years=list(years), members=members, seed=seed)
+
+    #: settings of the source–receptor runs that place the surface's response in space
+    SRM_FIT = {"year": 2025, "members": 6, "seed": 1, "cut": 0.2}
+
+    @functools.lru_cache(maxsize=2)  # noqa: B019
+    def source_receptor(self, base: str):
+        """Linear source–receptor sensitivities of the full model: ``S[box, pollutant, region]``
+        = change of annual PM2.5 [ug/m3] per unit fraction cut of the pollutant in one local box
+        (from cuts of ``SRM_FIT['cut']`` in year ``SRM_FIT['year']``); cached."""
+        from .. import air
+
+        d = self.demo(base)
+        rs = self.surface(base)
+        cfg = self.SRM_FIT
+        y = int(cfg["year"])
+        run = functools.partial(air.project, years=[y], members=int(cfg["members"]), seed=int(cfg["seed"]))
+        b0 = run(None)["pm25_annual_mean"].sel(year=y).mean("member")
+        regions = [str(r) for r in b0["region"].values]
+        boxes = list(d.domain.local_boxes())
+        S = np.zeros((len(boxes), len(rs.variables), len(regions)))
+        for i, box in enumerate(boxes):
+            for j, pol in enumerate(rs.variables):
+                out = run({y: {(box, None, pol): float(cfg["cut"])}})["pm25_annual_mean"].sel(year=y).mean("member")
+                S[i, j] = (out - b0).values / float(cfg["cut"])
+        return boxes, regions, S
+
+    def _box_fractions(self, base, mapping) -> np.ndarray:
+        """Share of each pollutant's emission removed in each local box: (box, pollutant in surface order)."""
+        from .. import air
+
+        d = self.demo(base)
+        rs = self.surface(base)
+        boxes, _, _ = self.source_receptor(base)
+        inv = d.inventory
+        rows = [inv.boxes.index(b) for b in boxes]
+        E = np.asarray(inv.emissions.values, dtype=float)[rows]  # (box, sector, pollutant)
+        remaining = air.reduction_factors(mapping, inv, domain=d.domain)[rows]
+        total = E.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f = np.where(total > 0, 1.0 - (E * remaining).sum(axis=1) / np.where(total > 0, total, 1.0), 0.0)
+        pols = list(air.POLLUTANTS)
+        return np.clip(f[:, [pols.index(v) for v in rs.variables]], 0.0, 1.0), E.sum(axis=1)[
+            :, [pols.index(v) for v in rs.variables]]
+
+    def relative_change(self, base, sched, years) -> np.ndarray:
+        """Relative change of annual PM2.5 by year and region, (years, regions of the source–receptor runs).
+
+        The response surface gives the non-linear response to the pollutant-level cut that removes
+        the same share of each pollutant's local emission (``x``); the source–receptor sensitivities
+        place it in space: ``Δ_r = Δ^RSM_r(x) · (Σ_bp S_bpr f_bp) / (Σ_p x_p Σ_b S_bpr)``, which is the
+        surface alone for cuts spread like the emissions and the linear source–receptor response for
+        small cuts.
+        """
+        rs = self.surface(base)
+        boxes, regions, S = self.source_receptor(base)
+        col = [rs.regions.index(r) for r in regions]
+        y0 = rs._predict_array(np.zeros((1, len(rs.variables))))[0, col]
+        out = np.zeros((len(years), len(regions)))
+        cache = {}
+        for i, y in enumerate(years):
+            mapping = {(k[3], k[2], k[1]): f for k, f in sched.at(int(y)).items()}
+            key = tuple(sorted((tuple(str(x) for x in k), round(v, 15)) for k, v in mapping.items()))
+            if key not in cache:
+                if not mapping:
+                    cache[key] = np.zeros(len(regions))
+                else:
+                    f, E = self._box_fractions(base, mapping)
+                    x = (f * E).sum(axis=0) / np.where(E.sum(axis=0) > 0, E.sum(axis=0), 1.0)
+                    rsm = rs._predict_array(x[None])[0, col] - y0
+                    lin_pkg = np.einsum("bp,bpr->r", f, S)
+                    lin_uni = np.einsum("p,pr->r", x, S.sum(axis=0))
+                    ok = np.abs(lin_uni) > 1e-9
+                    delta = np.where(ok, rsm * lin_pkg / np.where(ok, lin_uni, 1.0), lin_pkg)
+                    cache[key] = delta / y0
+            out[i] = cache[key]
+        return out
+
+    def _surface(self, base, schedules, years, members, seed):
+        """PM2.5 from the response surface placed by the source–receptor sensitivities, as a relative
+        change applied to the baseline ensemble (same weather); good-day ratio moved along its
+        baseline relation to PM2.5."""
+        import xarray as xr
+
+        b = self._baseline(base, tuple(years), int(members), int(seed))
+        _, srm_regions, _ = self.source_receptor(base)
+        col = [srm_regions.index(str(r)) for r in b["region"].values]
+        rel = np.stack([self.relative_change(base, s, years)[:, col] for s in schedules])  # (S, Y, R)
+        pm0 = b["pm25_annual_mean"].transpose("year", "member", "region").values
+        good0 = b["good_air_days_ratio"].transpose("year", "member", "region").values
+        pm = pm0[None] * (1.0 + rel[:, :, None, :])
+        slope = _good_day_slope(pm0, good0)  # (R,) percentage points per ug/m3
+        good = np.clip(good0[None] + slope[None, None, None, :] * (pm - pm0[None]), 0.0, 100.0)
+        ds = xr.Dataset(coords={"scenario": np.arange(len(schedules)), "year": b["year"].values,
+                                "member": b["member"].values, "region": b["region"].values})
+        ds = ds.assign_coords({c: b[c] for c in b.coords if c not in ds.coords and b[c].dims == ("region",)})
+        dims = ("scenario", "year", "member", "region")
+        ds["pm25_annual_mean"] = (dims, pm, dict(b["pm25_annual_mean"].attrs) | {
+            "comment": "response surface (ecomodel.air.ResponseSurface) placed by source-receptor sensitivities, "
+                       "as a relative change of the baseline ensemble"})
+        ds["good_air_days_ratio"] = (dims, good, dict(b["good_air_days_ratio"].attrs) | {
+            "comment": "baseline ensemble moved along the member-to-member slope of good days against PM2.5"})
+        ds.attrs = dict(b.attrs) | {"method": "surface", "surface": repr(self.surface(base))}
+        return ds
+
+
+def _good_day_slope(pm, good) -> np.ndarray:
+    """Least-squares slope of the good-day ratio against annual PM2.5 over years × members, per region
+    [percentage points per ug/m3]; never positive (cleaner air does not lose good days)."""
+    x = pm.reshape(-1, pm.shape[-1])
+    y = good.reshape(-1, good.shape[-1])
+    xc = x - x.mean(axis=0)
+    yc = y - y.mean(axis=0)
+    den = (xc ** 2).sum(axis=0)
+    slope = np.where(den > 0, (xc * yc).sum(axis=0) / np.where(den > 0, den, 1.0), 0.0)
+    return np.minimum(slope, 0.0)
