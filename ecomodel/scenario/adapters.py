@@ -77,15 +77,9 @@ class CarbonBackend:
 
     domain = "carbon"
 
-    @functools.lru_cache(maxsize=4)  # noqa: B019 - one backend object per process
     def drivers(self, base: str):
-        from .. import carbon
-
-        variant = _demo_base(base, "carbon") or "baseline"
-        try:
-            return carbon.demo_drivers(scenario=variant)
-        except EcomodelError as exc:
-            raise ScenarioError(f"base {base!r}: {exc}", field="base", value=base) from None
+        """The demo :class:`ecomodel.carbon.Drivers` of *base* (cached per process)."""
+        return _carbon_drivers(base)
 
     def _cells(self, base, effect):
         from .. import carbon
@@ -225,6 +219,17 @@ class CarbonBackend:
         return ds
 
 
+@functools.lru_cache(maxsize=4)
+def _carbon_drivers(base: str):
+    from .. import carbon
+
+    variant = _demo_base(base, "carbon") or "baseline"
+    try:
+        return carbon.demo_drivers(scenario=variant)
+    except EcomodelError as exc:
+        raise ScenarioError(f"base {base!r}: {exc}", field="base", value=base) from None
+
+
 def _inventory(drivers):
     from .. import carbon
 
@@ -326,12 +331,8 @@ class AirBackend:
 
     domain = "air"
 
-    @functools.lru_cache(maxsize=2)  # noqa: B019 - one backend object per process
     def demo(self, base: str):
-        from .. import air
-
-        _demo_base(base, "air")
-        return air.demo()
+        return _air_demo(base)
 
     @staticmethod
     def _key(effect):
@@ -380,44 +381,22 @@ class AirBackend:
     #: settings of the response-surface fit (out-of-sample error reported in ``surface(base).error_``)
     SURFACE_FIT = {"samples": 80, "test_samples": 20, "members": 6, "year": 2025, "seed": 0}
 
-    @functools.lru_cache(maxsize=2)  # noqa: B019
     def surface(self, base: str):
-        """The fitted :class:`ecomodel.air.ResponseSurface` of the base data (cached)."""
-        from .. import air
+        """The fitted :class:`ecomodel.air.ResponseSurface` of the base data (cached per process)."""
+        return _air_surface(base, tuple(sorted(self.SURFACE_FIT.items())))
 
-        self.demo(base)
-        return air.ResponseSurface.fit(**self.SURFACE_FIT)
-
-    @functools.lru_cache(maxsize=8)  # noqa: B019
     def _baseline(self, base, years: tuple, members: int, seed: int):
-        from .. import air
-
-        return air.project(None, years=list(years), members=members, seed=seed)
+        return _air_baseline(base, years, members, seed)
 
     #: settings of the source–receptor runs that place the surface's response in space
     SRM_FIT = {"year": 2025, "members": 6, "seed": 1, "cut": 0.2}
 
-    @functools.lru_cache(maxsize=2)  # noqa: B019
     def source_receptor(self, base: str):
         """Linear source–receptor sensitivities of the full model: ``S[box, pollutant, region]``
         = change of annual PM2.5 [ug/m3] per unit fraction cut of the pollutant in one local box
-        (from cuts of ``SRM_FIT['cut']`` in year ``SRM_FIT['year']``); cached."""
-        from .. import air
+        (from cuts of ``SRM_FIT['cut']`` in year ``SRM_FIT['year']``); cached per process."""
+        return _air_srm(base, tuple(sorted(self.SRM_FIT.items())), tuple(self.surface(base).variables))
 
-        d = self.demo(base)
-        rs = self.surface(base)
-        cfg = self.SRM_FIT
-        y = int(cfg["year"])
-        run = functools.partial(air.project, years=[y], members=int(cfg["members"]), seed=int(cfg["seed"]))
-        b0 = run(None)["pm25_annual_mean"].sel(year=y).mean("member")
-        regions = [str(r) for r in b0["region"].values]
-        boxes = list(d.domain.local_boxes())
-        S = np.zeros((len(boxes), len(rs.variables), len(regions)))
-        for i, box in enumerate(boxes):
-            for j, pol in enumerate(rs.variables):
-                out = run({y: {(box, None, pol): float(cfg["cut"])}})["pm25_annual_mean"].sel(year=y).mean("member")
-                S[i, j] = (out - b0).values / float(cfg["cut"])
-        return boxes, regions, S
 
     def _box_fractions(self, base, mapping) -> np.ndarray:
         """Share of each pollutant's emission removed in each local box: (box, pollutant in surface order)."""
@@ -496,6 +475,49 @@ class AirBackend:
             "comment": "baseline ensemble moved along the member-to-member slope of good days against PM2.5"})
         ds.attrs = dict(b.attrs) | {"method": "surface", "surface": repr(self.surface(base))}
         return ds
+
+
+@functools.lru_cache(maxsize=2)
+def _air_demo(base: str):
+    from .. import air
+
+    _demo_base(base, "air")
+    return air.demo()
+
+
+@functools.lru_cache(maxsize=2)
+def _air_surface(base: str, settings: tuple):
+    from .. import air
+
+    _air_demo(base)
+    return air.ResponseSurface.fit(**dict(settings))
+
+
+@functools.lru_cache(maxsize=8)
+def _air_baseline(base: str, years: tuple, members: int, seed: int):
+    from .. import air
+
+    _air_demo(base)
+    return air.project(None, years=list(years), members=members, seed=seed)
+
+
+@functools.lru_cache(maxsize=2)
+def _air_srm(base: str, settings: tuple, variables: tuple):
+    from .. import air
+
+    d = _air_demo(base)
+    cfg = dict(settings)
+    y = int(cfg["year"])
+    run = functools.partial(air.project, years=[y], members=int(cfg["members"]), seed=int(cfg["seed"]))
+    b0 = run(None)["pm25_annual_mean"].sel(year=y).mean("member")
+    regions = [str(r) for r in b0["region"].values]
+    boxes = list(d.domain.local_boxes())
+    S = np.zeros((len(boxes), len(variables), len(regions)))
+    for i, box in enumerate(boxes):
+        for j, pol in enumerate(variables):
+            out = run({y: {(box, None, pol): float(cfg["cut"])}})["pm25_annual_mean"].sel(year=y).mean("member")
+            S[i, j] = (out - b0).values / float(cfg["cut"])
+    return boxes, regions, S
 
 
 def _good_day_slope(pm, good) -> np.ndarray:
