@@ -60,6 +60,7 @@ def _finish(fig, path):
 
 
 def _label(da, dim, value):
+    """English label of a place: the ``name_en``/``<dim>_en`` coordinate, else the registry's name."""
     if dim is None:
         return str(value)
     if "name_en" in da.coords and da["name_en"].dims == (dim,):
@@ -67,7 +68,20 @@ def _label(da, dim, value):
     for c in da.coords:
         if c.endswith("_en") and da[c].dims == (dim,):
             return str(da[c].sel({dim: value}).item())
-    return str(value)
+    return _english(str(value))
+
+
+def _english(name: str) -> str:
+    """Registry English name of a Chinese region or site name (the name itself when unknown)."""
+    if name.isascii():
+        return name
+    from . import targets
+
+    for table in (targets.SITES, targets.REGIONS):
+        for item in table:
+            if name == item.name or name in getattr(item, "aliases", ()):
+                return item.name_en
+    return name
 
 
 def trajectory(da, *, target=None, target_year=None, comparator="<=", band=(0.05, 0.95), ax=None, title=None,
@@ -278,8 +292,10 @@ def decomposition(effects, *, total=None, units="", ax=None, title=None, path=No
     colours = ["#d62728" if v > 0 else "#2ca02c" for v in values[:-1]] + ["0.35"]
     ax.bar(labels, values, color=colours, edgecolor="k")
     ax.axhline(0, color="k", lw=0.8)
+    scale = max(abs(v) for v in values) or 1.0
     for i, v in enumerate(values):
-        ax.annotate(f"{v:+.3g}", (i, v), ha="center", va="bottom" if v >= 0 else "top", fontsize=8)
+        shown = 0.0 if abs(v) < 1e-9 * scale else v  # round-off of an exact zero
+        ax.annotate(f"{shown:+.3g}", (i, v), ha="center", va="bottom" if v >= 0 else "top", fontsize=8)
     ax.set_ylabel(f"contribution [{units}]" if units else "contribution")
     ax.set_title(title or "decomposition of the change")
     ax.tick_params(axis="x", labelrotation=30)
