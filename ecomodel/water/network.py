@@ -71,6 +71,11 @@ def _is_outlet(value) -> bool:
         return False
 
 
+def _py(value):
+    """Plain Python scalar for messages (np.int64(3) -> 3)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _outlet_mask(column: pd.Series) -> np.ndarray:
     mask = pd.isna(column).to_numpy().copy()
     if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
@@ -350,6 +355,17 @@ def read_network(path, lakes=None, sections=None, **kwargs) -> RiverNetwork:
 
 
 # ---------------------------------------------------------------------- internals
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + m)`` for each start s and length m (vectorised)."""
+    lengths = np.asarray(lengths, np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    offsets = np.cumsum(lengths) - lengths
+    return np.arange(total, dtype=np.int64) - np.repeat(offsets, lengths) + np.repeat(np.asarray(starts, np.int64),
+                                                                                       lengths)
+
+
 def _row_ptr(net: RiverNetwork) -> np.ndarray:
     ptr = np.zeros(net.n_reaches + 1, np.int64)
     np.add.at(ptr, net.edge_src + 1, 1)
@@ -363,9 +379,12 @@ def _column(table: pd.DataFrame, name: str, labels, *, required=True, positive=F
             raise NetworkError(f"reach table: column {name!r} is missing ({REACH_COLUMNS.get(name, '')})",
                                field=name, expected=f"a {name!r} column")
         return np.full(len(labels), default)
-    values = pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float)
-    raw = table[name].to_numpy()
-    bad_text = np.isnan(values) & pd.notna(raw) & (pd.Series(raw).astype(str).str.strip() != "").to_numpy()
+    column = table[name]
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return column.to_numpy(dtype=float)
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float)
+    raw = column.to_numpy()
+    bad_text = np.isnan(values) & pd.notna(raw) & (column.astype(str).str.strip() != "").to_numpy()
     if bad_text.any():
         i = int(np.argmax(bad_text))
         raise NetworkError(f"{name}: {raw[i]!r} at reach {labels[i]!r} is not a number", field=name, value=raw[i],
@@ -400,6 +419,7 @@ def _build(reaches, lakes, sections, *, allow_disconnected=False) -> RiverNetwor
     n = len(id_values)
     index = pd.Index(id_values)
     labels = list(id_values)
+    label_arr = np.asarray(id_values, dtype=object)
 
     # ---- downstream links
     down_raw = reaches["downstream"].to_numpy(dtype=object)
@@ -418,8 +438,8 @@ def _build(reaches, lakes, sections, *, allow_disconnected=False) -> RiverNetwor
     if (dpos < 0).any():
         k = int(np.argmax(dpos < 0))
         src_row = np.nonzero(~outlet_row)[0][k]
-        raise NetworkError(f"reach {row_ids[src_row]!r}: downstream {dvals[k]!r} does not exist"
-                           + close_matches(str(dvals[k]), map(str, labels)), field="downstream", value=dvals[k],
+        raise NetworkError(f"reach {_py(row_ids[src_row])!r}: downstream {_py(dvals[k])!r} does not exist"
+                           + close_matches(str(dvals[k]), map(str, labels)), field="downstream", value=_py(dvals[k]),
                            expected="the id of a reach in the table")
     edge_rows = np.nonzero(~outlet_row)[0]
     src = row_pos[edge_rows].astype(np.int64)
@@ -500,7 +520,7 @@ def _build(reaches, lakes, sections, *, allow_disconnected=False) -> RiverNetwor
     if not has_length and river.any():
         raise NetworkError(f"reach table: column 'length' is missing ({REACH_COLUMNS['length']})", field="length",
                            expected="a 'length' column")
-    as_float_array(length[river], "length", error=NetworkError, positive=True, labels=[labels[i] for i in np.nonzero(river)[0]])
+    as_float_array(length[river], "length", error=NetworkError, positive=True, labels=label_arr[river])
     need_v = river & np.isnan(velocity)
     if need_v.any():
         if np.isnan(width[need_v]).any() or np.isnan(depth[need_v]).any():
@@ -512,10 +532,10 @@ def _build(reaches, lakes, sections, *, allow_disconnected=False) -> RiverNetwor
         as_float_array(depth[need_v], "depth", error=NetworkError, positive=True)
         velocity[need_v] = flow[need_v] / (width[need_v] * depth[need_v])
     as_float_array(velocity[river], "velocity", error=NetworkError, positive=True,
-                   labels=[labels[i] for i in np.nonzero(river)[0]])
+                   labels=label_arr[river])
     ok_depth = ~np.isnan(depth)
     as_float_array(depth[ok_depth], "depth", error=NetworkError, positive=True,
-                   labels=[labels[i] for i in np.nonzero(ok_depth)[0]])
+                   labels=label_arr[ok_depth])
     decay = per_reach("decay_rate", required=False, default=0.0)
     decay = np.where(np.isnan(decay), 0.0, decay)
     as_float_array(decay, "decay_rate", error=NetworkError, labels=labels)
@@ -602,7 +622,7 @@ def _build(reaches, lakes, sections, *, allow_disconnected=False) -> RiverNetwor
     sp_rows = np.nonzero(special)[0]
     down[sp_rows] = -2 - np.arange(len(sp_rows))
     sp_ptr = np.concatenate([[0], np.cumsum(out_count[sp_rows])]).astype(np.int64)
-    sel = np.concatenate([np.arange(eptr[r], eptr[r + 1]) for r in sp_rows]) if len(sp_rows) else np.zeros(0, np.int64)
+    sel = _ranges(eptr[sp_rows], out_count[sp_rows])
     sp_idx = edst[sel].astype(np.int64)
     sp_w = weights[sel].astype(float)
 

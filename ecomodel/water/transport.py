@@ -34,7 +34,7 @@ from ecomodel._checks import as_float_array
 from ecomodel.errors import InputError, NetworkError, SourceError
 from ecomodel.units import SECONDS_PER_DAY
 
-from .network import RiverNetwork
+from .network import RiverNetwork, _ranges
 
 __all__ = ["steady", "route", "DailyLoads", "transmission", "loss_rate", "KG_PER_DAY_TO_MG_PER_L"]
 
@@ -437,8 +437,8 @@ def _plan(network: RiverNetwork, out_pos: np.ndarray, block_size: int) -> _Plan:
     if has.any():
         starts = sp_ptr[:-1][has]
         lens = out_count[sp_rows][has]
-        e_idx = np.concatenate([np.arange(eptr[r], eptr[r + 1]) for r in sp_rows[has]])
-        t_idx = np.concatenate([np.arange(s, s + m) for s, m in zip(starts, lens)])
+        e_idx = _ranges(eptr[sp_rows[has]], lens)
+        t_idx = _ranges(starts, lens)
         sp_tgt[t_idx] = eff[e_idx]
         sp_w[t_idx] = w[e_idx]
     sp_lake = network.lake_of[sp_rows].astype(np.int64)
@@ -526,11 +526,13 @@ def _lateral_flow_input(network, flows, days):
         if arr.dtype not in (np.float32, np.float64):
             arr = arr.astype(np.float64)
         arr = np.ascontiguousarray(arr[:days])
-        bad = ~np.isfinite(arr) | (arr < 0)
-        if bad.any():
+        lo, hi = arr.min(), arr.max()  # NaN propagates into min; +-inf shows in min/max
+        if not (lo >= 0 and np.isfinite(hi)):
+            bad = ~np.isfinite(arr) | (arr < 0)
             t, i = np.argwhere(bad)[0]
             raise InputError(f"flows: {arr[t, i]} on day {t} at reach {network.reaches[i]!r}; expected finite "
-                             "lateral inflows >= 0 [m3/s]", field="flows", value=float(arr[t, i]), expected=">= 0")
+                             "lateral inflows >= 0 [m3/s]", field="flows", value=float(arr[t, i]),
+                             expected=">= 0")
         return arr, empty, np.ones(n)
     raise InputError(f"flows: expected a daily multiplier (days,) or lateral inflows (days, reaches), got shape "
                      f"{arr.shape}", field="flows", value=arr.shape, expected="(days,) or (days, reaches)")
