@@ -87,17 +87,19 @@ def _kp_nitrate(temp, rh, pressure):
     Below the deliquescence RH, ``ln Kp = 118.87 − 24084/T − 6.025 ln T`` [ppb²]; above it the
     aqueous constant ``[P1 − P2(1−a) + P3(1−a)²]·(1−a)^1.75·Kp`` with ``a = RH``.
     """
-    lnkp = 118.87 - 24084.0 / temp - 6.025 * math.log(temp)
+    lt = math.log(temp)
+    it = 1.0 / temp
+    lnkp = 118.87 - 24084.0 * it - 6.025 * lt
     kp = math.exp(lnkp)
-    drh = math.exp(618.3 / temp - 2.551)
+    drh = math.exp(618.3 * it - 2.551)
     if rh >= drh:
         one = 1.0 - rh
         if one < 1e-6:
             one = 1e-6
-        p1 = math.exp(-135.94 + 8763.0 / temp + 19.12 * math.log(temp))
-        p2 = math.exp(-122.65 + 9969.0 / temp + 16.22 * math.log(temp))
-        p3 = math.exp(-182.61 + 13875.0 / temp + 24.46 * math.log(temp))
-        factor = (p1 - p2 * one + p3 * one * one) * one ** 1.75
+        p1 = math.exp(-135.94 + 8763.0 * it + 19.12 * lt)
+        p2 = math.exp(-122.65 + 9969.0 * it + 16.22 * lt)
+        p3 = math.exp(-182.61 + 13875.0 * it + 24.46 * lt)
+        factor = (p1 - p2 * one + p3 * one * one) * math.exp(1.75 * math.log(one))
         if factor < 0.0:
             factor = 0.0
         kp = kp * factor
@@ -229,16 +231,15 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                 for j in range(n):
                     x = ud * lam[j] - kg
                     a = ex[j] * eg
-                    small = abs(x) < 1e-3
-                    xs = -1.0 if small else x
-                    inv = 1.0 / xs
-                    ph_d = (a - 1.0) * inv
-                    ps_d = (ph_d - 1.0) * inv
-                    ph_s = 1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x / 120.0)))
-                    ps_s = 0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x / 720.0)))
                     a_c[g, j] = a
-                    phi_c[g, j] = (ph_s if small else ph_d) * dt
-                    psi_c[g, j] = (ps_s if small else ps_d) * dt
+                    if x > -1e-3:   # series near 0 (x <= 0 always)
+                        phi_c[g, j] = (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x / 120.0)))) * dt
+                        psi_c[g, j] = (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x / 720.0)))) * dt
+                    else:
+                        inv = 1.0 / x
+                        ph = (a - 1.0) * inv
+                        phi_c[g, j] = ph * dt
+                        psi_c[g, j] = (ph - 1.0) * inv * dt
             inv_h = 1.0 / h
             for s in range(NSPEC):
                 cs = u * c_out[s]
