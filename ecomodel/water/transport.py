@@ -116,7 +116,7 @@ def loss_rate(network: RiverNetwork, decay_rate=None, settling_velocity=None, *,
     >>> net = RiverNetwork.from_dataframe(pd.DataFrame({"reach": ["A"], "downstream": [""], "length": [1e3],
     ...     "flow": [1.0], "velocity": [0.1], "depth": [2.0]}))
     >>> float(loss_rate(net, 0.1, 0.2, temperature=30.0, theta=1.047)[0, 0])   # 0.1*1.047**10 + 0.2/2
-    0.2586...
+    0.2583...
     """
     names = list(substances)
     n = network.n_reaches
