@@ -48,6 +48,31 @@ def _features(x: np.ndarray, powers: np.ndarray) -> np.ndarray:
     return out
 
 
+def _box_model_runs(context: dict, design: np.ndarray) -> np.ndarray:
+    """Ensemble-mean annual PM2.5 ``(package, region)`` from the box model for reduction packages."""
+    from .box import _run
+    from .emissions import POLLUTANT_SPECIES
+
+    n_pkg = design.shape[0]
+    members = context["members"]
+    flux = np.repeat(context["flux_bg"][None], n_pkg, axis=0)
+    for v, pol in enumerate(VARIABLES):
+        s = POLLUTANT_SPECIES[pol]
+        flux[:, :, s, :] += (1.0 - design[:, v])[:, None, None] * context["flux_local"][None, :, s, :]
+    arr = context["arr"]
+    big = {k: (np.ascontiguousarray(np.tile(val, (n_pkg, 1))) if k != "doy" else val) for k, val in arr.items()}
+    scenario = np.repeat(np.arange(n_pkg, dtype=np.int64), members)
+    domain = context["domain"]
+    out, _ = _run(domain, flux, context["period"], scenario, big, context["parameters"], chemistry=True,
+                  components=False, substeps=1, spinup_days=30)
+    annual = out[0].mean(axis=1).reshape(n_pkg, members, domain.n).mean(axis=1)  # (package, box)
+    y = annual[:, context["keep"]]
+    if context["city"] is not None:
+        idx, w = context["city"]
+        y = np.column_stack([y, annual[:, idx] @ w])
+    return y
+
+
 class ResponseSurface:
     """Polynomial emulator of the box model's annual PM2.5 by region.
 
@@ -80,6 +105,7 @@ class ResponseSurface:
         self.error_ = None
         self.design_ = None
         self.response_ = None
+        self._context = None
 
     # ------------------------------------------------------------------------------------- fit
     @classmethod
@@ -153,34 +179,25 @@ class ResponseSurface:
         only_bg = base_f - only_local
         flux_local, period, _ = inventory.fluxes(domain, dates, {years[0]: only_local})
         flux_bg, _, _ = inventory.fluxes(domain, dates, {years[0]: only_bg})
-        from .emissions import POLLUTANT_SPECIES
-
-        n_pkg = design.shape[0]
-        flux = np.repeat(flux_bg[None], n_pkg, axis=0)
-        for v, pol in enumerate(VARIABLES):
-            s = POLLUTANT_SPECIES[pol]
-            flux[:, :, s, :] += (1.0 - design[:, v])[:, None, None] * flux_local[None, :, s, :]
-        big = {k: (np.ascontiguousarray(np.tile(val, (n_pkg, 1))) if k != "doy" else val) for k, val in arr.items()}
-        scenario = np.repeat(np.arange(n_pkg, dtype=np.int64), members)
-        out, _ = _run(domain, flux, period, scenario, big, parameters, chemistry=True, components=False,
-                      substeps=1, spinup_days=30)
-        annual = out[0].mean(axis=1).reshape(n_pkg, members, domain.n).mean(axis=1)  # (package, box)
         keep = [i for i, r in enumerate(domain.region) if r]
         regions = [domain.region[i] for i in keep]
         names = [domain.name_en[i] for i in keep]
-        y = annual[:, keep]
+        city_cols = None
         if city:
             from .indicators import CITY_NAME_EN
 
-            idx, w = _city_columns(domain, city, None)
-            y = np.column_stack([y, annual[:, idx] @ w])
+            city_cols = _city_columns(domain, city, None)
             regions.append(city)
             names.append(CITY_NAME_EN.get(city, city))
+        context = {"domain": domain, "parameters": parameters, "arr": arr, "period": period, "members": members,
+                   "flux_local": flux_local, "flux_bg": flux_bg, "keep": keep, "city": city_cols}
+        y = _box_model_runs(context, design)
         powers = monomial_powers(5, degree)
         n_train = train.shape[0]
         coef, *_ = np.linalg.lstsq(_features(train, powers), y[:n_train], rcond=None)
         rs = cls(coef, powers, regions, year=int(year), region_en=names)
         rs.design_, rs.response_ = train, y[:n_train]
+        rs._context = context
         pred = rs._predict_array(test)
         truth = y[n_train:]
         err = pred - truth
@@ -266,6 +283,21 @@ class ResponseSurface:
                           attrs={"units": "ug/m3", "long_name": f"annual mean PM2.5 ({self.year}, response surface)",
                                  "standard_name": "mass_concentration_of_pm2p5_ambient_aerosol_particles_in_air",
                                  "cell_methods": "time: mean (interval: 1 year)"})
+        return da.isel(package=0, drop=True) if scalar else da
+
+    def box_model(self, reductions) -> xr.DataArray:
+        """The box model itself for *reductions*, with the weather the surface was fitted on.
+
+        Same input and output as :meth:`predict` (annual mean PM2.5 [µg/m³] by region), for checking
+        the emulator on a package of interest.
+        """
+        if getattr(self, "_context", None) is None:
+            raise InputError("box_model: this surface was not fitted in this session (no box-model set-up)",
+                             field="box_model")
+        scalar = isinstance(reductions, Mapping) and all(np.ndim(v) == 0 for v in reductions.values())
+        y = _box_model_runs(self._context, self._as_matrix(reductions))
+        da = self.predict(np.zeros((y.shape[0], len(self.variables)))).copy(data=y)
+        da.attrs["long_name"] = f"annual mean PM2.5 ({self.year}, box model)"
         return da.isel(package=0, drop=True) if scalar else da
 
     def __repr__(self) -> str:

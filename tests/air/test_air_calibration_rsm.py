@@ -85,6 +85,7 @@ def test_response_surface__kernel_equals_numpy_and_box_model(surface):
     # one package against the box model it emulates (same weather: seed and members of the fit)
     pkg = {"NOx": 0.35, "SO2": 0.2, "NH3": 0.15, "VOCs": 0.4, "PM2.5": 0.25}
     assert set(surface.regions) >= {"常州市", "常州市武进区"}
+    np.testing.assert_allclose(surface.predict(pkg).values, surface.box_model(pkg).values, atol=0.5)
     assert float(surface.predict(pkg).sel(region="常州市")) < float(surface.predict({}).sel(region="常州市"))
 
 
