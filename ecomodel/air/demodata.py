@@ -44,6 +44,12 @@ def load_calibration(path=None) -> dict:
     """The stored calibration (``calibration.json``): scales, ozone levels, residuals and settings.
 
     Returns an empty calibration (all scales 1) when the file is absent.
+
+    Examples
+    --------
+    >>> cal = load_calibration()
+    >>> sorted(cal["local_scale"]), cal["members"]
+    (['常州市', '江阴'], 16)
     """
     from .._data import DATA_DIR
 

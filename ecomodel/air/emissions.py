@@ -273,7 +273,14 @@ class Inventory:
         return self.copy_with(self.emissions.values * f)
 
     def scaled(self, factor=1.0, *, boxes=None, pollutants=None) -> "Inventory":
-        """Multiply emissions of *boxes* (all when None) and *pollutants* (all) by *factor* [1]."""
+        """Multiply emissions of *boxes* (all when None) and *pollutants* (all) by *factor* [1].
+
+        Examples
+        --------
+        >>> inv = Inventory.from_records([("A", "industry", "NOx", 10.0), ("B", "power", "NOx", 10.0)])
+        >>> float(inv.scaled(2.0, boxes=["A"]).total().sel(pollutant="NOx"))
+        30.0
+        """
         if not np.isfinite(factor) or factor < 0:
             raise EmissionError(f"factor: {factor}; expected a finite number >= 0", field="factor", value=factor)
         vals = self.emissions.values.copy()
@@ -466,7 +473,15 @@ def reduction_factors(reductions, inventory: Inventory, *, domain=None) -> np.nd
 
 def schedule_factors(reductions, inventory: Inventory, years, *, domain=None) -> dict:
     """Remaining fractions per year: ``{year: (box, sector, pollutant) array}`` for a schedule or a
-    plain mapping (the same every year)."""
+    plain mapping (the same every year).
+
+    Examples
+    --------
+    >>> inv = Inventory.from_records([("A", "industry", "NOx", 10.0)])
+    >>> f = schedule_factors({2023: {"NOx": 0.1}, 2025: {"NOx": 0.3}}, inv, [2022, 2023, 2024, 2025])
+    >>> [round(float(f[y][0, 1, 1]), 2) for y in (2022, 2023, 2024, 2025)]
+    [1.0, 0.9, 0.9, 0.7]
+    """
     years = [int(y) for y in years]
     if reductions is None:
         return {y: np.ones(inventory.emissions.shape) for y in years}

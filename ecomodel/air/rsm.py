@@ -273,6 +273,16 @@ class ResponseSurface:
         -------
         xarray.DataArray
             ``(package, region)``, or ``(region,)`` for a single mapping of scalars.
+
+        Examples
+        --------
+        A toy surface ``y = 30 − 5·x_NOx`` for one region:
+
+        >>> rs = ResponseSurface(np.array([[30.0], [-5.0]]), np.array([[0, 0, 0, 0, 0], [1, 0, 0, 0, 0]]), ["A"])
+        >>> float(rs.predict({"NOx": 0.2}).sel(region="A"))
+        29.0
+        >>> rs.predict({"NOx": [0.0, 1.0]}).values.ravel().tolist()
+        [30.0, 25.0]
         """
         scalar = isinstance(reductions, Mapping) and all(np.ndim(v) == 0 for v in reductions.values())
         x = self._as_matrix(reductions)

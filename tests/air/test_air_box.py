@@ -138,3 +138,15 @@ def test_simulate__urban_boxes_exceed_background_and_winter_exceeds_summer(demo_
     assert float(annual.sel(box="天宁")) > float(annual.sel(box="长三角背景"))
     month = ds["pm25"].sel(box="天宁").groupby("time.month").mean(...)
     assert float(month.sel(month=1)) > 1.5 * float(month.sel(month=7))
+
+
+def test_importing_the_air_modules_compiles_nothing():
+    import subprocess
+    import sys
+
+    code = ("import sys, ecomodel.air as a; "
+            "from ecomodel.air import box, emissions, meteorology, chemistry, parameters, ozone, indicators, "
+            "projection, rsm, calibration, demodata; a.simulate; a.demo; "
+            "print(','.join(m for m in ('numba', 'scipy', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
