@@ -51,6 +51,10 @@ OUTPUT_VARIABLES = {
 }
 
 
+#: other spellings of the cities of the demo domain
+_CITY_ALIASES = {"常州": "常州市", "changzhou": "常州市", "无锡": "无锡市", "wuxi": "无锡市"}
+
+
 @dataclass(frozen=True, eq=False)
 class Domain:
     """Boxes, their areas and shared border lengths.
@@ -269,7 +273,8 @@ class Domain:
         hit = self.find(name)
         if hit is not None:
             return [hit]
-        members = [b for b, c, k in zip(self.boxes, self.city, self.kind) if c and c == str(name) and k == "local"]
+        city = _CITY_ALIASES.get(str(name).strip().lower(), str(name).strip())
+        members = [b for b, c, k in zip(self.boxes, self.city, self.kind) if c and c == city and k == "local"]
         if members:
             return members
         options = list(self.boxes) + [r for r in self.region if r] + sorted({c for c in self.city if c})

@@ -82,8 +82,10 @@ def test_domain__grid_and_lookup():
     d = load_domain()
     assert d.find("Jiangyin") == "江阴" and d.find("江阴市") == "江阴" and d.find("武进区") == "武进"
     assert set(d.resolve("常州市")) == {"天宁", "钟楼", "新北", "武进", "金坛", "溧阳"}
-    with pytest.raises(EmissionError, match="unknown box or region 'Wuxi'"):
-        d.resolve("Wuxi")
+    assert d.resolve("Changzhou") == d.resolve("常州") == d.resolve("常州市")
+    assert d.resolve("Wuxi") == ["江阴"]
+    with pytest.raises(EmissionError, match="unknown box or region 'Shanghai'"):
+        d.resolve("Shanghai")
 
 
 def test_domain__bad_tables_are_refused():
