@@ -152,3 +152,22 @@ def test_importing_the_air_modules_compiles_nothing():
             "print(','.join(m for m in ('numba', 'scipy', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_single_box_with_chemistry__agrees_with_solve_ivp(demo_data):
+    """Daily steps with operator-split partitioning against a fine solve_ivp integration of the same
+    box with continuous equilibrium partitioning (benchmarks/air.py): within 5 % every day."""
+    from benchmarks.air import _ivp_single_box
+    from ecomodel.air.emissions import schedule_factors
+    from ecomodel.air.meteorology import meteorology_arrays
+
+    one = Domain.single(154.84)
+    tn = demo_data.inventory.emissions.sel(box="天宁")
+    inv = Inventory.from_records([("box", str(s), str(p), float(tn.sel(sector=s, pollutant=p)))
+                                  for s in tn["sector"].values for p in tn["pollutant"].values])
+    met = demo_data.meteorology(members=1, year=2021, seed=5).isel(time=slice(0, 12))
+    arr, dates, _ = meteorology_arrays(met)
+    flux, period, _ = inv.fluxes(one, dates, schedule_factors(None, inv, [2021], domain=one))
+    ours = simulate(inv, met, domain=one, components=False, spinup_days=0)["pm25"].values[:, 0, 0]
+    ivp = _ivp_single_box(one, flux, period, arr, ProcessParameters(), 12)
+    np.testing.assert_allclose(ours, ivp, rtol=0.05)
