@@ -143,9 +143,11 @@ def calibrate(observations=None, *, base_inventory=None, domain=None, parameters
 
     Examples
     --------
-    >>> res = calibrate(members=2, fit_ozone=False)          # doctest: +SKIP
-    >>> res.rmse["pm25_annual_mean"] < 3                      # doctest: +SKIP
-    True
+    >>> from ecomodel.air.demodata import load_observations
+    >>> obs = load_observations().query("year == 2020")
+    >>> res = calibrate(obs, members=2, fit_ozone=False)
+    >>> sorted(res.background_scale), res.rmse["pm25_annual_mean"] < 3
+    ([2020], True)
     """
     from scipy.optimize import brentq, least_squares
 
