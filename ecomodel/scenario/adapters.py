@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import EcomodelError, ScenarioError, close_matches
 
-__all__ = ["make", "CarbonBackend", "AirBackend"]
+__all__ = ["make", "CarbonBackend", "AirBackend", "WaterBackend"]
 
 
 def make(domain: str):
@@ -36,14 +36,8 @@ def make(domain: str):
         return CarbonBackend()
     if domain == "air":
         return AirBackend()
-    if domain in ("water",):
-        import importlib
-
-        module = importlib.import_module(f"ecomodel.{domain}")
-        raise ScenarioError(f"the {domain} model has no scenario backend in this installation "
-                            f"(ecomodel.{domain} offers {sorted(getattr(module, '__all__', []))}); run with "
-                            f"domains that have one, or register a backend with "
-                            f"ecomodel.scenario.run.register_backend('{domain}', ...)", field="domains", value=domain)
+    if domain == "water":
+        return WaterBackend()
     raise ScenarioError(f"unknown domain {domain!r}", field="domain", value=domain)
 
 
@@ -518,6 +512,158 @@ def _air_srm(base: str, settings: tuple, variables: tuple):
             out = run({y: {(box, None, pol): float(cfg["cut"])}})["pm25_annual_mean"].sel(year=y).mean("member")
             S[i, j] = (out - b0).values / float(cfg["cut"])
     return boxes, regions, S
+
+
+# ------------------------------------------------------------------------------------------------ water
+
+
+class WaterBackend:
+    """:func:`ecomodel.water.project` on the embedded Wujin demo (``base='demo'``).
+
+    Effects cut source loads by ``category`` (``wwtp``, ``industry``, ``agriculture``,
+    ``aquaculture`` …), optionally on one ``reach`` and for one substance (``pollutant``: TP,
+    NH3-N, COD). Category ``sediment_release`` with a ``lake`` is dredging: its fraction is the
+    share of the lake's mobile sediment P pool removed, turned into a dredged volume
+    ``share × area × active layer`` (the inverse of :func:`ecomodel.water.dredge`). Amounts [t/yr]
+    are taken against the demo's source loads (use ``share`` for the modelled catchment's part of a
+    city-wide figure).
+
+    The model is linear in the source loads for given weather and parameter draws, so the
+    ``surface`` method superposes one projection per reduction key at fraction 1 from the first
+    year (exact for the current-year loads of keys on different sources; the lake pools' lagged
+    response and dredging are first-order approximations). ``full`` runs the model per package.
+    """
+
+    domain = "water"
+
+    def demo(self, base: str):
+        return _water_demo(base)
+
+    def _fields(self, base, effect):
+        d = self.demo(base)
+        where = _where(effect)
+        table = d.sources.table
+        cats = sorted(set(table["category"].astype(str)))
+        subs = list(d.substances)
+        if effect.pollutant not in subs:
+            raise ScenarioError(f"{where}: field 'pollutant': {effect.pollutant!r} is not modelled by the water model "
+                                f"(it models {subs})", field="pollutant", value=effect.pollutant,
+                                expected=f"one of {subs}")
+        if effect.category is None:
+            raise ScenarioError(f"{where}: field 'category' is missing; a water effect cuts a source category"
+                                + close_matches("", cats + ["sediment_release"]), field="category",
+                                expected=f"one of {cats + ['sediment_release']}")
+        if effect.category == "sediment_release":
+            if effect.lake is None or effect.lake not in d.lakes:
+                raise ScenarioError(f"{where}: field 'lake': {effect.lake!r}; dredging (sediment_release) needs a lake"
+                                    + close_matches(str(effect.lake), list(d.lakes)), field="lake", value=effect.lake,
+                                    expected=f"one of {list(d.lakes)}")
+            if effect.pollutant != "TP" or effect.reach is not None:
+                raise ScenarioError(f"{where}: sediment_release acts on TP of a whole lake (no reach); got pollutant "
+                                    f"{effect.pollutant!r}, reach {effect.reach!r}", field="pollutant",
+                                    value=effect.pollutant, expected="pollutant 'TP', no reach")
+            return "lake", effect.lake
+        if effect.category not in cats:
+            raise ScenarioError(f"{where}: field 'category': no {effect.category!r} source in the water base data"
+                                + close_matches(effect.category, cats + ["sediment_release"]), field="category",
+                                value=effect.category, expected=f"one of {cats + ['sediment_release']}")
+        if effect.lake is not None:
+            raise ScenarioError(f"{where}: field 'lake' only applies to category 'sediment_release' (dredging)",
+                                field="lake", value=effect.lake, expected="no lake")
+        if effect.reach is not None:
+            reaches = sorted(set(table.loc[table["category"].astype(str) == effect.category, "reach"].astype(str)))
+            if str(effect.reach) not in reaches:
+                raise ScenarioError(f"{where}: field 'reach': no {effect.category!r} source on reach {effect.reach!r}"
+                                    + close_matches(str(effect.reach), reaches), field="reach", value=effect.reach,
+                                    expected=f"one of {reaches}")
+        return "load", (effect.category, effect.reach, effect.pollutant)
+
+    def check_effect(self, base, effect) -> None:
+        self._fields(base, effect)
+
+    def baseline_amount(self, base, effect) -> float:
+        kind, key = self._fields(base, effect)
+        if kind == "lake":
+            raise ScenarioError(f"{_where(effect)}: field 'amount': give dredging as the 'fraction' of the mobile "
+                                "sediment P pool removed", field="amount", value=effect.amount,
+                                expected="a fraction")
+        table = self.demo(base).sources.table
+        mask = table["category"].astype(str) == key[0]
+        if key[1] is not None:
+            mask &= table["reach"].astype(str) == str(key[1])
+        return float(table.loc[mask, key[2]].sum())
+
+    def _split(self, base, sched, years):
+        """Load reductions ``{year: {(category, reach, substance): f}}`` and dredging
+        ``{lake: {year: {"volume": m3}}}`` of a schedule."""
+        d = self.demo(base)
+        loads = {int(y): {} for y in years}
+        lakes = {}
+        for k, fr in sched.as_dict().items():
+            effect = _effect_from_key(k)
+            kind, key = self._fields(base, effect)
+            if kind == "load":
+                for i, y in enumerate(years):
+                    if fr[i] > 0:
+                        loads[int(y)][key] = float(fr[i])
+                continue
+            lake = d.lakes[key]
+            prev = 1.0
+            for i, y in enumerate(years):
+                r = 1.0 - float(fr[i])
+                if r > prev + 1e-12:
+                    raise ScenarioError(f"water effect {effect.describe()!r}: dredging cannot be undone (the removed "
+                                        f"share falls in {y})", field="end", value=int(y))
+                if r < prev - 1e-12:
+                    step = 1.0 - r / prev  # share of the pool left by earlier dredging
+                    volume = step * lake.area * 1e6 * lake.active_layer
+                    lakes.setdefault(key, {})[int(y)] = {"volume": float(volume)}
+                prev = r
+        return loads, lakes
+
+    def _project(self, base, loads, lakes, years, members, seed):
+        from .. import water
+
+        ds = water.project(loads if any(loads.values()) else None, years=years, members=members, seed=seed,
+                           lake_measures=lakes or None, data=self.demo(base))
+        return ds
+
+    def project_stack(self, base, schedules, years, members, seed, method, progress=False):
+        import xarray as xr
+
+        years = [int(y) for y in years]
+        if method == "full":
+            out = [self._project(base, *self._split(base, s, years), years, members, seed)
+                   for s in _progress(schedules, progress, "water")]
+            return xr.concat(out, dim="scenario", coords="minimal", compat="override", join="override",
+                             combine_attrs="override")
+        base_ds = self._project(base, {y: {} for y in years}, {}, years, members, seed)
+        keys = sorted({k for s in schedules for k in s.keys}, key=lambda k: tuple(str(v) for v in k))
+        names = [v for v in base_ds.data_vars if base_ds[v].dims[:2] == ("year", "member")]
+        unit = {}
+        for k in _progress(keys, progress, "water responses"):
+            one = type(schedules[0])("water", np.asarray(years), (k,), np.ones((1, len(years))))
+            ds_k = self._project(base, *self._split(base, one, years), years, members, seed)
+            unit[k] = {v: (ds_k[v] - base_ds[v]).values for v in names}
+        out = base_ds.expand_dims(scenario=np.arange(len(schedules))).copy(deep=True)
+        for i, sched in enumerate(schedules):
+            for k, fr in sched.as_dict().items():
+                f = np.asarray(fr, dtype=float).reshape((-1,) + (1,) * 2)
+                for v in names:
+                    out[v].values[i] += f * unit[k][v]
+        for v in names:
+            if v != "flow":
+                out[v].values[...] = np.maximum(out[v].values, 0.0)
+        out.attrs = dict(base_ds.attrs) | {"method": "surface (superposed unit responses of the water model)"}
+        return out
+
+
+@functools.lru_cache(maxsize=2)
+def _water_demo(base: str):
+    from .. import water
+
+    _demo_base(base, "water")
+    return water.demo()
 
 
 def _good_day_slope(pm, good) -> np.ndarray:

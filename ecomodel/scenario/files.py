@@ -72,7 +72,7 @@ __all__ = [
 _MEASURE_KEYS = ("id", "name", "name_en", "domain", "start", "ramp_years", "end", "group", "source", "description",
                  "cost", "effect", "co_benefit")
 _COST_KEYS = ("capital", "annual", "lifetime", "unit", "source")
-_EFFECT_KEYS = ("domain",) + Effect.TEXT_FIELDS + ("fraction", "amount")
+_EFFECT_KEYS = ("domain",) + Effect.TEXT_FIELDS + ("fraction", "amount", "share")
 _PACKAGE_KEYS = ("name", "title", "description", "source")
 _SCENARIO_KEYS = ("name", "base", "start_year", "end_year", "members", "seed", "discount_rate", "domains", "method",
                   "description", "package")

@@ -230,6 +230,9 @@ class Effect:
         Reduction as an amount [``unit``]; converted to a fraction of the baseline at run time.
     unit : str, optional
         Unit of ``amount`` (default t/yr for air and water, t CO2 for carbon).
+    share : float, optional
+        Part of ``amount`` that falls in the modelled area [1], ``0 < share <= 1`` (e.g. a
+        city-wide plan figure of which only the modelled catchment's part counts); default 1.
     note : str, optional
         Free text (how the number was derived).
     """
@@ -246,6 +249,7 @@ class Effect:
     fraction: float | None = None
     amount: float | None = None
     unit: str | None = None
+    share: float | None = None
     note: str | None = None
     where: str = field(default="", compare=False, repr=False)
 
@@ -304,6 +308,19 @@ class Effect:
                            expected=f"a unit convertible to {AMOUNT_UNITS[self.domain]}") from None
             object.__setattr__(self, "amount", float(value))
             object.__setattr__(self, "unit", AMOUNT_UNITS[self.domain])
+        if self.share is not None:
+            if self.amount is None:
+                raise _err(f"field 'share' ({self.share!r}) given without 'amount'; a share applies to an amount",
+                           where=where, field_name="share", value=self.share, expected="no share with 'fraction'")
+            object.__setattr__(self, "share", _number(self.share, "share", where, minimum=0.0, maximum=1.0,
+                                                      exclusive_min=True))
+
+    @property
+    def modelled_amount(self) -> float | None:
+        """``amount × share`` [model unit]: the part of the amount acting on the modelled area."""
+        if self.amount is None:
+            return None
+        return self.amount * (1.0 if self.share is None else self.share)
 
     @property
     def key(self) -> tuple:
@@ -313,13 +330,14 @@ class Effect:
     def describe(self) -> str:
         """Short human description (``'air NOx industry −5207 t/yr'``)."""
         parts = [self.domain] + [str(getattr(self, k)) for k in self.KEY_FIELDS[1:] if getattr(self, k)]
-        size = f"−{self.fraction:.1%}" if self.fraction is not None else f"−{self.amount:g} {self.unit}"
+        size = (f"−{self.fraction:.1%}" if self.fraction is not None else
+                f"−{self.amount:g} {self.unit}" + (f" × {self.share:g}" if self.share is not None else ""))
         return " ".join(parts + [size])
 
     def to_dict(self) -> dict:
         """Plain dict (for TOML); only the fields that are set."""
         out = {}
-        for name in ("domain",) + self.TEXT_FIELDS + ("fraction", "amount"):
+        for name in ("domain",) + self.TEXT_FIELDS + ("fraction", "amount", "share"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value

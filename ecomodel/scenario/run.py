@@ -151,10 +151,11 @@ def reduction_schedule(measures: Sequence[Measure] | Package, years, domain: str
                     raise ScenarioError(f"{e.where or 'measure ' + repr(m.id)}: nothing to reduce — the base "
                                         f"{e.describe()} is {base:g} {e.unit}", field="amount", value=e.amount,
                                         expected="an effect on something present in the base data")
-                f = e.amount / base
+                f = e.modelled_amount / base
                 if f > 1.0 + 1e-9:
-                    raise ScenarioError(f"{e.where or 'measure ' + repr(m.id)}: field 'amount': {e.amount:g} {e.unit} "
-                                        f"is more than the base {base:g} {e.unit} it reduces ({e.describe()})",
+                    what = f"{e.amount:g} {e.unit}" + (f" × share {e.share:g}" if e.share is not None else "")
+                    raise ScenarioError(f"{e.where or 'measure ' + repr(m.id)}: field 'amount': {what} is more than "
+                                        f"the base {base:g} {e.unit} it reduces ({e.describe()})",
                                         field="amount", value=e.amount, expected=f"<= {base:g} {e.unit}")
                 f = min(f, 1.0)
             per_key.setdefault(e.key, []).append(f * ramp)
