@@ -178,6 +178,17 @@ def _substance_names(loads, substance):
     return [substance] if isinstance(substance, str) else list(substance)
 
 
+def _checked_rows(values, field_name, error, labels) -> np.ndarray:
+    """as_float_array for (reach, substance) tables, naming the first bad reach."""
+    arr = np.asarray(values, dtype=float)
+    arr = arr.reshape(len(labels), -1) if arr.size else arr.reshape(len(labels), 0)
+    row_bad = (~np.isfinite(arr) | (arr < 0)).any(axis=1)
+    if row_bad.any():
+        as_float_array(arr[row_bad][:1].ravel(), field_name, error=error,
+                       labels=[labels[int(np.argmax(row_bad))]] * arr.shape[1])
+    return np.ascontiguousarray(arr)
+
+
 def _load_matrix(network: RiverNetwork, loads, names, field_name="loads", error=SourceError) -> np.ndarray:
     """(n, S) loads [kg/d] in network order from an array, Series, dict or DataArray."""
     n, S = network.n_reaches, len(names)
@@ -186,8 +197,8 @@ def _load_matrix(network: RiverNetwork, loads, names, field_name="loads", error=
     if isinstance(loads, dict):
         out = np.zeros((n, S))
         pos = network.positions(list(loads))
-        vals = as_float_array([np.broadcast_to(np.asarray(v, float), (S,)) for v in loads.values()], field_name,
-                              error=error, labels=list(loads))
+        vals = _checked_rows([np.broadcast_to(np.asarray(v, float), (S,)) for v in loads.values()], field_name,
+                             error, list(loads))
         np.add.at(out, pos, vals.reshape(len(pos), S))
         return out
     if hasattr(loads, "dims"):
@@ -205,22 +216,25 @@ def _load_matrix(network: RiverNetwork, loads, names, field_name="loads", error=
             da = da.expand_dims(substance=names)
         labels = list(da["reach"].values)
         pos = network.positions(labels)
-        vals = as_float_array(da.transpose("reach", "substance").values, field_name, error=error, labels=labels)
+        vals = _checked_rows(da.transpose("reach", "substance").values, field_name, error, labels)
         out = np.zeros((n, S))
         np.add.at(out, pos, vals)
         return out
     if hasattr(loads, "index") and hasattr(loads, "to_numpy"):  # pandas Series / DataFrame by reach
         labels = list(loads.index)
         pos = network.positions(labels)
-        vals = as_float_array(loads.to_numpy(dtype=float), field_name, error=error, labels=labels)
-        vals = vals.reshape(len(pos), -1)
+        vals = _checked_rows(loads.to_numpy(dtype=float).reshape(len(pos), -1), field_name, error, labels)
         if vals.shape[1] not in (1, S):
             raise error(f"{field_name}: {vals.shape[1]} columns for {S} substances", field=field_name,
                         value=vals.shape, expected=f"{S} columns")
         out = np.zeros((n, S))
         np.add.at(out, pos, np.broadcast_to(vals, (len(pos), S)))
         return out
-    arr = as_float_array(loads, field_name, error=error)
+    arr = np.asarray(loads, dtype=float) if not isinstance(loads, np.ndarray) else loads
+    if arr.ndim in (1, 2) and arr.shape[0] == n:
+        arr = _checked_rows(arr.reshape(n, -1), field_name, error, network.reaches)
+    else:
+        arr = as_float_array(arr, field_name, error=error)
     if arr.ndim == 1 and arr.shape[0] == n:
         arr = arr[:, None]
     if arr.shape != (n, S):

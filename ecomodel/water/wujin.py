@@ -278,8 +278,8 @@ def demo(*, calibrated: bool = True) -> WujinDemo:
     >>> d = demo()
     >>> d.network.n_reaches, len(d.lakes)
     (18, 2)
-    >>> d.observations[["site", "value", "source"]].iloc[0].tolist()
-    ['姚巷桥', 0.146, '000_55a924d7e69113c1.txt:791']
+    >>> d.observations[["site", "value", "source"]].to_dict("records")[0]
+    {'site': '姚巷桥', 'value': 0.146, 'source': '000_55a924d7e69113c1.txt:791'}
     """
     base = _load_demo()
     d = replace(base, meta={})

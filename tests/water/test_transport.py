@@ -1,0 +1,271 @@
+"""Steady and unsteady transport against closed forms, the numpy reference and bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+from ecomodel.errors import InputError, NetworkError, SourceError, UnitError
+from ecomodel.water import DailyLoads, RiverNetwork, route, steady
+from ecomodel.water.lake import vollenweider_concentration
+from ecomodel.water.transport import KG_PER_DAY_TO_MG_PER_L, _coefficients, loss_rate, transmission
+
+from ._reference import route_reference, steady_reference
+
+
+def chain(n=3, flow=2.0, velocity=0.1, length=8640.0, **extra):
+    ids = [f"r{i}" for i in range(n)]
+    t = pd.DataFrame({"reach": ids, "downstream": ids[1:] + [""], "length": length, "flow": flow,
+                      "velocity": velocity, **extra})
+    return RiverNetwork.from_dataframe(t)
+
+
+def test_steady__chain_decay_matches_analytic():
+    # C = C0 exp(-k L / u): three reaches of 1 day each at k = 0.3/d
+    net = chain(3, flow=2.0, velocity=0.1, length=8640.0)
+    c0 = 0.5
+    load = c0 * 2.0 / KG_PER_DAY_TO_MG_PER_L
+    ds = steady(net, {"r0": load}, decay_rate=0.3)
+    np.testing.assert_allclose(ds["concentration"].values, c0 * np.exp(-0.3 * np.arange(1, 4)), rtol=1e-13)
+    assert ds["concentration"].attrs["units"] == "mg/L" and ds["load"].attrs["units"] == "kg/d"
+
+
+def test_steady__temperature_correction():
+    net = chain(1, length=8640.0, velocity=0.1)
+    ds = steady(net, [1.0], decay_rate=0.2, temperature=28.0, theta=1.05)
+    assert float(ds["load"][0]) == pytest.approx(np.exp(-0.2 * 1.05 ** 8))
+
+
+def test_steady__confluence_is_flow_weighted_mixing():
+    t = pd.DataFrame({"reach": ["a", "b", "c"], "downstream": ["c", "c", ""], "length": 1e3,
+                      "flow": [1.0, 3.0, 4.0], "velocity": 0.1})
+    net = RiverNetwork.from_dataframe(t)
+    c1, c2 = 0.2, 0.05
+    loads = {"a": c1 * 1.0 / KG_PER_DAY_TO_MG_PER_L, "b": c2 * 3.0 / KG_PER_DAY_TO_MG_PER_L}
+    ds = steady(net, loads)
+    assert float(ds["concentration"].sel(reach="c")) == pytest.approx((c1 * 1 + c2 * 3) / 4, rel=1e-13)
+
+
+def test_steady__split_conserves_mass_and_concentration():
+    t = pd.DataFrame({"reach": ["a", "a", "b", "c", "d", "d"], "downstream": ["b", "c", "d", "d", "e", "f"],
+                      "fraction": [0.3, 0.7, 1, 1, 0.5, 0.5], "length": 1e3,
+                      "flow": [5.0, 5.0, 1.5, 3.5, 5.0, 5.0], "velocity": 0.1})
+    t = pd.concat([t, pd.DataFrame({"reach": ["e", "f"], "downstream": ["", ""], "fraction": 1.0, "length": 1e3,
+                                    "flow": [2.5, 2.5], "velocity": 0.1})])
+    net = RiverNetwork.from_dataframe(t)
+    ds = steady(net, {"a": 10.0})
+    L = ds["load"].to_series()
+    assert L["b"] + L["c"] == pytest.approx(10.0) and L["b"] == pytest.approx(3.0)
+    assert L["e"] + L["f"] == pytest.approx(10.0)
+    np.testing.assert_allclose(ds["concentration"].values, ds["concentration"].values[0])
+
+
+def test_steady__vollenweider_lake():
+    # one lake reach: C = L / (Q + v_s A)
+    t = pd.DataFrame({"reach": ["in", "lake"], "downstream": ["lake", ""], "length": [1e3, np.nan],
+                      "flow": [10.0, 10.0], "velocity": [0.5, np.nan], "lake": ["", "L"]})
+    lakes = pd.DataFrame({"lake": ["L"], "area": [20.0], "mean_depth": [2.0]})
+    net = RiverNetwork.from_dataframe(t, lakes=lakes)
+    load_t_yr = 100.0
+    v_m_yr = 10.0
+    ds = steady(net, {"lake": load_t_yr * 1000 / 365}, decay_rate=0.0,
+                settling_velocity=np.array([0.0, v_m_yr / 365]))
+    expected = vollenweider_concentration(load_t_yr, 10.0, 20.0, v_m_yr)
+    assert float(ds["concentration"].sel(reach="lake")) == pytest.approx(expected, rel=1e-12)
+
+
+def test_steady__matches_numpy_reference_with_splits_and_lake(rng_net):
+    net, names = rng_net
+    rng = np.random.default_rng(0)
+    local = rng.uniform(0, 5, (net.n_reaches, 2))
+    ds = steady(net, local, {"TP": 0.3, "COD": 0.05}, substance=names)
+    share = transmission(net, loss_rate(net, {"TP": 0.3, "COD": 0.05}, substances=names))
+    np.testing.assert_allclose(ds["load"].values, steady_reference(net, local, share), rtol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def rng_net():
+    rng = np.random.default_rng(7)
+    n = 30
+    rows = []
+    for i in range(n - 1):
+        k = 1 if rng.random() < 0.75 else 2
+        ds = rng.choice(np.arange(i + 1, n), size=min(k, n - 1 - i), replace=False)
+        for d, f in zip(ds, rng.dirichlet(np.ones(len(ds)))):
+            rows.append({"reach": f"r{i}", "downstream": f"r{d}", "fraction": f})
+    rows.append({"reach": f"r{n - 1}", "downstream": "", "fraction": 1.0})
+    t = pd.DataFrame(rows)
+    t["length"] = t["reach"].map(lambda r: 2000.0 + 400.0 * int(r[1:]))
+    t["velocity"] = 0.1
+    t["lake"] = np.where(t["reach"] == "r12", "L", "")
+    lakes = pd.DataFrame({"lake": ["L"], "area": [1.5], "mean_depth": [2.0]})
+    probe = RiverNetwork.from_dataframe(t.assign(flow=1.0), lakes=lakes, allow_disconnected=True)
+    A = np.zeros((n, n))
+    np.add.at(A, (probe.edge_dst, probe.edge_src), probe._fraction)
+    Q = np.linalg.solve(np.eye(n) - A, rng.uniform(0.2, 1.0, n))
+    t["flow"] = t["reach"].map(dict(zip(probe.reaches, Q)))
+    return RiverNetwork.from_dataframe(t, lakes=lakes, allow_disconnected=True), ["TP", "COD"]
+
+
+@pytest.mark.parametrize("method,substeps,block", [("cstr", 1, None), ("cstr", 3, 4), ("cstr", 2, 7)])
+def test_route__matches_numpy_reference(rng_net, method, substeps, block):
+    net, names = rng_net
+    rng = np.random.default_rng(1)
+    T, S, n = 15, 2, net.n_reaches
+    mult = rng.uniform(0.5, 2.0, T)
+    dl = DailyLoads(names, rng.uniform(0, 5, (n, S)), rng.uniform(0, 5, (n, S)), rng.uniform(0.5, 1.5, (T, S)),
+                    rng.uniform(0.5, 1.5, (T, S)))
+    rates = {"TP": 0.3, "COD": 0.05}
+    ds = route(net, mult, dl, days=T, reaches="all", method=method, substeps=substeps, decay_rate=rates,
+               block_size=block, muskingum_x=0.1)
+    c1, c2 = _coefficients(net, method, 0.1, substeps)
+    q = net.lateral_flow[None, :] * mult[:, None]
+    em = dl.diffuse / net.lateral_flow[:, None]
+    lat = dl.point[None] * dl.point_factor[:, None, :] + em[None] * q[:, :, None] * dl.diffuse_factor[:, None, :]
+    rate = loss_rate(net, rates, substances=names)
+    share = transmission(net, rate)
+    lake_loss = rate[net.is_lake][:1]
+    rq, rl = route_reference(net, c1, c2, q, lat, share, lake_loss, substeps)
+    np.testing.assert_allclose(ds["flow"].values, rq, rtol=1e-11)
+    np.testing.assert_allclose(ds["load"].values, rl, rtol=1e-11)
+
+
+def test_route__cstr_step_response_is_exact():
+    # a single linear reservoir filled from empty: O(t) = q (1 - exp(-t/K))
+    net = chain(1, flow=2.0, velocity=0.05, length=8640.0)  # K = 2 days
+    ds = route(net, None, None, days=10, reaches=["r0"], initial="zero")
+    t = np.arange(1, 11)
+    np.testing.assert_allclose(ds["flow"].values[:, 0], 2.0 * (1 - np.exp(-t / 2.0)), rtol=1e-13)
+    ds4 = route(net, None, None, days=10, reaches=["r0"], initial="zero", substeps=4)
+    ends = 2.0 * (1 - np.exp(-(np.arange(1, 41) / 4) / 2.0))
+    np.testing.assert_allclose(ds4["flow"].values[:, 0], ends.reshape(10, 4).mean(axis=1), rtol=1e-13)
+
+
+def test_route__lake_box_with_loss_matches_ode_solution():
+    t = pd.DataFrame({"reach": ["L"], "downstream": [""], "length": [np.nan], "flow": [5.0], "velocity": [np.nan],
+                      "lake": ["L"], "section": ["S"]})
+    lakes = pd.DataFrame({"lake": ["L"], "area": [4.32], "mean_depth": [1.0]})  # V/Q = 4.32e6/(5*86400) = 10 d
+    net = RiverNetwork.from_dataframe(t, lakes=lakes)
+    k, load = 0.05, 100.0
+    ds = route(net, None, {"L": load}, days=30, decay_rate=k, initial="zero", substance="TP")
+    K = 10.0
+    lam = 1 / K + k
+    days = np.arange(1, 31)
+    # dM/dt = L - lam M, O = M/K; flow starts empty as well: O_q = Q (1 - e^{-t/K})
+    expected = load / (K * lam) * (1 - np.exp(-lam * days))
+    np.testing.assert_allclose(ds["load"].values[:, 0, 0], expected, rtol=1e-12)
+
+
+def test_route__converges_to_steady(rng_net):
+    net, names = rng_net
+    loads = np.random.default_rng(2).uniform(0, 3, (net.n_reaches, 2))
+    rates = {"TP": 0.2, "COD": 0.02}
+    ds = route(net, None, loads, days=800, reaches="all", decay_rate=rates, initial="zero", substance=names)
+    st = steady(net, loads, rates, substance=names)
+    np.testing.assert_allclose(ds["load"].values[-1], st["load"].values, rtol=1e-9)
+    np.testing.assert_allclose(ds["flow"].values[-1], net.flow, rtol=1e-9)
+    # started at steady state it stays there from day one
+    ds0 = route(net, None, loads, days=3, reaches="all", decay_rate=rates, substance=names)
+    np.testing.assert_allclose(ds0["concentration"].values[0], st["concentration"].values, rtol=1e-12)
+
+
+def test_route__daily_temperature_equals_constant_when_constant():
+    net = chain(4)
+    a = route(net, None, {"r0": 10.0}, days=5, reaches="all", decay_rate=0.3, temperature=25.0, theta=1.06,
+              substance="NH3-N")
+    b = route(net, None, {"r0": 10.0}, days=5, reaches="all", decay_rate=0.3, temperature=np.full(5, 25.0),
+              theta=1.06, substance="NH3-N")
+    np.testing.assert_allclose(a["load"].values, b["load"].values, rtol=1e-12)
+    c = route(net, None, {"r0": 10.0}, days=5, reaches="all", decay_rate=0.3, temperature=np.full(5, 30.0),
+              theta=1.06, substance="NH3-N", initial="zero")
+    assert float(c["load"][-1, -1, 0]) < float(a["load"][-1, -1, 0])
+
+
+def test_route__dense_float32_flows_and_sections():
+    net = chain(3, section=["", "", "S"])
+    q = np.tile(np.array([0.5, 0.5, 1.0], np.float32), (6, 1))
+    ds = route(net, q, {"r0": 86.4}, days=6, decay_rate=0.0, substance="TP")
+    assert ds["concentration"].dims == ("time", "section", "substance")
+    np.testing.assert_allclose(ds["flow"].values[:, 0], 2.0, rtol=1e-6)
+    np.testing.assert_allclose(ds["concentration"].values[:, 0, 0], 0.5, rtol=1e-6)
+    assert str(ds["time"].values[0])[:10] == "2021-01-01"
+
+
+def test_route__muskingum_matches_numpy_reference():
+    net = chain(5, velocity=0.05)  # K = 2 d
+    rng = np.random.default_rng(3)
+    T = 12
+    q = rng.uniform(0.1, 1.0, (T, 5))
+    ds = route(net, q, None, days=T, reaches="all", method="muskingum", muskingum_x=0.2, initial="zero")
+    c1, c2 = _coefficients(net, "muskingum", 0.2, 1)
+    assert (c1 > 0).all() and (1 - c1 - c2 > 0).all()
+    rq, _ = route_reference(net, c1, c2, q, np.zeros((T, 5, 0)), np.zeros((5, 0)), np.zeros((0, 0)), 1, "zero")
+    np.testing.assert_allclose(ds["flow"].values, rq, rtol=1e-12)
+
+
+def test_muskingum_and_cstr_share_the_steady_state():
+    net = chain(3, velocity=0.02)
+    a = route(net, None, {"r0": 5.0}, days=2, reaches="all", method="muskingum", muskingum_x=0.05,
+              decay_rate=0.1, substance="TP")
+    b = route(net, None, {"r0": 5.0}, days=2, reaches="all", decay_rate=0.1, substance="TP")
+    np.testing.assert_allclose(a["load"].values, b["load"].values, rtol=1e-12)
+
+
+def test_steady__loads_as_dataarray_with_units_and_series():
+    net = chain(2)
+    da = xr.DataArray([365.0, 0.0], dims="reach", coords={"reach": ["r0", "r1"]}, attrs={"units": "t/yr"})
+    a = steady(net, da)
+    b = steady(net, pd.Series({"r0": 1000.0}))
+    np.testing.assert_allclose(a["load"].values, b["load"].values)
+    with pytest.raises(UnitError):
+        steady(net, da.assign_attrs(units="mg/L"))
+
+
+# ---------------------------------------------------------------- bad input
+def test_errors__loads_and_parameters():
+    net = chain(2)
+    with pytest.raises(SourceError, match=r"loads: -1.0 at 'r0'"):
+        steady(net, {"r0": -1.0})
+    with pytest.raises(NetworkError, match="reach 'zz' does not exist"):
+        steady(net, {"zz": 1.0})
+    with pytest.raises(SourceError, match="shape"):
+        steady(net, np.ones(5))
+    with pytest.raises(InputError, match="decay_rate: nan"):
+        steady(net, [1.0, 1.0], decay_rate=np.nan)
+    with pytest.raises(NetworkError, match="settling_velocity: reach 'r0' settles but has no depth"):
+        steady(net, [1.0, 1.0], settling_velocity=0.1)
+    with pytest.raises(InputError, match="theta"):
+        steady(net, [1.0, 1.0], theta=-1.0)
+
+
+def test_errors__route_inputs():
+    net = chain(2, section=["", "S"])
+    with pytest.raises(InputError, match="days: 0"):
+        route(net, days=0)
+    with pytest.raises(InputError, match="substeps: 0"):
+        route(net, days=2, substeps=0)
+    with pytest.raises(InputError, match="method: unknown routing method 'kinematic'"):
+        route(net, days=2, method="kinematic")
+    with pytest.raises(InputError, match=r"flows: shape \(2, 5\)"):
+        route(net, np.ones((2, 5)), days=2)
+    with pytest.raises(InputError, match="flows: -1.0 on day 1 at reach 'r1'"):
+        route(net, np.array([[1.0, 1.0], [1.0, -1.0]]), days=2)
+    with pytest.raises(InputError, match="flows: nan on day 0"):
+        route(net, np.array([[np.nan, 1.0], [1.0, 1.0]]), days=2)
+    with pytest.raises(InputError, match="flows: 3 days given for 5 days"):
+        route(net, np.ones(3), days=5)
+    with pytest.raises(NetworkError, match="section 'T' is not defined"):
+        route(net, days=2, sections=["T"])
+    with pytest.raises(InputError, match="negative coefficient"):
+        route(chain(2, velocity=1.0, section=["", "S"]), days=2, method="muskingum", muskingum_x=0.1)
+    with pytest.raises(InputError, match="muskingum_x"):
+        route(net, days=2, method="muskingum", muskingum_x=0.7)
+    with pytest.raises(InputError, match="concentration is undefined without flow"):
+        route(net, np.zeros((2, 2)), {"r0": 1.0}, days=2, initial="zero", substance="TP")
+    with pytest.raises(InputError, match="initial"):
+        route(net, days=2, initial="warm")
+    with pytest.raises(InputError, match="temperature: 2 days given for 4"):
+        route(net, None, {"r0": 1.0}, days=4, temperature=[20.0, 21.0], decay_rate=0.1, substance="TP")
+    no_sections = chain(2)
+    with pytest.raises(NetworkError, match="no monitoring sections"):
+        route(no_sections, days=2)
