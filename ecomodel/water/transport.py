@@ -36,7 +36,7 @@ from ecomodel.units import SECONDS_PER_DAY
 
 from .network import RiverNetwork, _ranges
 
-__all__ = ["steady", "route", "DailyLoads", "transmission", "loss_rate", "KG_PER_DAY_TO_MG_PER_L"]
+__all__ = ["steady", "route", "DailyLoads", "RouteState", "transmission", "loss_rate", "KG_PER_DAY_TO_MG_PER_L"]
 
 #: concentration [mg/L] = load [kg/d] / flow [m3/s] * this factor (1e6 mg / (86400 s * 1e3 L))
 KG_PER_DAY_TO_MG_PER_L = 1e6 / (SECONDS_PER_DAY * 1e3)
@@ -582,7 +582,7 @@ def _daily_loads(network, loads, days, substance):
 def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", days=365, *, sections=None,
           reaches=None, method="cstr", muskingum_x=0.2, substeps=1, decay_rate=None, settling_velocity=None,
           temperature=20.0, theta=1.0, substance=None, initial="steady", block_size=None,
-          max_buffer_bytes=2 ** 30):
+          max_buffer_bytes=2 ** 30, return_state=False):
     r"""Daily unsteady routing of flow and loads, returning only the requested outputs.
 
     Memory is O(reaches + outputs × days): the kernel streams the days and keeps per-reach state
@@ -616,18 +616,22 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
         reach shares :math:`e^{-k\tau}` are recomputed every day (slower).
     substance : str or list, optional
         Substance name(s) for array loads.
-    initial : {"steady", "zero"}
-        Initial state: the steady state of the first day's inputs, or empty reaches.
+    initial : {"steady", "zero"} or RouteState
+        Initial state: the steady state of the first day's inputs, empty reaches, or the final state
+        of an earlier run (same network, method, substeps and substances) to continue it.
     block_size : int, optional
         Reaches per cache block (default from the number of substances).
     max_buffer_bytes : int
         Cap on the cross-block buffer; larger blocks are used above it.
+    return_state : bool
+        Also return the final :class:`RouteState` (for restarts and storage diagnostics).
 
     Returns
     -------
     xarray.Dataset
         ``flow`` [m3/s] over ``(time, section)`` (or ``reach``), and for loads ``load`` [kg/d] and
-        ``concentration`` [mg/L] over ``(time, section, substance)``; daily means.
+        ``concentration`` [mg/L] over ``(time, section, substance)``; daily means. With
+        ``return_state=True``, a tuple ``(dataset, RouteState)``.
 
     Examples
     --------
@@ -651,9 +655,9 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
     substeps = int(substeps)
     if substeps < 1:
         raise InputError(f"substeps: {substeps}; expected >= 1", field="substeps", value=substeps, expected=">= 1")
-    if initial not in ("steady", "zero"):
-        raise InputError(f"initial: {initial!r}; expected 'steady' or 'zero'", field="initial", value=initial,
-                         expected="'steady' or 'zero'")
+    if not isinstance(initial, RouteState) and initial not in ("steady", "zero"):
+        raise InputError(f"initial: {initial!r}; expected 'steady', 'zero' or a RouteState", field="initial",
+                         value=initial, expected="'steady', 'zero' or a RouteState")
     n = network.n_reaches
     # outputs
     if reaches is not None:
@@ -725,7 +729,15 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
     plan = _choose_plan(network, uniq, W, steps, 1, block_size, max_buffer_bytes)
 
     st = np.zeros((n, W))
-    if initial == "steady":
+    if isinstance(initial, RouteState):
+        if initial.p.shape != (n, W) or initial.method != method or initial.substeps != substeps \
+                or list(initial.substances) != names:
+            raise InputError("initial: the RouteState comes from a run with another network, method, substeps or "
+                             f"substances ({initial.p.shape}, {initial.method}, {initial.substeps}, "
+                             f"{list(initial.substances)})", field="initial", value="RouteState",
+                             expected=f"({n}, {W}), {method}, {substeps}, {names}")
+        st = initial.p.copy()
+    elif initial == "steady":
         q0 = base * ql[0][group] if group.shape[0] else np.asarray(ql[0], float)
         local0 = np.empty((n, W))
         local0[:, 0] = q0
@@ -746,6 +758,7 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
            plan.rslot, plan.fptr, plan.fslot, oq, ol, substeps)
     oq = oq[:, inv]
     ol = ol[:, inv, :]
+    state = RouteState(st, names, method, substeps, *_storage(network, c1, c2, st, lake_k, lake_loss, tfac, substeps))
 
     time = pd.date_range(pd.Timestamp(start), periods=days, freq="D")
     coords = {"time": ("time", time), out_dim: (out_dim, np.asarray(out_labels, dtype=object))}
@@ -769,10 +782,53 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
         data["concentration"] = (dims, conc, cf_attrs("mg/L", "flow-weighted daily mean concentration",
                                                       cell_methods="time: mean"))
     attrs = {"title": "routed daily water quality", "routing_method": method, "substeps": substeps,
-             "initial_state": initial}
+             "initial_state": initial if isinstance(initial, str) else "RouteState"}
     if fd_eff_note:
         attrs["note"] = fd_eff_note
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    ds = xr.Dataset(data, coords=coords, attrs=attrs)
+    return (ds, state) if return_state else ds
+
+
+@dataclass
+class RouteState:
+    """State of the routing kernel after a run, for restarts and storage diagnostics.
+
+    Attributes
+    ----------
+    p : numpy.ndarray
+        (reach, 1 + substances) kernel state (the part of next step's outflow known in advance).
+    substances : list of str
+    method : str
+    substeps : int
+    flow_storage : numpy.ndarray
+        Water stored in each reach [m3], as conserved by the discrete scheme: over a run, lateral
+        inflow = outflow + change of this storage, exactly.
+    load_storage : numpy.ndarray
+        (reach, substance) mass stored [kg], conserved likewise with the losses.
+    """
+
+    p: np.ndarray
+    substances: list
+    method: str
+    substeps: int
+    flow_storage: np.ndarray
+    load_storage: np.ndarray
+
+
+def _storage(network, c1, c2, st, lake_k, lake_loss, tfac, substeps):
+    """Discrete storage W = p / (1 - c3) per lane: flow [m3] and loads [kg]."""
+    from ._kernels import _mixed_box_coefficients
+
+    dt = 1.0 / substeps
+    ab = c1 + c2
+    W = st / ab[:, None]
+    for i in np.nonzero(network.lake_of >= 0)[0]:
+        j = network.lake_of[i]
+        for s in range(st.shape[1] - 1):
+            k = lake_loss[j, s] * (tfac[-1, s] if tfac.shape[0] else 1.0)
+            a1, a2, a3 = _mixed_box_coefficients(lake_k[j], k, dt)
+            W[i, 1 + s] = st[i, 1 + s] / (1.0 - a3)
+    return W[:, 0] * SECONDS_PER_DAY * dt, W[:, 1:] * dt
 
 
 def _steady_state(network, c1, c2, local, share, lake_k, lake_loss, substeps):
