@@ -366,7 +366,8 @@ class AirBackend:
         years = [int(y) for y in years]
         if method == "surface":
             return self._surface(base, schedules, years, members, seed)
-        out = [air.project(self.schedule(s, years) if s.keys else None, years=years, members=members, seed=seed)
+        kw = _air_kwargs(base, years)
+        out = [air.project(self.schedule(s, years) if s.keys else None, years=years, members=members, seed=seed, **kw)
                for s in _progress(schedules, progress, "air")]
         return xr.concat(out, dim="scenario", coords="minimal", compat="override", join="override",
                          combine_attrs="override")
@@ -479,6 +480,12 @@ def _air_demo(base: str):
     return air.demo()
 
 
+def _air_kwargs(base: str, years) -> dict:
+    """Keyword arguments of :func:`ecomodel.air.project` for *base* (the demo: its defaults)."""
+    _air_demo(base)
+    return {}
+
+
 @functools.lru_cache(maxsize=2)
 def _air_surface(base: str, settings: tuple):
     from .. import air
@@ -491,8 +498,7 @@ def _air_surface(base: str, settings: tuple):
 def _air_baseline(base: str, years: tuple, members: int, seed: int):
     from .. import air
 
-    _air_demo(base)
-    return air.project(None, years=list(years), members=members, seed=seed)
+    return air.project(None, years=list(years), members=members, seed=seed, **_air_kwargs(base, years))
 
 
 @functools.lru_cache(maxsize=2)
@@ -502,7 +508,8 @@ def _air_srm(base: str, settings: tuple, variables: tuple):
     d = _air_demo(base)
     cfg = dict(settings)
     y = int(cfg["year"])
-    run = functools.partial(air.project, years=[y], members=int(cfg["members"]), seed=int(cfg["seed"]))
+    run = functools.partial(air.project, years=[y], members=int(cfg["members"]), seed=int(cfg["seed"]),
+                            **_air_kwargs(base, [y]))
     b0 = run(None)["pm25_annual_mean"].sel(year=y).mean("member")
     regions = [str(r) for r in b0["region"].values]
     boxes = list(d.domain.local_boxes())
