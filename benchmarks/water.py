@@ -1,0 +1,279 @@
+"""Water benchmarks: steady solve, daily routing (flow and flow + 3 substances) side by side with
+the PyPI routing package ``river-route`` 2.1.1, and ensemble thread scaling.
+
+    python -m benchmarks water          # full size (10^6 reaches x 365 days; needs ~8 GB)
+    python -m benchmarks water --tiny   # seconds
+
+Peer: ``river_route.routers._numba_kernels.rapid_route`` (RapidMuskingum, float32, forward
+substitution over a CSC matrix). Install it with ``bash ../shared/peers/install-river-route.sh``;
+without it the peer cases are skipped with a message (the peer's time is never invented).
+
+Both sides route the same synthetic network (a random tree whose rows are already sorted
+upstream-first, downstream within 64 rows, Muskingum K of 0.8–1.6 days, x 0.1–0.3) with the same
+daily lateral inflows (float32, (days, reaches)), Muskingum at a one-day step. Precision: ours
+computes in float64 from float32 inputs; the peer computes in float32 with fast-math. Results are
+compared at every 997th reach and the relative difference is reported (``max_rel_diff``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from benchmarks._harness import best_time, result
+
+PEER = "river-route 2.1.1 rapid_route"
+
+
+def _peer():
+    try:
+        from river_route.routers import _numba_kernels as k  # noqa: F401
+    except Exception as exc:  # not installed (CI), or broken on this Python
+        print(f"# water: peer river-route not available ({type(exc).__name__}: {exc}); install it with "
+              "'bash ../shared/peers/install-river-route.sh' — peer cases skipped", file=sys.stderr)
+        return None
+    return k
+
+
+def synthetic(n, seed=1, window=64):
+    """Random tree sorted upstream-first; returns (down (n,) int64 with -1 outlet, K [d], x)."""
+    rng = np.random.default_rng(seed)
+    j = np.arange(1, n)
+    lo = np.maximum(0, j - window)
+    parent = lo + (rng.random(n - 1) * (j - lo)).astype(np.int64)
+    down = np.full(n, -1, np.int64)
+    down[n - 1 - j] = n - 1 - parent
+    K = rng.uniform(0.8, 1.6, n)
+    x = rng.uniform(0.1, 0.3, n)
+    return down, K, x
+
+
+def network(down, K, lateral_mean):
+    import pandas as pd
+
+    from ecomodel.water import RiverNetwork
+
+    n = len(down)
+    flow = lateral_mean.astype(float).copy()
+    for i in range(n):  # accumulate (rows are sorted upstream-first)
+        if down[i] >= 0:
+            flow[down[i]] += flow[i]
+    t = pd.DataFrame({"reach": np.arange(n), "downstream": np.where(down >= 0, down, np.nan).astype(float),
+                      "length": K * 86400.0 * 0.5, "velocity": 0.5, "flow": flow})
+    return RiverNetwork.from_dataframe(t)
+
+
+def _our_kernel_args(net, ql, x, S, out_pos, block_size=None):
+    """Arguments of our routing kernel for Muskingum at a 1-day step (what route() assembles)."""
+    from ecomodel.water._kernels import route_kernel
+    from ecomodel.water.transport import _choose_plan, _coefficients
+
+    n = net.n_reaches
+    c1, c2 = _coefficients(net, "muskingum", x, 1)
+    plan = _choose_plan(net, out_pos, S + 1, ql.shape[0], 1, block_size, 2 ** 31)
+    rng = np.random.default_rng(5)
+    T = ql.shape[0]
+    tr = np.ascontiguousarray(rng.uniform(0.6, 1.0, (n, S)))
+    pt = np.ascontiguousarray(rng.uniform(0.0, 2.0, (n, S)))
+    em = np.ascontiguousarray(rng.uniform(0.0, 2.0, (n, S)))
+    E = np.zeros(0, np.int64)
+
+    def fresh():
+        return (c1, c2, plan.de, plan.sp_ptr, plan.sp_tgt, plan.sp_w, plan.sp_lake, plan.sp_out, np.ones(0),
+                np.zeros((0, S)), tr, np.zeros((n, S)), np.zeros((0, S)), ql, E, np.ones(n), pt, em,
+                np.ones((T, S)), np.ones((T, S)), np.zeros((n, S + 1)), np.zeros((n + plan.n_slots + 1, S + 1)),
+                np.zeros((T, plan.n_slots, S + 1)), plan.bstart, plan.rptr, plan.ridx, plan.rslot, plan.fptr,
+                plan.fslot, np.zeros((T, len(out_pos))), np.zeros((T, len(out_pos), S)), 1)
+
+    return route_kernel(S)[0], fresh, plan
+
+
+def _peer_arrays(down, K, x):
+    import scipy.sparse as sp
+
+    n = len(down)
+    src = np.nonzero(down >= 0)[0]
+    A = sp.csc_matrix((np.ones(len(src), np.float32), (down[src], src)), shape=(n, n))
+    f = np.float32
+    r = (1.0 / K).astype(f)  # dt / K with dt = 1 day
+    xf = x.astype(f)
+    den = r + 2 * (1 - xf)
+    c1, c2, c3 = (r - 2 * xf) / den, (r + 2 * xf) / den, (2 * (1 - xf) - r) / den
+    lhs = np.ascontiguousarray(-c1[A.indices])
+    return A, c1, c2, c3, lhs
+
+
+def _timed(fn, repeat):
+    return best_time(fn, repeat=repeat, warmup=1)
+
+
+def run(tiny: bool = False):
+    n = 2_000 if tiny else 1_000_000
+    T = 30 if tiny else 365
+    repeat = 1 if tiny else 3
+    rng = np.random.default_rng(11)
+    down, K, x = synthetic(n)
+    ql = rng.random((T, n), dtype=np.float32)
+    net = network(down, K, np.full(n, 0.5))
+    out_pos = np.arange(0, n, 997, dtype=np.int64)
+    size = f"{n} reaches x {T} days"
+
+    # ---------------------------------------------------------------- steady
+    from ecomodel.water import steady
+    from ecomodel.water._kernels import _steady_solve
+
+    loads = rng.random((n, 1))
+    trans = np.exp(-0.1 * net.travel_time)[:, None].copy()
+    out = np.zeros((n, 1))
+    empty = np.empty((0, 1))
+
+    def steady_kernel():
+        out.fill(0.0)
+        _steady_solve(net.down, net.sp_ptr, net.sp_idx, net.sp_w, loads, trans, out, empty)
+
+    t = _timed(steady_kernel, 5 if not tiny else 1)
+    yield result("water.steady.kernel", f"{n} reaches", t, n, "reaches/s", note="one substance, float64, "
+                 "zeroing of the output included")
+    load_vec = loads[:, 0]
+    t = _timed(lambda: steady(net, load_vec, 0.1), 5 if not tiny else 1)
+    yield result("water.steady.end_to_end", f"{n} reaches", t, n, "reaches/s",
+                 note="steady(network, loads, decay_rate) -> xarray.Dataset (exp of the decay included)")
+
+    # ---------------------------------------------------------------- routing: kernels
+    peer = _peer()
+    flow_kernel, flow_args, plan0 = _our_kernel_args(net, ql, x, 0, out_pos)
+    state = {}
+
+    def ours_flow():
+        a = flow_args()
+        flow_kernel(*a)
+        state["flow"] = a[-3]
+
+    t_ours = _timed(ours_flow, repeat)
+    ours_q = state["flow"]
+    peer_t, rel = None, None
+    if peer is not None:
+        A, c1, c2, c3, lhs = _peer_arrays(down, K, x)
+        peer_out = np.zeros((T, n), np.float32)
+
+        def peer_flow():
+            peer.rapid_route(A.indptr, A.indices, lhs, c2, c3, (c1 + c2).astype(np.float32),
+                             np.zeros(n, np.float32), ql, peer_out, 1)
+
+        peer_t = _timed(peer_flow, repeat)
+        ref = peer_out[:, out_pos].astype(float)
+        rel = float(np.max(np.abs(ours_q - ref) / np.maximum(np.abs(ref), 1e-30)))
+    yield result("water.route.flow.kernel", size, t_ours, n * T, "reach-steps/s", peer=PEER if peer else None,
+                 peer_seconds=peer_t, max_rel_diff=rel, block_size=plan0.block_size,
+                 precision="ours float64 (float32 inputs); peer float32 fast-math")
+
+    sub_kernel, sub_args, plan3 = _our_kernel_args(net, ql, x, 3, out_pos)
+    t3 = _timed(lambda: sub_kernel(*sub_args()), repeat)
+    yield result("water.route.flow+3.kernel", size, t3, n * T, "reach-steps/s", peer=PEER if peer else None,
+                 peer_seconds=peer_t, block_size=plan3.block_size,
+                 note="flow plus TP, NH3-N, COD against the peer's flow-only time (goal: ratio >= 0.5)")
+    # before the temporal blocking: one block = the whole network, streamed day by day
+    stream_kernel, stream_args, _ = _our_kernel_args(net, ql, x, 3, out_pos, block_size=n)
+    ts = _timed(lambda: stream_kernel(*stream_args()), 1)
+    yield result("water.route.flow+3.kernel.unblocked", size, ts, n * T, "reach-steps/s",
+                 note="same kernel without temporal blocking (before the optimisation)")
+
+    # ---------------------------------------------------------------- routing: end to end
+    from ecomodel.water import route
+
+    m = 1_000 if tiny else 100_000
+    down_m, K_m, x_m = synthetic(m, seed=2)
+    ql_m = rng.random((T, m), dtype=np.float32)
+    outs_m = np.arange(0, m, 997)
+
+    def ours_e2e():
+        net_m = network(down_m, K_m, np.full(m, 0.5))
+        return route(net_m, ql_m, None, days=T, reaches=outs_m.tolist(), method="muskingum", muskingum_x=x_m,
+                     initial="zero")
+
+    t_e2e = _timed(ours_e2e, repeat)
+    peer_e2e = None
+    if peer is not None:
+        peer_e2e = _peer_end_to_end(down_m, K_m, x_m, ql_m, repeat)
+    yield result("water.route.flow.end_to_end", f"{m} reaches x {T} days", t_e2e, m * T, "reach-steps/s",
+                 peer=PEER + " (RapidMuskingum.route)" if peer else None, peer_seconds=peer_e2e,
+                 note="ours: table -> RiverNetwork -> route() -> xarray (sections only); peer: parquet params + "
+                      "netCDF qlateral -> RapidMuskingum.route(), discharges kept in memory")
+
+    # ---------------------------------------------------------------- ensembles: 1 -> 2 threads
+    from ecomodel._numba import threads
+
+    members = 4
+    mm = 1_000 if tiny else 100_000
+    down_e, K_e, x_e = synthetic(mm, seed=3)
+    ql_e = rng.random((T, mm), dtype=np.float32)
+    net_e = network(down_e, K_e, np.full(mm, 0.5))
+    _, one_args, plan_e = _our_kernel_args(net_e, ql_e, x_e, 3, np.arange(0, mm, 997, dtype=np.int64))
+    from ecomodel.water._kernels import route_kernel
+
+    members_kernel = route_kernel(3)[1]
+
+    def ens_args():
+        a = list(one_args())
+        stack = lambda v: np.array(np.broadcast_to(v, (members,) + v.shape))  # noqa: E731  (writable copy)
+        for i in (9, 10, 11, 16, 17, 20, 21, 22, 29, 30):  # member arrays
+            a[i] = stack(a[i])
+        return a
+
+    times = {}
+    for nt in (1, 2):
+        with threads(nt):
+            times[nt] = _timed(lambda: members_kernel(*ens_args()), repeat)
+        yield result(f"water.route.members.threads{nt}", f"{members} members x {mm} reaches x {T} days", times[nt],
+                     members * mm * T, "reach-steps/s", threads=nt,
+                     speedup_vs_1_thread=times[1] / times[nt] if nt > 1 else 1.0,
+                     note="flow + 3 substances, prange over members")
+
+    # ---------------------------------------------------------------- annual projection
+    from ecomodel.water import project
+
+    pm = 10 if tiny else 500
+    t = _timed(lambda: project(years=range(2021, 2031), members=pm, seed=0), 1 if tiny else 3)
+    yield result("water.project", f"10 years x {pm} members (Wujin demo)", t, 10 * pm, "member-years/s")
+
+
+def _peer_end_to_end(down, K, x, ql, repeat):
+    import pandas as pd
+    import xarray as xr
+    from river_route import RapidMuskingum
+
+    m, T = len(down), ql.shape[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        params = os.path.join(tmp, "params.parquet")
+        pd.DataFrame({"river_id": np.arange(1, m + 1), "downstream_river_id": np.where(down >= 0, down + 1, -1),
+                      "k": K * 86400.0, "x": x}).to_parquet(params)
+        qfile = os.path.join(tmp, "qlateral.nc")
+        times = pd.date_range("2021-01-01", periods=T, freq="D")
+        xr.Dataset({"qlateral": (("time", "river_id"), ql * np.float32(86400.0))},
+                   coords={"time": times, "river_id": np.arange(1, m + 1)}).to_netcdf(qfile)
+        kept = {}
+
+        def keep(dates, q, qf, rf=""):
+            kept["q"] = q
+
+        def run_peer():
+            router = RapidMuskingum(params_file=params, qlateral_files=[qfile],
+                                    discharge_files=[os.path.join(tmp, "q.nc")], dt_routing=86400, dt_runoff=86400,
+                                    log=False, progress_bar=False)
+            router.set_write_discharges(keep)
+            router.route()
+
+        return best_time(run_peer, repeat=repeat, warmup=1)
+
+
+if __name__ == "__main__":
+    import json
+
+    t0 = time.perf_counter()
+    for rec in run(tiny="--tiny" in sys.argv):
+        print(json.dumps(rec, ensure_ascii=False), flush=True)
+    print(f"# {time.perf_counter() - t0:.1f} s", file=sys.stderr)
