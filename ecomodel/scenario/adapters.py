@@ -41,6 +41,19 @@ def make(domain: str):
     raise ScenarioError(f"unknown domain {domain!r}", field="domain", value=domain)
 
 
+#: unit responses of the surface methods, kept per process: (domain, base, horizon, members, seed, key) → arrays
+_RESPONSES: dict = {}
+_RESPONSES_MAX = 4096
+
+
+def _cached(key, compute):
+    if key not in _RESPONSES:
+        if len(_RESPONSES) >= _RESPONSES_MAX:
+            _RESPONSES.clear()
+        _RESPONSES[key] = compute()
+    return _RESPONSES[key]
+
+
 def _where(effect) -> str:
     return effect.where or f"{effect.domain} effect {effect.describe()!r}"
 
@@ -175,19 +188,22 @@ class CarbonBackend:
                              combine_attrs="override")
         # surface: superpose unit responses of every key used in the batch (numpy, all schedules at once)
         keys = sorted({k for s in schedules for k in s.keys}, key=lambda k: tuple(str(v) for v in k))
-        base_ds = carbon.project(d, years=model_years, members=members, seed=seed)
+        tag = ("carbon", base, int(model_years[-1]), int(members), int(seed))
+        base_ds = _cached(tag + ("base",), lambda: carbon.project(d, years=model_years, members=members, seed=seed))
         q0 = _linear_quantities(base_ds)
         q0 = {n: np.asarray(v.transpose("year", "member", "region").values) for n, v in q0.items()}
         unit = np.zeros((len(keys), len(_LINEAR)) + q0["co2_emissions"].shape)
-        for i, k in enumerate(_progress(keys, progress, "carbon responses")):
-            effect = _effect_from_key(k)
-            fuels, secs, to_fuel, region = self._cells(base, effect)
+
+        def response(k):
+            fuels, secs, to_fuel, region = self._cells(base, _effect_from_key(k))
             meas = [{"fuel": f, "sector": s, "to_fuel": to_fuel, "region": g, "fraction": 1.0,
                      "start_year": int(d.base_year)} for f in (fuels or (None,)) for s in (secs or (None,))
                     for g in self._regions(base, region)]
             qk = _linear_quantities(carbon.project(d, years=model_years, members=members, seed=seed, measures=meas))
-            for j, name in enumerate(_LINEAR):
-                unit[i, j] = qk[name].transpose("year", "member", "region").values - q0[name]
+            return np.stack([qk[name].transpose("year", "member", "region").values - q0[name] for name in _LINEAR])
+
+        for i, k in enumerate(_progress(keys, progress, "carbon responses")):
+            unit[i] = _cached(tag + (k,), lambda k=k: response(k))
         index = {k: i for i, k in enumerate(keys)}
         F = np.zeros((len(schedules), len(keys), model_years.size))
         pos = np.searchsorted(model_years, years)
@@ -333,15 +349,22 @@ class AirBackend:
         return (effect.region, effect.sector, effect.pollutant)
 
     def check_effect(self, base, effect) -> None:
-        from .. import air
-
-        d = self.demo(base)
         try:
-            air.reduction_factors({self._key(effect): 0.0}, d.inventory, domain=d.domain)
+            self.mask(base, self._key(effect))
         except EcomodelError as exc:
             field = getattr(exc, "field", None) or "effect"
             raise ScenarioError(f"{_where(effect)}: field '{'region' if field == 'box' else field}': {exc}",
                                 field=field, value=getattr(exc, "value", None)) from None
+
+    def mask(self, base, key) -> np.ndarray:
+        """Inventory cells (box, sector, pollutant) that the air reduction key acts on (cached)."""
+        from .. import air
+
+        def compute():
+            d = self.demo(base)
+            return air.reduction_factors({key: 1.0}, d.inventory, domain=d.domain) == 0.0
+
+        return _cached(("air-mask", base, key), compute)
 
     def baseline_amount(self, base, effect) -> float:
         from .. import air
@@ -401,9 +424,12 @@ class AirBackend:
         rs = self.surface(base)
         boxes, _, _ = self.source_receptor(base)
         inv = d.inventory
-        rows = [inv.boxes.index(b) for b in boxes]
-        E = np.asarray(inv.emissions.values, dtype=float)[rows]  # (box, sector, pollutant)
-        remaining = air.reduction_factors(mapping, inv, domain=d.domain)[rows]
+        rows, E = _cached(("air-local", base), lambda: (
+            [inv.boxes.index(b) for b in boxes],
+            np.asarray(inv.emissions.values, dtype=float)[[inv.boxes.index(b) for b in boxes]]))  # (box, sector, pol)
+        remaining = np.ones(E.shape)
+        for key, frac in mapping.items():  # the air model's rule: Π(1 − f) over the keys acting on a cell
+            remaining = remaining * np.where(self.mask(base, key)[rows], 1.0 - frac, 1.0)
         total = E.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             f = np.where(total > 0, 1.0 - (E * remaining).sum(axis=1) / np.where(total > 0, total, 1.0), 0.0)
@@ -411,38 +437,42 @@ class AirBackend:
         return np.clip(f[:, [pols.index(v) for v in rs.variables]], 0.0, 1.0), E.sum(axis=1)[
             :, [pols.index(v) for v in rs.variables]]
 
-    def relative_change(self, base, sched, years) -> np.ndarray:
-        """Relative change of annual PM2.5 by year and region, (years, regions of the source–receptor runs).
+    def relative_change(self, base, schedules, years) -> np.ndarray:
+        """Relative change of annual PM2.5, (schedules, years, regions of the source–receptor runs).
 
         The response surface gives the non-linear response to the pollutant-level cut that removes
         the same share of each pollutant's local emission (``x``); the source–receptor sensitivities
         place it in space: ``Δ_r = Δ^RSM_r(x) · (Σ_bp S_bpr f_bp) / (Σ_p x_p Σ_b S_bpr)``, which is the
         surface alone for cuts spread like the emissions and the linear source–receptor response for
-        small cuts.
+        small cuts. Distinct reductions are evaluated once, in one vectorised call.
         """
         rs = self.surface(base)
         boxes, regions, S = self.source_receptor(base)
         col = [rs.regions.index(r) for r in regions]
-        y0 = rs._predict_array(np.zeros((1, len(rs.variables))))[0, col]
-        out = np.zeros((len(years), len(regions)))
-        cache = {}
-        for i, y in enumerate(years):
-            mapping = {(k[3], k[2], k[1]): f for k, f in sched.at(int(y)).items()}
-            key = tuple(sorted((tuple(str(x) for x in k), round(v, 15)) for k, v in mapping.items()))
-            if key not in cache:
-                if not mapping:
-                    cache[key] = np.zeros(len(regions))
-                else:
-                    f, E = self._box_fractions(base, mapping)
-                    x = (f * E).sum(axis=0) / np.where(E.sum(axis=0) > 0, E.sum(axis=0), 1.0)
-                    rsm = rs._predict_array(x[None])[0, col] - y0
-                    lin_pkg = np.einsum("bp,bpr->r", f, S)
-                    lin_uni = np.einsum("p,pr->r", x, S.sum(axis=0))
-                    ok = np.abs(lin_uni) > 1e-9
-                    delta = np.where(ok, rsm * lin_pkg / np.where(ok, lin_uni, 1.0), lin_pkg)
-                    cache[key] = delta / y0
-            out[i] = cache[key]
-        return out
+        unique: dict = {}
+        index = np.zeros((len(schedules), len(years)), dtype=np.int64)
+        for si, sched in enumerate(schedules):
+            for yi, y in enumerate(years):
+                mapping = {(k[3], k[2], k[1]): f for k, f in sched.at(int(y)).items() if f > 0}
+                key = tuple(sorted((tuple(str(x) for x in k), round(v, 15)) for k, v in mapping.items()))
+                if key not in unique:
+                    unique[key] = (len(unique), mapping)
+                index[si, yi] = unique[key][0]
+        n_var = len(rs.variables)
+        F = np.zeros((len(unique), len(boxes), n_var))
+        X = np.zeros((len(unique), n_var))
+        for u, mapping in unique.values():
+            if mapping:
+                f, E = self._box_fractions(base, mapping)
+                F[u] = f
+                X[u] = (f * E).sum(axis=0) / np.where(E.sum(axis=0) > 0, E.sum(axis=0), 1.0)
+        y0 = rs._predict_array(np.zeros((1, n_var)))[0, col]
+        rsm = rs._predict_array(X)[:, col] - y0[None]
+        lin_pkg = np.einsum("ubp,bpr->ur", F, S)
+        lin_uni = np.einsum("up,pr->ur", X, S.sum(axis=0))
+        ok = np.abs(lin_uni) > 1e-9
+        delta = np.where(ok, rsm * lin_pkg / np.where(ok, lin_uni, 1.0), lin_pkg)
+        return (delta / y0[None])[index]
 
     def _surface(self, base, schedules, years, members, seed):
         """PM2.5 from the response surface placed by the source–receptor sensitivities, as a relative
@@ -453,7 +483,7 @@ class AirBackend:
         b = self._baseline(base, tuple(years), int(members), int(seed))
         _, srm_regions, _ = self.source_receptor(base)
         col = [srm_regions.index(str(r)) for r in b["region"].values]
-        rel = np.stack([self.relative_change(base, s, years)[:, col] for s in schedules])  # (S, Y, R)
+        rel = self.relative_change(base, schedules, years)[:, :, col]  # (S, Y, R)
         pm0 = b["pm25_annual_mean"].transpose("year", "member", "region").values
         good0 = b["good_air_days_ratio"].transpose("year", "member", "region").values
         pm = pm0[None] * (1.0 + rel[:, :, None, :])
@@ -644,14 +674,18 @@ class WaterBackend:
                    for s in _progress(schedules, progress, "water")]
             return xr.concat(out, dim="scenario", coords="minimal", compat="override", join="override",
                              combine_attrs="override")
-        base_ds = self._project(base, {y: {} for y in years}, {}, years, members, seed)
+        tag = ("water", base, tuple(years), int(members), int(seed))
+        base_ds = _cached(tag + ("base",), lambda: self._project(base, {y: {} for y in years}, {}, years, members,
+                                                                 seed))
         keys = sorted({k for s in schedules for k in s.keys}, key=lambda k: tuple(str(v) for v in k))
         names = [v for v in base_ds.data_vars if base_ds[v].dims[:2] == ("year", "member")]
-        unit = {}
-        for k in _progress(keys, progress, "water responses"):
+
+        def response(k):
             one = type(schedules[0])("water", np.asarray(years), (k,), np.ones((1, len(years))))
             ds_k = self._project(base, *self._split(base, one, years), years, members, seed)
-            unit[k] = {v: (ds_k[v] - base_ds[v]).values for v in names}
+            return {v: (ds_k[v] - base_ds[v]).values for v in names}
+
+        unit = {k: _cached(tag + (k,), lambda k=k: response(k)) for k in _progress(keys, progress, "water responses")}
         out = base_ds.expand_dims(scenario=np.arange(len(schedules))).copy(deep=True)
         for i, sched in enumerate(schedules):
             for k, fr in sched.as_dict().items():

@@ -17,7 +17,9 @@ alternatives) is solved with :func:`scipy.optimize.milp` (HiGHS branch and bound
 air model are not additive (NH3 and NOx controls interact through ammonium nitrate), so the choice
 is then *verified* with the verifying evaluator (by default the full models). If a target is
 missed, the responses are linearised again around the chosen set (``v(S ∪ {i}) − v(S)`` for
-measures outside it, ``v(S) − v(S \\ {i})`` inside), the failed set is excluded by a no-good cut
+measures outside it, ``v(S) − v(S \\ {i})`` inside), shifted by the gap between the verifying and
+the fast evaluator at the chosen set (a bias correction of the surrogate), the failed set is
+excluded by a no-good cut
 ``Σ_{i∈S}(1 − x_i) + Σ_{i∉S} x_i ≥ 1`` and the programme is solved again, up to ``max_rounds``
 times. The result reports every target with its linearised and verified value and whether it is
 met; a target that is still missed is reported, never hidden.
@@ -292,7 +294,8 @@ class OptimisationResult:
         return "\n".join(lines)
 
 
-def linear_problem(costs, base, deltas, targets: Sequence[TargetSpec], budget=None, groups=None, cuts=()):
+def linear_problem(costs, base, deltas, targets: Sequence[TargetSpec], budget=None, groups=None, cuts=(),
+                   slack=None):
     """Solve the 0/1 programme for given linear responses; returns the selection or ``None``.
 
     Parameters
@@ -311,6 +314,8 @@ def linear_problem(costs, base, deltas, targets: Sequence[TargetSpec], budget=No
         Index sets of mutually exclusive measures.
     cuts : sequence of bool arrays
         Selections to exclude (no-good cuts).
+    slack : array (m,), optional
+        Safety margin by which each target is tightened [indicator unit].
     """
     from scipy.optimize import Bounds, LinearConstraint, milp
 
@@ -318,10 +323,11 @@ def linear_problem(costs, base, deltas, targets: Sequence[TargetSpec], budget=No
     n = costs.size
     deltas = np.asarray(deltas, dtype=float).reshape(n, len(targets))
     rows, ub, lb = [], [], []
+    slack = np.zeros(len(targets)) if slack is None else np.asarray(slack, dtype=float)
     for j, t in enumerate(targets):
         s = 1.0 if t.comparator == "<=" else -1.0
         rows.append(s * deltas[:, j])
-        ub.append(s * (t.value - base[j]))
+        ub.append(s * (t.value - base[j]) - slack[j])
         lb.append(-np.inf)
     if budget is not None:
         rows.append(costs)
@@ -361,7 +367,7 @@ def _evaluate(evaluate, selections, n_targets, what):
 
 
 def optimise(measures, targets, budget: float | None = None, *, scenario=None,
-             evaluate: Callable | None = None, verify: Callable | None = None, max_rounds: int = 4,
+             evaluate: Callable | None = None, verify: Callable | None = None, max_rounds: int = 6,
              discount_rate: float | None = None, progress: bool = False) -> OptimisationResult:
     """Find the cheapest set of measures meeting every target, then verify it.
 
@@ -385,7 +391,9 @@ def optimise(measures, targets, budget: float | None = None, *, scenario=None,
         Same signature; used to verify the choice (default: the full models; *evaluate* when an
         *evaluate* is given without *verify*).
     max_rounds : int
-        Linearise–solve–verify rounds at most.
+        Linearise–solve–verify rounds at most. After a failed verification the targets are also
+        tightened by the largest gap seen so far between the linear model and the verifying
+        evaluator, so later rounds choose sets with that much room.
     discount_rate : float, optional
         For annualising capital [1/yr]; default the scenario's (8 %).
     progress : bool
@@ -432,30 +440,34 @@ def optimise(measures, targets, budget: float | None = None, *, scenario=None,
 
     cuts: list[np.ndarray] = []
     lin_const, lin_deltas = base, deltas
+    slack = np.zeros(m)  # largest gap seen between the linear model and the verifying evaluator
     chosen = None
     best = None
     rounds = 0
     for rounds in range(1, max(1, int(max_rounds)) + 1):
-        x = linear_problem(costs, lin_const, lin_deltas, specs, budget, groups, cuts)
+        x = linear_problem(costs, lin_const, lin_deltas, specs, budget, groups, cuts, slack)
         if x is None:
             break
         checked = _evaluate(verify, x[None, :], m, "verification")[0]
         ok = np.array([bool(s.met(v)) for s, v in zip(specs, checked, strict=True)])
-        predicted = base + x.astype(float) @ deltas
+        predicted = lin_const + x.astype(float) @ lin_deltas
+        slack = np.maximum(slack, np.abs(checked - predicted))
         if best is None or ok.sum() > best[2].sum():
             best = (x, checked, ok, predicted)
         if ok.all():
             chosen = (x, checked, ok, predicted)
             break
-        # re-linearise around x and exclude it
+        # re-linearise around x, correct for the gap between the fast responses and the verifying
+        # models at x, and exclude x
         cuts.append(x)
         flips = np.tile(x, (n, 1))
         flips[np.arange(n), np.arange(n)] = ~x
         around = _evaluate(evaluate, np.vstack([x[None, :], flips]), m, "re-linearisation")
         v0, vf = around[0], around[1:]
         slope = np.where(x[:, None], v0 - vf, vf - v0)  # effect of including measure i
+        bias = checked - v0  # verifying model minus fast responses, at x
         lin_deltas = slope
-        lin_const = v0 - x.astype(float) @ slope
+        lin_const = v0 + bias - x.astype(float) @ slope
 
     def table(sel, verified, ok, predicted):
         return pd.DataFrame({

@@ -1,0 +1,90 @@
+"""The Changzhou demo on the embedded models: end to end, and monotone in the measures."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecomodel import io
+from ecomodel.cli import main
+from ecomodel.scenario import Package, load_package
+from ecomodel.scenario.demo import DEMO_PACKAGES, demo_scenario
+from ecomodel.scenario.run import compare
+
+MEMBERS = 6
+
+
+def test_demo_end_to_end(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out), "--members", str(MEMBERS), "-q"]) == 0
+    text = capsys.readouterr().out
+    assert "Attainment probability of the plan targets" in text
+    assert "Yaoxiangqiao TP ≤0.136 mg/L (2026)" in text and "Tianning PM2.5 ≤34 ug/m3 (2025)" in text
+    assert "annualised cost" in text and "Cheapest set of the demo measures" in text
+    for name in ("comparison.nc", "attainment.csv", "summary.csv", "iamc.csv", "pm25_tianning.png",
+                 "tp_yaoxiangqiao.png", "section_classes.png", "package_comparison.png", "co2_decomposition.png"):
+        assert (out / name).exists(), name
+    cmp = io.open_output(out / "comparison.nc")
+    assert set(cmp.children) >= {"air", "water", "carbon", "targets", "summary"}
+    assert cmp["summary"].sizes["scenario"] == 6
+    att = pd.read_csv(out / "attainment.csv", index_col=0)
+    assert att.shape[1] == 6 and ((att >= 0) & (att <= 1)).all().all()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+def _target_values(cmp):
+    t = cmp["targets"].to_dataset()
+    return t["projected"].transpose("scenario", "target").to_pandas(), t["comparator"].values
+
+
+@pytest.mark.parametrize("method", ["surface", "full"])
+def test_adding_a_measure_never_worsens_any_target_in_the_demo(method):
+    """Every demo measure, added alone to nothing and added to the key projects, moves every plan
+    target the models cover in its favour or leaves it unchanged (common random numbers)."""
+    key = load_package(DEMO_PACKAGES[0])
+    others = [m for name in DEMO_PACKAGES[1:] for m in load_package(name).measures]
+    packages = [Package("baseline")]
+    packages += [Package(f"only_{m.id}", (m,)) for m in key.measures + tuple(others)]
+    packages += [key] + [key.merged(Package(m.id, (m,)), name=f"key+{m.id}") for m in others]
+    scenarios = [demo_scenario(p, members=MEMBERS, method=method) for p in packages]
+    values, comparators = _target_values(compare(scenarios, baseline=False))
+    sign = np.where(comparators == ">=", -1.0, 1.0)  # lower is better after this sign
+    score = values * sign
+    tol = 1e-9 * np.abs(score.values).max()
+    base = score.loc["baseline"]
+    for m in key.measures + tuple(others):
+        worse = score.loc[f"only_{m.id}"] - base
+        assert (worse <= tol).all(), (m.id, worse[worse > tol])
+    for m in others:
+        worse = score.loc[f"key+{m.id}"] - score.loc[key.name]
+        assert (worse <= tol).all(), (m.id, worse[worse > tol])
+
+
+def test_empty_package_equals_each_domain_model_baseline():
+    from ecomodel import air, carbon, water
+
+    tree = compare([demo_scenario(members=MEMBERS, method="full")], baseline=False)
+    years = range(2020, 2031)
+    seed = demo_scenario().seed
+    expected = {"air": air.project(None, years=years, members=MEMBERS, seed=seed),
+                "water": water.project(None, years=years, members=MEMBERS, seed=seed),
+                "carbon": carbon.project(carbon.demo_drivers(), years=years, members=MEMBERS, seed=seed)}
+    for domain, ds in expected.items():
+        got = tree[domain].to_dataset().isel(scenario=0, drop=True)
+        for v in ds.data_vars:
+            if v in got and "year" in ds[v].dims:
+                np.testing.assert_allclose(got[v].transpose(*ds[v].dims).values, ds[v].values, rtol=1e-10,
+                                           err_msg=f"{domain}/{v}")
+
+
+def test_demo_targets_table_equals_registry_check():
+    from ecomodel import targets
+
+    cmp = compare([demo_scenario(load_package(DEMO_PACKAGES[0]), members=MEMBERS)])
+    table = cmp["targets"].to_dataset().sel(scenario=DEMO_PACKAGES[0])
+    for domain in ("air", "water", "carbon"):
+        ds = cmp[domain].to_dataset().sel(scenario=DEMO_PACKAGES[0], drop=True)
+        ds = ds[[v for v in ds.data_vars if "year" in ds[v].dims]]
+        ref = targets.check(ds, outside="skip")
+        mine = table.where(table["domain"] == domain, drop=True)
+        np.testing.assert_allclose(mine["probability"].values, ref["probability"].to_numpy())
+        np.testing.assert_allclose(mine["projected"].values, ref["projected"].to_numpy(), rtol=1e-12)
