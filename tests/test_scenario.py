@@ -148,6 +148,9 @@ BAD_PACKAGES = [
     (GOOD_MEASURE.replace('annual = 0.1', 'annual = "a lot"'), ["[measure.cost]", "field 'annual'", "not a number"]),
     (GOOD_MEASURE.replace('lifetime = 20', 'lifetime = 0'), ["[measure.cost]", "field 'lifetime'", "> 0"]),
     (GOOD_MEASURE.replace('ramp_years = 2', 'ramp_years = 2\ngroup = 5'), ["field 'group'", "not a string"]),
+    (GOOD_MEASURE.replace('fraction = 0.4', 'fraction = 0.4\nshare = 0.5'), ["field 'share'", "without 'amount'"]),
+    (GOOD_MEASURE.replace('fraction = 0.4', 'amount = 10.0\nshare = 1.5'), ["field 'share'", "<= 1"]),
+    (GOOD_MEASURE.replace('fraction = 0.4', 'amount = 10.0\nshare = 0'), ["field 'share'", "> 0"]),
 ]
 
 

@@ -1,6 +1,5 @@
 """The carbon backend: scenarios through ecomodel.carbon.project."""
 
-import numpy as np
 import pytest
 import xarray as xr
 
