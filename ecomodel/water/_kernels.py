@@ -24,6 +24,7 @@ from ecomodel._numba import jit, prange
 __all__ = [
     "_topological_order",
     "_steady_solve",
+    "_steady_solve1",
     "_steady_members",
     "_mixed_box_coefficients",
     "route_kernel",
@@ -119,6 +120,22 @@ def _steady_solve(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow):
                 r = -2 - d
                 for e in range(sp_ptr[r], sp_ptr[r + 1]):
                     out[sp_idx[e], s] += sp_w[e] * lo
+
+
+@jit
+def _steady_solve1(down, sp_ptr, sp_idx, sp_w, local, trans, out):
+    """:func:`_steady_solve` for one substance, 1-d arrays, no inflow output (the fast path)."""
+    n = local.shape[0]
+    for i in range(n):
+        lo = trans[i] * (out[i] + local[i])
+        out[i] = lo
+        d = down[i]
+        if d >= 0:
+            out[d] += lo
+        elif d <= -2:
+            r = -2 - d
+            for e in range(sp_ptr[r], sp_ptr[r + 1]):
+                out[sp_idx[e]] += sp_w[e] * lo
 
 
 @jit(parallel=True)

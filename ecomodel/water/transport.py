@@ -178,6 +178,16 @@ def _substance_names(loads, substance):
     return [substance] if isinstance(substance, str) else list(substance)
 
 
+def _reach_values(network) -> np.ndarray:
+    """Reach ids as a numpy array (object for strings, native for integers), cached."""
+    v = network._cache.get("reach_values")
+    if v is None:
+        idx = network.reaches
+        v = idx.to_numpy() if idx.dtype.kind in "iuf" else np.asarray(idx, dtype=object)
+        network._cache["reach_values"] = v
+    return v
+
+
 def _checked_rows(values, field_name, error, labels) -> np.ndarray:
     """as_float_array for (reach, substance) tables, naming the first bad reach."""
     arr = np.asarray(values, dtype=float)
@@ -289,7 +299,7 @@ def steady(network: RiverNetwork, loads, decay_rate=None, *, settling_velocity=N
 
     from ecomodel._cf import cf_attrs
 
-    from ._kernels import _steady_solve
+    from ._kernels import _steady_solve, _steady_solve1
 
     names = _substance_names(loads, substance)
     local = _load_matrix(network, loads, names)
@@ -298,7 +308,11 @@ def steady(network: RiverNetwork, loads, decay_rate=None, *, settling_velocity=N
     n, S = local.shape
     out = np.zeros((n, S))
     inflow = np.empty((n if diagnostics else 0, S))
-    _steady_solve(network.down, network.sp_ptr, network.sp_idx, network.sp_w, local, trans, out, inflow)
+    if S == 1 and not diagnostics:
+        _steady_solve1(network.down, network.sp_ptr, network.sp_idx, network.sp_w, local[:, 0], trans[:, 0],
+                       out[:, 0])
+    else:
+        _steady_solve(network.down, network.sp_ptr, network.sp_idx, network.sp_w, local, trans, out, inflow)
     conc = out * (KG_PER_DAY_TO_MG_PER_L / network.flow[:, None])
     dims = ("reach", "substance")
     data = {
@@ -311,7 +325,7 @@ def steady(network: RiverNetwork, loads, decay_rate=None, *, settling_velocity=N
         data["inflow_load"] = (dims, inflow, cf_attrs("kg/d", "load entering the reach (upstream and local)"))
         data["loss"] = (dims, inflow - out, cf_attrs("kg/d", "load lost in the reach (decay and settling)"))
         data["local_load"] = (dims, local, cf_attrs("kg/d", "load entering the reach from its sources"))
-    ds = xr.Dataset(data, coords={"reach": ("reach", np.asarray(network.reaches, dtype=object)),
+    ds = xr.Dataset(data, coords={"reach": ("reach", _reach_values(network)),
                                   "substance": ("substance", np.asarray(names, dtype=object))},
                     attrs={"title": "steady (annual-mean) water quality", "temperature_degC": float(temperature)})
     if substance is None and names == ["load"]:
@@ -582,7 +596,7 @@ def _daily_loads(network, loads, days, substance):
 def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", days=365, *, sections=None,
           reaches=None, method="cstr", muskingum_x=0.2, substeps=1, decay_rate=None, settling_velocity=None,
           temperature=20.0, theta=1.0, substance=None, initial="steady", block_size=None,
-          max_buffer_bytes=2 ** 30, return_state=False):
+          max_buffer_bytes=2 ** 30, return_state=False, load_multiplier=None, loss_multiplier=None):
     r"""Daily unsteady routing of flow and loads, returning only the requested outputs.
 
     Memory is O(reaches + outputs × days): the kernel streams the days and keeps per-reach state
@@ -625,6 +639,10 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
         Cap on the cross-block buffer; larger blocks are used above it.
     return_state : bool
         Also return the final :class:`RouteState` (for restarts and storage diagnostics).
+    load_multiplier, loss_multiplier : array-like, optional
+        Ensemble: ``(member, substance)`` multipliers [1] of the lateral loads and of the loss rates.
+        Members share the flows and run in parallel (``prange`` over members); the output gets a
+        ``member`` dimension.
 
     Returns
     -------
@@ -726,7 +744,18 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
     c1, c2 = _coefficients(network, method, muskingum_x, substeps)
     W = S + 1
     steps = days * substeps
-    plan = _choose_plan(network, uniq, W, steps, 1, block_size, max_buffer_bytes)
+    ens = None
+    if load_multiplier is not None or loss_multiplier is not None:
+        ens = _ensemble_multipliers(load_multiplier, loss_multiplier, S)
+        if return_state or isinstance(initial, RouteState):
+            raise InputError("route: restart states are not available for ensembles", field="return_state",
+                             value=True, expected="return_state=False and initial 'steady' or 'zero'")
+    M = 1 if ens is None else ens[0].shape[0]
+    plan = _choose_plan(network, uniq, W, steps, M, block_size, max_buffer_bytes)
+    if ens is not None:
+        return _route_ensemble(network, plan, ens, c1, c2, rate, ktau, tr, lake, lake_k, lake_loss, tfac, daily_t,
+                               ql, group, base, pt, em, fp, fd, initial, substeps, days, uniq, inv, out_labels,
+                               out_dim, names, start, method)
 
     st = np.zeros((n, W))
     if isinstance(initial, RouteState):
@@ -760,32 +789,8 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
     ol = ol[:, inv, :]
     state = RouteState(st, names, method, substeps, *_storage(network, c1, c2, st, lake_k, lake_loss, tfac, substeps))
 
-    time = pd.date_range(pd.Timestamp(start), periods=days, freq="D")
-    coords = {"time": ("time", time), out_dim: (out_dim, np.asarray(out_labels, dtype=object))}
-    if out_dim == "section":
-        for col in ("name_en", "waterbody"):
-            if col in network.sections.columns:
-                coords[col] = ("section", network.sections.loc[out_labels, col].to_numpy(dtype=object))
-        coords["reach"] = ("section", np.asarray(network.sections.loc[out_labels, "reach"], dtype=object))
-    data = {"flow": (("time", out_dim), oq, cf_attrs("m3/s", "flow leaving the reach",
-                                                     "water_volume_transport_in_river_channel", "time: mean"))}
-    if S:
-        coords["substance"] = ("substance", np.asarray(names, dtype=object))
-        bad = (oq <= 0) & np.ones((days, K), bool)
-        if bad.any():
-            t, k = np.argwhere(bad)[0]
-            raise InputError(f"route: flow at {out_labels[k]!r} is {oq[t, k]} on day {t}; concentration is undefined "
-                             "without flow", field="flows", value=float(oq[t, k]), expected="flow > 0 at outputs")
-        conc = ol * (KG_PER_DAY_TO_MG_PER_L / oq[:, :, None])
-        dims = ("time", out_dim, "substance")
-        data["load"] = (dims, ol, cf_attrs("kg/d", "load leaving the reach", cell_methods="time: mean"))
-        data["concentration"] = (dims, conc, cf_attrs("mg/L", "flow-weighted daily mean concentration",
-                                                      cell_methods="time: mean"))
-    attrs = {"title": "routed daily water quality", "routing_method": method, "substeps": substeps,
-             "initial_state": initial if isinstance(initial, str) else "RouteState"}
-    if fd_eff_note:
-        attrs["note"] = fd_eff_note
-    ds = xr.Dataset(data, coords=coords, attrs=attrs)
+    ds = _route_dataset(network, oq, ol, out_labels, out_dim, names, start, days, method, substeps, initial,
+                        fd_eff_note)
     return (ds, state) if return_state else ds
 
 
@@ -852,3 +857,110 @@ def _steady_state(network, c1, c2, local, share, lake_k, lake_loss, substeps):
             a1, a2, a3 = _mixed_box_coefficients(lake_k[j], lake_loss[j, s], 1.0 / substeps)
             st[i, 1 + s] = a2 * up[i, 1 + s] + a3 * out[i, 1 + s]
     return st
+
+
+def _ensemble_multipliers(load_multiplier, loss_multiplier, S):
+    arrs = []
+    for name, v in (("load_multiplier", load_multiplier), ("loss_multiplier", loss_multiplier)):
+        if v is None:
+            arrs.append(None)
+            continue
+        a = as_float_array(v, name)
+        if a.ndim == 1 and S == 1:
+            a = a[:, None]
+        if a.ndim != 2 or a.shape[1] != S or a.shape[0] < 1:
+            raise InputError(f"{name}: shape {a.shape}; expected (members, {S})", field=name, value=a.shape,
+                             expected=f"(members, {S})")
+        arrs.append(a)
+    M = next(a.shape[0] for a in arrs if a is not None)
+    for name, a in zip(("load_multiplier", "loss_multiplier"), arrs):
+        if a is not None and a.shape[0] != M:
+            raise InputError(f"{name}: {a.shape[0]} members, the other multiplier has {M}", field=name,
+                             value=a.shape[0], expected=str(M))
+    return tuple(np.ones((M, S)) if a is None else a for a in arrs)
+
+
+def _route_ensemble(network, plan, ens, c1, c2, rate, ktau, tr, lake, lake_k, lake_loss, tfac, daily_t, ql, group,
+                    base, pt, em, fp, fd, initial, substeps, days, uniq, inv, out_labels, out_dim, names, start,
+                    method):
+    from ._kernels import route_kernel
+
+    load_m, loss_m = ens
+    M, S = load_m.shape
+    n = network.n_reaches
+    W = S + 1
+    rate_m = rate[None] * loss_m[:, None, :]
+    ktau_m = np.ascontiguousarray(rate_m * network.travel_time[None, :, None])
+    if daily_t:
+        tr_m = np.exp(-ktau_m)
+    else:
+        tr_m = np.where(lake[None, :, None], 1.0 / (1.0 + ktau_m), np.exp(-ktau_m))
+    tr_m = np.ascontiguousarray(tr_m)
+    lake_loss_m = np.ascontiguousarray(lake_loss[None] * loss_m[:, None, :])
+    pt_m = np.ascontiguousarray(pt[None] * load_m[:, None, :])
+    em_m = np.ascontiguousarray(em[None] * load_m[:, None, :])
+    st = np.zeros((M, n, W))
+    if initial == "steady":
+        q0 = base * ql[0][group] if group.shape[0] else np.asarray(ql[0], float)
+        t0 = tfac[0] if daily_t else np.ones(S)
+        for m in range(M):
+            local0 = np.empty((n, W))
+            local0[:, 0] = q0
+            local0[:, 1:] = pt_m[m] * fp[0] + em_m[m] * q0[:, None] * fd[0]
+            share0 = np.ones((n, W))
+            share0[:, 1:] = np.where(lake[:, None], 1.0 / (1.0 + ktau_m[m] * t0), np.exp(-ktau_m[m] * t0))
+            st[m] = _steady_state(network, c1, c2, local0, share0, lake_k, lake_loss_m[m] * t0, substeps)
+    steps = days * substeps
+    acc = np.zeros((M, n + plan.n_slots + 1, W))
+    buf = np.zeros((M, steps, plan.n_slots, W))
+    K = len(uniq)
+    oq = np.zeros((M, days, K))
+    ol = np.zeros((M, days, K, S))
+    _, members = route_kernel(S)
+    members(c1, c2, plan.de, plan.sp_ptr, plan.sp_tgt, plan.sp_w, plan.sp_lake, plan.sp_out, lake_k, lake_loss_m,
+            tr_m, ktau_m, tfac, ql, group, base, pt_m, em_m, fp, fd, st, acc, buf, plan.bstart, plan.rptr, plan.ridx,
+            plan.rslot, plan.fptr, plan.fslot, oq, ol, substeps)
+    oq = np.moveaxis(oq[:, :, inv], 0, 1)        # (time, member, K)
+    ol = np.moveaxis(ol[:, :, inv, :], 0, 1)     # (time, member, K, S)
+    return _route_dataset(network, oq, ol, out_labels, out_dim, names, start, days, method, substeps, initial,
+                          None, member=M)
+
+
+def _route_dataset(network, oq, ol, out_labels, out_dim, names, start, days, method, substeps, initial, note,
+                   member=None):
+    import pandas as pd
+    import xarray as xr
+
+    from ecomodel._cf import cf_attrs
+
+    S = len(names)
+    time = pd.date_range(pd.Timestamp(start), periods=days, freq="D")
+    coords = {"time": ("time", time), out_dim: (out_dim, np.asarray(out_labels, dtype=object))}
+    if member is not None:
+        coords["member"] = ("member", np.arange(member))
+    if out_dim == "section":
+        for col in ("name_en", "waterbody"):
+            if col in network.sections.columns:
+                coords[col] = ("section", network.sections.loc[out_labels, col].to_numpy(dtype=object))
+        coords["reach"] = ("section", np.asarray(network.sections.loc[out_labels, "reach"], dtype=object))
+    base_dims = ("time", "member", out_dim) if member is not None else ("time", out_dim)
+    data = {"flow": (base_dims, oq, cf_attrs("m3/s", "flow leaving the reach",
+                                             "water_volume_transport_in_river_channel", "time: mean"))}
+    if S:
+        coords["substance"] = ("substance", np.asarray(names, dtype=object))
+        bad = oq <= 0
+        if bad.any():
+            idx = np.argwhere(bad)[0]
+            raise InputError(f"route: flow at {out_labels[idx[-1]]!r} is {oq[tuple(idx)]} on day {idx[0]}; "
+                             "concentration is undefined without flow", field="flows", value=float(oq[tuple(idx)]),
+                             expected="flow > 0 at outputs")
+        conc = ol * (KG_PER_DAY_TO_MG_PER_L / oq[..., None])
+        dims = base_dims + ("substance",)
+        data["load"] = (dims, ol, cf_attrs("kg/d", "load leaving the reach", cell_methods="time: mean"))
+        data["concentration"] = (dims, conc, cf_attrs("mg/L", "flow-weighted daily mean concentration",
+                                                      cell_methods="time: mean"))
+    attrs = {"title": "routed daily water quality", "routing_method": method, "substeps": substeps,
+             "initial_state": initial if isinstance(initial, str) else "RouteState"}
+    if note:
+        attrs["note"] = note
+    return xr.Dataset(data, coords=coords, attrs=attrs)

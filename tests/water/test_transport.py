@@ -269,3 +269,24 @@ def test_errors__route_inputs():
     no_sections = chain(2)
     with pytest.raises(NetworkError, match="no monitoring sections"):
         route(no_sections, days=2)
+
+
+def test_route__ensemble_members_equal_single_runs(rng_net):
+    net, names = rng_net
+    rng = np.random.default_rng(4)
+    loads = rng.uniform(0, 3, (net.n_reaches, 2))
+    rates = {"TP": 0.2, "COD": 0.05}
+    mult = np.array([[1.0, 1.0], [2.0, 0.5], [0.3, 1.7]])
+    loss = np.array([[1.0, 1.0], [1.5, 0.8], [0.5, 2.0]])
+    flows = 0.5 + np.random.default_rng(9).random(6)
+    ens = route(net, flows, loads, days=6, reaches="all", decay_rate=rates, substance=names, load_multiplier=mult,
+                loss_multiplier=loss, block_size=5)
+    for m in range(3):
+        single = route(net, flows, loads * mult[m], days=6, reaches="all", substance=names,
+                       decay_rate={s: rates[s] * loss[m, k] for k, s in enumerate(names)})
+        np.testing.assert_allclose(ens["load"].isel(member=m).values, single["load"].values, rtol=1e-12)
+        np.testing.assert_allclose(ens["flow"].isel(member=m).values, single["flow"].values, rtol=1e-14)
+    with pytest.raises(InputError, match=r"load_multiplier: shape \(3, 3\); expected \(members, 2\)"):
+        route(net, flows, loads, days=2, reaches="all", substance=names, load_multiplier=np.ones((3, 3)))
+    with pytest.raises(InputError, match="not available for ensembles"):
+        route(net, flows, loads, days=2, reaches="all", substance=names, load_multiplier=mult, return_state=True)
