@@ -215,7 +215,7 @@ def section_classes(classes, *, ax=None, title=None, path=None):
 
 
 def package_comparison(table, *, cost="annualised_cost", probability="probability", name="scenario", ax=None,
-                       title=None, path=None):
+                       title=None, ylabel="attainment probability", path=None):
     """Cost against attainment probability, one point per package.
 
     Parameters
@@ -225,6 +225,8 @@ def package_comparison(table, *, cost="annualised_cost", probability="probabilit
         (e.g. the share of targets met, or the probability of meeting all of them).
     cost, probability, name : str
         Column names.
+    ylabel : str
+        Label of the probability axis.
     ax, title, path
         As in :func:`trajectory`.
 
@@ -247,11 +249,12 @@ def package_comparison(table, *, cost="annualised_cost", probability="probabilit
     fig, ax = _axes(ax)
     x = table[cost].to_numpy(dtype=float) / 1e8
     y = table[probability].to_numpy(dtype=float)
-    ax.scatter(x, y, s=60, c=[f"C{i % 10}" for i in range(len(x))], edgecolors="k", zorder=3)
-    for xi, yi, label in zip(x, y, table[name].astype(str), strict=True):
-        ax.annotate(label, (xi, yi), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    for i, (xi, yi, label) in enumerate(zip(x, y, table[name].astype(str), strict=True)):
+        ax.scatter([xi], [yi], s=60, color=f"C{i % 10}", marker="os^Dv<>ph*"[(i // 10) % 10], edgecolors="k",
+                   zorder=3, label=f"{label}: {xi:.2f}, {yi:.0%}")
+    ax.legend(fontsize=8, loc="best", title="package: cost, probability", title_fontsize=8)
     ax.set_xlabel("annualised cost [10^8 CNY/yr]")
-    ax.set_ylabel("attainment probability")
+    ax.set_ylabel(ylabel)
     ax.set_ylim(-0.05, 1.05)
     ax.grid(alpha=0.3)
     ax.set_title(title or "packages: cost vs attainment")

@@ -205,7 +205,8 @@ def _figures(cmp, out: Path, members: int, progress: bool) -> list[Path]:
     table = cmp["summary"].to_dataset()[["annualised_cost", "mean_probability"]].to_dataframe().reset_index()
     table["scenario"] = [_LABELS.get(s, s) for s in table["scenario"]]
     plot.package_comparison(table, probability="mean_probability", path=out / "package_comparison.png",
-                            title="demo packages: cost vs mean attainment probability")
+                            title="demo packages: cost vs attainment of the plan targets",
+                            ylabel="mean attainment probability over the targets")
     files.append(out / "package_comparison.png")
     if "carbon" in cmp.children:
         files.append(_lmdi_figure(cmp, out, members))
