@@ -22,6 +22,7 @@ _API = {
     "steady": "transport",
     "route": "transport",
     "DailyLoads": "transport",
+    "RouteState": "transport",
     "loss_rate": "transport",
     "transmission": "transport",
     "Sources": "sources",
@@ -45,6 +46,9 @@ _API = {
     "project": "projection",
     "tonnes_to_fractions": "projection",
     "demo_package": "projection",
+    "schedule": "projection",
+    "LoadEstimate": "loads",
+    "fit": "calibration",
 }
 
 __all__ = sorted(_API)

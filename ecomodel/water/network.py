@@ -240,7 +240,14 @@ class RiverNetwork:
         return names, self.positions(table.loc[names, "reach"]) if names else np.zeros(0, np.int64)
 
     def upstream_of(self, reach) -> pd.Index:
-        """Ids of every reach that drains (fully or partly) into *reach*, including itself."""
+        """Ids of every reach that drains (fully or partly) into *reach*, including itself.
+
+        Examples
+        --------
+        >>> from ecomodel.water import demo
+        >>> sorted(demo().network.upstream_of("TGY-1"))
+        ['GH', 'HLH-1', 'HLH-2', 'TGY-1', 'ZGH-1', 'ZGH-2']
+        """
         target = self.position(reach)
         mark = np.zeros(self.n_reaches, bool)
         mark[target] = True

@@ -382,6 +382,14 @@ class Sources:
         -------
         xarray.DataArray
             ``(reach, category, substance)`` or ``(reach, substance)`` loads [kg/d].
+
+        Examples
+        --------
+        >>> from ecomodel.water import demo
+        >>> d = demo()
+        >>> da = d.sources.loads(d.network, {"wwtp": 0.5})
+        >>> da.dims, da.attrs["units"]
+        (('reach', 'category', 'substance'), 'kg/d')
         """
         import xarray as xr
 
@@ -407,6 +415,24 @@ class Sources:
         Runoff-driven sources go to the diffuse part (they follow the daily lateral flow); the others
         to the point part. Each part's seasonal factor is the load-weighted mean of its sources'
         monthly profiles (exact for the part's total load).
+
+        Parameters
+        ----------
+        network : RiverNetwork
+        start : str
+            First day [date].
+        days : int
+            Number of days.
+        reductions : mapping, optional
+            Fractions removed (see :func:`apply_reductions`).
+
+        Examples
+        --------
+        >>> from ecomodel.water import demo
+        >>> d = demo()
+        >>> dl = d.sources.daily(d.network, "2021-01-01", 365)
+        >>> dl.point.shape, round(float(dl.diffuse_factor[:, 0].mean()), 2)
+        ((18, 3), 1.0)
         """
         from .transport import DailyLoads
 

@@ -353,6 +353,13 @@ class DailyLoads:
         (reach, substance) mean loads [kg/d] in network order.
     point_factor, diffuse_factor : numpy.ndarray or None
         (day, substance) seasonal factors [1] (None: 1 every day).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dl = DailyLoads(["TP"], point=np.array([[2.0], [0.0]]), diffuse=np.array([[0.0], [1.0]]))
+    >>> float(dl.scaled({"TP": 0.5}).point[0, 0])
+    1.0
     """
 
     substances: list
