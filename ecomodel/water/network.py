@@ -45,6 +45,10 @@ REACH_COLUMNS = {
     "flow": "mean flow leaving the reach [m3/s]",
     "velocity": "mean velocity [m/s]",
     "width": "mean width [m] (with depth, replaces velocity: u = Q / (w d))",
+    "velocity_coef": "a in u = a Q^b [m/s per (m3/s)^b] (stage-discharge, replaces velocity)",
+    "velocity_exp": "b in u = a Q^b [1]",
+    "depth_coef": "c in d = c Q^f [m per (m3/s)^f] (replaces depth)",
+    "depth_exp": "f in d = c Q^f [1]",
     "depth": "mean depth [m] (needed with settling velocities)",
     "decay_rate": "first-order loss rate at 20 degC [1/d]",
     "settling_velocity": "apparent settling velocity [m/d]",
@@ -148,7 +152,9 @@ class RiverNetwork:
         reaches : pandas.DataFrame
             One row per reach (one row per branch for reaches that split). Required columns:
             ``reach``, ``downstream`` (empty for outlets), ``length`` [m], ``flow`` [m3/s] and
-            ``velocity`` [m/s] (or ``width`` [m] and ``depth`` [m]). Optional: ``fraction`` [1],
+            ``velocity`` [m/s] (or ``width`` [m] and ``depth`` [m], or the stage-discharge
+            coefficients ``velocity_coef``/``velocity_exp``: u = a Q^b, and ``depth_coef``/``depth_exp``:
+            d = c Q^f, after Leopold & Maddock 1953). Optional: ``fraction`` [1],
             ``depth`` [m], ``decay_rate`` [1/d], ``settling_velocity`` [m/d], ``lake``, ``section``.
             Lake reaches need no length or velocity.
         lakes : pandas.DataFrame, optional
@@ -528,6 +534,26 @@ def _build(reaches, lakes, sections, *, allow_disconnected=False) -> RiverNetwor
         raise NetworkError(f"reach table: column 'length' is missing ({REACH_COLUMNS['length']})", field="length",
                            expected="a 'length' column")
     as_float_array(length[river], "length", error=NetworkError, positive=True, labels=label_arr[river])
+    # stage-discharge (hydraulic geometry, Leopold & Maddock 1953): d = c Q^f, u = a Q^b
+    for target, coef, expo in (("depth", "depth_coef", "depth_exp"), ("velocity", "velocity_coef", "velocity_exp")):
+        if coef in reaches.columns or expo in reaches.columns:
+            if not (coef in reaches.columns and expo in reaches.columns):
+                raise NetworkError(f"reach table: {coef!r} and {expo!r} go together ({target} = coef x flow^exp)",
+                                   field=coef if coef not in reaches.columns else expo,
+                                   expected=f"both {coef!r} and {expo!r}")
+            cval = per_reach(coef, required=False)
+            eval_ = per_reach(expo, required=False)
+            use = np.isnan(depth if target == "depth" else velocity) & ~np.isnan(cval)
+            if use.any():
+                as_float_array(cval[use], coef, error=NetworkError, positive=True, labels=label_arr[use])
+                as_float_array(eval_[use], expo, error=NetworkError, nonnegative=False, labels=label_arr[use])
+                derived = cval[use] * flow[use] ** eval_[use]
+                if target == "depth":
+                    depth = depth.copy()
+                    depth[use] = derived
+                else:
+                    velocity = velocity.copy()
+                    velocity[use] = derived
     need_v = river & np.isnan(velocity)
     if need_v.any():
         if np.isnan(width[need_v]).any() or np.isnan(depth[need_v]).any():

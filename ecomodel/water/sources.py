@@ -8,8 +8,8 @@ them. Loads are computed once as annual means [t/yr]:
 - point sources: effluent flow [m3/d] × concentration [mg/L] (1 m3/d × 1 mg/L = 1 g/d), or a load
   given directly [t/yr];
 - diffuse sources: an activity (land-use area [ha], livestock [head], rural population [person],
-  aquaculture pond area [ha], water surface for deposition [ha]) × an export coefficient
-  [kg per unit per yr] — the export-coefficient method of Johnes (1996);
+  aquaculture pond area [ha], water surface for deposition [ha], fertiliser nutrient surplus [kg])
+  × an export coefficient [kg per unit per yr] — the export-coefficient method of Johnes (1996);
 - boundary inflows: inflow [m3/s] × concentration of the water entering the network [mg/L].
 
 Seasonal profiles (12 monthly factors with mean 1) shape the daily loads, and runoff-driven
@@ -55,7 +55,7 @@ CATEGORIES = {
 
 #: units of the activity of each diffuse kind
 DIFFUSE_KINDS = {"landuse": "ha", "livestock": "head", "rural_population": "person", "aquaculture": "ha",
-                 "deposition": "ha"}
+                 "deposition": "ha", "fertiliser_surplus": "kg"}
 
 #: name of the packaged export-coefficient table (``ecomodel/data/water/export_coefficients.csv``)
 EXPORT_COEFFICIENTS = "export_coefficients.csv"
@@ -125,8 +125,9 @@ def diffuse_loads(table: pd.DataFrame, coefficients: pd.DataFrame, substances=SU
     ----------
     table : pandas.DataFrame
         One row per diffuse source: ``kind`` (``landuse``, ``livestock``, ``rural_population``,
-        ``aquaculture``, ``deposition``), ``item`` (``paddy``, ``pig`` …) and ``quantity`` in the
-        kind's unit (ha, head, person).
+        ``aquaculture``, ``deposition``, ``fertiliser_surplus``), ``item`` (``paddy``, ``pig`` …) and
+        ``quantity`` in the kind's unit (ha, head, person; kg of nutrient surplus for
+        ``fertiliser_surplus``, whose coefficient is the share lost to water [kg/kg]).
     coefficients : pandas.DataFrame
         Export coefficients: ``kind``, ``item`` and one column per substance [kg per unit per yr].
     substances : sequence of str

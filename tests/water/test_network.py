@@ -225,3 +225,14 @@ def test_integer_ids_with_nan_outlets():
                       "velocity": 0.1})
     net = RiverNetwork.from_dataframe(t)
     assert net.reaches.tolist() == [1, 2, 3] and net.down[2] == -1
+
+
+def test_stage_discharge_coefficients_give_velocity_and_depth():
+    t = table().drop(columns="velocity").assign(velocity_coef=0.1, velocity_exp=0.4, depth_coef=0.5, depth_exp=0.3)
+    net = RiverNetwork.from_dataframe(t)
+    np.testing.assert_allclose(net.velocity, 0.1 * net.flow ** 0.4)
+    np.testing.assert_allclose(net.depth, 0.5 * net.flow ** 0.3)
+    with pytest.raises(NetworkError, match="'velocity_coef' and 'velocity_exp' go together"):
+        RiverNetwork.from_dataframe(table().drop(columns="velocity").assign(velocity_coef=0.1))
+    with pytest.raises(NetworkError, match="velocity_coef: -0.1"):
+        RiverNetwork.from_dataframe(table().drop(columns="velocity").assign(velocity_coef=-0.1, velocity_exp=0.4))

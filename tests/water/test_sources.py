@@ -101,3 +101,10 @@ def test_errors():
         monthly_factors([1.0] * 11, "2021-01-01", 3)
     with pytest.raises(SourceError, match="key 5 is not a category"):
         apply_reductions(s.table, {5: 0.1})
+
+
+def test_fertiliser_surplus_kind():
+    coef = pd.DataFrame({"kind": ["fertiliser_surplus"], "item": ["P"], "TP": [0.05]})
+    out = diffuse_loads(pd.DataFrame({"kind": ["fertiliser_surplus"], "item": ["P"], "quantity": [20000.0]}), coef,
+                        ["TP"])
+    assert out["TP"].iloc[0] == pytest.approx(1.0)  # 20 t surplus x 5 % lost
