@@ -17,7 +17,6 @@ The result is an ``xarray.Dataset`` over ``(year, member, site)`` that
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ecomodel._checks import as_float_array
 from ecomodel.errors import InputError, ScenarioError, SourceError

@@ -21,7 +21,9 @@ exponential step, the default ``method="cstr"``) or Muskingum (``method="musking
 the form :math:`O_{t+1} = c_1 U_{t+1} + c_2 U_t + c_3 O_t + (c_1 + c_2) q_t`; loads follow the same
 scheme with :math:`(s c_1, s c_2, c_3)` where :math:`s` is the steady share leaving a river reach, and
 exact well-mixed-box coefficients in lakes. With constant inputs the routed state converges to
-:func:`steady`.
+:func:`steady`. Lake internal (sediment) release enters daily routing as an ordinary source at its
+annual rate; the sediment pool itself changes over years and is followed by
+:func:`ecomodel.water.project`.
 """
 
 from __future__ import annotations
@@ -667,11 +669,6 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
     >>> round(float(ds["concentration"].isel(time=-1).squeeze()), 6)   # steady: exp(-0.4) / 2
     0.33516
     """
-    import pandas as pd
-    import xarray as xr
-
-    from ecomodel._cf import cf_attrs
-
     from ._kernels import route_kernel
 
     days = int(days)
