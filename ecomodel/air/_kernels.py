@@ -151,32 +151,154 @@ def partition_many(so4, nh3_total, hno3_total, temp, rh, pressure, out):
         out[i, 3] = d * M_NO3
 
 
-#: order in which species are stepped (precursors before their products)
-STEP_ORDER = np.array([SO2, NOX, VOC, NH3, NO3, NH4, PPM, SO4, HNO3, SOA], dtype=np.int64)
-#: precursor of each species (-1: none) — SO4 ← SO2, HNO3 ← NOx, SOA ← VOC
-PRECURSOR = np.array([-1, SO2, -1, NOX, -1, -1, -1, -1, VOC, -1], dtype=np.int64)
+# ------------------------------------------------------------------ branch-free elementary functions
+# Written without libm calls, Python-style error checks or data-dependent branches, so that a loop
+# over the LANES members of a block vectorises (AVX2/AVX-512) — numba's math.exp/log stay scalar
+# library calls unless numba was built with Intel SVML, which is not assumed.
+#: members integrated side by side: the innermost loops run over these lanes (structure of arrays)
+LANES = 16
+_LOG2E = 1.4426950408889634
+_LN2_HI = 0.693147180369123816490     # ln 2 split in two (Cody & Waite 1980) for the reduction
+_LN2_LO = 1.90821492927058770002e-10
+_SQRT2 = 1.4142135623730951
+#: no 'reassoc' in the helpers: it could merge the two-part ln 2 and reorder the polynomials
+_FM_EXACT = frozenset({"nsz", "arcp", "contract", "afn"})
 
 
-@jit
-def _matvec(M, x, out):
-    n = M.shape[0]
-    for i in range(n):
-        acc = 0.0
-        for j in range(n):
-            acc += M[i, j] * x[j]
-        out[i] = acc
+@jit(fastmath=_FM_EXACT, error_model="numpy")
+def _exp(x):
+    """``eˣ`` to ~2 ulp, branch-free: ``x = k·ln2 + r``, ``|r| ≤ ln2/2``, Taylor series of degree 12 in
+    ``r`` (truncation < 2×10⁻¹⁶), times ``2ᵏ`` built in the exponent bits. 0 below −708, NaN kept."""
+    xc = min(max(x, -708.0), 709.0)
+    t = math.floor(xc * _LOG2E + 0.5)
+    r = (xc - t * _LN2_HI) - t * _LN2_LO
+    p = 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    y = p * np.int64((np.int64(t) + 1023) << 52).view(np.float64)
+    y = y if x >= -708.0 else 0.0
+    y = y if x <= 709.78 else np.inf
+    return x if x != x else y
+
+
+@jit(fastmath=_FM_EXACT, error_model="numpy")
+def _log(x):
+    """``ln x`` for normal ``x > 0`` to ~2 ulp, branch-free: ``x = 2ᵉ·m``, ``m ∈ [√½, √2)``,
+    ``ln m = 2·artanh((m − 1)/(m + 1))`` summed to the 21st power (truncation < 10⁻¹⁷)."""
+    bits = np.float64(x).view(np.int64)
+    e = np.float64((bits >> 52) - 1023)
+    m = np.int64((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000).view(np.float64)
+    big = m > _SQRT2
+    m = m * 0.5 if big else m
+    e = e + 1.0 if big else e
+    s = (m - 1.0) / (m + 1.0)
+    s2 = s * s
+    p = 1.0 / 21.0
+    p = p * s2 + 1.0 / 19.0
+    p = p * s2 + 1.0 / 17.0
+    p = p * s2 + 1.0 / 15.0
+    p = p * s2 + 1.0 / 13.0
+    p = p * s2 + 1.0 / 11.0
+    p = p * s2 + 1.0 / 9.0
+    p = p * s2 + 1.0 / 7.0
+    p = p * s2 + 1.0 / 5.0
+    p = p * s2 + 1.0 / 3.0
+    p = p * s2 + 1.0
+    return e * _LN2_HI + (e * _LN2_LO + 2.0 * s * p)
+
+
+@jit(error_model="numpy", inline="always")
+def _kp_nitrate_lane(temp, rh, pressure):
+    """:func:`_kp_nitrate` without branches (both RH regimes computed, then selected)."""
+    lt = _log(temp)
+    it = 1.0 / temp
+    kp = _exp(118.87 - 24084.0 * it - 6.025 * lt)
+    drh = _exp(618.3 * it - 2.551)
+    one = max(1.0 - rh, 1e-6)
+    p1 = _exp(-135.94 + 8763.0 * it + 19.12 * lt)
+    p2 = _exp(-122.65 + 9969.0 * it + 16.22 * lt)
+    p3 = _exp(-182.61 + 13875.0 * it + 24.46 * lt)
+    factor = max((p1 - p2 * one + p3 * one * one) * _exp(1.75 * _log(one)), 0.0)
+    kp = kp * factor if rh >= drh else kp
+    conv = 1e-3 * pressure / (R_GAS * temp)
+    return kp * conv * conv
+
+
+@jit(error_model="numpy", inline="always")
+def _partition_lane(s, ta, tn, kp):
+    """:func:`_partition` without branches; returns ``(nh3_gas, nh4_aerosol, hno3_gas, no3_aerosol)``."""
+    s = max(s, 0.0)
+    ta = max(ta, 0.0)
+    tn = max(tn, 0.0)
+    free = ta - 2.0 * s
+    fc = max(free, 0.0)
+    prod = fc * tn - kp
+    q = prod / (0.5 * (fc + tn) + 0.5 * math.sqrt((fc - tn) * (fc - tn) + 4.0 * kp))
+    x = min(min(q, fc), tn) if prod > 0.0 else 0.0
+    nh4 = 2.0 * s + x if free > 0.0 else ta
+    return fc - x, nh4, tn - x, x
+
+
+@jit(error_model="numpy")
+def _phi_psi(x, a, dt):
+    """``Δt·φ(x)`` and ``Δt·ψ(x)`` (see the module docstring) from ``x ≤ 0`` and ``a = eˣ``; a
+    5-term series near 0, selected without a branch."""
+    xs = min(x, -1e-3)
+    inv = 1.0 / xs
+    ph = (a - 1.0) * inv
+    ps = (ph - 1.0) * inv
+    ph_s = 1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x / 120.0)))
+    ps_s = 0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x / 720.0)))
+    small = x > -1e-3
+    return (ph_s if small else ph) * dt, (ps_s if small else ps) * dt
+
+
+@jit(error_model="numpy")
+def _advance(b, s, l, a, ph, ps, z):
+    """One exact exponential step of species *s* in lane *l* of the mode block *b* (rows ``Y_ + s``
+    state and ``A_ + s`` sum of step means); returns the step mean."""
+    y0 = b[Y_ + s, l]
+    yb = ph * y0 + ps * z
+    b[Y_ + s, l] = a * y0 + ph * z
+    b[A_ + s, l] += yb
+    return yb
+
+
+# rows of the per-mode block buffer ``buf[j]`` (shape (NV, LANES)): state, sum of step means,
+# emission flux of the current period, modal totals for the partitioning
+Y_, A_, E_, T_ = 0, NSPEC, 2 * NSPEC, 3 * NSPEC
+NV = 3 * NSPEC + 3
+# rows of the per-lane coefficient buffer ``cf`` (shape (NCF, LANES))
+C_U, C_UD, C_IH, C_K, C_EG, C_FSO4, C_FHNO3, C_FSOA, C_KP = 0, 1, 2, 3, 3 + NGROUP, 3 + 2 * NGROUP, \
+    4 + 2 * NGROUP, 5 + 2 * NGROUP, 6 + 2 * NGROUP
+NCF = 7 + 2 * NGROUP
+# rows of the per-box physical buffer ``ph[i]`` (shape (NP, LANES))
+P_S, P_A, P_N, P_OP, P_O, P_GA, P_GN = range(7)
+NP = 7
 
 
 def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mixh, temp, rh, prec, doy,
                    par, nsub, chemistry, state, out):
-    """Integrate the multi-box model for every member (``prange`` over members).
+    """Integrate the multi-box model for every member (``prange`` over blocks of LANES members).
 
     Shapes: ``lam (n)``, ``V, W (n, n)``, ``wb (n)`` [1/m]; ``c_out (NSPEC)`` [µg/m³];
     ``emis_modal (n_scen, n_period, NSPEC, n)`` = W·(flux/area) [µg m⁻² d⁻¹]; ``period (n_day)``,
     ``scenario (n_member)`` int64; met ``(n_member, n_day)``: wind [m/s], mixing height [m],
     temperature [K], RH [1], precipitation [mm/d]; ``doy (n_day)``; ``state (n_member, NSPEC, n)``
     physical start state, overwritten by the end state; ``out (n_out, n_member, n_day, n)`` daily
-    means [µg/m³] (n_out = 6 components or 1 = PM2.5 only).
+    means [µg/m³] (n_out = 6 components or 1 = PM2.5 only). Inside a block the buffers are
+    ``[mode or box][variable][lane]`` with the member lane innermost: every loop over lanes is one
+    SIMD stream whose memory distances are compile-time constants.
     """
     n = lam.shape[0]
     n_member = wind.shape[0]
@@ -184,162 +306,249 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
     n_out = out.shape[0]
     dt = 1.0 / nsub
     inv_sub = 1.0 / nsub
-    for m in prange(n_member):
-        y = np.empty((NSPEC, n))      # modal state
-        acc = np.empty((NSPEC, n))    # modal sum of step means
-        ybar = np.empty((NSPEC, n))   # modal step mean of the current step
-        z = np.empty((NSPEC, n))      # modal constant sources
-        a_c = np.empty((NGROUP, n))
-        phi_c = np.empty((NGROUP, n))
-        psi_c = np.empty((NGROUP, n))
-        k = np.empty(NGROUP)
-        ex = np.empty(n)
-        prod = np.zeros(NSPEC)        # production factor from the precursor's step mean
-        w1 = np.empty(n)
-        w2 = np.empty(n)
-        w3 = np.empty(n)
-        w4 = np.empty(n)
-        w5 = np.empty(n)
-        sc = scenario[m]
+    n_block = (n_member + LANES - 1) // LANES
+    # constants of the whole run
+    cw = np.empty((n, NSPEC))          # boundary inflow per unit wind, modal
+    for j in range(n):
         for s in range(NSPEC):
-            _matvec(W, state[m, s], w1)
-            for j in range(n):
-                y[s, j] = w1[j]
-        for d in range(n_day):
-            u = wind[m, d] * 86400.0
-            h = mixh[m, d]
-            per = period[d]
-            wet = prec[m, d] ** par[P_WET_EXP] if prec[m, d] > 0.0 else 0.0
-            for g in range(NGROUP):
-                k[g] = par[P_VD + g] / h + par[P_WET + g] * wet
-            kp = 0.0
-            if chemistry:
-                k_so2, k_nox, k_voc = _chem_rates(doy[d], rh[m, d], par)
-                k[0] += k_so2
-                k[1] += k_nox
-                k[4] += k_voc
-                prod[SO4] = k_so2 * (M_SO4 / M_SO2)
-                prod[HNO3] = k_nox * (M_HNO3 / M_NO2)
-                prod[SOA] = k_voc * par[P_SOA_YIELD]
-                kp = _kp_nitrate(temp[m, d], rh[m, d], par[P_PRESSURE])
-            ud = u * dt
-            for j in range(n):
-                ex[j] = math.exp(ud * lam[j])
-            for g in range(NGROUP):
-                eg = math.exp(-k[g] * dt)
-                kg = k[g] * dt
-                for j in range(n):
-                    x = ud * lam[j] - kg
-                    a = ex[j] * eg
-                    a_c[g, j] = a
-                    if x > -1e-3:   # series near 0 (x <= 0 always)
-                        phi_c[g, j] = (1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x / 120.0)))) * dt
-                        psi_c[g, j] = (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x / 720.0)))) * dt
-                    else:
-                        inv = 1.0 / x
-                        ph = (a - 1.0) * inv
-                        phi_c[g, j] = ph * dt
-                        psi_c[g, j] = (ph - 1.0) * inv * dt
-            inv_h = 1.0 / h
+            cw[j, s] = c_out[s] * wb[j]
+    vd = par[P_VD:P_VD + NGROUP].copy()
+    wc = par[P_WET:P_WET + NGROUP].copy()
+    w_exp = par[P_WET_EXP]
+    pressure = par[P_PRESSURE]
+    aq_scale = 1.0 / (1.0 - par[P_RH_AQ])
+    for blk in prange(n_block):
+        m0 = blk * LANES
+        n_valid = min(LANES, n_member - m0)
+        mem = np.empty(LANES, dtype=np.int64)   # member of each lane (padding repeats the last)
+        for l in range(LANES):
+            mem[l] = m0 + min(l, n_valid - 1)
+        met = np.empty((n_day, 5, LANES))
+        for l in range(LANES):
+            m = mem[l]
+            for d in range(n_day):
+                met[d, 0, l] = wind[m, d]
+                met[d, 1, l] = mixh[m, d]
+                met[d, 2, l] = temp[m, d]
+                met[d, 3, l] = rh[m, d]
+                met[d, 4, l] = prec[m, d]
+        buf = np.zeros((n, NV, LANES))
+        phb = np.empty((n, NP, LANES))
+        cf = np.zeros((NCF, LANES))
+        for j in range(n):
+            b = buf[j]
             for s in range(NSPEC):
-                cs = u * c_out[s]
+                for i in range(n):
+                    wji = W[j, i]
+                    for l in range(LANES):
+                        b[Y_ + s, l] += wji * state[mem[l], s, i]
+        last_per = -1
+        for d in range(n_day):
+            per = period[d]
+            if per != last_per:
                 for j in range(n):
-                    z[s, j] = emis_modal[sc, per, s, j] * inv_h + cs * wb[j]
-                    acc[s, j] = 0.0
+                    for s in range(NSPEC):
+                        for l in range(LANES):
+                            buf[j, E_ + s, l] = emis_modal[scenario[mem[l]], per, s, j]
+                last_per = per
+            # ---- per-lane coefficients of the day
+            md = met[d]
+            for l in range(LANES):
+                uu = md[0, l] * 86400.0
+                cf[C_U, l] = uu
+                cf[C_UD, l] = uu * dt
+                ih = 1.0 / md[1, l]
+                cf[C_IH, l] = ih
+                p = md[4, l]
+                wet = _exp(w_exp * _log(max(p, 1e-300))) if p > 0.0 else 0.0
+                for g in range(NGROUP):
+                    cf[C_K + g, l] = vd[g] * ih + wc[g] * wet
+            if chemistry:
+                oh = _oh(doy[d], par) * 86400.0
+                c_so2 = par[P_K_SO2_OH] * oh
+                c_nox = par[P_K_NO2_OH] * par[P_F_NO2] * oh
+                c_voc = par[P_K_VOC_OH] * oh
+                k_aq = par[P_K_SO2_AQ] * aq_scale
+                rh0 = par[P_RH_AQ]
+                k_het = par[P_K_NOX_HET]
+                y_soa = par[P_SOA_YIELD]
+                for l in range(LANES):
+                    r = md[3, l]
+                    k_so2 = c_so2 + k_aq * max(r - rh0, 0.0)
+                    k_nox = c_nox + k_het * r
+                    cf[C_K + 0, l] += k_so2
+                    cf[C_K + 1, l] += k_nox
+                    cf[C_K + 4, l] += c_voc
+                    cf[C_FSO4, l] = k_so2 * (M_SO4 / M_SO2)
+                    cf[C_FHNO3, l] = k_nox * (M_HNO3 / M_NO2)
+                    cf[C_FSOA, l] = c_voc * y_soa
+                    cf[C_KP, l] = _kp_nitrate_lane(md[2, l], r, pressure)
+            for g in range(NGROUP):
+                for l in range(LANES):
+                    cf[C_K + g, l] *= dt                 # from here on k·Δt
+                    cf[C_EG + g, l] = _exp(-cf[C_K + g, l])
+            for j in range(n):
+                b = buf[j]
+                for v in range(NSPEC):
+                    for l in range(LANES):
+                        b[A_ + v, l] = 0.0
             for _sub in range(nsub):
-                for q in range(NSPEC):
-                    s = STEP_ORDER[q]
-                    g = GROUP_OF[s]
-                    pre = PRECURSOR[s]
-                    f = prod[s] if pre >= 0 else 0.0
-                    for j in range(n):
-                        zz = z[s, j]
-                        if pre >= 0:
-                            zz += f * ybar[pre, j]
-                        y0 = y[s, j]
-                        yb = phi_c[g, j] * y0 + psi_c[g, j] * zz
-                        y[s, j] = a_c[g, j] * y0 + phi_c[g, j] * zz
-                        ybar[s, j] = yb
-                        acc[s, j] += yb
+                # ---- exact exponential steps, every mode and lane independent
+                for j in range(n):
+                    lj = lam[j]
+                    b = buf[j]
+                    c = cw[j]
+                    for l in range(LANES):
+                        xu = cf[C_UD, l] * lj
+                        ex = _exp(xu)
+                        ih = cf[C_IH, l]
+                        uu = cf[C_U, l]
+                        # SO2
+                        a = ex * cf[C_EG + 0, l]
+                        ph, ps = _phi_psi(xu - cf[C_K + 0, l], a, dt)
+                        m_so2 = _advance(b, SO2, l, a, ph, ps, b[E_ + SO2, l] * ih + uu * c[SO2])
+                        # NOx
+                        a = ex * cf[C_EG + 1, l]
+                        ph, ps = _phi_psi(xu - cf[C_K + 1, l], a, dt)
+                        m_nox = _advance(b, NOX, l, a, ph, ps, b[E_ + NOX, l] * ih + uu * c[NOX])
+                        # VOC
+                        a = ex * cf[C_EG + 4, l]
+                        ph, ps = _phi_psi(xu - cf[C_K + 4, l], a, dt)
+                        m_voc = _advance(b, VOC, l, a, ph, ps, b[E_ + VOC, l] * ih + uu * c[VOC])
+                        # NH3
+                        a = ex * cf[C_EG + 3, l]
+                        ph, ps = _phi_psi(xu - cf[C_K + 3, l], a, dt)
+                        _advance(b, NH3, l, a, ph, ps, b[E_ + NH3, l] * ih + uu * c[NH3])
+                        # HNO3 (from NOx)
+                        a = ex * cf[C_EG + 2, l]
+                        ph, ps = _phi_psi(xu - cf[C_K + 2, l], a, dt)
+                        _advance(b, HNO3, l, a, ph, ps,
+                                 b[E_ + HNO3, l] * ih + uu * c[HNO3] + cf[C_FHNO3, l] * m_nox)
+                        # aerosol group: SO4 (from SO2), SOA (from VOC), NO3, NH4, PPM
+                        a = ex * cf[C_EG + 5, l]
+                        ph, ps = _phi_psi(xu - cf[C_K + 5, l], a, dt)
+                        _advance(b, SO4, l, a, ph, ps, b[E_ + SO4, l] * ih + uu * c[SO4] + cf[C_FSO4, l] * m_so2)
+                        _advance(b, SOA, l, a, ph, ps, b[E_ + SOA, l] * ih + uu * c[SOA] + cf[C_FSOA, l] * m_voc)
+                        _advance(b, NO3, l, a, ph, ps, b[E_ + NO3, l] * ih + uu * c[NO3])
+                        _advance(b, NH4, l, a, ph, ps, b[E_ + NH4, l] * ih + uu * c[NH4])
+                        _advance(b, PPM, l, a, ph, ps, b[E_ + PPM, l] * ih + uu * c[PPM])
                 if chemistry:
                     # equilibrium of the end state: totals are unchanged, only the split moves
                     for j in range(n):
-                        w1[j] = y[SO4, j] * (1.0 / M_SO4)
-                        w2[j] = y[NH3, j] * (1.0 / M_NH3) + y[NH4, j] * (1.0 / M_NH4)
-                        w3[j] = y[HNO3, j] * (1.0 / M_HNO3) + y[NO3, j] * (1.0 / M_NO3)
-                    _matvec(V, w1, w4)
-                    _matvec(V, w2, w5)
-                    _matvec(V, w3, w1)
+                        b = buf[j]
+                        for l in range(LANES):
+                            b[T_ + 0, l] = b[Y_ + SO4, l] * (1.0 / M_SO4)
+                            b[T_ + 1, l] = b[Y_ + NH3, l] * (1.0 / M_NH3) + b[Y_ + NH4, l] * (1.0 / M_NH4)
+                            b[T_ + 2, l] = b[Y_ + HNO3, l] * (1.0 / M_HNO3) + b[Y_ + NO3, l] * (1.0 / M_NO3)
                     for i in range(n):
-                        g1, a1, g2, a2 = _partition(w4[i], w5[i], w1[i], kp)
-                        w4[i] = g1 * M_NH3
-                        w1[i] = g2 * M_HNO3
-                    _matvec(W, w4, w5)
+                        q = phb[i]
+                        for l in range(LANES):
+                            q[P_S, l] = 0.0
+                            q[P_A, l] = 0.0
+                            q[P_N, l] = 0.0
+                        for j in range(n):
+                            vij = V[i, j]
+                            b = buf[j]
+                            for l in range(LANES):
+                                q[P_S, l] += vij * b[T_ + 0, l]
+                                q[P_A, l] += vij * b[T_ + 1, l]
+                                q[P_N, l] += vij * b[T_ + 2, l]
+                        for l in range(LANES):
+                            g1, a1, g2, a2 = _partition_lane(q[P_S, l], q[P_A, l], q[P_N, l], cf[C_KP, l])
+                            q[P_GA, l] = g1 * M_NH3
+                            q[P_GN, l] = g2 * M_HNO3
                     for j in range(n):
-                        y[NH3, j] = w5[j]
-                        y[NH4, j] = (w2[j] - w5[j] * (1.0 / M_NH3)) * M_NH4
-                    _matvec(W, w1, w5)
-                    for j in range(n):
-                        y[HNO3, j] = w5[j]
-                        y[NO3, j] = (w3[j] - w5[j] * (1.0 / M_HNO3)) * M_NO3
-            # daily means in physical space
+                        b = buf[j]
+                        for l in range(LANES):
+                            b[Y_ + NH3, l] = 0.0
+                            b[Y_ + HNO3, l] = 0.0
+                        for i in range(n):
+                            wji = W[j, i]
+                            q = phb[i]
+                            for l in range(LANES):
+                                b[Y_ + NH3, l] += wji * q[P_GA, l]
+                                b[Y_ + HNO3, l] += wji * q[P_GN, l]
+                        for l in range(LANES):
+                            b[Y_ + NH4, l] = (b[T_ + 1, l] - b[Y_ + NH3, l] * (1.0 / M_NH3)) * M_NH4
+                            b[Y_ + NO3, l] = (b[T_ + 2, l] - b[Y_ + HNO3, l] * (1.0 / M_HNO3)) * M_NO3
+            # ---- daily means in physical space
             for j in range(n):
-                w1[j] = acc[SO4, j] * inv_sub
-                w2[j] = (acc[SOA, j] + acc[PPM, j]) * inv_sub
-            _matvec(V, w1, w4)   # sulfate
-            _matvec(V, w2, w5)   # organic + primary
-            if chemistry:
-                for j in range(n):
-                    w1[j] = (acc[NH3, j] * (1.0 / M_NH3) + acc[NH4, j] * (1.0 / M_NH4)) * inv_sub
-                    w2[j] = (acc[HNO3, j] * (1.0 / M_HNO3) + acc[NO3, j] * (1.0 / M_NO3)) * inv_sub
-                _matvec(V, w1, w3)
-                _matvec(V, w2, w1)
-                for i in range(n):
-                    so4 = w4[i] if w4[i] > 0.0 else 0.0
-                    g1, a1, g2, a2 = _partition(so4 * (1.0 / M_SO4), w3[i], w1[i], kp)
-                    w3[i] = a1 * M_NH4
-                    w1[i] = a2 * M_NO3
-            else:
-                for j in range(n):
-                    w1[j] = acc[NH4, j] * inv_sub
-                    w2[j] = acc[NO3, j] * inv_sub
-                _matvec(V, w1, w3)
-                _matvec(V, w2, w1)
-            # w4 sulfate, w1 nitrate, w3 ammonium, w5 organic + primary
-            if n_out == 1:
-                for i in range(n):
-                    tot = w4[i] + w5[i] + w3[i] + w1[i]
-                    out[0, m, d, i] = tot if tot > 0.0 else 0.0
-            else:
-                for j in range(n):
-                    w2[j] = acc[SOA, j] * inv_sub
-                _matvec(V, w2, ex)
-                for i in range(n):
-                    so4 = w4[i] if w4[i] > 0.0 else 0.0
-                    no3 = w1[i] if w1[i] > 0.0 else 0.0
-                    nh4 = w3[i] if w3[i] > 0.0 else 0.0
-                    soa = ex[i] if ex[i] > 0.0 else 0.0
-                    ppm = w5[i] - ex[i]
-                    if ppm < 0.0:
-                        ppm = 0.0
-                    out[OUT_SO4, m, d, i] = so4
-                    out[OUT_NO3, m, d, i] = no3
-                    out[OUT_NH4, m, d, i] = nh4
-                    out[OUT_SOA, m, d, i] = soa
-                    out[OUT_PPM, m, d, i] = ppm
-                    out[OUT_PM25, m, d, i] = so4 + no3 + nh4 + soa + ppm
-        for s in range(NSPEC):
-            for j in range(n):
-                w1[j] = y[s, j]
-            _matvec(V, w1, w2)
+                b = buf[j]
+                if chemistry:
+                    for l in range(LANES):
+                        b[T_ + 1, l] = (b[A_ + NH3, l] * (1.0 / M_NH3) + b[A_ + NH4, l] * (1.0 / M_NH4)) * inv_sub
+                        b[T_ + 2, l] = (b[A_ + HNO3, l] * (1.0 / M_HNO3) + b[A_ + NO3, l] * (1.0 / M_NO3)) * inv_sub
+                else:
+                    for l in range(LANES):
+                        b[T_ + 1, l] = b[A_ + NH4, l] * inv_sub
+                        b[T_ + 2, l] = b[A_ + NO3, l] * inv_sub
+                for l in range(LANES):
+                    b[T_ + 0, l] = b[A_ + SO4, l] * inv_sub
+                    b[A_ + PPM, l] = (b[A_ + SOA, l] + b[A_ + PPM, l]) * inv_sub
+                    b[A_ + SOA, l] = b[A_ + SOA, l] * inv_sub
             for i in range(n):
-                state[m, s, i] = w2[i]
+                q = phb[i]
+                for l in range(LANES):
+                    q[P_S, l] = 0.0
+                    q[P_A, l] = 0.0
+                    q[P_N, l] = 0.0
+                    q[P_OP, l] = 0.0
+                    q[P_O, l] = 0.0
+                for j in range(n):
+                    vij = V[i, j]
+                    b = buf[j]
+                    for l in range(LANES):
+                        q[P_S, l] += vij * b[T_ + 0, l]
+                        q[P_A, l] += vij * b[T_ + 1, l]
+                        q[P_N, l] += vij * b[T_ + 2, l]
+                        q[P_OP, l] += vij * b[A_ + PPM, l]
+                if n_out > 1:
+                    for j in range(n):
+                        vij = V[i, j]
+                        b = buf[j]
+                        for l in range(LANES):
+                            q[P_O, l] += vij * b[A_ + SOA, l]
+                if chemistry:
+                    for l in range(LANES):
+                        so4 = max(q[P_S, l], 0.0)
+                        g1, a1, g2, a2 = _partition_lane(so4 * (1.0 / M_SO4), q[P_A, l], q[P_N, l], cf[C_KP, l])
+                        q[P_A, l] = a1 * M_NH4
+                        q[P_N, l] = a2 * M_NO3
+            # phb[i]: P_S sulfate, P_A ammonium, P_N nitrate, P_OP organic + primary, P_O organic
+            for l in range(n_valid):
+                m = m0 + l
+                if n_out == 1:
+                    for i in range(n):
+                        q = phb[i]
+                        t_ = q[P_S, l] + q[P_OP, l] + q[P_A, l] + q[P_N, l]
+                        out[0, m, d, i] = max(t_, 0.0)
+                else:
+                    for i in range(n):
+                        q = phb[i]
+                        so4 = max(q[P_S, l], 0.0)
+                        no3 = max(q[P_N, l], 0.0)
+                        nh4 = max(q[P_A, l], 0.0)
+                        soa = max(q[P_O, l], 0.0)
+                        ppm = max(q[P_OP, l] - q[P_O, l], 0.0)
+                        out[OUT_SO4, m, d, i] = so4
+                        out[OUT_NO3, m, d, i] = no3
+                        out[OUT_NH4, m, d, i] = nh4
+                        out[OUT_SOA, m, d, i] = soa
+                        out[OUT_PPM, m, d, i] = ppm
+                        out[OUT_PM25, m, d, i] = so4 + no3 + nh4 + soa + ppm
+        for s in range(NSPEC):
+            for i in range(n):
+                for l in range(n_valid):
+                    acc_v = 0.0
+                    for j in range(n):
+                        acc_v += V[i, j] * buf[j, Y_ + s, l]
+                    state[m0 + l, s, i] = acc_v
 
 
-#: parallel over members (large ensembles)
-simulate_ensemble = jit(parallel=True)(_simulate_impl)
+#: parallel over member blocks (large ensembles)
+simulate_ensemble = jit(parallel=True, error_model="numpy")(_simulate_impl)
 #: the same kernel compiled without threads (small ensembles compile faster)
-simulate_serial = jit(_simulate_impl)
+simulate_serial = jit(error_model="numpy")(_simulate_impl)
 
 
 @jit(parallel=True)
