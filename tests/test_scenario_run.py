@@ -188,3 +188,14 @@ def test_compare_targets_equal_registry_check_scenario_by_scenario():
         np.testing.assert_allclose(got["probability"].values, single["probability"].values)
         np.testing.assert_array_equal(got["met"].values, single["met"].values)
         np.testing.assert_array_equal(got["source_line"].values, single["source_line"].values)
+
+
+def test_run__embedded_package_name_runs_the_demo_scenario():
+    from ecomodel.scenario import demo_scenario, load_package
+    from ecomodel.scenario.run import _load
+
+    by_name = _load("changzhou_2023_key_projects")
+    assert by_name == demo_scenario(load_package("changzhou_2023_key_projects"))
+    assert demo_scenario("changzhou_2023_key_projects") == by_name
+    with pytest.raises(ScenarioError, match="not an embedded package; did you mean 'changzhou_2023_key_projects'"):
+        _load("changzhou_2023_key_project")

@@ -97,16 +97,14 @@ def _client(address, quiet):
 
 def _scenario(ref, args, default_members=50):
     from ..scenario import files
-    from ..scenario.demo import demo_scenario
+    from ..scenario.run import _load
 
-    path_like = ref.endswith(".toml") or "/" in ref
-    if not path_like and ref in files.embedded_packages():
-        sc = demo_scenario(files.load_package(ref), members=default_members)
-    else:
-        sc = files.load_scenario(ref)
+    sc = _load(ref)
     changes = {}
     if args.members is not None:
         changes["members"] = args.members
+    elif ref in files.embedded_packages() and not ref.endswith(".toml"):
+        changes["members"] = default_members
     if args.seed is not None:
         changes["seed"] = args.seed
     if args.method is not None:

@@ -39,7 +39,7 @@ DEMO_TARGETS = ("tp_concentration@姚巷桥<=0.136:2026", "tp_concentration@黄�
                 "tp_concentration@百渎港桥<=0.164:2026", "pm25_annual_mean@常州市天宁区<=34:2025")
 
 
-def demo_scenario(package: Package | None = None, *, members: int = 50, method: str = "surface") -> Scenario:
+def demo_scenario(package: Package | str | None = None, *, members: int = 50, method: str = "surface") -> Scenario:
     """Demo settings: embedded Changzhou base data, 2020–2030, *members* members, fixed seed.
 
     Examples
@@ -47,6 +47,10 @@ def demo_scenario(package: Package | None = None, *, members: int = 50, method: 
     >>> demo_scenario().years[[0, -1]].tolist()
     [2020, 2030]
     """
+    if isinstance(package, str):
+        from .files import load_package
+
+        package = load_package(package)
     package = package or Package("baseline", title="no measures")
     return Scenario(name=package.name, package=package, base="demo", start_year=2020, end_year=2030,
                     members=members, seed=DEMO_SEED, method=method)

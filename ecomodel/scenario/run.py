@@ -14,6 +14,8 @@ domain, each offering ``project_many`` for a batch of reduction schedules with t
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -342,8 +344,9 @@ def run(scenario: Scenario | str, *, targets=None, progress: bool = False):
 
     Parameters
     ----------
-    scenario : Scenario, or path of a scenario/package TOML file
-        What to run.
+    scenario : Scenario, path of a scenario/package TOML file, or embedded package name
+        What to run. An embedded package name (``"changzhou_2023_key_projects"``, see
+        :func:`~ecomodel.scenario.embedded_packages`) runs that package with the demo settings.
     targets : None, False or sequence of TargetSpec / str
         Check against the plan-target registry (None, default), against these targets, or not at
         all (False).
@@ -360,9 +363,7 @@ def run(scenario: Scenario | str, *, targets=None, progress: bool = False):
         scenario settings.
     """
     if not isinstance(scenario, Scenario):
-        from .files import load_scenario
-
-        scenario = load_scenario(scenario)
+        scenario = _load(scenario)
     return _run_batch([scenario], progress=progress, targets=targets)[0]
 
 
@@ -410,8 +411,20 @@ def run_many(scenarios: Sequence[Scenario], *, targets=None, client=None, progre
 
 
 def _load(ref):
-    from .files import load_scenario
+    """A scenario from a TOML path, or the demo scenario of an embedded package name."""
+    from .files import embedded_packages, load_package, load_scenario
 
+    text = str(ref)
+    if not (text.endswith(".toml") or "/" in text or os.sep in text or os.path.exists(text)):
+        names = embedded_packages()
+        if text in names:
+            from .demo import demo_scenario
+
+            return demo_scenario(load_package(text))
+        from ..errors import ScenarioError, close_matches
+
+        raise ScenarioError(f"{text}: file not found and not an embedded package" + close_matches(text, names),
+                            field="scenario", value=text, expected="a TOML path or an embedded package name")
     return load_scenario(ref)
 
 
@@ -424,7 +437,7 @@ def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = 
 
     Parameters
     ----------
-    scenarios : sequence of Scenario or TOML paths
+    scenarios : sequence of Scenario, TOML paths or embedded package names
         The scenarios to compare.
     baseline : bool or Scenario
         ``True`` (default) adds a baseline with no measures and the first scenario's settings
