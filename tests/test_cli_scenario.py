@@ -144,6 +144,16 @@ def test_optimise_finds_cheapest_and_exit_codes(tmp_path, capsys):
     assert "infeasible" in capsys.readouterr().out
 
 
+def test_optimise_pools_measures_of_several_files(tmp_path, capsys):
+    weak = package(tmp_path, "weak", tp=0.05)
+    strong = package(tmp_path, "strong", tp=0.5)
+    code = main(["optimise", str(weak), str(strong), "--targets", "tp_concentration@姚巷桥<=0.136:2026",
+                 "--members", "6", "-q"])
+    text = capsys.readouterr().out
+    assert code == 0, text
+    assert "of 6 measures" in text and "wwtp_strong" in text and "wwtp_weak" not in text.split("chosen")[1]
+
+
 def test_bad_input_gives_error_exit_code(tmp_path, capsys):
     bad = tmp_path / "bad.toml"
     bad.write_text("[scenario]\nname='x'\nmembers=0\n", encoding="utf-8")

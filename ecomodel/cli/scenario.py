@@ -51,7 +51,9 @@ def register(subparsers) -> None:
     p = subparsers.add_parser("optimise", aliases=["optimize"], help="cheapest set of measures meeting targets",
                               description="Find the cheapest subset of the candidate measures that meets every "
                                           "target (MILP on linearised responses, verified with the full models).")
-    p.add_argument("measures", help="package TOML file (or embedded package name) with the candidate measures")
+    p.add_argument("measures", nargs="+",
+                   help="package TOML file(s) or embedded package name(s) with the candidate measures (several "
+                        "are pooled)")
     p.add_argument("--targets", nargs="+", required=True, metavar="TARGET",
                    help="targets as 'indicator@place<=value:year' (e.g. 'tp_concentration@姚巷桥<=0.136:2026'), "
                         "optionally with ' p=0.9' for an attainment probability; or 'registry:<region or site>' for "
@@ -201,14 +203,19 @@ def _cmd_optimise(args) -> int:
     from ..scenario.demo import demo_scenario
     from ..scenario.optimise import optimise, parse_target, targets_from_registry
 
-    path_like = args.measures.endswith(".toml") or "/" in args.measures
-    if not path_like and args.measures in files.embedded_packages():
-        pkg = files.load_package(args.measures)
-        sc = demo_scenario(pkg, members=args.members or 50)
-    else:
-        loaded = files.load(args.measures)
-        sc = loaded if not hasattr(loaded, "measures") else demo_scenario(loaded, members=args.members or 50)
-        pkg = sc.package
+    scenarios = []
+    for ref in args.measures:
+        path_like = ref.endswith(".toml") or "/" in ref
+        if not path_like and ref in files.embedded_packages():
+            scenarios.append(demo_scenario(files.load_package(ref), members=args.members or 50))
+        else:
+            loaded = files.load(ref)
+            scenarios.append(loaded if not hasattr(loaded, "measures")
+                             else demo_scenario(loaded, members=args.members or 50))
+    sc = scenarios[0]
+    pkg = sc.package.merged(*(other.package for other in scenarios[1:])) if len(scenarios) > 1 else sc.package
+    if len(scenarios) > 1:
+        sc = sc.replace(package=pkg, name=pkg.name)
     changes = {k: v for k, v in (("members", args.members), ("seed", args.seed)) if v is not None}
     if changes:
         sc = sc.replace(**changes)
