@@ -231,7 +231,10 @@ def _reduction_keys(reductions) -> list[tuple]:
             raise SourceError(f"reductions: key {key!r} is not a category, (category, reach) or "
                               "(category, reach, substance)", field="reductions", value=key,
                               expected="category or (category, reach[, substance])")
-        f = np.asarray(frac, dtype=float)
+        try:
+            f = np.asarray(frac, dtype=float)
+        except (TypeError, ValueError):
+            f = np.asarray(np.nan)
         if f.ndim != 0 or not np.isfinite(f) or f < 0 or f > 1:
             raise SourceError(f"reductions[{key!r}]: {frac!r}; expected a fraction between 0 and 1",
                               field="reductions", value=frac, expected="0 <= fraction <= 1")

@@ -82,6 +82,8 @@ def test_errors():
         s.totals({"wwt": 0.1})
     with pytest.raises(SourceError, match=r"reductions\['wwtp'\]: 1.5; expected a fraction"):
         s.totals({"wwtp": 1.5})
+    with pytest.raises(SourceError, match=r"reductions\['reductions'\]: \{.*expected a fraction"):
+        s.totals({"reductions": {"wwtp": 0.1}})  # a package dict passed where reductions belong
     with pytest.raises(SourceError, match="no source on reach 'z'"):
         s.totals({("wwtp", "z"): 0.1})
     with pytest.raises(SourceError, match="unknown substance 'TN'"):
