@@ -156,7 +156,7 @@ def partition_many(so4, nh3_total, hno3_total, temp, rh, pressure, out):
 # over the LANES members of a block vectorises (AVX2/AVX-512) — numba's math.exp/log stay scalar
 # library calls unless numba was built with Intel SVML, which is not assumed.
 #: members integrated side by side: the innermost loops run over these lanes (structure of arrays)
-LANES = 16
+LANES = 32
 _LOG2E = 1.4426950408889634
 _LN2_HI = 0.693147180369123816490     # ln 2 split in two (Cody & Waite 1980) for the reduction
 _LN2_LO = 1.90821492927058770002e-10
@@ -250,11 +250,31 @@ def _partition_lane(s, ta, tn, kp):
 
 
 @jit(error_model="numpy")
-def _phi_psi(x, a, dt):
-    """``Δt·φ(x)`` and ``Δt·ψ(x)`` (see the module docstring) from ``x ≤ 0`` and ``a = eˣ``; a
-    5-term series near 0, selected without a branch."""
-    xs = min(x, -1e-3)
-    inv = 1.0 / xs
+def _recip6(x0, x1, x2, x3, x4, x5):
+    """``1/x₀ … 1/x₅`` with one division (products of the others times the reciprocal of all six);
+    the callers keep ``1e-3 ≤ |x| ≤ 1e30`` so the product stays far inside the float64 range."""
+    p01 = x0 * x1
+    p23 = x2 * x3
+    p45 = x4 * x5
+    p0123 = p01 * p23
+    r = 1.0 / (p0123 * p45)
+    r45 = r * p0123
+    r0123 = r * p45
+    r01 = r0123 * p23
+    r23 = r0123 * p01
+    return r01 * x1, r01 * x0, r23 * x3, r23 * x2, r45 * x5, r45 * x4
+
+
+@jit(error_model="numpy")
+def _xsafe(x):
+    """*x* kept away from 0 and from overflow for :func:`_recip6` (the series covers ``x > −10⁻³``)."""
+    return min(max(x, -1e30), -1e-3)
+
+
+@jit(error_model="numpy")
+def _phi_psi(x, inv, a, dt):
+    """``Δt·φ(x)`` and ``Δt·ψ(x)`` (see the module docstring) from ``x ≤ 0``, ``inv = 1/_xsafe(x)``
+    and ``a = eˣ``; a 5-term series near 0, selected without a branch."""
     ph = (a - 1.0) * inv
     ps = (ph - 1.0) * inv
     ph_s = 1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x / 120.0)))
@@ -264,27 +284,62 @@ def _phi_psi(x, a, dt):
 
 
 @jit(error_model="numpy")
-def _advance(b, s, l, a, ph, ps, z):
+def _advance(b, s, l, a, ph, ps, z, first):
     """One exact exponential step of species *s* in lane *l* of the mode block *b* (rows ``Y_ + s``
-    state and ``A_ + s`` sum of step means); returns the step mean."""
+    state and ``A_ + s`` sum of step means, restarted when *first*); returns the step mean."""
     y0 = b[Y_ + s, l]
     yb = ph * y0 + ps * z
     b[Y_ + s, l] = a * y0 + ph * z
-    b[A_ + s, l] += yb
+    b[A_ + s, l] = yb if first else b[A_ + s, l] + yb
     return yb
 
 
+@jit(error_model="numpy", inline="always")
+def _lane_matmul(M, src, srow, dst, drow, nrow):
+    """``dst[i, drow + r, l] = Σ_j M[i, j]·src[j, srow + r, l]`` for ``r < nrow`` and every lane;
+    ``j`` in blocks of four so that each accumulator is loaded and stored once per block. Rows are
+    taken as 1-d views outside the lane loops (plain unit-stride streams for the vectoriser)."""
+    n = M.shape[0]
+    for i in range(n):
+        for r in range(nrow):
+            q = dst[i, drow + r]
+            for l in range(LANES):
+                q[l] = 0.0
+            j = 0
+            while j + 4 <= n:
+                v0 = M[i, j]
+                v1 = M[i, j + 1]
+                v2 = M[i, j + 2]
+                v3 = M[i, j + 3]
+                b0 = src[j, srow + r]
+                b1 = src[j + 1, srow + r]
+                b2 = src[j + 2, srow + r]
+                b3 = src[j + 3, srow + r]
+                for l in range(LANES):
+                    q[l] += (v0 * b0[l] + v1 * b1[l]) + (v2 * b2[l] + v3 * b3[l])
+                j += 4
+            while j < n:
+                v0 = M[i, j]
+                b0 = src[j, srow + r]
+                for l in range(LANES):
+                    q[l] += v0 * b0[l]
+                j += 1
+
+
 # rows of the per-mode block buffer ``buf[j]`` (shape (NV, LANES)): state, sum of step means,
-# emission flux of the current period, modal totals for the partitioning
+# emission flux of the current period; T_ rows: modal sulfate, total ammonia, total nitrate
+# [µmol/m³] and equilibrium NH3, HNO3 gas [µg/m³] for the end-of-step partitioning, reused for
+# the daily means (sulfate, total ammonia, total nitrate, organic + primary, organic)
 Y_, A_, E_, T_ = 0, NSPEC, 2 * NSPEC, 3 * NSPEC
-NV = 3 * NSPEC + 3
+NV = 3 * NSPEC + 5
 # rows of the per-lane coefficient buffer ``cf`` (shape (NCF, LANES))
 C_U, C_UD, C_IH, C_K, C_EG, C_FSO4, C_FHNO3, C_FSOA, C_KP = 0, 1, 2, 3, 3 + NGROUP, 3 + 2 * NGROUP, \
     4 + 2 * NGROUP, 5 + 2 * NGROUP, 6 + 2 * NGROUP
 NCF = 7 + 2 * NGROUP
-# rows of the per-box physical buffer ``ph[i]`` (shape (NP, LANES))
-P_S, P_A, P_N, P_OP, P_O, P_GA, P_GN = range(7)
-NP = 7
+# rows of the per-box physical buffer ``phb[i]`` (shape (NP, LANES)): sulfate, ammonia, nitrate,
+# organic + primary, organic, NH3 gas, HNO3 gas, then the NOUT output rows
+P_S, P_A, P_N, P_OP, P_O, P_GA, P_GN, P_OUT = range(8)
+NP = P_OUT + NOUT
 
 
 def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mixh, temp, rh, prec, doy,
@@ -312,11 +367,17 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
     for j in range(n):
         for s in range(NSPEC):
             cw[j, s] = c_out[s] * wb[j]
-    vd = par[P_VD:P_VD + NGROUP].copy()
-    wc = par[P_WET:P_WET + NGROUP].copy()
+    vd0, vd1, vd2, vd3, vd4, vd5 = par[P_VD], par[P_VD + 1], par[P_VD + 2], par[P_VD + 3], par[P_VD + 4], \
+        par[P_VD + 5]
+    wc0, wc1, wc2, wc3, wc4, wc5 = par[P_WET], par[P_WET + 1], par[P_WET + 2], par[P_WET + 3], \
+        par[P_WET + 4], par[P_WET + 5]
     w_exp = par[P_WET_EXP]
     pressure = par[P_PRESSURE]
-    aq_scale = 1.0 / (1.0 - par[P_RH_AQ])
+    on = 1.0 if chemistry else 0.0
+    k_aq = on * par[P_K_SO2_AQ] / (1.0 - par[P_RH_AQ])
+    rh0 = par[P_RH_AQ]
+    k_het = on * par[P_K_NOX_HET]
+    y_soa = par[P_SOA_YIELD]
     for blk in prange(n_block):
         m0 = blk * LANES
         n_valid = min(LANES, n_member - m0)
@@ -333,7 +394,7 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                 met[d, 3, l] = rh[m, d]
                 met[d, 4, l] = prec[m, d]
         buf = np.zeros((n, NV, LANES))
-        phb = np.empty((n, NP, LANES))
+        phb = np.zeros((n, NP, LANES))
         cf = np.zeros((NCF, LANES))
         for j in range(n):
             b = buf[j]
@@ -352,47 +413,48 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                             buf[j, E_ + s, l] = emis_modal[scenario[mem[l]], per, s, j]
                 last_per = per
             # ---- per-lane coefficients of the day
+            oh = on * _oh(doy[d], par) * 86400.0
+            c_so2 = par[P_K_SO2_OH] * oh
+            c_nox = par[P_K_NO2_OH] * par[P_F_NO2] * oh
+            c_voc = par[P_K_VOC_OH] * oh
             md = met[d]
             for l in range(LANES):
                 uu = md[0, l] * 86400.0
-                cf[C_U, l] = uu
-                cf[C_UD, l] = uu * dt
                 ih = 1.0 / md[1, l]
-                cf[C_IH, l] = ih
+                r = md[3, l]
                 p = md[4, l]
                 wet = _exp(w_exp * _log(max(p, 1e-300))) if p > 0.0 else 0.0
-                for g in range(NGROUP):
-                    cf[C_K + g, l] = vd[g] * ih + wc[g] * wet
+                k_so2 = c_so2 + k_aq * max(r - rh0, 0.0)
+                k_nox = c_nox + k_het * r
+                kd0 = (vd0 * ih + wc0 * wet + k_so2) * dt
+                kd1 = (vd1 * ih + wc1 * wet + k_nox) * dt
+                kd2 = (vd2 * ih + wc2 * wet) * dt
+                kd3 = (vd3 * ih + wc3 * wet) * dt
+                kd4 = (vd4 * ih + wc4 * wet + c_voc) * dt
+                kd5 = (vd5 * ih + wc5 * wet) * dt
+                cf[C_U, l] = uu
+                cf[C_UD, l] = uu * dt
+                cf[C_IH, l] = ih
+                cf[C_K + 0, l] = kd0
+                cf[C_K + 1, l] = kd1
+                cf[C_K + 2, l] = kd2
+                cf[C_K + 3, l] = kd3
+                cf[C_K + 4, l] = kd4
+                cf[C_K + 5, l] = kd5
+                cf[C_EG + 0, l] = _exp(-kd0)
+                cf[C_EG + 1, l] = _exp(-kd1)
+                cf[C_EG + 2, l] = _exp(-kd2)
+                cf[C_EG + 3, l] = _exp(-kd3)
+                cf[C_EG + 4, l] = _exp(-kd4)
+                cf[C_EG + 5, l] = _exp(-kd5)
+                cf[C_FSO4, l] = k_so2 * (M_SO4 / M_SO2)
+                cf[C_FHNO3, l] = k_nox * (M_HNO3 / M_NO2)
+                cf[C_FSOA, l] = c_voc * y_soa
             if chemistry:
-                oh = _oh(doy[d], par) * 86400.0
-                c_so2 = par[P_K_SO2_OH] * oh
-                c_nox = par[P_K_NO2_OH] * par[P_F_NO2] * oh
-                c_voc = par[P_K_VOC_OH] * oh
-                k_aq = par[P_K_SO2_AQ] * aq_scale
-                rh0 = par[P_RH_AQ]
-                k_het = par[P_K_NOX_HET]
-                y_soa = par[P_SOA_YIELD]
                 for l in range(LANES):
-                    r = md[3, l]
-                    k_so2 = c_so2 + k_aq * max(r - rh0, 0.0)
-                    k_nox = c_nox + k_het * r
-                    cf[C_K + 0, l] += k_so2
-                    cf[C_K + 1, l] += k_nox
-                    cf[C_K + 4, l] += c_voc
-                    cf[C_FSO4, l] = k_so2 * (M_SO4 / M_SO2)
-                    cf[C_FHNO3, l] = k_nox * (M_HNO3 / M_NO2)
-                    cf[C_FSOA, l] = c_voc * y_soa
-                    cf[C_KP, l] = _kp_nitrate_lane(md[2, l], r, pressure)
-            for g in range(NGROUP):
-                for l in range(LANES):
-                    cf[C_K + g, l] *= dt                 # from here on k·Δt
-                    cf[C_EG + g, l] = _exp(-cf[C_K + g, l])
-            for j in range(n):
-                b = buf[j]
-                for v in range(NSPEC):
-                    for l in range(LANES):
-                        b[A_ + v, l] = 0.0
-            for _sub in range(nsub):
+                    cf[C_KP, l] = _kp_nitrate_lane(md[2, l], md[3, l], pressure)
+            for sub in range(nsub):
+                first = sub == 0
                 # ---- exact exponential steps, every mode and lane independent
                 for j in range(n):
                     lj = lam[j]
@@ -403,35 +465,45 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                         ex = _exp(xu)
                         ih = cf[C_IH, l]
                         uu = cf[C_U, l]
+                        x0 = xu - cf[C_K + 0, l]
+                        x1 = xu - cf[C_K + 1, l]
+                        x2 = xu - cf[C_K + 2, l]
+                        x3 = xu - cf[C_K + 3, l]
+                        x4 = xu - cf[C_K + 4, l]
+                        x5 = xu - cf[C_K + 5, l]
+                        i0, i1, i2, i3, i4, i5 = _recip6(_xsafe(x0), _xsafe(x1), _xsafe(x2), _xsafe(x3),
+                                                         _xsafe(x4), _xsafe(x5))
                         # SO2
                         a = ex * cf[C_EG + 0, l]
-                        ph, ps = _phi_psi(xu - cf[C_K + 0, l], a, dt)
-                        m_so2 = _advance(b, SO2, l, a, ph, ps, b[E_ + SO2, l] * ih + uu * c[SO2])
+                        ph, ps = _phi_psi(x0, i0, a, dt)
+                        m_so2 = _advance(b, SO2, l, a, ph, ps, b[E_ + SO2, l] * ih + uu * c[SO2], first)
                         # NOx
                         a = ex * cf[C_EG + 1, l]
-                        ph, ps = _phi_psi(xu - cf[C_K + 1, l], a, dt)
-                        m_nox = _advance(b, NOX, l, a, ph, ps, b[E_ + NOX, l] * ih + uu * c[NOX])
+                        ph, ps = _phi_psi(x1, i1, a, dt)
+                        m_nox = _advance(b, NOX, l, a, ph, ps, b[E_ + NOX, l] * ih + uu * c[NOX], first)
                         # VOC
                         a = ex * cf[C_EG + 4, l]
-                        ph, ps = _phi_psi(xu - cf[C_K + 4, l], a, dt)
-                        m_voc = _advance(b, VOC, l, a, ph, ps, b[E_ + VOC, l] * ih + uu * c[VOC])
+                        ph, ps = _phi_psi(x4, i4, a, dt)
+                        m_voc = _advance(b, VOC, l, a, ph, ps, b[E_ + VOC, l] * ih + uu * c[VOC], first)
                         # NH3
                         a = ex * cf[C_EG + 3, l]
-                        ph, ps = _phi_psi(xu - cf[C_K + 3, l], a, dt)
-                        _advance(b, NH3, l, a, ph, ps, b[E_ + NH3, l] * ih + uu * c[NH3])
+                        ph, ps = _phi_psi(x3, i3, a, dt)
+                        _advance(b, NH3, l, a, ph, ps, b[E_ + NH3, l] * ih + uu * c[NH3], first)
                         # HNO3 (from NOx)
                         a = ex * cf[C_EG + 2, l]
-                        ph, ps = _phi_psi(xu - cf[C_K + 2, l], a, dt)
+                        ph, ps = _phi_psi(x2, i2, a, dt)
                         _advance(b, HNO3, l, a, ph, ps,
-                                 b[E_ + HNO3, l] * ih + uu * c[HNO3] + cf[C_FHNO3, l] * m_nox)
+                                 b[E_ + HNO3, l] * ih + uu * c[HNO3] + cf[C_FHNO3, l] * m_nox, first)
                         # aerosol group: SO4 (from SO2), SOA (from VOC), NO3, NH4, PPM
                         a = ex * cf[C_EG + 5, l]
-                        ph, ps = _phi_psi(xu - cf[C_K + 5, l], a, dt)
-                        _advance(b, SO4, l, a, ph, ps, b[E_ + SO4, l] * ih + uu * c[SO4] + cf[C_FSO4, l] * m_so2)
-                        _advance(b, SOA, l, a, ph, ps, b[E_ + SOA, l] * ih + uu * c[SOA] + cf[C_FSOA, l] * m_voc)
-                        _advance(b, NO3, l, a, ph, ps, b[E_ + NO3, l] * ih + uu * c[NO3])
-                        _advance(b, NH4, l, a, ph, ps, b[E_ + NH4, l] * ih + uu * c[NH4])
-                        _advance(b, PPM, l, a, ph, ps, b[E_ + PPM, l] * ih + uu * c[PPM])
+                        ph, ps = _phi_psi(x5, i5, a, dt)
+                        _advance(b, SO4, l, a, ph, ps, b[E_ + SO4, l] * ih + uu * c[SO4] + cf[C_FSO4, l] * m_so2,
+                                 first)
+                        _advance(b, SOA, l, a, ph, ps, b[E_ + SOA, l] * ih + uu * c[SOA] + cf[C_FSOA, l] * m_voc,
+                                 first)
+                        _advance(b, NO3, l, a, ph, ps, b[E_ + NO3, l] * ih + uu * c[NO3], first)
+                        _advance(b, NH4, l, a, ph, ps, b[E_ + NH4, l] * ih + uu * c[NH4], first)
+                        _advance(b, PPM, l, a, ph, ps, b[E_ + PPM, l] * ih + uu * c[PPM], first)
                 if chemistry:
                     # equilibrium of the end state: totals are unchanged, only the split moves
                     for j in range(n):
@@ -440,38 +512,24 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                             b[T_ + 0, l] = b[Y_ + SO4, l] * (1.0 / M_SO4)
                             b[T_ + 1, l] = b[Y_ + NH3, l] * (1.0 / M_NH3) + b[Y_ + NH4, l] * (1.0 / M_NH4)
                             b[T_ + 2, l] = b[Y_ + HNO3, l] * (1.0 / M_HNO3) + b[Y_ + NO3, l] * (1.0 / M_NO3)
+                    _lane_matmul(V, buf, T_, phb, P_S, 3)
                     for i in range(n):
                         q = phb[i]
-                        for l in range(LANES):
-                            q[P_S, l] = 0.0
-                            q[P_A, l] = 0.0
-                            q[P_N, l] = 0.0
-                        for j in range(n):
-                            vij = V[i, j]
-                            b = buf[j]
-                            for l in range(LANES):
-                                q[P_S, l] += vij * b[T_ + 0, l]
-                                q[P_A, l] += vij * b[T_ + 1, l]
-                                q[P_N, l] += vij * b[T_ + 2, l]
                         for l in range(LANES):
                             g1, a1, g2, a2 = _partition_lane(q[P_S, l], q[P_A, l], q[P_N, l], cf[C_KP, l])
                             q[P_GA, l] = g1 * M_NH3
                             q[P_GN, l] = g2 * M_HNO3
+                    _lane_matmul(W, phb, P_GA, buf, T_ + 3, 2)
                     for j in range(n):
                         b = buf[j]
                         for l in range(LANES):
-                            b[Y_ + NH3, l] = 0.0
-                            b[Y_ + HNO3, l] = 0.0
-                        for i in range(n):
-                            wji = W[j, i]
-                            q = phb[i]
-                            for l in range(LANES):
-                                b[Y_ + NH3, l] += wji * q[P_GA, l]
-                                b[Y_ + HNO3, l] += wji * q[P_GN, l]
-                        for l in range(LANES):
-                            b[Y_ + NH4, l] = (b[T_ + 1, l] - b[Y_ + NH3, l] * (1.0 / M_NH3)) * M_NH4
-                            b[Y_ + NO3, l] = (b[T_ + 2, l] - b[Y_ + HNO3, l] * (1.0 / M_HNO3)) * M_NO3
-            # ---- daily means in physical space
+                            g_a = b[T_ + 3, l]
+                            g_n = b[T_ + 4, l]
+                            b[Y_ + NH3, l] = g_a
+                            b[Y_ + HNO3, l] = g_n
+                            b[Y_ + NH4, l] = (b[T_ + 1, l] - g_a * (1.0 / M_NH3)) * M_NH4
+                            b[Y_ + NO3, l] = (b[T_ + 2, l] - g_n * (1.0 / M_HNO3)) * M_NO3
+            # ---- daily means in physical space (T_ rows reused)
             for j in range(n):
                 b = buf[j]
                 if chemistry:
@@ -484,58 +542,38 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                         b[T_ + 2, l] = b[A_ + NO3, l] * inv_sub
                 for l in range(LANES):
                     b[T_ + 0, l] = b[A_ + SO4, l] * inv_sub
-                    b[A_ + PPM, l] = (b[A_ + SOA, l] + b[A_ + PPM, l]) * inv_sub
-                    b[A_ + SOA, l] = b[A_ + SOA, l] * inv_sub
+                    b[T_ + 3, l] = (b[A_ + SOA, l] + b[A_ + PPM, l]) * inv_sub
+                    b[T_ + 4, l] = b[A_ + SOA, l] * inv_sub
+            _lane_matmul(V, buf, T_, phb, P_S, 5 if n_out > 1 else 4)
             for i in range(n):
                 q = phb[i]
-                for l in range(LANES):
-                    q[P_S, l] = 0.0
-                    q[P_A, l] = 0.0
-                    q[P_N, l] = 0.0
-                    q[P_OP, l] = 0.0
-                    q[P_O, l] = 0.0
-                for j in range(n):
-                    vij = V[i, j]
-                    b = buf[j]
-                    for l in range(LANES):
-                        q[P_S, l] += vij * b[T_ + 0, l]
-                        q[P_A, l] += vij * b[T_ + 1, l]
-                        q[P_N, l] += vij * b[T_ + 2, l]
-                        q[P_OP, l] += vij * b[A_ + PPM, l]
-                if n_out > 1:
-                    for j in range(n):
-                        vij = V[i, j]
-                        b = buf[j]
-                        for l in range(LANES):
-                            q[P_O, l] += vij * b[A_ + SOA, l]
                 if chemistry:
                     for l in range(LANES):
                         so4 = max(q[P_S, l], 0.0)
                         g1, a1, g2, a2 = _partition_lane(so4 * (1.0 / M_SO4), q[P_A, l], q[P_N, l], cf[C_KP, l])
                         q[P_A, l] = a1 * M_NH4
                         q[P_N, l] = a2 * M_NO3
-            # phb[i]: P_S sulfate, P_A ammonium, P_N nitrate, P_OP organic + primary, P_O organic
-            for l in range(n_valid):
-                m = m0 + l
+                # q: P_S sulfate, P_A ammonium, P_N nitrate, P_OP organic + primary, P_O organic
                 if n_out == 1:
-                    for i in range(n):
-                        q = phb[i]
-                        t_ = q[P_S, l] + q[P_OP, l] + q[P_A, l] + q[P_N, l]
-                        out[0, m, d, i] = max(t_, 0.0)
+                    for l in range(LANES):
+                        q[P_OUT, l] = max(q[P_S, l] + q[P_OP, l] + q[P_A, l] + q[P_N, l], 0.0)
                 else:
-                    for i in range(n):
-                        q = phb[i]
+                    for l in range(LANES):
                         so4 = max(q[P_S, l], 0.0)
                         no3 = max(q[P_N, l], 0.0)
                         nh4 = max(q[P_A, l], 0.0)
                         soa = max(q[P_O, l], 0.0)
                         ppm = max(q[P_OP, l] - q[P_O, l], 0.0)
-                        out[OUT_SO4, m, d, i] = so4
-                        out[OUT_NO3, m, d, i] = no3
-                        out[OUT_NH4, m, d, i] = nh4
-                        out[OUT_SOA, m, d, i] = soa
-                        out[OUT_PPM, m, d, i] = ppm
-                        out[OUT_PM25, m, d, i] = so4 + no3 + nh4 + soa + ppm
+                        q[P_OUT + OUT_SO4, l] = so4
+                        q[P_OUT + OUT_NO3, l] = no3
+                        q[P_OUT + OUT_NH4, l] = nh4
+                        q[P_OUT + OUT_SOA, l] = soa
+                        q[P_OUT + OUT_PPM, l] = ppm
+                        q[P_OUT + OUT_PM25, l] = so4 + no3 + nh4 + soa + ppm
+            for l in range(n_valid):
+                for o in range(n_out):
+                    for i in range(n):
+                        out[o, m0 + l, d, i] = phb[i, P_OUT + o, l]
         for s in range(NSPEC):
             for i in range(n):
                 for l in range(n_valid):
