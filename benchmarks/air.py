@@ -63,7 +63,7 @@ def _kernel_call(domain, arr, flux, period, params, members, components=False, s
     cout = params.boundary_vector()
     sc = np.zeros(members, dtype=np.int64)
     state = np.empty((members, K.NSPEC, domain.n))
-    out = np.zeros((K.NOUT if components else 1, members, arr["wind"].shape[1], domain.n))
+    out = np.zeros((K.NOUT if components else 1, arr["wind"].shape[1], members, domain.n))  # (out, day, member, box)
     kern = K.simulate_serial if serial else K.simulate_ensemble
 
     def call():

@@ -272,26 +272,30 @@ def _xsafe(x):
 
 
 @jit(error_model="numpy")
-def _phi_psi(x, inv, a, dt):
-    """``Δt·φ(x)`` and ``Δt·ψ(x)`` (see the module docstring) from ``x ≤ 0``, ``inv = 1/_xsafe(x)``
-    and ``a = eˣ``; a 5-term series near 0, selected without a branch."""
+def _phi_psi(x, inv, a):
+    """``φ(x)`` and ``ψ(x)`` (see the module docstring) from ``x ≤ 0``, ``inv = 1/_xsafe(x)`` and
+    ``a = eˣ``; near 0 the series ``ψ = 1/2 + x/6 + x²/24 + x³/120 + x⁴/720``, ``φ = 1 + x·ψ``
+    (truncation < 10⁻¹⁸ for ``|x| < 10⁻³``), selected without a branch."""
     ph = (a - 1.0) * inv
     ps = (ph - 1.0) * inv
-    ph_s = 1.0 + x * (0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x / 120.0)))
-    ps_s = 0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x / 720.0)))
+    ps_s = 0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x * (1.0 / 720.0))))
+    ph_s = 1.0 + x * ps_s
     small = x > -1e-3
-    return (ph_s if small else ph) * dt, (ps_s if small else ps) * dt
+    return (ph_s if small else ph), (ps_s if small else ps)
 
 
 @jit(error_model="numpy")
-def _advance(b, s, l, a, ph, ps, z, first):
-    """One exact exponential step of species *s* in lane *l* of the mode block *b* (rows ``Y_ + s``
-    state and ``A_ + s`` sum of step means, restarted when *first*); returns the step mean."""
+def _advance(b, s, l, a, ph, phd, psd, z, first):
+    """One exact exponential step of species *s* in lane *l* of the mode block *b*: the state row
+    ``Y_ + s`` becomes ``a·y + Δt·φ·z``; the step mean ``φ·y + Δt·ψ·z`` is added to the row ``A_ + s``
+    (restarted when *first*). Returns ``(new state, step mean, running sum of step means)``."""
     y0 = b[Y_ + s, l]
-    yb = ph * y0 + ps * z
-    b[Y_ + s, l] = a * y0 + ph * z
-    b[A_ + s, l] = yb if first else b[A_ + s, l] + yb
-    return yb
+    yb = ph * y0 + psd * z
+    y1 = a * y0 + phd * z
+    sm = yb if first else b[A_ + s, l] + yb
+    b[Y_ + s, l] = y1
+    b[A_ + s, l] = sm
+    return y1, yb, sm
 
 
 @jit(error_model="numpy", inline="always")
@@ -326,19 +330,23 @@ def _lane_matmul(M, src, srow, dst, drow, nrow):
                 j += 1
 
 
-# rows of the per-mode block buffer ``buf[j]`` (shape (NV, LANES)): state, sum of step means,
-# emission flux of the current period; T_ rows: modal sulfate, total ammonia, total nitrate
-# [µmol/m³] and equilibrium NH3, HNO3 gas [µg/m³] for the end-of-step partitioning, reused for
-# the daily means (sulfate, total ammonia, total nitrate, organic + primary, organic)
+# rows of the per-mode block buffer ``buf[j]`` (shape (NV, LANES)): state Y_, running sum of step
+# means A_, emission flux of the current period E_; T_: end-of-step modal sulfate, total ammonia,
+# total nitrate [µmol/m³]; M_ (right after T_, transformed together): daily-mean sulfate, total
+# ammonia (ammonium without chemistry), total nitrate (nitrate), organic + primary, organic;
+# G_: equilibrium NH3 and HNO3 gas, modal [µg/m³]
 Y_, A_, E_, T_ = 0, NSPEC, 2 * NSPEC, 3 * NSPEC
-NV = 3 * NSPEC + 5
+M_ = T_ + 3
+G_ = M_ + 5
+NV = G_ + 2
 # rows of the per-lane coefficient buffer ``cf`` (shape (NCF, LANES))
 C_U, C_UD, C_IH, C_K, C_EG, C_FSO4, C_FHNO3, C_FSOA, C_KP = 0, 1, 2, 3, 3 + NGROUP, 3 + 2 * NGROUP, \
     4 + 2 * NGROUP, 5 + 2 * NGROUP, 6 + 2 * NGROUP
 NCF = 7 + 2 * NGROUP
-# rows of the per-box physical buffer ``phb[i]`` (shape (NP, LANES)): sulfate, ammonia, nitrate,
-# organic + primary, organic, NH3 gas, HNO3 gas, then the NOUT output rows
-P_S, P_A, P_N, P_OP, P_O, P_GA, P_GN, P_OUT = range(8)
+# rows of the per-box physical buffer ``phb[i]`` (shape (NP, LANES)): the T_ and M_ rows in
+# physical space, NH3 and HNO3 gas, then the NOUT output rows
+P_T, P_M, P_G = 0, 3, 8
+P_OUT = 10
 NP = P_OUT + NOUT
 
 
@@ -350,7 +358,7 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
     ``emis_modal (n_scen, n_period, NSPEC, n)`` = W·(flux/area) [µg m⁻² d⁻¹]; ``period (n_day)``,
     ``scenario (n_member)`` int64; met ``(n_member, n_day)``: wind [m/s], mixing height [m],
     temperature [K], RH [1], precipitation [mm/d]; ``doy (n_day)``; ``state (n_member, NSPEC, n)``
-    physical start state, overwritten by the end state; ``out (n_out, n_member, n_day, n)`` daily
+    physical start state, overwritten by the end state; ``out (n_out, n_day, n_member, n)`` daily
     means [µg/m³] (n_out = 6 components or 1 = PM2.5 only). Inside a block the buffers are
     ``[mode or box][variable][lane]`` with the member lane innermost: every loop over lanes is one
     SIMD stream whose memory distances are compile-time constants.
@@ -378,6 +386,12 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
     rh0 = par[P_RH_AQ]
     k_het = on * par[P_K_NOX_HET]
     y_soa = par[P_SOA_YIELD]
+    # mean rows: total ammonia/nitrate in µmol/m³ with chemistry, NH4/NO3 mass without
+    ra = (1.0 / M_NH3) if chemistry else 0.0
+    r4 = (1.0 / M_NH4) if chemistry else 1.0
+    rn = (1.0 / M_HNO3) if chemistry else 0.0
+    r3 = (1.0 / M_NO3) if chemistry else 1.0
+    n_mean = 5 if n_out > 1 else 4
     for blk in prange(n_block):
         m0 = blk * LANES
         n_valid = min(LANES, n_member - m0)
@@ -455,7 +469,8 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                     cf[C_KP, l] = _kp_nitrate_lane(md[2, l], md[3, l], pressure)
             for sub in range(nsub):
                 first = sub == 0
-                # ---- exact exponential steps, every mode and lane independent
+                # ---- exact exponential steps, every mode and lane independent; the end-state
+                # totals (T_) and, through the running sums, the daily means (M_) are written too
                 for j in range(n):
                     lj = lam[j]
                     b = buf[j]
@@ -475,105 +490,110 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                                                          _xsafe(x4), _xsafe(x5))
                         # SO2
                         a = ex * cf[C_EG + 0, l]
-                        ph, ps = _phi_psi(x0, i0, a, dt)
-                        m_so2 = _advance(b, SO2, l, a, ph, ps, b[E_ + SO2, l] * ih + uu * c[SO2], first)
+                        ph, ps = _phi_psi(x0, i0, a)
+                        y1, m_so2, sm = _advance(b, SO2, l, a, ph, ph * dt, ps * dt,
+                                                 b[E_ + SO2, l] * ih + uu * c[SO2], first)
                         # NOx
                         a = ex * cf[C_EG + 1, l]
-                        ph, ps = _phi_psi(x1, i1, a, dt)
-                        m_nox = _advance(b, NOX, l, a, ph, ps, b[E_ + NOX, l] * ih + uu * c[NOX], first)
+                        ph, ps = _phi_psi(x1, i1, a)
+                        y1, m_nox, sm = _advance(b, NOX, l, a, ph, ph * dt, ps * dt,
+                                                 b[E_ + NOX, l] * ih + uu * c[NOX], first)
                         # VOC
                         a = ex * cf[C_EG + 4, l]
-                        ph, ps = _phi_psi(x4, i4, a, dt)
-                        m_voc = _advance(b, VOC, l, a, ph, ps, b[E_ + VOC, l] * ih + uu * c[VOC], first)
+                        ph, ps = _phi_psi(x4, i4, a)
+                        y1, m_voc, sm = _advance(b, VOC, l, a, ph, ph * dt, ps * dt,
+                                                 b[E_ + VOC, l] * ih + uu * c[VOC], first)
                         # NH3
                         a = ex * cf[C_EG + 3, l]
-                        ph, ps = _phi_psi(x3, i3, a, dt)
-                        _advance(b, NH3, l, a, ph, ps, b[E_ + NH3, l] * ih + uu * c[NH3], first)
+                        ph, ps = _phi_psi(x3, i3, a)
+                        y_nh3, yb, s_nh3 = _advance(b, NH3, l, a, ph, ph * dt, ps * dt,
+                                                    b[E_ + NH3, l] * ih + uu * c[NH3], first)
                         # HNO3 (from NOx)
                         a = ex * cf[C_EG + 2, l]
-                        ph, ps = _phi_psi(x2, i2, a, dt)
-                        _advance(b, HNO3, l, a, ph, ps,
-                                 b[E_ + HNO3, l] * ih + uu * c[HNO3] + cf[C_FHNO3, l] * m_nox, first)
+                        ph, ps = _phi_psi(x2, i2, a)
+                        y_hno3, yb, s_hno3 = _advance(b, HNO3, l, a, ph, ph * dt, ps * dt,
+                                                      b[E_ + HNO3, l] * ih + uu * c[HNO3] + cf[C_FHNO3, l] * m_nox,
+                                                      first)
                         # aerosol group: SO4 (from SO2), SOA (from VOC), NO3, NH4, PPM
                         a = ex * cf[C_EG + 5, l]
-                        ph, ps = _phi_psi(x5, i5, a, dt)
-                        _advance(b, SO4, l, a, ph, ps, b[E_ + SO4, l] * ih + uu * c[SO4] + cf[C_FSO4, l] * m_so2,
-                                 first)
-                        _advance(b, SOA, l, a, ph, ps, b[E_ + SOA, l] * ih + uu * c[SOA] + cf[C_FSOA, l] * m_voc,
-                                 first)
-                        _advance(b, NO3, l, a, ph, ps, b[E_ + NO3, l] * ih + uu * c[NO3], first)
-                        _advance(b, NH4, l, a, ph, ps, b[E_ + NH4, l] * ih + uu * c[NH4], first)
-                        _advance(b, PPM, l, a, ph, ps, b[E_ + PPM, l] * ih + uu * c[PPM], first)
+                        ph, ps = _phi_psi(x5, i5, a)
+                        phd = ph * dt
+                        psd = ps * dt
+                        y_so4, yb, s_so4 = _advance(b, SO4, l, a, ph, phd, psd,
+                                                    b[E_ + SO4, l] * ih + uu * c[SO4] + cf[C_FSO4, l] * m_so2, first)
+                        y1, yb, s_soa = _advance(b, SOA, l, a, ph, phd, psd,
+                                                 b[E_ + SOA, l] * ih + uu * c[SOA] + cf[C_FSOA, l] * m_voc, first)
+                        y_no3, yb, s_no3 = _advance(b, NO3, l, a, ph, phd, psd, b[E_ + NO3, l] * ih + uu * c[NO3],
+                                                    first)
+                        y_nh4, yb, s_nh4 = _advance(b, NH4, l, a, ph, phd, psd, b[E_ + NH4, l] * ih + uu * c[NH4],
+                                                    first)
+                        y1, yb, s_ppm = _advance(b, PPM, l, a, ph, phd, psd, b[E_ + PPM, l] * ih + uu * c[PPM], first)
+                        b[T_ + 0, l] = y_so4 * (1.0 / M_SO4)
+                        b[T_ + 1, l] = y_nh3 * (1.0 / M_NH3) + y_nh4 * (1.0 / M_NH4)
+                        b[T_ + 2, l] = y_hno3 * (1.0 / M_HNO3) + y_no3 * (1.0 / M_NO3)
+                        b[M_ + 0, l] = s_so4 * inv_sub
+                        b[M_ + 1, l] = (s_nh3 * ra + s_nh4 * r4) * inv_sub
+                        b[M_ + 2, l] = (s_hno3 * rn + s_no3 * r3) * inv_sub
+                        b[M_ + 3, l] = (s_soa + s_ppm) * inv_sub
+                        b[M_ + 4, l] = s_soa * inv_sub
+                last = sub == nsub - 1
+                if not chemistry and not last:
+                    continue
+                # physical T_ rows (chemistry) and, after the last step, M_ rows
+                if last:
+                    _lane_matmul(V, buf, T_, phb, P_T, 3 + n_mean)
+                else:
+                    _lane_matmul(V, buf, T_, phb, P_T, 3)
                 if chemistry:
                     # equilibrium of the end state: totals are unchanged, only the split moves
-                    for j in range(n):
-                        b = buf[j]
-                        for l in range(LANES):
-                            b[T_ + 0, l] = b[Y_ + SO4, l] * (1.0 / M_SO4)
-                            b[T_ + 1, l] = b[Y_ + NH3, l] * (1.0 / M_NH3) + b[Y_ + NH4, l] * (1.0 / M_NH4)
-                            b[T_ + 2, l] = b[Y_ + HNO3, l] * (1.0 / M_HNO3) + b[Y_ + NO3, l] * (1.0 / M_NO3)
-                    _lane_matmul(V, buf, T_, phb, P_S, 3)
                     for i in range(n):
                         q = phb[i]
                         for l in range(LANES):
-                            g1, a1, g2, a2 = _partition_lane(q[P_S, l], q[P_A, l], q[P_N, l], cf[C_KP, l])
-                            q[P_GA, l] = g1 * M_NH3
-                            q[P_GN, l] = g2 * M_HNO3
-                    _lane_matmul(W, phb, P_GA, buf, T_ + 3, 2)
+                            g1, a1, g2, a2 = _partition_lane(q[P_T, l], q[P_T + 1, l], q[P_T + 2, l], cf[C_KP, l])
+                            q[P_G, l] = g1 * M_NH3
+                            q[P_G + 1, l] = g2 * M_HNO3
+                    _lane_matmul(W, phb, P_G, buf, G_, 2)
                     for j in range(n):
                         b = buf[j]
                         for l in range(LANES):
-                            g_a = b[T_ + 3, l]
-                            g_n = b[T_ + 4, l]
+                            g_a = b[G_, l]
+                            g_n = b[G_ + 1, l]
                             b[Y_ + NH3, l] = g_a
                             b[Y_ + HNO3, l] = g_n
                             b[Y_ + NH4, l] = (b[T_ + 1, l] - g_a * (1.0 / M_NH3)) * M_NH4
                             b[Y_ + NO3, l] = (b[T_ + 2, l] - g_n * (1.0 / M_HNO3)) * M_NO3
-            # ---- daily means in physical space (T_ rows reused)
-            for j in range(n):
-                b = buf[j]
-                if chemistry:
-                    for l in range(LANES):
-                        b[T_ + 1, l] = (b[A_ + NH3, l] * (1.0 / M_NH3) + b[A_ + NH4, l] * (1.0 / M_NH4)) * inv_sub
-                        b[T_ + 2, l] = (b[A_ + HNO3, l] * (1.0 / M_HNO3) + b[A_ + NO3, l] * (1.0 / M_NO3)) * inv_sub
-                else:
-                    for l in range(LANES):
-                        b[T_ + 1, l] = b[A_ + NH4, l] * inv_sub
-                        b[T_ + 2, l] = b[A_ + NO3, l] * inv_sub
-                for l in range(LANES):
-                    b[T_ + 0, l] = b[A_ + SO4, l] * inv_sub
-                    b[T_ + 3, l] = (b[A_ + SOA, l] + b[A_ + PPM, l]) * inv_sub
-                    b[T_ + 4, l] = b[A_ + SOA, l] * inv_sub
-            _lane_matmul(V, buf, T_, phb, P_S, 5 if n_out > 1 else 4)
+            # ---- daily means in physical space: phb rows P_M.. sulfate, ammonia, nitrate,
+            # organic + primary, organic
             for i in range(n):
                 q = phb[i]
                 if chemistry:
                     for l in range(LANES):
-                        so4 = max(q[P_S, l], 0.0)
-                        g1, a1, g2, a2 = _partition_lane(so4 * (1.0 / M_SO4), q[P_A, l], q[P_N, l], cf[C_KP, l])
-                        q[P_A, l] = a1 * M_NH4
-                        q[P_N, l] = a2 * M_NO3
-                # q: P_S sulfate, P_A ammonium, P_N nitrate, P_OP organic + primary, P_O organic
+                        so4 = max(q[P_M, l], 0.0)
+                        g1, a1, g2, a2 = _partition_lane(so4 * (1.0 / M_SO4), q[P_M + 1, l], q[P_M + 2, l],
+                                                         cf[C_KP, l])
+                        q[P_M + 1, l] = a1 * M_NH4
+                        q[P_M + 2, l] = a2 * M_NO3
                 if n_out == 1:
                     for l in range(LANES):
-                        q[P_OUT, l] = max(q[P_S, l] + q[P_OP, l] + q[P_A, l] + q[P_N, l], 0.0)
+                        q[P_OUT, l] = max(q[P_M, l] + q[P_M + 3, l] + q[P_M + 1, l] + q[P_M + 2, l], 0.0)
                 else:
                     for l in range(LANES):
-                        so4 = max(q[P_S, l], 0.0)
-                        no3 = max(q[P_N, l], 0.0)
-                        nh4 = max(q[P_A, l], 0.0)
-                        soa = max(q[P_O, l], 0.0)
-                        ppm = max(q[P_OP, l] - q[P_O, l], 0.0)
+                        so4 = max(q[P_M, l], 0.0)
+                        nh4 = max(q[P_M + 1, l], 0.0)
+                        no3 = max(q[P_M + 2, l], 0.0)
+                        soa = max(q[P_M + 4, l], 0.0)
+                        ppm = max(q[P_M + 3, l] - q[P_M + 4, l], 0.0)
                         q[P_OUT + OUT_SO4, l] = so4
                         q[P_OUT + OUT_NO3, l] = no3
                         q[P_OUT + OUT_NH4, l] = nh4
                         q[P_OUT + OUT_SOA, l] = soa
                         q[P_OUT + OUT_PPM, l] = ppm
                         q[P_OUT + OUT_PM25, l] = so4 + no3 + nh4 + soa + ppm
-            for l in range(n_valid):
-                for o in range(n_out):
+            for o in range(n_out):
+                od = out[o, d]
+                for l in range(n_valid):
                     for i in range(n):
-                        out[o, m0 + l, d, i] = phb[i, P_OUT + o, l]
+                        od[m0 + l, i] = phb[i, P_OUT + o, l]
         for s in range(NSPEC):
             for i in range(n):
                 for l in range(n_valid):

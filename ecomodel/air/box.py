@@ -401,17 +401,19 @@ def _run(domain: Domain, flux, period, scenario, met: dict, params: ProcessParam
         if spinup_days:
             k = min(int(spinup_days), met["wind"].shape[1])
             spin = {key: np.ascontiguousarray(val[:, :k]) for key, val in met.items() if key != "doy"}
-            dummy = np.empty((1, n_member, k, n))
+            dummy = np.empty((1, k, n_member, n))
             kern(lam, v, w, wb, c_out, emis_modal, np.ascontiguousarray(period[:k]), scenario,
                                 spin["wind"], spin["mixh"], spin["temp"], spin["rh"], spin["prec"],
                                 np.ascontiguousarray(met["doy"][:k]), par, int(substeps), bool(chemistry), state, dummy)
     else:
         state = np.ascontiguousarray(state, dtype=float).copy()
     n_day = met["wind"].shape[1]
-    out = np.empty((K.NOUT if components else 1, n_member, n_day, n))
+    # the kernel writes (n_out, time, member, box), the order of the xarray output; callers get the
+    # (n_out, member, time, box) view
+    out = np.empty((K.NOUT if components else 1, n_day, n_member, n))
     kern(lam, v, w, wb, c_out, emis_modal, period, scenario, met["wind"], met["mixh"], met["temp"],
                         met["rh"], met["prec"], met["doy"], par, int(substeps), bool(chemistry), state, out)
-    return out, state
+    return out.transpose(0, 2, 1, 3), state
 
 
 def _wrap_output(out, domain: Domain, dates, members, *, components: bool, attrs: dict) -> xr.Dataset:
