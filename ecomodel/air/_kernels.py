@@ -168,23 +168,24 @@ _FM_EXACT = frozenset({"nsz", "arcp", "contract", "afn"})
 @jit(fastmath=_FM_EXACT, error_model="numpy")
 def _exp(x):
     """``eˣ`` to ~2 ulp, branch-free: ``x = k·ln2 + r``, ``|r| ≤ ln2/2``, Taylor series of degree 12 in
-    ``r`` (truncation < 2×10⁻¹⁶), times ``2ᵏ`` built in the exponent bits. 0 below −708, NaN kept."""
+    ``r`` (truncation < 2×10⁻¹⁶, Estrin's scheme), times ``2ᵏ`` built in the exponent bits. 0 below
+    −708, NaN kept."""
     xc = min(max(x, -708.0), 709.0)
     t = math.floor(xc * _LOG2E + 0.5)
     r = (xc - t * _LN2_HI) - t * _LN2_LO
-    p = 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
+    # Estrin's scheme (dependency depth 4 instead of 12): Σ r^k/k!, k = 0..12
+    r2 = r * r
+    r4 = r2 * r2
+    r8 = r4 * r4
+    q0 = 1.0 + r
+    q1 = 0.5 + r * (1.0 / 6.0)
+    q2 = 1.0 / 24.0 + r * (1.0 / 120.0)
+    q3 = 1.0 / 720.0 + r * (1.0 / 5040.0)
+    q4 = 1.0 / 40320.0 + r * (1.0 / 362880.0)
+    q5 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0)
+    t0 = (q0 + r2 * q1) + r4 * (q2 + r2 * q3)
+    t1 = (q4 + r2 * q5) + r4 * (1.0 / 479001600.0)
+    p = t0 + r8 * t1
     y = p * np.int64((np.int64(t) + 1023) << 52).view(np.float64)
     y = y if x >= -708.0 else 0.0
     y = y if x <= 709.78 else np.inf
@@ -203,17 +204,13 @@ def _log(x):
     e = e + 1.0 if big else e
     s = (m - 1.0) / (m + 1.0)
     s2 = s * s
-    p = 1.0 / 21.0
-    p = p * s2 + 1.0 / 19.0
-    p = p * s2 + 1.0 / 17.0
-    p = p * s2 + 1.0 / 15.0
-    p = p * s2 + 1.0 / 13.0
-    p = p * s2 + 1.0 / 11.0
-    p = p * s2 + 1.0 / 9.0
-    p = p * s2 + 1.0 / 7.0
-    p = p * s2 + 1.0 / 5.0
-    p = p * s2 + 1.0 / 3.0
-    p = p * s2 + 1.0
+    # Σ s2^k/(2k+1), k = 0..10, Estrin's scheme
+    s4 = s2 * s2
+    s8 = s4 * s4
+    u0 = (1.0 + s2 * (1.0 / 3.0)) + s4 * (1.0 / 5.0 + s2 * (1.0 / 7.0))
+    u1 = (1.0 / 9.0 + s2 * (1.0 / 11.0)) + s4 * (1.0 / 13.0 + s2 * (1.0 / 15.0))
+    u2 = (1.0 / 17.0 + s2 * (1.0 / 19.0)) + s4 * (1.0 / 21.0)
+    p = u0 + s8 * (u1 + s8 * u2)
     return e * _LN2_HI + (e * _LN2_LO + 2.0 * s * p)
 
 
@@ -300,34 +297,37 @@ def _advance(b, s, l, a, ph, phd, psd, z, first):
 
 @jit(error_model="numpy", inline="always")
 def _lane_matmul(M, src, srow, dst, drow, nrow):
-    """``dst[i, drow + r, l] = Σ_j M[i, j]·src[j, srow + r, l]`` for ``r < nrow`` and every lane;
-    ``j`` in blocks of four so that each accumulator is loaded and stored once per block. Rows are
-    taken as 1-d views outside the lane loops (plain unit-stride streams for the vectoriser)."""
-    n = M.shape[0]
-    for i in range(n):
+    """``dst[i, drow + r, l] = Σ_j M[i, j]·src[j, srow + r, l]`` for ``r < nrow`` and every lane.
+
+    *M* is square with a size that is a multiple of 4 (zero-padded): 4×4 blocks of *M* stay in
+    registers while four source rows update four destination rows, so each loaded lane vector
+    feeds four FMAs. Blocks are 2-d slices, whose rows LLVM sees at constant distances."""
+    n4 = M.shape[0]
+    for i0 in range(0, n4, 4):
         for r in range(nrow):
-            q = dst[i, drow + r]
+            qq = dst[i0:i0 + 4, drow + r]
             for l in range(LANES):
-                q[l] = 0.0
-            j = 0
-            while j + 4 <= n:
-                v0 = M[i, j]
-                v1 = M[i, j + 1]
-                v2 = M[i, j + 2]
-                v3 = M[i, j + 3]
-                b0 = src[j, srow + r]
-                b1 = src[j + 1, srow + r]
-                b2 = src[j + 2, srow + r]
-                b3 = src[j + 3, srow + r]
+                qq[0, l] = 0.0
+                qq[1, l] = 0.0
+                qq[2, l] = 0.0
+                qq[3, l] = 0.0
+        for j0 in range(0, n4, 4):
+            m00, m01, m02, m03 = M[i0, j0], M[i0, j0 + 1], M[i0, j0 + 2], M[i0, j0 + 3]
+            m10, m11, m12, m13 = M[i0 + 1, j0], M[i0 + 1, j0 + 1], M[i0 + 1, j0 + 2], M[i0 + 1, j0 + 3]
+            m20, m21, m22, m23 = M[i0 + 2, j0], M[i0 + 2, j0 + 1], M[i0 + 2, j0 + 2], M[i0 + 2, j0 + 3]
+            m30, m31, m32, m33 = M[i0 + 3, j0], M[i0 + 3, j0 + 1], M[i0 + 3, j0 + 2], M[i0 + 3, j0 + 3]
+            for r in range(nrow):
+                qq = dst[i0:i0 + 4, drow + r]
+                bb = src[j0:j0 + 4, srow + r]
                 for l in range(LANES):
-                    q[l] += (v0 * b0[l] + v1 * b1[l]) + (v2 * b2[l] + v3 * b3[l])
-                j += 4
-            while j < n:
-                v0 = M[i, j]
-                b0 = src[j, srow + r]
-                for l in range(LANES):
-                    q[l] += v0 * b0[l]
-                j += 1
+                    x0 = bb[0, l]
+                    x1 = bb[1, l]
+                    x2 = bb[2, l]
+                    x3 = bb[3, l]
+                    qq[0, l] += (m00 * x0 + m01 * x1) + (m02 * x2 + m03 * x3)
+                    qq[1, l] += (m10 * x0 + m11 * x1) + (m12 * x2 + m13 * x3)
+                    qq[2, l] += (m20 * x0 + m21 * x1) + (m22 * x2 + m23 * x3)
+                    qq[3, l] += (m30 * x0 + m31 * x1) + (m32 * x2 + m33 * x3)
 
 
 # rows of the per-mode block buffer ``buf[j]`` (shape (NV, LANES)): state Y_, running sum of step
@@ -338,7 +338,8 @@ def _lane_matmul(M, src, srow, dst, drow, nrow):
 Y_, A_, E_, T_ = 0, NSPEC, 2 * NSPEC, 3 * NSPEC
 M_ = T_ + 3
 G_ = M_ + 5
-NV = G_ + 2
+X_ = G_ + 2      # e^{u·λ_j·Δt} of the day
+NV = X_ + 1
 # rows of the per-lane coefficient buffer ``cf`` (shape (NCF, LANES))
 C_U, C_UD, C_IH, C_K, C_EG, C_FSO4, C_FHNO3, C_FSOA, C_KP = 0, 1, 2, 3, 3 + NGROUP, 3 + 2 * NGROUP, \
     4 + 2 * NGROUP, 5 + 2 * NGROUP, 6 + 2 * NGROUP
@@ -392,6 +393,14 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
     rn = (1.0 / M_HNO3) if chemistry else 0.0
     r3 = (1.0 / M_NO3) if chemistry else 1.0
     n_mean = 5 if n_out > 1 else 4
+    # modes and boxes padded to a multiple of 4 for the blocked transforms (zero rows/columns)
+    n4 = (n + 3) // 4 * 4
+    Vp = np.zeros((n4, n4))
+    Wp = np.zeros((n4, n4))
+    for i in range(n):
+        for j in range(n):
+            Vp[i, j] = V[i, j]
+            Wp[i, j] = W[i, j]
     for blk in prange(n_block):
         m0 = blk * LANES
         n_valid = min(LANES, n_member - m0)
@@ -407,8 +416,8 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                 met[d, 2, l] = temp[m, d]
                 met[d, 3, l] = rh[m, d]
                 met[d, 4, l] = prec[m, d]
-        buf = np.zeros((n, NV, LANES))
-        phb = np.zeros((n, NP, LANES))
+        buf = np.zeros((n4, NV, LANES))
+        phb = np.zeros((n4, NP, LANES))
         cf = np.zeros((NCF, LANES))
         for j in range(n):
             b = buf[j]
@@ -467,6 +476,11 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
             if chemistry:
                 for l in range(LANES):
                     cf[C_KP, l] = _kp_nitrate_lane(md[2, l], md[3, l], pressure)
+            for j in range(n):
+                lj = lam[j]
+                b = buf[j]
+                for l in range(LANES):
+                    b[X_, l] = _exp(cf[C_UD, l] * lj)
             for sub in range(nsub):
                 first = sub == 0
                 # ---- exact exponential steps, every mode and lane independent; the end-state
@@ -477,7 +491,7 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                     c = cw[j]
                     for l in range(LANES):
                         xu = cf[C_UD, l] * lj
-                        ex = _exp(xu)
+                        ex = b[X_, l]
                         ih = cf[C_IH, l]
                         uu = cf[C_U, l]
                         x0 = xu - cf[C_K + 0, l]
@@ -540,10 +554,7 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                 if not chemistry and not last:
                     continue
                 # physical T_ rows (chemistry) and, after the last step, M_ rows
-                if last:
-                    _lane_matmul(V, buf, T_, phb, P_T, 3 + n_mean)
-                else:
-                    _lane_matmul(V, buf, T_, phb, P_T, 3)
+                _lane_matmul(Vp, buf, T_, phb, P_T, 3 + n_mean if last else 3)
                 if chemistry:
                     # equilibrium of the end state: totals are unchanged, only the split moves
                     for i in range(n):
@@ -552,7 +563,7 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                             g1, a1, g2, a2 = _partition_lane(q[P_T, l], q[P_T + 1, l], q[P_T + 2, l], cf[C_KP, l])
                             q[P_G, l] = g1 * M_NH3
                             q[P_G + 1, l] = g2 * M_HNO3
-                    _lane_matmul(W, phb, P_G, buf, G_, 2)
+                    _lane_matmul(Wp, phb, P_G, buf, G_, 2)
                     for j in range(n):
                         b = buf[j]
                         for l in range(LANES):
