@@ -348,7 +348,7 @@ NCF = 7 + 2 * NGROUP
 # physical space, NH3 and HNO3 gas, then the NOUT output rows
 P_T, P_M, P_G = 0, 3, 8
 P_OUT = 10
-NP = P_OUT + NOUT
+NP = P_OUT + NOUT + 1   # one spare row: box rows 4096 bytes apart would alias in the load/store unit
 
 
 def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mixh, temp, rh, prec, doy,
@@ -408,14 +408,15 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
         for l in range(LANES):
             mem[l] = m0 + min(l, n_valid - 1)
         met = np.empty((n_day, 5, LANES))
-        for l in range(LANES):
-            m = mem[l]
-            for d in range(n_day):
-                met[d, 0, l] = wind[m, d]
-                met[d, 1, l] = mixh[m, d]
-                met[d, 2, l] = temp[m, d]
-                met[d, 3, l] = rh[m, d]
-                met[d, 4, l] = prec[m, d]
+        for d in range(n_day):
+            md = met[d]
+            for l in range(LANES):
+                m = mem[l]
+                md[0, l] = wind[m, d]
+                md[1, l] = mixh[m, d]
+                md[2, l] = temp[m, d]
+                md[3, l] = rh[m, d]
+                md[4, l] = prec[m, d]
         buf = np.zeros((n4, NV, LANES))
         phb = np.zeros((n4, NP, LANES))
         cf = np.zeros((NCF, LANES))
