@@ -282,17 +282,13 @@ def _phi_psi(x, inv, a):
 
 
 @jit(error_model="numpy")
-def _advance(b, s, l, a, ph, phd, psd, z, first):
-    """One exact exponential step of species *s* in lane *l* of the mode block *b*: the state row
-    ``Y_ + s`` becomes ``a·y + Δt·φ·z``; the step mean ``φ·y + Δt·ψ·z`` is added to the row ``A_ + s``
-    (restarted when *first*). Returns ``(new state, step mean, running sum of step means)``."""
+def _advance(b, s, l, a, ph, ps, zd):
+    """One exact exponential step of species *s* in lane *l* of the mode block *b* with the source
+    already multiplied by the step, ``zd = Δt·z``: the state row ``Y_ + s`` becomes ``a·y + φ·zd``;
+    returns ``(new state, step mean φ·y + ψ·zd)``."""
     y0 = b[Y_ + s, l]
-    yb = ph * y0 + psd * z
-    y1 = a * y0 + phd * z
-    sm = yb if first else b[A_ + s, l] + yb
-    b[Y_ + s, l] = y1
-    b[A_ + s, l] = sm
-    return y1, yb, sm
+    b[Y_ + s, l] = a * y0 + ph * zd
+    return b[Y_ + s, l], ph * y0 + ps * zd
 
 
 @jit(error_model="numpy", inline="always")
@@ -330,12 +326,12 @@ def _lane_matmul(M, src, srow, dst, drow, nrow):
                     qq[3, l] += (m30 * x0 + m31 * x1) + (m32 * x2 + m33 * x3)
 
 
-# rows of the per-mode block buffer ``buf[j]`` (shape (NV, LANES)): state Y_, running sum of step
-# means A_, emission flux of the current period E_; T_: end-of-step modal sulfate, total ammonia,
-# total nitrate [µmol/m³]; M_ (right after T_, transformed together): daily-mean sulfate, total
-# ammonia (ammonium without chemistry), total nitrate (nitrate), organic + primary, organic;
-# G_: equilibrium NH3 and HNO3 gas, modal [µg/m³]
-Y_, A_, E_, T_ = 0, NSPEC, 2 * NSPEC, 3 * NSPEC
+# rows of the per-mode block buffer ``buf[j]`` (shape (NV, LANES)): state Y_, emission flux of the
+# current period E_; T_: end-of-step modal sulfate, total ammonia, total nitrate [µmol/m³]; M_ (right
+# after T_, transformed together): daily means, summed over the substeps, of sulfate, total ammonia
+# (ammonium without chemistry), total nitrate (nitrate), organic + primary, organic; G_: equilibrium
+# NH3 and HNO3 gas, modal [µg/m³]
+Y_, E_, T_ = 0, NSPEC, 2 * NSPEC
 M_ = T_ + 3
 G_ = M_ + 5
 X_ = G_ + 2      # e^{u·λ_j·Δt} of the day
@@ -456,9 +452,9 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                 kd3 = (vd3 * ih + wc3 * wet) * dt
                 kd4 = (vd4 * ih + wc4 * wet + c_voc) * dt
                 kd5 = (vd5 * ih + wc5 * wet) * dt
-                cf[C_U, l] = uu
+                cf[C_U, l] = uu * dt          # from here on the source terms carry the step Δt
                 cf[C_UD, l] = uu * dt
-                cf[C_IH, l] = ih
+                cf[C_IH, l] = ih * dt
                 cf[C_K + 0, l] = kd0
                 cf[C_K + 1, l] = kd1
                 cf[C_K + 2, l] = kd2
@@ -471,9 +467,9 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                 cf[C_EG + 3, l] = _exp(-kd3)
                 cf[C_EG + 4, l] = _exp(-kd4)
                 cf[C_EG + 5, l] = _exp(-kd5)
-                cf[C_FSO4, l] = k_so2 * (M_SO4 / M_SO2)
-                cf[C_FHNO3, l] = k_nox * (M_HNO3 / M_NO2)
-                cf[C_FSOA, l] = c_voc * y_soa
+                cf[C_FSO4, l] = k_so2 * (M_SO4 / M_SO2) * dt
+                cf[C_FHNO3, l] = k_nox * (M_HNO3 / M_NO2) * dt
+                cf[C_FSOA, l] = c_voc * y_soa * dt
             if chemistry:
                 for l in range(LANES):
                     cf[C_KP, l] = _kp_nitrate_lane(md[2, l], md[3, l], pressure)
@@ -506,51 +502,48 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                         # SO2
                         a = ex * cf[C_EG + 0, l]
                         ph, ps = _phi_psi(x0, i0, a)
-                        y1, m_so2, sm = _advance(b, SO2, l, a, ph, ph * dt, ps * dt,
-                                                 b[E_ + SO2, l] * ih + uu * c[SO2], first)
+                        y1, m_so2 = _advance(b, SO2, l, a, ph, ps, b[E_ + SO2, l] * ih + uu * c[SO2])
                         # NOx
                         a = ex * cf[C_EG + 1, l]
                         ph, ps = _phi_psi(x1, i1, a)
-                        y1, m_nox, sm = _advance(b, NOX, l, a, ph, ph * dt, ps * dt,
-                                                 b[E_ + NOX, l] * ih + uu * c[NOX], first)
+                        y1, m_nox = _advance(b, NOX, l, a, ph, ps, b[E_ + NOX, l] * ih + uu * c[NOX])
                         # VOC
                         a = ex * cf[C_EG + 4, l]
                         ph, ps = _phi_psi(x4, i4, a)
-                        y1, m_voc, sm = _advance(b, VOC, l, a, ph, ph * dt, ps * dt,
-                                                 b[E_ + VOC, l] * ih + uu * c[VOC], first)
+                        y1, m_voc = _advance(b, VOC, l, a, ph, ps, b[E_ + VOC, l] * ih + uu * c[VOC])
                         # NH3
                         a = ex * cf[C_EG + 3, l]
                         ph, ps = _phi_psi(x3, i3, a)
-                        y_nh3, yb, s_nh3 = _advance(b, NH3, l, a, ph, ph * dt, ps * dt,
-                                                    b[E_ + NH3, l] * ih + uu * c[NH3], first)
+                        y_nh3, m_nh3 = _advance(b, NH3, l, a, ph, ps, b[E_ + NH3, l] * ih + uu * c[NH3])
                         # HNO3 (from NOx)
                         a = ex * cf[C_EG + 2, l]
                         ph, ps = _phi_psi(x2, i2, a)
-                        y_hno3, yb, s_hno3 = _advance(b, HNO3, l, a, ph, ph * dt, ps * dt,
-                                                      b[E_ + HNO3, l] * ih + uu * c[HNO3] + cf[C_FHNO3, l] * m_nox,
-                                                      first)
+                        y_hno3, m_hno3 = _advance(b, HNO3, l, a, ph, ps,
+                                                  b[E_ + HNO3, l] * ih + uu * c[HNO3] + cf[C_FHNO3, l] * m_nox)
                         # aerosol group: SO4 (from SO2), SOA (from VOC), NO3, NH4, PPM
                         a = ex * cf[C_EG + 5, l]
                         ph, ps = _phi_psi(x5, i5, a)
-                        phd = ph * dt
-                        psd = ps * dt
-                        y_so4, yb, s_so4 = _advance(b, SO4, l, a, ph, phd, psd,
-                                                    b[E_ + SO4, l] * ih + uu * c[SO4] + cf[C_FSO4, l] * m_so2, first)
-                        y1, yb, s_soa = _advance(b, SOA, l, a, ph, phd, psd,
-                                                 b[E_ + SOA, l] * ih + uu * c[SOA] + cf[C_FSOA, l] * m_voc, first)
-                        y_no3, yb, s_no3 = _advance(b, NO3, l, a, ph, phd, psd, b[E_ + NO3, l] * ih + uu * c[NO3],
-                                                    first)
-                        y_nh4, yb, s_nh4 = _advance(b, NH4, l, a, ph, phd, psd, b[E_ + NH4, l] * ih + uu * c[NH4],
-                                                    first)
-                        y1, yb, s_ppm = _advance(b, PPM, l, a, ph, phd, psd, b[E_ + PPM, l] * ih + uu * c[PPM], first)
+                        y_so4, m_so4 = _advance(b, SO4, l, a, ph, ps,
+                                                b[E_ + SO4, l] * ih + uu * c[SO4] + cf[C_FSO4, l] * m_so2)
+                        y1, m_soa = _advance(b, SOA, l, a, ph, ps,
+                                             b[E_ + SOA, l] * ih + uu * c[SOA] + cf[C_FSOA, l] * m_voc)
+                        y_no3, m_no3 = _advance(b, NO3, l, a, ph, ps, b[E_ + NO3, l] * ih + uu * c[NO3])
+                        y_nh4, m_nh4 = _advance(b, NH4, l, a, ph, ps, b[E_ + NH4, l] * ih + uu * c[NH4])
+                        y1, m_ppm = _advance(b, PPM, l, a, ph, ps, b[E_ + PPM, l] * ih + uu * c[PPM])
                         b[T_ + 0, l] = y_so4 * (1.0 / M_SO4)
                         b[T_ + 1, l] = y_nh3 * (1.0 / M_NH3) + y_nh4 * (1.0 / M_NH4)
                         b[T_ + 2, l] = y_hno3 * (1.0 / M_HNO3) + y_no3 * (1.0 / M_NO3)
-                        b[M_ + 0, l] = s_so4 * inv_sub
-                        b[M_ + 1, l] = (s_nh3 * ra + s_nh4 * r4) * inv_sub
-                        b[M_ + 2, l] = (s_hno3 * rn + s_no3 * r3) * inv_sub
-                        b[M_ + 3, l] = (s_soa + s_ppm) * inv_sub
-                        b[M_ + 4, l] = s_soa * inv_sub
+                        # daily means: sums of the step means over the substeps, divided by nsub
+                        d0 = m_so4 * inv_sub
+                        d1 = (m_nh3 * ra + m_nh4 * r4) * inv_sub
+                        d2 = (m_hno3 * rn + m_no3 * r3) * inv_sub
+                        d4 = m_soa * inv_sub
+                        d3 = d4 + m_ppm * inv_sub
+                        b[M_ + 0, l] = d0 if first else b[M_ + 0, l] + d0
+                        b[M_ + 1, l] = d1 if first else b[M_ + 1, l] + d1
+                        b[M_ + 2, l] = d2 if first else b[M_ + 2, l] + d2
+                        b[M_ + 3, l] = d3 if first else b[M_ + 3, l] + d3
+                        b[M_ + 4, l] = d4 if first else b[M_ + 4, l] + d4
                 last = sub == nsub - 1
                 if not chemistry and not last:
                     continue
