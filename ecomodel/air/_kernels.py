@@ -246,7 +246,7 @@ def _partition_lane(s, ta, tn, kp):
     return fc - x, nh4, tn - x, x
 
 
-@jit(error_model="numpy")
+@jit(error_model="numpy", inline="always")
 def _recip6(x0, x1, x2, x3, x4, x5):
     """``1/x₀ … 1/x₅`` with one division (products of the others times the reciprocal of all six);
     the callers keep ``1e-3 ≤ |x| ≤ 1e30`` so the product stays far inside the float64 range."""
@@ -262,13 +262,13 @@ def _recip6(x0, x1, x2, x3, x4, x5):
     return r01 * x1, r01 * x0, r23 * x3, r23 * x2, r45 * x5, r45 * x4
 
 
-@jit(error_model="numpy")
+@jit(error_model="numpy", inline="always")
 def _xsafe(x):
     """*x* kept away from 0 and from overflow for :func:`_recip6` (the series covers ``x > −10⁻³``)."""
     return min(max(x, -1e30), -1e-3)
 
 
-@jit(error_model="numpy")
+@jit(error_model="numpy", inline="always")
 def _phi_psi(x, inv, a):
     """``φ(x)`` and ``ψ(x)`` (see the module docstring) from ``x ≤ 0``, ``inv = 1/_xsafe(x)`` and
     ``a = eˣ``; near 0 the series ``ψ = 1/2 + x/6 + x²/24 + x³/120 + x⁴/720``, ``φ = 1 + x·ψ``
@@ -281,7 +281,7 @@ def _phi_psi(x, inv, a):
     return (ph_s if small else ph), (ps_s if small else ps)
 
 
-@jit(error_model="numpy")
+@jit(error_model="numpy", inline="always")
 def _advance(b, s, l, a, ph, ps, zd):
     """One exact exponential step of species *s* in lane *l* of the mode block *b* with the source
     already multiplied by the step, ``zd = Δt·z``: the state row ``Y_ + s`` becomes ``a·y + φ·zd``;
@@ -347,31 +347,18 @@ P_OUT = 10
 NP = P_OUT + NOUT + 1   # one spare row: box rows 4096 bytes apart would alias in the load/store unit
 
 
-def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mixh, temp, rh, prec, doy,
-                   par, nsub, chemistry, state, out):
-    """Integrate the multi-box model for every member (``prange`` over blocks of LANES members).
-
-    Shapes: ``lam (n)``, ``V, W (n, n)``, ``wb (n)`` [1/m]; ``c_out (NSPEC)`` [µg/m³];
-    ``emis_modal (n_scen, n_period, NSPEC, n)`` = W·(flux/area) [µg m⁻² d⁻¹]; ``period (n_day)``,
-    ``scenario (n_member)`` int64; met ``(n_member, n_day)``: wind [m/s], mixing height [m],
-    temperature [K], RH [1], precipitation [mm/d]; ``doy (n_day)``; ``state (n_member, NSPEC, n)``
-    physical start state, overwritten by the end state; ``out (n_out, n_day, n_member, n)`` daily
-    means [µg/m³] (n_out = 6 components or 1 = PM2.5 only). Inside a block the buffers are
-    ``[mode or box][variable][lane]`` with the member lane innermost: every loop over lanes is one
-    SIMD stream whose memory distances are compile-time constants.
-    """
+@jit(error_model="numpy")
+def _simulate_block(blk, lam, V, W, Vp, Wp, cw, emis_modal, period, scenario, wind, mixh, temp, rh, prec, doy,
+                    par, nsub, chemistry, state, out):
+    """Integrate the members ``blk·LANES …`` of :func:`_simulate_impl` (arguments as there, plus the
+    zero-padded ``Vp, Wp (n4, n4)`` and the modal boundary inflow ``cw (n, NSPEC)``)."""
     n = lam.shape[0]
+    n4 = Vp.shape[0]
     n_member = wind.shape[0]
     n_day = wind.shape[1]
     n_out = out.shape[0]
     dt = 1.0 / nsub
     inv_sub = 1.0 / nsub
-    n_block = (n_member + LANES - 1) // LANES
-    # constants of the whole run
-    cw = np.empty((n, NSPEC))          # boundary inflow per unit wind, modal
-    for j in range(n):
-        for s in range(NSPEC):
-            cw[j, s] = c_out[s] * wb[j]
     vd0, vd1, vd2, vd3, vd4, vd5 = par[P_VD], par[P_VD + 1], par[P_VD + 2], par[P_VD + 3], par[P_VD + 4], \
         par[P_VD + 5]
     wc0, wc1, wc2, wc3, wc4, wc5 = par[P_WET], par[P_WET + 1], par[P_WET + 2], par[P_WET + 3], \
@@ -389,228 +376,256 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
     rn = (1.0 / M_HNO3) if chemistry else 0.0
     r3 = (1.0 / M_NO3) if chemistry else 1.0
     n_mean = 5 if n_out > 1 else 4
-    # modes and boxes padded to a multiple of 4 for the blocked transforms (zero rows/columns)
-    n4 = (n + 3) // 4 * 4
-    Vp = np.zeros((n4, n4))
-    Wp = np.zeros((n4, n4))
-    for i in range(n):
-        for j in range(n):
-            Vp[i, j] = V[i, j]
-            Wp[i, j] = W[i, j]
-    for blk in prange(n_block):
-        m0 = blk * LANES
-        n_valid = min(LANES, n_member - m0)
-        mem = np.empty(LANES, dtype=np.int64)   # member of each lane (padding repeats the last)
+    m0 = blk * LANES
+    n_valid = min(LANES, n_member - m0)
+    mem = np.empty(LANES, dtype=np.int64)   # member of each lane (padding repeats the last)
+    for l in range(LANES):
+        mem[l] = m0 + min(l, n_valid - 1)
+    met = np.empty((n_day, 5, LANES))
+    for d in range(n_day):
+        md = met[d]
         for l in range(LANES):
-            mem[l] = m0 + min(l, n_valid - 1)
-        met = np.empty((n_day, 5, LANES))
-        for d in range(n_day):
-            md = met[d]
-            for l in range(LANES):
-                m = mem[l]
-                md[0, l] = wind[m, d]
-                md[1, l] = mixh[m, d]
-                md[2, l] = temp[m, d]
-                md[3, l] = rh[m, d]
-                md[4, l] = prec[m, d]
-        buf = np.zeros((n4, NV, LANES))
-        phb = np.zeros((n4, NP, LANES))
-        cf = np.zeros((NCF, LANES))
-        for j in range(n):
-            b = buf[j]
-            for s in range(NSPEC):
-                for i in range(n):
-                    wji = W[j, i]
-                    for l in range(LANES):
-                        b[Y_ + s, l] += wji * state[mem[l], s, i]
-        last_per = -1
-        for d in range(n_day):
-            per = period[d]
-            if per != last_per:
-                for j in range(n):
-                    for s in range(NSPEC):
-                        for l in range(LANES):
-                            buf[j, E_ + s, l] = emis_modal[scenario[mem[l]], per, s, j]
-                last_per = per
-            # ---- per-lane coefficients of the day
-            oh = on * _oh(doy[d], par) * 86400.0
-            c_so2 = par[P_K_SO2_OH] * oh
-            c_nox = par[P_K_NO2_OH] * par[P_F_NO2] * oh
-            c_voc = par[P_K_VOC_OH] * oh
-            md = met[d]
-            for l in range(LANES):
-                uu = md[0, l] * 86400.0
-                ih = 1.0 / md[1, l]
-                r = md[3, l]
-                p = md[4, l]
-                wet = _exp(w_exp * _log(max(p, 1e-300))) if p > 0.0 else 0.0
-                k_so2 = c_so2 + k_aq * max(r - rh0, 0.0)
-                k_nox = c_nox + k_het * r
-                kd0 = (vd0 * ih + wc0 * wet + k_so2) * dt
-                kd1 = (vd1 * ih + wc1 * wet + k_nox) * dt
-                kd2 = (vd2 * ih + wc2 * wet) * dt
-                kd3 = (vd3 * ih + wc3 * wet) * dt
-                kd4 = (vd4 * ih + wc4 * wet + c_voc) * dt
-                kd5 = (vd5 * ih + wc5 * wet) * dt
-                cf[C_U, l] = uu * dt          # from here on the source terms carry the step Δt
-                cf[C_UD, l] = uu * dt
-                cf[C_IH, l] = ih * dt
-                cf[C_K + 0, l] = kd0
-                cf[C_K + 1, l] = kd1
-                cf[C_K + 2, l] = kd2
-                cf[C_K + 3, l] = kd3
-                cf[C_K + 4, l] = kd4
-                cf[C_K + 5, l] = kd5
-                cf[C_EG + 0, l] = _exp(-kd0)
-                cf[C_EG + 1, l] = _exp(-kd1)
-                cf[C_EG + 2, l] = _exp(-kd2)
-                cf[C_EG + 3, l] = _exp(-kd3)
-                cf[C_EG + 4, l] = _exp(-kd4)
-                cf[C_EG + 5, l] = _exp(-kd5)
-                cf[C_FSO4, l] = k_so2 * (M_SO4 / M_SO2) * dt
-                cf[C_FHNO3, l] = k_nox * (M_HNO3 / M_NO2) * dt
-                cf[C_FSOA, l] = c_voc * y_soa * dt
-            if chemistry:
+            m = mem[l]
+            md[0, l] = wind[m, d]
+            md[1, l] = mixh[m, d]
+            md[2, l] = temp[m, d]
+            md[3, l] = rh[m, d]
+            md[4, l] = prec[m, d]
+    buf = np.zeros((n4, NV, LANES))
+    phb = np.zeros((n4, NP, LANES))
+    cf = np.zeros((NCF, LANES))
+    for j in range(n):
+        b = buf[j]
+        for s in range(NSPEC):
+            for i in range(n):
+                wji = W[j, i]
                 for l in range(LANES):
-                    cf[C_KP, l] = _kp_nitrate_lane(md[2, l], md[3, l], pressure)
+                    b[Y_ + s, l] += wji * state[mem[l], s, i]
+    last_per = -1
+    for d in range(n_day):
+        per = period[d]
+        if per != last_per:
+            for j in range(n):
+                for s in range(NSPEC):
+                    for l in range(LANES):
+                        buf[j, E_ + s, l] = emis_modal[scenario[mem[l]], per, s, j]
+            last_per = per
+        # ---- per-lane coefficients of the day
+        oh = on * _oh(doy[d], par) * 86400.0
+        c_so2 = par[P_K_SO2_OH] * oh
+        c_nox = par[P_K_NO2_OH] * par[P_F_NO2] * oh
+        c_voc = par[P_K_VOC_OH] * oh
+        md = met[d]
+        for l in range(LANES):
+            uu = md[0, l] * 86400.0
+            ih = 1.0 / md[1, l]
+            r = md[3, l]
+            p = md[4, l]
+            wet = _exp(w_exp * _log(max(p, 1e-300))) if p > 0.0 else 0.0
+            k_so2 = c_so2 + k_aq * max(r - rh0, 0.0)
+            k_nox = c_nox + k_het * r
+            kd0 = (vd0 * ih + wc0 * wet + k_so2) * dt
+            kd1 = (vd1 * ih + wc1 * wet + k_nox) * dt
+            kd2 = (vd2 * ih + wc2 * wet) * dt
+            kd3 = (vd3 * ih + wc3 * wet) * dt
+            kd4 = (vd4 * ih + wc4 * wet + c_voc) * dt
+            kd5 = (vd5 * ih + wc5 * wet) * dt
+            cf[C_U, l] = uu * dt          # from here on the source terms carry the step Δt
+            cf[C_UD, l] = uu * dt
+            cf[C_IH, l] = ih * dt
+            cf[C_K + 0, l] = kd0
+            cf[C_K + 1, l] = kd1
+            cf[C_K + 2, l] = kd2
+            cf[C_K + 3, l] = kd3
+            cf[C_K + 4, l] = kd4
+            cf[C_K + 5, l] = kd5
+            cf[C_EG + 0, l] = _exp(-kd0)
+            cf[C_EG + 1, l] = _exp(-kd1)
+            cf[C_EG + 2, l] = _exp(-kd2)
+            cf[C_EG + 3, l] = _exp(-kd3)
+            cf[C_EG + 4, l] = _exp(-kd4)
+            cf[C_EG + 5, l] = _exp(-kd5)
+            cf[C_FSO4, l] = k_so2 * (M_SO4 / M_SO2) * dt
+            cf[C_FHNO3, l] = k_nox * (M_HNO3 / M_NO2) * dt
+            cf[C_FSOA, l] = c_voc * y_soa * dt
+        if chemistry:
+            for l in range(LANES):
+                cf[C_KP, l] = _kp_nitrate_lane(md[2, l], md[3, l], pressure)
+        for j in range(n):
+            lj = lam[j]
+            b = buf[j]
+            for l in range(LANES):
+                b[X_, l] = _exp(cf[C_UD, l] * lj)
+        for sub in range(nsub):
+            first = sub == 0
+            # ---- exact exponential steps, every mode and lane independent; the end-state
+            # totals (T_) and, through the running sums, the daily means (M_) are written too
             for j in range(n):
                 lj = lam[j]
                 b = buf[j]
+                c = cw[j]
                 for l in range(LANES):
-                    b[X_, l] = _exp(cf[C_UD, l] * lj)
-            for sub in range(nsub):
-                first = sub == 0
-                # ---- exact exponential steps, every mode and lane independent; the end-state
-                # totals (T_) and, through the running sums, the daily means (M_) are written too
+                    xu = cf[C_UD, l] * lj
+                    ex = b[X_, l]
+                    ih = cf[C_IH, l]
+                    uu = cf[C_U, l]
+                    x0 = xu - cf[C_K + 0, l]
+                    x1 = xu - cf[C_K + 1, l]
+                    x2 = xu - cf[C_K + 2, l]
+                    x3 = xu - cf[C_K + 3, l]
+                    x4 = xu - cf[C_K + 4, l]
+                    x5 = xu - cf[C_K + 5, l]
+                    i0, i1, i2, i3, i4, i5 = _recip6(_xsafe(x0), _xsafe(x1), _xsafe(x2), _xsafe(x3),
+                                                     _xsafe(x4), _xsafe(x5))
+                    # SO2
+                    a = ex * cf[C_EG + 0, l]
+                    ph, ps = _phi_psi(x0, i0, a)
+                    y1, m_so2 = _advance(b, SO2, l, a, ph, ps, b[E_ + SO2, l] * ih + uu * c[SO2])
+                    # NOx
+                    a = ex * cf[C_EG + 1, l]
+                    ph, ps = _phi_psi(x1, i1, a)
+                    y1, m_nox = _advance(b, NOX, l, a, ph, ps, b[E_ + NOX, l] * ih + uu * c[NOX])
+                    # VOC
+                    a = ex * cf[C_EG + 4, l]
+                    ph, ps = _phi_psi(x4, i4, a)
+                    y1, m_voc = _advance(b, VOC, l, a, ph, ps, b[E_ + VOC, l] * ih + uu * c[VOC])
+                    # NH3
+                    a = ex * cf[C_EG + 3, l]
+                    ph, ps = _phi_psi(x3, i3, a)
+                    y_nh3, m_nh3 = _advance(b, NH3, l, a, ph, ps, b[E_ + NH3, l] * ih + uu * c[NH3])
+                    # HNO3 (from NOx)
+                    a = ex * cf[C_EG + 2, l]
+                    ph, ps = _phi_psi(x2, i2, a)
+                    y_hno3, m_hno3 = _advance(b, HNO3, l, a, ph, ps,
+                                              b[E_ + HNO3, l] * ih + uu * c[HNO3] + cf[C_FHNO3, l] * m_nox)
+                    # aerosol group: SO4 (from SO2), SOA (from VOC), NO3, NH4, PPM
+                    a = ex * cf[C_EG + 5, l]
+                    ph, ps = _phi_psi(x5, i5, a)
+                    y_so4, m_so4 = _advance(b, SO4, l, a, ph, ps,
+                                            b[E_ + SO4, l] * ih + uu * c[SO4] + cf[C_FSO4, l] * m_so2)
+                    y1, m_soa = _advance(b, SOA, l, a, ph, ps,
+                                         b[E_ + SOA, l] * ih + uu * c[SOA] + cf[C_FSOA, l] * m_voc)
+                    y_no3, m_no3 = _advance(b, NO3, l, a, ph, ps, b[E_ + NO3, l] * ih + uu * c[NO3])
+                    y_nh4, m_nh4 = _advance(b, NH4, l, a, ph, ps, b[E_ + NH4, l] * ih + uu * c[NH4])
+                    y1, m_ppm = _advance(b, PPM, l, a, ph, ps, b[E_ + PPM, l] * ih + uu * c[PPM])
+                    b[T_ + 0, l] = y_so4 * (1.0 / M_SO4)
+                    b[T_ + 1, l] = y_nh3 * (1.0 / M_NH3) + y_nh4 * (1.0 / M_NH4)
+                    b[T_ + 2, l] = y_hno3 * (1.0 / M_HNO3) + y_no3 * (1.0 / M_NO3)
+                    # daily means: sums of the step means over the substeps, divided by nsub
+                    d0 = m_so4 * inv_sub
+                    d1 = (m_nh3 * ra + m_nh4 * r4) * inv_sub
+                    d2 = (m_hno3 * rn + m_no3 * r3) * inv_sub
+                    d4 = m_soa * inv_sub
+                    d3 = d4 + m_ppm * inv_sub
+                    b[M_ + 0, l] = d0 if first else b[M_ + 0, l] + d0
+                    b[M_ + 1, l] = d1 if first else b[M_ + 1, l] + d1
+                    b[M_ + 2, l] = d2 if first else b[M_ + 2, l] + d2
+                    b[M_ + 3, l] = d3 if first else b[M_ + 3, l] + d3
+                    b[M_ + 4, l] = d4 if first else b[M_ + 4, l] + d4
+            last = sub == nsub - 1
+            if not chemistry and not last:
+                continue
+            # physical T_ rows (chemistry) and, after the last step, M_ rows
+            _lane_matmul(Vp, buf, T_, phb, P_T, 3 + n_mean if last else 3)
+            if chemistry:
+                # equilibrium of the end state: totals are unchanged, only the split moves
+                for i in range(n):
+                    q = phb[i]
+                    for l in range(LANES):
+                        g1, a1, g2, a2 = _partition_lane(q[P_T, l], q[P_T + 1, l], q[P_T + 2, l], cf[C_KP, l])
+                        q[P_G, l] = g1 * M_NH3
+                        q[P_G + 1, l] = g2 * M_HNO3
+                _lane_matmul(Wp, phb, P_G, buf, G_, 2)
                 for j in range(n):
-                    lj = lam[j]
                     b = buf[j]
-                    c = cw[j]
                     for l in range(LANES):
-                        xu = cf[C_UD, l] * lj
-                        ex = b[X_, l]
-                        ih = cf[C_IH, l]
-                        uu = cf[C_U, l]
-                        x0 = xu - cf[C_K + 0, l]
-                        x1 = xu - cf[C_K + 1, l]
-                        x2 = xu - cf[C_K + 2, l]
-                        x3 = xu - cf[C_K + 3, l]
-                        x4 = xu - cf[C_K + 4, l]
-                        x5 = xu - cf[C_K + 5, l]
-                        i0, i1, i2, i3, i4, i5 = _recip6(_xsafe(x0), _xsafe(x1), _xsafe(x2), _xsafe(x3),
-                                                         _xsafe(x4), _xsafe(x5))
-                        # SO2
-                        a = ex * cf[C_EG + 0, l]
-                        ph, ps = _phi_psi(x0, i0, a)
-                        y1, m_so2 = _advance(b, SO2, l, a, ph, ps, b[E_ + SO2, l] * ih + uu * c[SO2])
-                        # NOx
-                        a = ex * cf[C_EG + 1, l]
-                        ph, ps = _phi_psi(x1, i1, a)
-                        y1, m_nox = _advance(b, NOX, l, a, ph, ps, b[E_ + NOX, l] * ih + uu * c[NOX])
-                        # VOC
-                        a = ex * cf[C_EG + 4, l]
-                        ph, ps = _phi_psi(x4, i4, a)
-                        y1, m_voc = _advance(b, VOC, l, a, ph, ps, b[E_ + VOC, l] * ih + uu * c[VOC])
-                        # NH3
-                        a = ex * cf[C_EG + 3, l]
-                        ph, ps = _phi_psi(x3, i3, a)
-                        y_nh3, m_nh3 = _advance(b, NH3, l, a, ph, ps, b[E_ + NH3, l] * ih + uu * c[NH3])
-                        # HNO3 (from NOx)
-                        a = ex * cf[C_EG + 2, l]
-                        ph, ps = _phi_psi(x2, i2, a)
-                        y_hno3, m_hno3 = _advance(b, HNO3, l, a, ph, ps,
-                                                  b[E_ + HNO3, l] * ih + uu * c[HNO3] + cf[C_FHNO3, l] * m_nox)
-                        # aerosol group: SO4 (from SO2), SOA (from VOC), NO3, NH4, PPM
-                        a = ex * cf[C_EG + 5, l]
-                        ph, ps = _phi_psi(x5, i5, a)
-                        y_so4, m_so4 = _advance(b, SO4, l, a, ph, ps,
-                                                b[E_ + SO4, l] * ih + uu * c[SO4] + cf[C_FSO4, l] * m_so2)
-                        y1, m_soa = _advance(b, SOA, l, a, ph, ps,
-                                             b[E_ + SOA, l] * ih + uu * c[SOA] + cf[C_FSOA, l] * m_voc)
-                        y_no3, m_no3 = _advance(b, NO3, l, a, ph, ps, b[E_ + NO3, l] * ih + uu * c[NO3])
-                        y_nh4, m_nh4 = _advance(b, NH4, l, a, ph, ps, b[E_ + NH4, l] * ih + uu * c[NH4])
-                        y1, m_ppm = _advance(b, PPM, l, a, ph, ps, b[E_ + PPM, l] * ih + uu * c[PPM])
-                        b[T_ + 0, l] = y_so4 * (1.0 / M_SO4)
-                        b[T_ + 1, l] = y_nh3 * (1.0 / M_NH3) + y_nh4 * (1.0 / M_NH4)
-                        b[T_ + 2, l] = y_hno3 * (1.0 / M_HNO3) + y_no3 * (1.0 / M_NO3)
-                        # daily means: sums of the step means over the substeps, divided by nsub
-                        d0 = m_so4 * inv_sub
-                        d1 = (m_nh3 * ra + m_nh4 * r4) * inv_sub
-                        d2 = (m_hno3 * rn + m_no3 * r3) * inv_sub
-                        d4 = m_soa * inv_sub
-                        d3 = d4 + m_ppm * inv_sub
-                        b[M_ + 0, l] = d0 if first else b[M_ + 0, l] + d0
-                        b[M_ + 1, l] = d1 if first else b[M_ + 1, l] + d1
-                        b[M_ + 2, l] = d2 if first else b[M_ + 2, l] + d2
-                        b[M_ + 3, l] = d3 if first else b[M_ + 3, l] + d3
-                        b[M_ + 4, l] = d4 if first else b[M_ + 4, l] + d4
-                last = sub == nsub - 1
-                if not chemistry and not last:
-                    continue
-                # physical T_ rows (chemistry) and, after the last step, M_ rows
-                _lane_matmul(Vp, buf, T_, phb, P_T, 3 + n_mean if last else 3)
-                if chemistry:
-                    # equilibrium of the end state: totals are unchanged, only the split moves
-                    for i in range(n):
-                        q = phb[i]
-                        for l in range(LANES):
-                            g1, a1, g2, a2 = _partition_lane(q[P_T, l], q[P_T + 1, l], q[P_T + 2, l], cf[C_KP, l])
-                            q[P_G, l] = g1 * M_NH3
-                            q[P_G + 1, l] = g2 * M_HNO3
-                    _lane_matmul(Wp, phb, P_G, buf, G_, 2)
-                    for j in range(n):
-                        b = buf[j]
-                        for l in range(LANES):
-                            g_a = b[G_, l]
-                            g_n = b[G_ + 1, l]
-                            b[Y_ + NH3, l] = g_a
-                            b[Y_ + HNO3, l] = g_n
-                            b[Y_ + NH4, l] = (b[T_ + 1, l] - g_a * (1.0 / M_NH3)) * M_NH4
-                            b[Y_ + NO3, l] = (b[T_ + 2, l] - g_n * (1.0 / M_HNO3)) * M_NO3
-            # ---- daily means in physical space: phb rows P_M.. sulfate, ammonia, nitrate,
-            # organic + primary, organic
-            for i in range(n):
-                q = phb[i]
-                if chemistry:
-                    for l in range(LANES):
-                        so4 = max(q[P_M, l], 0.0)
-                        g1, a1, g2, a2 = _partition_lane(so4 * (1.0 / M_SO4), q[P_M + 1, l], q[P_M + 2, l],
-                                                         cf[C_KP, l])
-                        q[P_M + 1, l] = a1 * M_NH4
-                        q[P_M + 2, l] = a2 * M_NO3
-                if n_out == 1:
-                    for l in range(LANES):
-                        q[P_OUT, l] = max(q[P_M, l] + q[P_M + 3, l] + q[P_M + 1, l] + q[P_M + 2, l], 0.0)
-                else:
-                    for l in range(LANES):
-                        so4 = max(q[P_M, l], 0.0)
-                        nh4 = max(q[P_M + 1, l], 0.0)
-                        no3 = max(q[P_M + 2, l], 0.0)
-                        soa = max(q[P_M + 4, l], 0.0)
-                        ppm = max(q[P_M + 3, l] - q[P_M + 4, l], 0.0)
-                        q[P_OUT + OUT_SO4, l] = so4
-                        q[P_OUT + OUT_NO3, l] = no3
-                        q[P_OUT + OUT_NH4, l] = nh4
-                        q[P_OUT + OUT_SOA, l] = soa
-                        q[P_OUT + OUT_PPM, l] = ppm
-                        q[P_OUT + OUT_PM25, l] = so4 + no3 + nh4 + soa + ppm
-            for o in range(n_out):
-                od = out[o, d]
-                for l in range(n_valid):
-                    for i in range(n):
-                        od[m0 + l, i] = phb[i, P_OUT + o, l]
+                        g_a = b[G_, l]
+                        g_n = b[G_ + 1, l]
+                        b[Y_ + NH3, l] = g_a
+                        b[Y_ + HNO3, l] = g_n
+                        b[Y_ + NH4, l] = (b[T_ + 1, l] - g_a * (1.0 / M_NH3)) * M_NH4
+                        b[Y_ + NO3, l] = (b[T_ + 2, l] - g_n * (1.0 / M_HNO3)) * M_NO3
+        # ---- daily means in physical space: phb rows P_M.. sulfate, ammonia, nitrate,
+        # organic + primary, organic
+        for i in range(n):
+            q = phb[i]
+            if chemistry:
+                for l in range(LANES):
+                    so4 = max(q[P_M, l], 0.0)
+                    g1, a1, g2, a2 = _partition_lane(so4 * (1.0 / M_SO4), q[P_M + 1, l], q[P_M + 2, l],
+                                                     cf[C_KP, l])
+                    q[P_M + 1, l] = a1 * M_NH4
+                    q[P_M + 2, l] = a2 * M_NO3
+            if n_out == 1:
+                for l in range(LANES):
+                    q[P_OUT, l] = max(q[P_M, l] + q[P_M + 3, l] + q[P_M + 1, l] + q[P_M + 2, l], 0.0)
+            else:
+                for l in range(LANES):
+                    so4 = max(q[P_M, l], 0.0)
+                    nh4 = max(q[P_M + 1, l], 0.0)
+                    no3 = max(q[P_M + 2, l], 0.0)
+                    soa = max(q[P_M + 4, l], 0.0)
+                    ppm = max(q[P_M + 3, l] - q[P_M + 4, l], 0.0)
+                    q[P_OUT + OUT_SO4, l] = so4
+                    q[P_OUT + OUT_NO3, l] = no3
+                    q[P_OUT + OUT_NH4, l] = nh4
+                    q[P_OUT + OUT_SOA, l] = soa
+                    q[P_OUT + OUT_PPM, l] = ppm
+                    q[P_OUT + OUT_PM25, l] = so4 + no3 + nh4 + soa + ppm
+        for o in range(n_out):
+            od = out[o, d]
+            for l in range(n_valid):
+                for i in range(n):
+                    od[m0 + l, i] = phb[i, P_OUT + o, l]
+    for s in range(NSPEC):
+        for i in range(n):
+            for l in range(n_valid):
+                acc_v = 0.0
+                for j in range(n):
+                    acc_v += V[i, j] * buf[j, Y_ + s, l]
+                state[m0 + l, s, i] = acc_v
+
+
+
+
+def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mixh, temp, rh, prec, doy,
+                   par, nsub, chemistry, state, out):
+    """Integrate the multi-box model for every member (``prange`` over blocks of LANES members).
+
+    Shapes: ``lam (n)``, ``V, W (n, n)``, ``wb (n)`` [1/m]; ``c_out (NSPEC)`` [µg/m³];
+    ``emis_modal (n_scen, n_period, NSPEC, n)`` = W·(flux/area) [µg m⁻² d⁻¹]; ``period (n_day)``,
+    ``scenario (n_member)`` int64; met ``(n_member, n_day)``: wind [m/s], mixing height [m],
+    temperature [K], RH [1], precipitation [mm/d]; ``doy (n_day)``; ``state (n_member, NSPEC, n)``
+    physical start state, overwritten by the end state; ``out (n_out, n_day, n_member, n)`` daily
+    means [µg/m³] (n_out = 6 components or 1 = PM2.5 only). Inside a block the buffers are
+    ``[mode or box][variable][lane]`` with the member lane innermost: every loop over lanes is one
+    SIMD stream whose memory distances are compile-time constants.
+    """
+    n = lam.shape[0]
+    n_block = (wind.shape[0] + LANES - 1) // LANES
+    # constants of the whole run
+    cw = np.empty((n, NSPEC))          # boundary inflow per unit wind, modal
+    for j in range(n):
         for s in range(NSPEC):
-            for i in range(n):
-                for l in range(n_valid):
-                    acc_v = 0.0
-                    for j in range(n):
-                        acc_v += V[i, j] * buf[j, Y_ + s, l]
-                    state[m0 + l, s, i] = acc_v
+            cw[j, s] = c_out[s] * wb[j]
+    # modes and boxes padded to a multiple of 4 for the blocked transforms (zero rows/columns)
+    n4 = (n + 3) // 4 * 4
+    Vp = np.empty((n4, n4))
+    Wp = np.empty((n4, n4))
+    for i in range(n4):
+        for j in range(n4):
+            inside = i < n and j < n
+            Vp[i, j] = V[i, j] if inside else 0.0
+            Wp[i, j] = W[i, j] if inside else 0.0
+    for blk in prange(n_block):
+        # int64 like the serial loop (a parallel loop index is uint64): one compiled block function
+        _simulate_block(np.int64(blk), lam, V, W, Vp, Wp, cw, emis_modal, period, scenario, wind, mixh, temp, rh, prec, doy,
+                        par, nsub, chemistry, state, out)
 
 
 #: parallel over member blocks (large ensembles)
 simulate_ensemble = jit(parallel=True, error_model="numpy")(_simulate_impl)
-#: the same kernel compiled without threads (small ensembles compile faster)
+#: the same kernel without threads (both share the compiled block function)
 simulate_serial = jit(error_model="numpy")(_simulate_impl)
 
 
