@@ -10,6 +10,19 @@ wind [1/m], ``k`` a box-independent loss rate [1/d]), is diagonal in the eigenba
 (``G = V·diag(λ)·W``, ``W = V⁻¹``), so every linear step is an exact exponential step per mode:
 ``y⁺ = a·y + Δt·φ(x)·z`` with ``x = (u·λ − k)·Δt``, ``a = eˣ``, ``φ(x) = (eˣ − 1)/x``; the
 step mean is ``ȳ = φ(x)·y + Δt·ψ(x)·z`` with ``ψ(x) = (φ(x) − 1)/x``.
+
+Layout for speed (the physics is that of :mod:`ecomodel.air.box`): members are integrated in
+blocks of :data:`LANES` side by side, and every per-block buffer is ``[mode or box][variable][lane]``
+with the member lane innermost, so each loop over lanes is a unit-stride SIMD stream with
+compile-time memory distances. Inside those loops nothing branches or calls libm: ``_exp`` and
+``_log`` are polynomial (numba's ``math.exp`` is a scalar library call without Intel SVML), the
+NH4NO3 constant and the partitioning select between both regimes, and the six loss groups share
+one division. Per day and block: per-lane coefficients (rates, ``e^{−kΔt}``, ``K_p``), the exact
+steps of all species per mode (which also write the modal end-state totals and the daily-mean
+rows), one ``V`` transform of both to box space (4×4 register blocks, modes padded to a multiple
+of 4), the partitioning of the end state and its ``W`` transform back, the partitioning of the
+daily means and the output. Lanes of a padded last block repeat its last member and are not
+written.
 """
 
 from __future__ import annotations
