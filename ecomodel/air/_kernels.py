@@ -394,16 +394,7 @@ def _simulate_block(blk, lam, V, W, Vp, Wp, cw, emis_modal, period, scenario, wi
     mem = np.empty(LANES, dtype=np.int64)   # member of each lane (padding repeats the last)
     for l in range(LANES):
         mem[l] = m0 + min(l, n_valid - 1)
-    met = np.empty((n_day, 5, LANES))
-    for d in range(n_day):
-        md = met[d]
-        for l in range(LANES):
-            m = mem[l]
-            md[0, l] = wind[m, d]
-            md[1, l] = mixh[m, d]
-            md[2, l] = temp[m, d]
-            md[3, l] = rh[m, d]
-            md[4, l] = prec[m, d]
+    md = np.empty((5, LANES))               # the day's meteorology, lane-major
     buf = np.zeros((n4, NV, LANES))
     phb = np.zeros((n4, NP, LANES))
     cf = np.zeros((NCF, LANES))
@@ -428,7 +419,13 @@ def _simulate_block(blk, lam, V, W, Vp, Wp, cw, emis_modal, period, scenario, wi
         c_so2 = par[P_K_SO2_OH] * oh
         c_nox = par[P_K_NO2_OH] * par[P_F_NO2] * oh
         c_voc = par[P_K_VOC_OH] * oh
-        md = met[d]
+        for l in range(LANES):
+            m = mem[l]
+            md[0, l] = wind[m, d]
+            md[1, l] = mixh[m, d]
+            md[2, l] = temp[m, d]
+            md[3, l] = rh[m, d]
+            md[4, l] = prec[m, d]
         for l in range(LANES):
             uu = md[0, l] * 86400.0
             ih = 1.0 / md[1, l]
