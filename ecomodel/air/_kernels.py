@@ -277,18 +277,25 @@ def _recip6(x0, x1, x2, x3, x4, x5):
 
 @jit(error_model="numpy", inline="always")
 def _xsafe(x):
-    """*x* kept away from 0 and from overflow for :func:`_recip6` (the series covers ``x > −10⁻³``)."""
-    return min(max(x, -1e30), -1e-3)
+    """*x* kept away from 0 for :func:`_recip6` (the series covers ``x > −10⁻³``); ``|x|`` is bounded
+    by the per-lane limits on ``u·Δt`` and ``k·Δt`` (:data:`_RATE_MAX`), so the product of six stays
+    far inside the float64 range."""
+    return min(x, -1e-3)
+
+
+#: bound on ``k·Δt`` and ``|u·λ·Δt|`` [1]: beyond it ``e^{−x}`` is 0 and ``φ ≈ 1/|x|`` anyway; it keeps
+#: the product of six ``x`` in :func:`_recip6` below 1e100 for any (absurd) input
+_RATE_MAX = 1e15
 
 
 @jit(error_model="numpy", inline="always")
 def _phi_psi(x, inv, a):
     """``φ(x)`` and ``ψ(x)`` (see the module docstring) from ``x ≤ 0``, ``inv = 1/_xsafe(x)`` and
-    ``a = eˣ``; near 0 the series ``ψ = 1/2 + x/6 + x²/24 + x³/120 + x⁴/720``, ``φ = 1 + x·ψ``
-    (truncation < 10⁻¹⁸ for ``|x| < 10⁻³``), selected without a branch."""
+    ``a = eˣ``; near 0 the series ``ψ = 1/2 + x/6 + x²/24 + x³/120``, ``φ = 1 + x·ψ`` (relative
+    truncation < 1.5×10⁻¹⁵ for ``|x| < 10⁻³``), selected without a branch."""
     ph = (a - 1.0) * inv
     ps = (ph - 1.0) * inv
-    ps_s = 0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0 + x * (1.0 / 720.0))))
+    ps_s = 0.5 + x * (1.0 / 6.0 + x * (1.0 / 24.0 + x * (1.0 / 120.0)))
     ph_s = 1.0 + x * ps_s
     small = x > -1e-3
     return (ph_s if small else ph), (ps_s if small else ps)
@@ -389,6 +396,10 @@ def _simulate_block(blk, lam, V, W, Vp, Wp, cw, emis_modal, period, scenario, wi
     rn = (1.0 / M_HNO3) if chemistry else 0.0
     r3 = (1.0 / M_NO3) if chemistry else 1.0
     n_mean = 5 if n_out > 1 else 4
+    lam_max = 0.0
+    for j in range(n):
+        lam_max = max(lam_max, -lam[j])
+    ud_max = _RATE_MAX / max(lam_max, 1e-300)
     m0 = blk * LANES
     n_valid = min(LANES, n_member - m0)
     mem = np.empty(LANES, dtype=np.int64)   # member of each lane (padding repeats the last)
@@ -441,14 +452,14 @@ def _simulate_block(blk, lam, V, W, Vp, Wp, cw, emis_modal, period, scenario, wi
             kd4 = (vd4 * ih + wc4 * wet + c_voc) * dt
             kd5 = (vd5 * ih + wc5 * wet) * dt
             cf[C_U, l] = uu * dt          # from here on the source terms carry the step Δt
-            cf[C_UD, l] = uu * dt
+            cf[C_UD, l] = min(uu * dt, ud_max)
             cf[C_IH, l] = ih * dt
-            cf[C_K + 0, l] = kd0
-            cf[C_K + 1, l] = kd1
-            cf[C_K + 2, l] = kd2
-            cf[C_K + 3, l] = kd3
-            cf[C_K + 4, l] = kd4
-            cf[C_K + 5, l] = kd5
+            cf[C_K + 0, l] = min(kd0, _RATE_MAX)
+            cf[C_K + 1, l] = min(kd1, _RATE_MAX)
+            cf[C_K + 2, l] = min(kd2, _RATE_MAX)
+            cf[C_K + 3, l] = min(kd3, _RATE_MAX)
+            cf[C_K + 4, l] = min(kd4, _RATE_MAX)
+            cf[C_K + 5, l] = min(kd5, _RATE_MAX)
             cf[C_EG + 0, l] = _exp(-kd0)
             cf[C_EG + 1, l] = _exp(-kd1)
             cf[C_EG + 2, l] = _exp(-kd2)
