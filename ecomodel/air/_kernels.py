@@ -80,20 +80,6 @@ def _oh(doy, par):
 
 
 @jit
-def _chem_rates(doy, rh, par):
-    """Chemical conversion rates [1/d]: (SO2 → sulfate, NOx → HNO3, VOC oxidation)."""
-    oh = _oh(doy, par)
-    wet = rh - par[P_RH_AQ]
-    if wet < 0.0:
-        wet = 0.0
-    wet = wet / (1.0 - par[P_RH_AQ])
-    k_so2 = par[P_K_SO2_OH] * oh * 86400.0 + par[P_K_SO2_AQ] * wet
-    k_nox = par[P_K_NO2_OH] * par[P_F_NO2] * oh * 86400.0 + par[P_K_NOX_HET] * rh
-    k_voc = par[P_K_VOC_OH] * oh * 86400.0
-    return k_so2, k_nox, k_voc
-
-
-@jit
 def _kp_nitrate(temp, rh, pressure):
     """NH4NO3 dissociation constant in (µmol/m³)² at *temp* [K], *rh* [1] (Mozurkewich 1993).
 
