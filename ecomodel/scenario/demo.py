@@ -160,6 +160,9 @@ def _report(res: DemoResult) -> str:
             ("mean probability", [f"{100 * v:.0f}%" for v in s["mean_probability"]])]
     for name, vals in rows:
         lines.append(pad(name, w0, right=False) + "".join(pad(v, w) for v, w in zip(vals, widths, strict=True)))
+    if any("good days" in str(label) for label in att.index):
+        lines.append("Good-day ratios count O3 from a statistical series held at its calibrated level: O3 does not "
+                     "respond to NOx/VOC cuts in this version, so only the PM2.5 part of the AQI moves with a package.")
     lines.append("")
     opt = res.optimisation
     if opt is not None:
