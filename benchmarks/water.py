@@ -67,14 +67,15 @@ def network(down, K, lateral_mean):
     return RiverNetwork.from_dataframe(t)
 
 
-def _our_kernel_args(net, ql, x, S, out_pos, block_size=None):
+def _our_kernel_args(net, ql, x, S, out_pos, block_size=None, time_chunk=None):
     """Arguments of our routing kernel for Muskingum at a 1-day step (what route() assembles)."""
     from ecomodel.water._kernels import route_kernel
-    from ecomodel.water.transport import _choose_plan, _coefficients
+    from ecomodel.water.transport import TIME_CHUNK, _choose_plan, _coefficients
 
     n = net.n_reaches
     c1, c2 = _coefficients(net, "muskingum", x, 1)
     plan = _choose_plan(net, out_pos, S + 1, ql.shape[0], 1, block_size, 2 ** 31)
+    chunk = TIME_CHUNK if time_chunk is None else time_chunk
     rng = np.random.default_rng(5)
     T = ql.shape[0]
     tr = np.ascontiguousarray(rng.uniform(0.6, 1.0, (n, S)))
@@ -83,11 +84,11 @@ def _our_kernel_args(net, ql, x, S, out_pos, block_size=None):
     E = np.zeros(0, np.int64)
 
     def fresh():
-        return (c1, c2, plan.de, plan.sp_ptr, plan.sp_tgt, plan.sp_w, plan.sp_lake, plan.sp_out, np.ones(0),
+        return (c1, c2, plan.de, net.lake_of, plan.sp_ptr, plan.sp_tgt, plan.sp_w, plan.sp_out, np.ones(0),
                 np.zeros((0, S)), tr, np.zeros((n, S)), np.zeros((0, S)), ql, E, np.ones(n), pt, em,
-                np.ones((T, S)), np.ones((T, S)), np.zeros((n, S + 1)), np.zeros((n + plan.n_slots + 1, S + 1)),
-                np.zeros((T, plan.n_slots, S + 1)), plan.bstart, plan.rptr, plan.ridx, plan.rslot, plan.fptr,
-                plan.fslot, np.zeros((T, len(out_pos))), np.zeros((T, len(out_pos), S)), 1)
+                np.ones((T, S)), np.ones((T, S)), np.zeros((n, S + 1)), plan.bstart, plan.rptr, plan.ridx,
+                plan.rslot, plan.fptr, plan.fslot, plan.n_slots, chunk, np.zeros((T, len(out_pos))),
+                np.zeros((T, len(out_pos), S)), 1)
 
     return route_kernel(S)[0], fresh, plan
 
@@ -228,7 +229,7 @@ def run(tiny: bool = False):
     def ens_args():
         a = list(one_args())
         stack = lambda v: np.array(np.broadcast_to(v, (members,) + v.shape))  # noqa: E731  (writable copy)
-        for i in (9, 10, 11, 16, 17, 20, 21, 22, 29, 30):  # member arrays
+        for i in (9, 10, 11, 16, 17, 20, 29, 30):  # member arrays
             a[i] = stack(a[i])
         return a
 

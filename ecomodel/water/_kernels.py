@@ -8,16 +8,19 @@ its upstream reaches. The steady kernel reads downstream links as
 - ``down[i] <= -2``: weighted links (splits, abstraction) ``sp_idx[sp_ptr[r]:sp_ptr[r + 1]]`` with
   weights ``sp_w[...]``, where ``r = -2 - down[i]``.
 
-The routing kernels are built per number of substances (a compile-time constant, so the lane loops
-unroll) by :func:`route_kernel`, and use temporal blocking: the network is cut into blocks of
-positions small enough to stay in cache, and each block is routed through every time step before
-the next block starts. Flows leaving a block are parked per step in a buffer and injected into the
-receiving block when its turn comes. Nothing here validates input: the topic modules do that.
+The routing kernels are built per number of substances (a compile-time constant) by
+:func:`route_kernel`; their layout (vector lanes, per-block coefficient rows, temporal blocking in
+time chunks) is described above :func:`lane_count`. Two small LLVM intrinsics (``_vstep``,
+``_vadd``) emit the 4-wide vector arithmetic of a reach's flow and substance lanes directly. Nothing
+here validates input: the topic modules do that.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core.extending import intrinsic
 
 from ecomodel._numba import jit, prange
 
@@ -28,6 +31,7 @@ __all__ = [
     "_steady_members",
     "_mixed_box_coefficients",
     "route_kernel",
+    "lane_count",
 ]
 
 
@@ -161,6 +165,201 @@ def _mixed_box_coefficients(residence, loss, dt):
     return scale * (1.0 - g), scale * (g - e), e
 
 
+# ---------------------------------------------------------------------------------------- routing
+# Layout of the routing kernel (one member):
+#
+# * lanes: lane 0 is flow [m3/s], lanes 1..S the substances' loads [kg/d]; with S >= 1 the lanes are
+#   padded to V = a multiple of 4 and every reach updates them four at a time in 256-bit vectors
+#   (``_vstep``/``_vadd`` below emit the vector instructions directly: numba leaves LLVM's SLP
+#   vectoriser off, so a loop over four lanes would stay scalar). Padding lanes carry zeros.
+# * ``sa`` (n + slots + 1, 2V): per reach the upstream inflow summed this step (``sa[i, :V]``) next to
+#   the routing state p (``sa[i, V:]``, the part of next step's outflow known in advance), so a
+#   reach's whole state is one 64-byte row for V = 4. Rows past n are cross-block proxies, then a
+#   sink that absorbs outlet outflow.
+# * ``co`` (block, 5V): the block's step coefficients, per reach and lane, built once per block and
+#   time chunk (every step with daily temperatures): outflow m = A u + p + P fp[t] + E fd[t] q and
+#   next state p' = B u + C m, where u is the upstream inflow and q the lateral flow. Rivers: lane 0
+#   (A, B, C, P, E) = (c1, c2, c3, 0, c1 + c2), lane s (x c1, x c2, c3, x (c1 + c2) pt, x (c1 + c2) em)
+#   with x the share leaving the reach; lakes: the exact mixed-box coefficients (a1, a2, a3) of
+#   :func:`_mixed_box_coefficients` in place of (x c1, x c2, c3).
+# * temporal blocking: the days are cut into chunks and the network into blocks of positions; each
+#   block is routed through all steps of a chunk before the next block starts, so its rows stay in
+#   cache. Flows leaving a block are parked per step in ``buf`` (steps of a chunk, slots, V) and added
+#   to the receiving proxies when the receiving block runs. Memory: O(reaches + slots x chunk).
+
+_FAST = ("contract", "reassoc", "nsz", "arcp", "afn")  # the safe fast-math set of ecomodel._numba
+_VEC = ir.VectorType(ir.DoubleType(), 4)
+_I32 = ir.IntType(32)
+
+
+def _elt_ptr(context, builder, arrty, arr, row, col):
+    """LLVM pointer to ``arr[row, col]`` of a C-contiguous 2-d float64 array (no wraparound)."""
+    a = context.make_array(arrty)(context, builder, arr)
+    ncol = builder.extract_value(a.shape, 1)
+    return builder.gep(a.data, [builder.add(builder.mul(row, ncol), col)], inbounds=True)
+
+
+def _vload(builder, ptr):
+    return builder.load(builder.bitcast(ptr, _VEC.as_pointer()), align=8, typ=_VEC)
+
+
+def _vstore(builder, value, ptr):
+    builder.store(value, builder.bitcast(ptr, _VEC.as_pointer()), align=8)
+
+
+def _splat(builder, x):
+    v = builder.insert_element(ir.Constant(_VEC, ir.Undefined), x, ir.Constant(_I32, 0))
+    return builder.shuffle_vector(v, v, ir.Constant(ir.VectorType(_I32, 4), [0, 0, 0, 0]))
+
+
+@intrinsic
+def _vstep(typingctx, sa, co, fpd, i, k, t, off, V, q):
+    """Step lanes ``off .. off + 3`` of reach row ``i`` (coefficient row ``k``) on day ``t`` with lateral
+    flow ``q``: m = A u + p + P fp + E fd q, p' = B u + C m; stores p', clears u; returns m (4-tuple)."""
+    sig = types.UniTuple(types.float64, 4)(sa, co, fpd, i, k, t, off, V, q)
+
+    def codegen(context, builder, signature, args):
+        sa_, co_, fpd_, i_, k_, t_, off_, V_, q_ = args
+        tsa, tco, tfp = signature.args[:3]
+
+        def col(j):
+            return builder.add(builder.mul(V_, ir.Constant(V_.type, j)), off_)
+
+        pu = _elt_ptr(context, builder, tsa, sa_, i_, col(0))
+        pp = _elt_ptr(context, builder, tsa, sa_, i_, col(1))
+        u = _vload(builder, pu)
+        p = _vload(builder, pp)
+        A, B, C, P, E = (_vload(builder, _elt_ptr(context, builder, tco, co_, k_, col(j))) for j in range(5))
+        fp = _vload(builder, _elt_ptr(context, builder, tfp, fpd_, t_, col(0)))
+        fd = _vload(builder, _elt_ptr(context, builder, tfp, fpd_, t_, col(1)))
+        f = _FAST
+        lat = builder.fadd(builder.fmul(P, fp, flags=f),
+                           builder.fmul(builder.fmul(E, fd, flags=f), _splat(builder, q_), flags=f), flags=f)
+        m = builder.fadd(builder.fadd(p, lat, flags=f), builder.fmul(A, u, flags=f), flags=f)
+        _vstore(builder, builder.fadd(builder.fmul(B, u, flags=f), builder.fmul(C, m, flags=f), flags=f), pp)
+        _vstore(builder, ir.Constant(_VEC, [0.0] * 4), pu)
+        out = ir.Constant(context.get_value_type(signature.return_type), ir.Undefined)
+        for j in range(4):
+            out = builder.insert_value(out, builder.extract_element(m, ir.Constant(_I32, j)), j)
+        return out
+
+    return sig, codegen
+
+
+@intrinsic
+def _vadd(typingctx, sa, row, off, m, w):
+    """``sa[row, off:off + 4] += w * m`` for a 4-tuple ``m`` (one vector load, FMA and store)."""
+    sig = types.void(sa, row, off, m, w)
+
+    def codegen(context, builder, signature, args):
+        sa_, row_, off_, m_, w_ = args
+        mv = ir.Constant(_VEC, ir.Undefined)
+        for j in range(4):
+            mv = builder.insert_element(mv, builder.extract_value(m_, j), ir.Constant(_I32, j))
+        ptr = _elt_ptr(context, builder, signature.args[0], sa_, row_, off_)
+        x = _vload(builder, ptr)
+        _vstore(builder, builder.fadd(x, builder.fmul(_splat(builder, w_), mv, flags=_FAST), flags=_FAST), ptr)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+_LOG2E = 1.4426950408889634
+_LN2_A = 0.6931471803691238      # ln 2 = _LN2_A + _LN2_B, _LN2_A with 28 significant bits (exact n * _LN2_A)
+_LN2_B = 1.9082149292705877e-10
+_EXACT = frozenset({"nsz", "arcp", "contract", "afn"})  # no reassociation: the reduction must stay in order
+
+
+@jit(fastmath=_EXACT, error_model="numpy")
+def _exp_neg(x):
+    """``exp(-x)`` for ``x >= 0`` without a libm call or branch (so loops over it vectorise): ``-x = n ln2 + r``,
+    ``|r| <= ln2/2``, Taylor polynomial of degree 13 in ``r`` (truncation < 1e-17) times ``2^n`` set in the
+    exponent bits; 0 beyond x = 708 (where exp(-x) < 3.3e-308)."""
+    y = max(-x, -708.0)
+    n = np.floor(y * _LOG2E + 0.5)
+    r = (y - n * _LN2_A) - n * _LN2_B
+    p = 1.0 / 6227020800.0
+    p = p * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    e = p * np.int64((np.int64(n) + 1023) << 52).view(np.float64)
+    return e if x <= 708.0 else 0.0
+
+
+@jit
+def _lake_lanes(out, lake_k, lake_loss, scale, h):
+    """Mixed-box step coefficients (a1, a2, a3) of every lake and substance, ``out`` (L, S, 3), for loss
+    rates ``lake_loss`` (L, S) [1/d] times ``scale`` (S,) and a step of ``h`` [d]."""
+    for j in range(lake_k.shape[0]):
+        for s in range(lake_loss.shape[1]):
+            a1, a2, a3 = _mixed_box_coefficients(lake_k[j], lake_loss[j, s] * scale[s], h)
+            out[j, s, 0] = a1
+            out[j, s, 1] = a2
+            out[j, s, 2] = a3
+
+
+@jit
+def _fill_block(co, i0, i1, V, c1, c2, lake_of, la, tr, toff, pt, em):
+    """Step coefficients of positions ``i0 .. i1 - 1`` into ``co`` (rows from 0; layout in the notes
+    above); ``tr[i - toff, s]`` is the share leaving river reach ``i``, ``la`` (L, S, 3) lake coefficients."""
+    S = pt.shape[1]
+    for i in range(i0, i1):
+        k = i - i0
+        a = c1[i]
+        b = c2[i]
+        ab = a + b
+        c3 = 1.0 - ab
+        co[k, 0] = a
+        co[k, V] = b
+        co[k, 2 * V] = c3
+        co[k, 3 * V] = 0.0
+        co[k, 4 * V] = ab
+        lk = lake_of[i]
+        for s in range(S):
+            w = 1 + s
+            if lk >= 0:
+                a1 = la[lk, s, 0]
+                a2 = la[lk, s, 1]
+                co[k, w] = a1
+                co[k, V + w] = a2
+                co[k, 2 * V + w] = la[lk, s, 2]
+                co[k, 3 * V + w] = (a1 + a2) * pt[i, s]
+                co[k, 4 * V + w] = (a1 + a2) * em[i, s]
+            else:
+                x = tr[i - toff, s]
+                co[k, w] = x * a
+                co[k, V + w] = x * b
+                co[k, 2 * V + w] = c3
+                co[k, 3 * V + w] = x * ab * pt[i, s]
+                co[k, 4 * V + w] = x * ab * em[i, s]
+
+
+@jit
+def _emit(oq, ol, t, kk, w, x, h):
+    """Add ``h x`` of lane ``w`` to the daily-mean outputs of output ``kk`` (padding lanes dropped)."""
+    if w == 0:
+        oq[t, kk] += h * x
+    elif w <= ol.shape[2]:
+        ol[t, kk, w - 1] += h * x
+
+
+def lane_count(n_substances: int) -> int:
+    """Lanes per reach in the routing kernel: 1 for flow only, else flow + substances padded to a
+    multiple of 4 (one 256-bit vector per 4 lanes)."""
+    S = int(n_substances)
+    return 1 if S == 0 else 4 * ((S + 4) // 4)
+
+
 _ROUTE_CACHE: dict = {}
 
 
@@ -173,128 +372,136 @@ def route_kernel(n_substances: int):
 
 
 def _make_route(S):
-    W = S + 1  # lane 0 is flow, lanes 1..S substances
+    W = S + 1
+    V = lane_count(S)
+    NC = V // 4  # vector chunks per reach (0: flow only, scalar)
 
     @jit
-    def route(c1, c2, de, sp_ptr, sp_tgt, sp_w, sp_lake, sp_out, lake_k, lake_loss, tr, ktau, tfac,
-              ql, ql_group, ql_base, pt, em, fp, fd, st, acc, buf, bstart, rptr, ridx, rslot, fptr, fslot,
-              oq, ol, substeps):
+    def route(c1, c2, de, lake_of, sp_ptr, sp_tgt, sp_w, sp_out, lake_k, lake_loss, tr, ktau, tfac, ql, ql_group,
+              ql_base, pt, em, fp, fd, st, bstart, rptr, ridx, rslot, fptr, fslot, n_slots, chunk, oq, ol, substeps):
         """Route flow [m3/s] and S loads [kg/d] through ``ql.shape[0]`` days, block by block.
 
-        Regular reach i (``de[i] >= 0``): lane 0 O' = c1 U' + p + (c1 + c2) q, p' = c2 U' + c3 O'
-        (c3 = 1 - c1 - c2); lane s: the same with (tr c1, tr c2, c3) and lateral load
-        ``pt fp[t] + em q fd[t]``. ``st`` (n, W) holds p, ``acc`` (n + slots + 1, W) the upstream sums
-        (rows past n: cross-block proxies, then the outlet sink, which totals outlet outflow).
-        Special reaches (``de[i] < 0``, entry ``-1 - de[i]``) carry weighted links, lakes (exact
-        mixed-box coefficients, residence ``lake_k``, loss ``lake_loss``) or an output slot; ``oq``
-        (T, K), ``ol`` (T, K, S) receive daily means. With ``tfac`` (T, S) non-empty, river shares
-        are exp(-ktau tfac[t]) and lake losses scale by ``tfac[t]``.
+        ``c1``, ``c2`` (n,) flow coefficients; ``de`` (n,) receiving row of a regular reach, or
+        ``-1 - r`` for entry r of the weighted-link / output table (``sp_*``); ``tr`` (n, S) river
+        shares leaving, or with ``tfac`` (T, S) non-empty exp(-ktau tfac[t]) every day (lake losses
+        scale by tfac[t]); lateral flow ``ql[t, i]`` (dense) or ``ql_base[i] ql[t, ql_group[i]]``,
+        lateral load ``pt fp[t] + em q fd[t]``. ``st`` (n, S + 1) state, updated in place; ``oq``
+        (T, K), ``ol`` (T, K, S) receive daily means. ``chunk`` days per time chunk.
         """
         n = st.shape[0]
         T = ql.shape[0]
-        L = lake_k.shape[0]
         dense = ql_group.shape[0] == 0
         daily_t = tfac.shape[0] > 0
         h = 1.0 / substeps
-        la = np.empty((L, S, 3))
-        lo = np.empty(W)
-        if not daily_t:
-            for j in range(L):
-                for s in range(S):
-                    a1, a2, a3 = _mixed_box_coefficients(lake_k[j], lake_loss[j, s], h)
-                    la[j, s, 0] = a1
-                    la[j, s, 1] = a2
-                    la[j, s, 2] = a3
         nb = bstart.shape[0] - 1
-        for blk in range(nb):
-            i0 = bstart[blk]
-            i1 = bstart[blk + 1]
-            for t in range(T):
-                if daily_t:
-                    for i in range(i0, i1):
-                        for s in range(S):
-                            tr[i, s] = np.exp(-ktau[i, s] * tfac[t, s])
-                    for j in range(L):
-                        for s in range(S):
-                            a1, a2, a3 = _mixed_box_coefficients(lake_k[j], lake_loss[j, s] * tfac[t, s], h)
-                            la[j, s, 0] = a1
-                            la[j, s, 1] = a2
-                            la[j, s, 2] = a3
-                for sub in range(substeps):
-                    g = t * substeps + sub
-                    for j in range(rptr[blk], rptr[blk + 1]):
-                        r = ridx[j]
-                        sl = rslot[j]
-                        for w in range(W):
-                            acc[r, w] += buf[g, sl, w]
-                    for i in range(i0, i1):
-                        if dense:
-                            q = ql[t, i]
+        bmax = 1
+        for b in range(nb):
+            bmax = max(bmax, bstart[b + 1] - bstart[b])
+        Tc = max(1, min(chunk, T))
+        sa = np.zeros((n + n_slots + 1, 2 * V))
+        for i in range(n):
+            for w in range(W):
+                sa[i, V + w] = st[i, w]
+        buf = np.zeros((Tc * substeps, n_slots, V))
+        co = np.zeros((bmax, 5 * V))
+        fpd = np.zeros((T, 2 * V))
+        for t in range(T):
+            fpd[t, V] = 1.0
+            for s in range(S):
+                fpd[t, 1 + s] = fp[t, s]
+                fpd[t, V + 1 + s] = fd[t, s]
+        la = np.zeros((Tc if daily_t else 1, lake_k.shape[0], S, 3))
+        trb = np.ones((bmax if daily_t else 0, S))
+        if not daily_t:
+            _lake_lanes(la[0], lake_k, lake_loss, np.ones(S), h)
+        for t0 in range(0, T, Tc):
+            t1 = min(T, t0 + Tc)
+            if daily_t:
+                for t in range(t0, t1):
+                    _lake_lanes(la[t - t0], lake_k, lake_loss, tfac[t], h)
+            for blk in range(nb):
+                i0 = bstart[blk]
+                i1 = bstart[blk + 1]
+                if not daily_t:
+                    _fill_block(co, i0, i1, V, c1, c2, lake_of, la[0], tr, 0, pt, em)
+                for t in range(t0, t1):
+                    if daily_t:
+                        for i in range(i0, i1):
+                            for s in range(S):
+                                trb[i - i0, s] = _exp_neg(ktau[i, s] * tfac[t, s])
+                        _fill_block(co, i0, i1, V, c1, c2, lake_of, la[t - t0], trb, i0, pt, em)
+                    for sub in range(substeps):
+                        g = (t - t0) * substeps + sub
+                        for j in range(rptr[blk], rptr[blk + 1]):
+                            r = ridx[j]
+                            sl = rslot[j]
+                            for w in range(V):
+                                sa[r, w] += buf[g, sl, w]
+                                buf[g, sl, w] = 0.0
+                        if NC == 0:  # flow only: scalar lanes
+                            for i in range(i0, i1):
+                                a = c1[i]
+                                b = c2[i]
+                                ab = a + b
+                                u = sa[i, 0]
+                                if dense:
+                                    q = np.float64(ql[t, i])
+                                else:
+                                    q = ql_base[i] * ql[t, ql_group[i]]
+                                m = a * u + sa[i, 1] + ab * q
+                                sa[i, 0] = 0.0
+                                sa[i, 1] = b * u + (1.0 - ab) * m
+                                d = de[i]
+                                if d >= 0:
+                                    sa[d, 0] += m
+                                    continue
+                                r = -1 - d
+                                for e in range(sp_ptr[r], sp_ptr[r + 1]):
+                                    sa[sp_tgt[e], 0] += sp_w[e] * m
+                                kk = sp_out[r]
+                                if kk >= 0:
+                                    oq[t, kk] += h * m
                         else:
-                            q = ql_base[i] * ql[t, ql_group[i]]
-                        a = c1[i]
-                        b = c2[i]
-                        ab = a + b
-                        c3 = 1.0 - ab
-                        d = de[i]
-                        u = acc[i, 0]
-                        acc[i, 0] = 0.0
-                        qo = a * u + st[i, 0] + ab * q
-                        st[i, 0] = b * u + c3 * qo
-                        if d >= 0:
-                            acc[d, 0] += qo
-                            for s in range(S):
-                                um = acc[i, 1 + s]
-                                acc[i, 1 + s] = 0.0
-                                x = tr[i, s]
-                                m = x * (a * um + ab * (pt[i, s] * fp[t, s] + em[i, s] * q * fd[t, s])) + st[i, 1 + s]
-                                st[i, 1 + s] = x * b * um + c3 * m
-                                acc[d, 1 + s] += m
-                            continue
-                        # special reach: lake, weighted links and/or output
-                        r = -1 - d
-                        lo[0] = qo
-                        lk = sp_lake[r]
-                        for s in range(S):
-                            um = acc[i, 1 + s]
-                            acc[i, 1 + s] = 0.0
-                            lat = pt[i, s] * fp[t, s] + em[i, s] * q * fd[t, s]
-                            if lk < 0:
-                                x = tr[i, s]
-                                m = x * (a * um + ab * lat) + st[i, 1 + s]
-                                st[i, 1 + s] = x * b * um + c3 * m
-                            else:
-                                a1 = la[lk, s, 0]
-                                a2 = la[lk, s, 1]
-                                m = a1 * um + (a1 + a2) * lat + st[i, 1 + s]
-                                st[i, 1 + s] = a2 * um + la[lk, s, 2] * m
-                            lo[1 + s] = m
-                        for e in range(sp_ptr[r], sp_ptr[r + 1]):
-                            j = sp_tgt[e]
-                            w_ = sp_w[e]
-                            for w in range(W):
-                                acc[j, w] += w_ * lo[w]
-                        k = sp_out[r]
-                        if k >= 0:
-                            oq[t, k] += h * qo
-                            for s in range(S):
-                                ol[t, k, s] += h * lo[1 + s]
-                    for j in range(fptr[blk], fptr[blk + 1]):
-                        sl = fslot[j]
-                        for w in range(W):
-                            buf[g, sl, w] += acc[n + sl, w]
-                            acc[n + sl, w] = 0.0
+                            for i in range(i0, i1):
+                                k = i - i0
+                                if dense:
+                                    q = np.float64(ql[t, i])
+                                else:
+                                    q = ql_base[i] * ql[t, ql_group[i]]
+                                d = de[i]
+                                for c in range(NC):
+                                    m = _vstep(sa, co, fpd, i, k, t, 4 * c, V, q)
+                                    if d >= 0:
+                                        _vadd(sa, d, 4 * c, m, 1.0)
+                                        continue
+                                    r = -1 - d
+                                    for e in range(sp_ptr[r], sp_ptr[r + 1]):
+                                        _vadd(sa, sp_tgt[e], 4 * c, m, sp_w[e])
+                                    kk = sp_out[r]
+                                    if kk >= 0:
+                                        _emit(oq, ol, t, kk, 4 * c, m[0], h)
+                                        _emit(oq, ol, t, kk, 4 * c + 1, m[1], h)
+                                        _emit(oq, ol, t, kk, 4 * c + 2, m[2], h)
+                                        _emit(oq, ol, t, kk, 4 * c + 3, m[3], h)
+                        for j in range(fptr[blk], fptr[blk + 1]):
+                            sl = fslot[j]
+                            for w in range(V):
+                                buf[g, sl, w] += sa[n + sl, w]
+                                sa[n + sl, w] = 0.0
+        for i in range(n):
+            for w in range(W):
+                st[i, w] = sa[i, V + w]
 
     @jit(parallel=True)
-    def members(c1, c2, de, sp_ptr, sp_tgt, sp_w, sp_lake, sp_out, lake_k, lake_loss, tr, ktau, tfac,
-                ql, ql_group, ql_base, pt, em, fp, fd, st, acc, buf, bstart, rptr, ridx, rslot, fptr, fslot,
-                oq, ol, substeps):
+    def members(c1, c2, de, lake_of, sp_ptr, sp_tgt, sp_w, sp_out, lake_k, lake_loss, tr, ktau, tfac, ql, ql_group,
+                ql_base, pt, em, fp, fd, st, bstart, rptr, ridx, rslot, fptr, fslot, n_slots, chunk, oq, ol,
+                substeps):
         """:func:`route` for M members in parallel (``prange`` over members, never over time); member
-        arrays (``lake_loss``, ``tr``, ``ktau``, ``pt``, ``em``, ``st``, ``acc``, ``buf``, ``oq``, ``ol``)
-        carry a leading member axis."""
+        arrays (``lake_loss``, ``tr``, ``ktau``, ``pt``, ``em``, ``st``, ``oq``, ``ol``) carry a leading
+        member axis."""
         for m in prange(st.shape[0]):
-            route(c1, c2, de, sp_ptr, sp_tgt, sp_w, sp_lake, sp_out, lake_k, lake_loss[m], tr[m], ktau[m], tfac,
-                  ql, ql_group, ql_base, pt[m], em[m], fp, fd, st[m], acc[m], buf[m], bstart, rptr, ridx, rslot,
-                  fptr, fslot, oq[m], ol[m], substeps)
+            route(c1, c2, de, lake_of, sp_ptr, sp_tgt, sp_w, sp_out, lake_k, lake_loss[m], tr[m], ktau[m], tfac, ql,
+                  ql_group, ql_base, pt[m], em[m], fp, fd, st[m], bstart, rptr, ridx, rslot, fptr, fslot, n_slots,
+                  chunk, oq[m], ol[m], substeps)
 
     return route, members

@@ -423,7 +423,6 @@ class _Plan:
     sp_ptr: np.ndarray
     sp_tgt: np.ndarray
     sp_w: np.ndarray
-    sp_lake: np.ndarray
     sp_out: np.ndarray
     bstart: np.ndarray
     rptr: np.ndarray
@@ -459,7 +458,7 @@ def _plan(network: RiverNetwork, out_pos: np.ndarray, block_size: int) -> _Plan:
     single = out_count == 1
     w1 = np.zeros(n, bool)
     w1[single] = w[first[single]] == 1.0
-    special = ~((out_count == 0) | (single & w1)) | (network.lake_of >= 0) | is_out
+    special = ~((out_count == 0) | (single & w1)) | is_out  # lakes are regular: their coefficients differ
     de = np.full(n, sink, np.int64)
     regular_link = ~special & single
     de[regular_link] = eff[first[regular_link]]
@@ -478,7 +477,6 @@ def _plan(network: RiverNetwork, out_pos: np.ndarray, block_size: int) -> _Plan:
         t_idx = _ranges(starts, lens)
         sp_tgt[t_idx] = eff[e_idx]
         sp_w[t_idx] = w[e_idx]
-    sp_lake = network.lake_of[sp_rows].astype(np.int64)
     kpos = np.full(n, -1, np.int64)
     kpos[out_pos] = np.arange(len(out_pos))
     sp_out = kpos[sp_rows]
@@ -494,27 +492,38 @@ def _plan(network: RiverNetwork, out_pos: np.ndarray, block_size: int) -> _Plan:
         pairs = np.zeros((0, 2), np.int64)
     fptr = np.searchsorted(pairs[:, 0], np.arange(nb + 1)).astype(np.int64)
     fslot = np.ascontiguousarray(pairs[:, 1]).astype(np.int64)
-    plan = _Plan(de, sp_ptr, sp_tgt, sp_w, sp_lake, sp_out, bstart, rptr, ridx, rslot, fptr, fslot, ns, B)
+    plan = _Plan(de, sp_ptr, sp_tgt, sp_w, sp_out, bstart, rptr, ridx, rslot, fptr, fslot, ns, B)
     if len(network._cache) > 16:
         network._cache.clear()
     network._cache[key] = plan
     return plan
 
 
+#: days routed per time chunk: a block runs through a chunk's steps before the next block starts, and
+#: the cross-block buffer holds one chunk (memory slots x chunk x lanes, not slots x days x lanes)
+TIME_CHUNK = 64
+
+
 def _default_block(n_lanes: int) -> int:
-    # keep a block's coefficients and state within ~512 KiB of cache
-    per_reach = 8 * (3 + 5 * n_lanes)
+    # keep a block's kernel rows (state 2V, coefficients 5V, lateral flow and link: 2) in ~512 KiB of cache
+    from ._kernels import lane_count
+
+    V = lane_count(n_lanes - 1)
+    per_reach = 8 * (2 + 7 * V)
     return int(max(256, 2 ** int(np.log2(512 * 1024 / per_reach))))
 
 
-def _choose_plan(network, out_pos, n_lanes, steps, members, block_size, max_buffer_bytes):
+def _choose_plan(network, out_pos, n_lanes, steps, members, block_size, max_buffer_bytes, substeps=1):
+    from ._kernels import lane_count
+
     B = _default_block(n_lanes) if block_size is None else int(block_size)
     if B < 1:
         raise InputError(f"block_size: {block_size}; expected a positive integer", field="block_size",
                          value=block_size, expected=">= 1")
+    buffered = min(steps, TIME_CHUNK * substeps)
     while True:
         plan = _plan(network, out_pos, B)
-        need = plan.n_slots * steps * n_lanes * 8 * members
+        need = plan.n_slots * buffered * lane_count(n_lanes - 1) * 8 * members
         if need <= max_buffer_bytes or B >= network.n_reaches:
             return plan
         B *= 4
@@ -755,7 +764,7 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
             raise InputError("route: restart states are not available for ensembles", field="return_state",
                              value=True, expected="return_state=False and initial 'steady' or 'zero'")
     M = 1 if ens is None else ens[0].shape[0]
-    plan = _choose_plan(network, uniq, W, steps, M, block_size, max_buffer_bytes)
+    plan = _choose_plan(network, uniq, W, steps, M, block_size, max_buffer_bytes, substeps)
     if ens is not None:
         return _route_ensemble(network, plan, ens, c1, c2, rate, ktau, tr, lake, lake_k, lake_loss, tfac, daily_t,
                                ql, group, base, pt, em, fp, fd, initial, substeps, days, uniq, inv, out_labels,
@@ -780,15 +789,13 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
                                                          np.exp(-ktau * tfac[0]))
         st = _steady_state(network, c1, c2, local0, share0, lake_k, lake_loss * (tfac[0] if daily_t else 1.0),
                            substeps)
-    acc = np.zeros((n + plan.n_slots + 1, W))
-    buf = np.zeros((steps, plan.n_slots, W))
     K = len(uniq)
     oq = np.zeros((days, K))
     ol = np.zeros((days, K, S))
     single, _ = route_kernel(S)
-    single(c1, c2, plan.de, plan.sp_ptr, plan.sp_tgt, plan.sp_w, plan.sp_lake, plan.sp_out, lake_k, lake_loss,
-           tr, ktau, tfac, ql, group, base, pt, em, fp, fd, st, acc, buf, plan.bstart, plan.rptr, plan.ridx,
-           plan.rslot, plan.fptr, plan.fslot, oq, ol, substeps)
+    single(c1, c2, plan.de, network.lake_of, plan.sp_ptr, plan.sp_tgt, plan.sp_w, plan.sp_out, lake_k, lake_loss,
+           tr, ktau, tfac, ql, group, base, pt, em, fp, fd, st, plan.bstart, plan.rptr, plan.ridx, plan.rslot,
+           plan.fptr, plan.fslot, plan.n_slots, TIME_CHUNK, oq, ol, substeps)
     oq = oq[:, inv]
     ol = ol[:, inv, :]
     state = RouteState(st, names, method, substeps, *_storage(network, c1, c2, st, lake_k, lake_loss, tfac, substeps))
@@ -914,16 +921,13 @@ def _route_ensemble(network, plan, ens, c1, c2, rate, ktau, tr, lake, lake_k, la
             share0 = np.ones((n, W))
             share0[:, 1:] = np.where(lake[:, None], 1.0 / (1.0 + ktau_m[m] * t0), np.exp(-ktau_m[m] * t0))
             st[m] = _steady_state(network, c1, c2, local0, share0, lake_k, lake_loss_m[m] * t0, substeps)
-    steps = days * substeps
-    acc = np.zeros((M, n + plan.n_slots + 1, W))
-    buf = np.zeros((M, steps, plan.n_slots, W))
     K = len(uniq)
     oq = np.zeros((M, days, K))
     ol = np.zeros((M, days, K, S))
     _, members = route_kernel(S)
-    members(c1, c2, plan.de, plan.sp_ptr, plan.sp_tgt, plan.sp_w, plan.sp_lake, plan.sp_out, lake_k, lake_loss_m,
-            tr_m, ktau_m, tfac, ql, group, base, pt_m, em_m, fp, fd, st, acc, buf, plan.bstart, plan.rptr, plan.ridx,
-            plan.rslot, plan.fptr, plan.fslot, oq, ol, substeps)
+    members(c1, c2, plan.de, network.lake_of, plan.sp_ptr, plan.sp_tgt, plan.sp_w, plan.sp_out, lake_k, lake_loss_m,
+            tr_m, ktau_m, tfac, ql, group, base, pt_m, em_m, fp, fd, st, plan.bstart, plan.rptr, plan.ridx,
+            plan.rslot, plan.fptr, plan.fslot, plan.n_slots, TIME_CHUNK, oq, ol, substeps)
     oq = np.moveaxis(oq[:, :, inv], 0, 1)        # (time, member, K)
     ol = np.moveaxis(ol[:, :, inv, :], 0, 1)     # (time, member, K, S)
     return _route_dataset(network, oq, ol, out_labels, out_dim, names, start, days, method, substeps, initial,
