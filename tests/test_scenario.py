@@ -181,6 +181,7 @@ BAD_SCENARIOS = [
     ("[scenario]\nname='s'\npackage='changzhou_2023_key_projects'\n" + GOOD_MEASURE,
      ["[scenario]", "field 'package'", "both"]),
     ("[scenario]\nname=''", ["[scenario]", "field 'name' is empty"]),
+    ("[scenario]\nname=' '", ["[scenario]", "field 'name' is empty"]),
 ]
 
 

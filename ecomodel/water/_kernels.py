@@ -345,6 +345,20 @@ def _fill_block(co, i0, i1, V, c1, c2, lake_of, la, tr, toff, pt, em):
 
 
 @jit
+def _lake_carry(co, i0, i1, V, lake_of, la_next):
+    """Give the lake rows of positions ``i0 .. i1 - 1`` the carry-over coefficients (B, C) = (a2, a3) of
+    the next day's lake coefficients ``la_next`` (L, S, 3): a lake's state after the last step of day t
+    must be built with day t + 1's loss, which the exact mixed-box step from t to t + 1 uses throughout."""
+    S = la_next.shape[1]
+    for i in range(i0, i1):
+        lk = lake_of[i]
+        if lk >= 0:
+            for s in range(S):
+                co[i - i0, V + 1 + s] = la_next[lk, s, 1]
+                co[i - i0, 2 * V + 1 + s] = la_next[lk, s, 2]
+
+
+@jit
 def _emit(oq, ol, t, kk, w, x, h):
     """Add ``h x`` of lane ``w`` to the daily-mean outputs of output ``kk`` (padding lanes dropped)."""
     if w == 0:
@@ -384,7 +398,8 @@ def _make_route(S):
         ``c1``, ``c2`` (n,) flow coefficients; ``de`` (n,) receiving row of a regular reach, or
         ``-1 - r`` for entry r of the weighted-link / output table (``sp_*``); ``tr`` (n, S) river
         shares leaving, or with ``tfac`` (T, S) non-empty exp(-ktau tfac[t]) every day (lake losses
-        scale by tfac[t]); lateral flow ``ql[t, i]`` (dense) or ``ql_base[i] ql[t, ql_group[i]]``,
+        scale by tfac[t]; a river's share applies to what enters it that day, a lake's step into day t
+        uses day t's loss throughout); lateral flow ``ql[t, i]`` (dense) or ``ql_base[i] ql[t, ql_group[i]]``,
         lateral load ``pt fp[t] + em q fd[t]``. ``st`` (n, S + 1) state, updated in place; ``oq``
         (T, K), ``ol`` (T, K, S) receive daily means. ``chunk`` days per time chunk.
         """
@@ -410,14 +425,14 @@ def _make_route(S):
             for s in range(S):
                 fpd[t, 1 + s] = fp[t, s]
                 fpd[t, V + 1 + s] = fd[t, s]
-        la = np.zeros((Tc if daily_t else 1, lake_k.shape[0], S, 3))
+        la = np.zeros((Tc + 1 if daily_t else 1, lake_k.shape[0], S, 3))
         trb = np.ones((bmax if daily_t else 0, S))
         if not daily_t:
             _lake_lanes(la[0], lake_k, lake_loss, np.ones(S), h)
         for t0 in range(0, T, Tc):
             t1 = min(T, t0 + Tc)
             if daily_t:
-                for t in range(t0, t1):
+                for t in range(t0, min(T, t1 + 1)):  # one day past the chunk: lakes carry over with it
                     _lake_lanes(la[t - t0], lake_k, lake_loss, tfac[t], h)
             for blk in range(nb):
                 i0 = bstart[blk]
@@ -431,6 +446,8 @@ def _make_route(S):
                                 trb[i - i0, s] = _exp_neg(ktau[i, s] * tfac[t, s])
                         _fill_block(co, i0, i1, V, c1, c2, lake_of, la[t - t0], trb, i0, pt, em)
                     for sub in range(substeps):
+                        if daily_t and sub == substeps - 1 and t + 1 < T and lake_k.shape[0] > 0:
+                            _lake_carry(co, i0, i1, V, lake_of, la[t + 1 - t0])
                         g = (t - t0) * substeps + sub
                         for j in range(rptr[blk], rptr[blk + 1]):
                             r = ridx[j]

@@ -645,7 +645,10 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
         Routing steps per day (outputs are daily means).
     decay_rate, settling_velocity, temperature, theta
         As in :func:`steady`; ``temperature`` may be a daily series ``(days,)`` [degC], in which case
-        reach shares :math:`e^{-k\tau}` are recomputed every day (slower).
+        reach shares :math:`e^{-k\tau}` are recomputed every day (slower): what enters a river reach
+        on a day decays with that day's rate over its travel time, and a lake's step into a day uses
+        that day's loss rate. A restart from a ``RouteState`` carries the lakes over with the last
+        day's rate of the earlier run.
     substance : str or list, optional
         Substance name(s) for array loads.
     initial : {"steady", "zero"} or RouteState

@@ -21,7 +21,8 @@ def as_balance(vals):
                                                "fuel": list(FUELS)}), units="default")
 
 
-@given(balances, st.floats(0.0, 100.0))
+# factors down to 1e-6: below that, subnormal products (k = 5e-324) lose the digits the shares need
+@given(balances, st.one_of(st.just(0.0), st.floats(1e-6, 100.0)))
 def test_inventory__is_linear_and_non_negative(vals, k):
     a = co2_inventory(as_balance(vals))
     assert bool((a["co2"] >= 0).all())

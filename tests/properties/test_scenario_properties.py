@@ -12,7 +12,8 @@ from ecomodel.scenario.optimise import TargetSpec, optimise
 from ecomodel.scenario.run import reduction_schedule
 
 fractions = st.floats(0.0, 1.0, allow_nan=False)
-names = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12)
+names = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1,
+                max_size=12).filter(str.strip)  # blank names are refused by the model (tested elsewhere)
 idents = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, max_size=8)
 
 

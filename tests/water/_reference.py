@@ -69,3 +69,39 @@ def route_reference(net, c1, c2, lateral_q, lateral_load, share, lake_loss, subs
                 res[t] += O / substeps
         outs.append(res)
     return outs[0], np.stack(outs[1:], axis=2) if S else np.zeros((T, n, 0))
+
+
+def route_reference_daily(net, c1, c2, lateral_q, lateral_load, share_t, lake_loss_t, initial="zero"):
+    """:func:`route_reference` with loss coefficients that change every day (one step per day):
+    ``share_t`` (T, n, S) river shares, ``lake_loss_t`` (T, L, S) lake loss rates [1/d].
+
+    Conventions: what enters a river reach on day t (upstream inflow and lateral load) leaves it
+    with day t's share, so the inflow of day t - 1 carried into day t keeps its day t - 1 share; a
+    lake's exact step from day t - 1 to day t uses day t's loss rate in all three coefficients."""
+    A = adjacency(net)
+    T, n = lateral_q.shape
+    S = lateral_load.shape[2]
+    lake = np.nonzero(net.lake_of >= 0)[0]
+    c3 = 1.0 - c1 - c2
+    O = np.zeros((S + 1, n))
+    if initial != "zero":
+        raise ValueError("only initial='zero' is implemented")
+    res_q = np.zeros((T, n))
+    res_l = np.zeros((T, n, S))
+    for t in range(T):
+        for lane in range(S + 1):
+            if lane == 0:
+                a1, a2, a3, x = c1, c2, c3, lateral_q[t]
+            else:
+                s = lane - 1
+                a1, a2, a3 = share_t[t, :, s] * c1, share_t[max(t - 1, 0), :, s] * c2, c3.copy()
+                for i in lake:
+                    a1[i], a2[i], a3[i] = box_coefficients(net.travel_time[i], lake_loss_t[t, net.lake_of[i], s], 1.0)
+                x = lateral_load[t, :, s]
+            now = share_t[t, :, lane - 1] * (c1 + c2) if lane else c1 + c2
+            for i in lake:
+                now[i] = a1[i] + a2[i]
+            O[lane] = np.linalg.solve(np.eye(n) - a1[:, None] * A, a2 * (A @ O[lane]) + a3 * O[lane] + now * x)
+        res_q[t] = O[0]
+        res_l[t] = O[1:].T
+    return res_q, res_l
