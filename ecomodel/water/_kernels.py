@@ -297,6 +297,27 @@ def _exp_neg(x):
 
 
 @jit
+def _exp_neg_inplace(x):
+    """``x[:] = exp(-x)`` for a flat array ``x >= 0`` (vectorised; about 1 ns per value)."""
+    for j in range(x.shape[0]):
+        x[j] = _exp_neg(x[j])
+
+
+@jit
+def _exp_neg_product(a, b, out):
+    """``out[:] = exp(-a * b)`` for flat arrays (``a`` may be a 0-d scalar); vectorised."""
+    for j in range(out.shape[0]):
+        out[j] = _exp_neg(a * b[j])
+
+
+@jit
+def _exp_neg_product2(a, b, out):
+    """``out[:] = exp(-a * b)`` elementwise for flat arrays; vectorised."""
+    for j in range(out.shape[0]):
+        out[j] = _exp_neg(a[j] * b[j])
+
+
+@jit
 def _lake_lanes(out, lake_k, lake_loss, scale, h):
     """Mixed-box step coefficients (a1, a2, a3) of every lake and substance, ``out`` (L, S, 3), for loss
     rates ``lake_loss`` (L, S) [1/d] times ``scale`` (S,) and a step of ``h`` [d]."""

@@ -46,9 +46,14 @@ KG_PER_DAY_TO_MG_PER_L = 1e6 / (SECONDS_PER_DAY * 1e3)
 
 # ---------------------------------------------------------------------------- parameters
 def _per_substance(value, names, n, field_name, default, *, error=InputError):
-    """Broadcast a scalar / (n,) / (n, S) / {substance: scalar|(n,)} parameter to (n, S)."""
+    """Broadcast a scalar / (n,) / (n, S) / {substance: scalar|(n,)} parameter to (n, S).
+
+    Scalars and per-reach columns come back as read-only broadcast views (no copy); the network's
+    own columns (``value=None``) were validated when the network was built and are not checked again."""
     S = len(names)
     if value is None:
+        if isinstance(default, np.ndarray) and default.shape == (n,):
+            return np.broadcast_to(default[:, None], (n, S))
         value = default
     if isinstance(value, dict):
         out = np.empty((n, S))
@@ -73,10 +78,10 @@ def _per_substance(value, names, n, field_name, default, *, error=InputError):
             arr = np.asarray(da.values, float)
         value = arr
     if np.ndim(value) == 0:
-        return np.full((n, S), float(as_float_array(value, field_name, error=error)[0]))
+        return np.broadcast_to(float(as_float_array(value, field_name, error=error)[0]), (n, S))
     arr = as_float_array(value, field_name, error=error)
     if arr.ndim == 1 and arr.shape[0] == n:
-        return np.repeat(arr[:, None], S, axis=1)
+        return np.broadcast_to(arr[:, None], (n, S))
     if arr.ndim == 1 and arr.shape[0] == S:
         return np.broadcast_to(arr, (n, S)).copy()
     if arr.ndim == 2 and arr.shape == (n, S):
@@ -123,7 +128,14 @@ def loss_rate(network: RiverNetwork, decay_rate=None, settling_velocity=None, *,
     names = list(substances)
     n = network.n_reaches
     k20 = _per_substance(decay_rate, names, n, "decay_rate", network.decay_rate, error=InputError)
-    vs = _per_substance(settling_velocity, names, n, "settling_velocity", network.settling_velocity, error=InputError)
+    if settling_velocity is None:
+        settles = network._cache.get("settles")
+        if settles is None:
+            settles = network._cache["settles"] = bool(np.any(network.settling_velocity > 0))
+        vs = np.broadcast_to(network.settling_velocity[:, None], (n, len(names))) if settles else None
+    else:
+        vs = _per_substance(settling_velocity, names, n, "settling_velocity", network.settling_velocity,
+                            error=InputError)
     if isinstance(theta, dict):
         th = np.array([float(theta.get(s, 1.0)) for s in names])
     else:
@@ -136,8 +148,9 @@ def loss_rate(network: RiverNetwork, decay_rate=None, settling_velocity=None, *,
     if temp.ndim != 0:
         raise InputError("temperature: expected one value [degC] (use route() for daily temperatures)",
                          field="temperature", value=temp.shape, expected="a scalar")
-    k = k20 * th[None, :] ** (float(temp) - 20.0)
-    if np.any(vs > 0):
+    tf = th ** (float(temp) - 20.0)
+    k = k20 * tf[None, :] if np.any(tf != 1.0) else k20  # (a read-only view when broadcast)
+    if vs is not None and np.any(vs > 0):
         depth = network.depth
         need = (vs > 0).any(axis=1)
         bad = need & ~(depth > 0)
@@ -161,11 +174,24 @@ def transmission(network: RiverNetwork, rate: np.ndarray) -> np.ndarray:
     >>> float(transmission(net, np.array([[0.5]]))[0, 0]) == float(np.exp(-0.5))
     True
     """
-    ktau = rate * network.travel_time[:, None]
-    out = np.exp(-ktau)
-    lake = network.lake_of >= 0
-    if lake.any():
-        out[lake] = 1.0 / (1.0 + ktau[lake])
+    from ._kernels import _exp_neg_inplace, _exp_neg_product, _exp_neg_product2
+
+    rate = np.asarray(rate, dtype=float)
+    tt = network.travel_time
+    lake = network._cache.get("lake_positions")
+    if lake is None:
+        lake = network._cache["lake_positions"] = np.flatnonzero(network.lake_of >= 0)
+    out = np.empty(rate.shape)
+    if rate.ndim == 2 and rate.shape[1] == 1:  # one substance: fused multiply and exp
+        r = rate[:, 0]
+        if r.strides[0] == 0:  # one rate for every reach (a broadcast scalar)
+            _exp_neg_product(float(r[0]) if r.shape[0] else 0.0, tt, out[:, 0])
+        else:
+            _exp_neg_product2(np.ascontiguousarray(r), tt, out[:, 0])
+    else:
+        np.multiply(rate, tt[:, None], out=out)
+        _exp_neg_inplace(out.reshape(-1))
+    out[lake] = 1.0 / (1.0 + rate[lake] * tt[lake, None])
     return out
 
 
@@ -190,10 +216,22 @@ def _reach_values(network) -> np.ndarray:
     return v
 
 
+def _reach_coords(network):
+    """The ``reach`` coordinate (with its index) as ``xarray.Coordinates``, built once per network."""
+    c = network._cache.get("reach_coords")
+    if c is None:
+        import xarray as xr
+
+        c = network._cache["reach_coords"] = xr.Coordinates({"reach": ("reach", _reach_values(network))})
+    return c
+
+
 def _checked_rows(values, field_name, error, labels) -> np.ndarray:
     """as_float_array for (reach, substance) tables, naming the first bad reach."""
     arr = np.asarray(values, dtype=float)
     arr = arr.reshape(len(labels), -1) if arr.size else arr.reshape(len(labels), 0)
+    if arr.size == 0 or (arr.min() >= 0.0 and arr.max() < np.inf):  # two fast reductions; NaN fails the first
+        return np.ascontiguousarray(arr)
     row_bad = (~np.isfinite(arr) | (arr < 0)).any(axis=1)
     if row_bad.any():
         as_float_array(arr[row_bad][:1].ravel(), field_name, error=error,
@@ -315,23 +353,30 @@ def steady(network: RiverNetwork, loads, decay_rate=None, *, settling_velocity=N
                        out[:, 0])
     else:
         _steady_solve(network.down, network.sp_ptr, network.sp_idx, network.sp_w, local, trans, out, inflow)
-    conc = out * (KG_PER_DAY_TO_MG_PER_L / network.flow[:, None])
-    dims = ("reach", "substance")
+    per_flow = network._cache.get("mg_per_l_per_kg_d")
+    if per_flow is None:  # [mg/L per kg/d] at each reach's flow
+        per_flow = network._cache["mg_per_l_per_kg_d"] = KG_PER_DAY_TO_MG_PER_L / network.flow[:, None]
+    conc = out * per_flow
+    squeeze = substance is None and names == ["load"]
+    dims = ("reach",) if squeeze else ("reach", "substance")
+
+    def face(a):
+        return a[:, 0] if squeeze else a
+
     data = {
-        "load": (dims, out, cf_attrs("kg/d", "load leaving the reach")),
-        "concentration": (dims, conc, cf_attrs("mg/L", "concentration at the downstream end of the reach")),
+        "load": (dims, face(out), cf_attrs("kg/d", "load leaving the reach")),
+        "concentration": (dims, face(conc), cf_attrs("mg/L", "concentration at the downstream end of the reach")),
         "flow": ("reach", network.flow, cf_attrs("m3/s", "mean flow leaving the reach",
                                                   "water_volume_transport_in_river_channel")),
     }
     if diagnostics:
-        data["inflow_load"] = (dims, inflow, cf_attrs("kg/d", "load entering the reach (upstream and local)"))
-        data["loss"] = (dims, inflow - out, cf_attrs("kg/d", "load lost in the reach (decay and settling)"))
-        data["local_load"] = (dims, local, cf_attrs("kg/d", "load entering the reach from its sources"))
-    ds = xr.Dataset(data, coords={"reach": ("reach", _reach_values(network)),
-                                  "substance": ("substance", np.asarray(names, dtype=object))},
+        data["inflow_load"] = (dims, face(inflow), cf_attrs("kg/d", "load entering the reach (upstream and local)"))
+        data["loss"] = (dims, face(inflow - out), cf_attrs("kg/d", "load lost in the reach (decay and settling)"))
+        data["local_load"] = (dims, face(local), cf_attrs("kg/d", "load entering the reach from its sources"))
+    ds = xr.Dataset(data, coords=_reach_coords(network),
                     attrs={"title": "steady (annual-mean) water quality", "temperature_degC": float(temperature)})
-    if substance is None and names == ["load"]:
-        ds = ds.squeeze("substance", drop=True)
+    if not squeeze:
+        ds = ds.assign_coords(substance=("substance", np.asarray(names, dtype=object)))
     return ds
 
 

@@ -290,3 +290,16 @@ def test_route__ensemble_members_equal_single_runs(rng_net):
         route(net, flows, loads, days=2, reaches="all", substance=names, load_multiplier=np.ones((3, 3)))
     with pytest.raises(InputError, match="not available for ensembles"):
         route(net, flows, loads, days=2, reaches="all", substance=names, load_multiplier=mult, return_state=True)
+
+
+@pytest.mark.parametrize("rate", ["scalar", "per_reach", "two_substances"])
+def test_transmission__rivers_exp_lakes_box_in_every_input_layout(rng_net, rate):
+    # the fused exp paths (one rate for all, one per reach, several substances) against the formula
+    net, names = rng_net
+    n = net.n_reaches
+    k = {"scalar": np.broadcast_to(0.3, (n, 1)), "per_reach": np.linspace(0.0, 40.0, n)[:, None],
+         "two_substances": np.stack([np.linspace(0.0, 5.0, n), np.full(n, 0.05)], axis=1)}[rate]
+    ktau = k * net.travel_time[:, None]
+    expect = np.where(net.is_lake[:, None], 1.0 / (1.0 + ktau), np.exp(-ktau))
+    assert net.is_lake.any()
+    np.testing.assert_allclose(transmission(net, k), expect, rtol=1e-15, atol=0)
