@@ -129,8 +129,6 @@ def run(tiny: bool = False):
 
     loads = rng.random((n, 1))
     trans = np.exp(-0.1 * net.travel_time)[:, None].copy()
-    out = np.zeros((n, 1))
-    empty = np.empty((0, 1))
     load_vec, trans_vec, out_vec = loads[:, 0].copy(), trans[:, 0].copy(), np.zeros(n)
 
     def steady_kernel():

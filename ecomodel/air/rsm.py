@@ -149,7 +149,6 @@ class ResponseSurface:
         """
         from scipy.stats import qmc
 
-        from .box import _run
         from .meteorology import generate_meteorology, meteorology_arrays
         from .projection import _city_columns, _factors, _seed_children, _setup
 

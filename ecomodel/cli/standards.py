@@ -9,7 +9,6 @@ Examples::
 
 from __future__ import annotations
 
-import argparse
 import json
 
 __all__ = ["register", "parse_tokens"]

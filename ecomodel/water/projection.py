@@ -282,7 +282,6 @@ def project(reductions=None, years=range(2021, 2031), members=50, seed=0, *, lak
     S = len(subs)
     itp = subs.index("TP")
     table = d.sources.table
-    cats = sorted(set(table["category"].astype(str)))
 
     # member draws
     theta = _parameter_draws(d, M, rng, parameter_uncertainty)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ecomodel.air import ResponseSurface, calibrate, demo, trajectory
+from ecomodel.air import ResponseSurface, calibrate, trajectory
 from ecomodel.air.demodata import load_calibration, load_observations
 from ecomodel.errors import CalibrationError, InputError
 

@@ -1,44 +1,16 @@
 """Hypothesis properties of the water solvers on random river networks (DAGs with splits and lakes)."""
 
 import numpy as np
-import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecomodel.water import DailyLoads, RiverNetwork, route, steady
+from ecomodel.water import route, steady
 from ecomodel.water.transport import _coefficients, loss_rate, transmission
-from tests.water._reference import adjacency, box_coefficients, route_reference, steady_reference
+from tests.water._reference import (adjacency, box_coefficients, daily_inputs, random_network, route_reference,
+                                    steady_reference)
 
 SUBSTANCES = ["TP", "COD"]
 RATES = {"TP": 0.25, "COD": 0.04}
-
-
-def build(seed, n, split_p, with_lake, relabel=None):
-    """A random connected DAG (reach i drains to later reaches), consistent flows, optional lake."""
-    rng = np.random.default_rng(seed)
-    rows = []
-    for i in range(n - 1):
-        k = 2 if (rng.random() < split_p and n - 1 - i >= 2) else 1
-        ds = rng.choice(np.arange(i + 1, n), size=k, replace=False)
-        ds[0] = i + 1 if rng.random() < 0.5 else ds[0]
-        ds = np.unique(ds)
-        for d, f in zip(ds, rng.dirichlet(np.ones(len(ds)))):
-            rows.append((i, d, f))
-    rows.append((n - 1, -1, 1.0))
-    lateral = rng.uniform(0.1, 2.0, n)
-    A = np.zeros((n, n))
-    for s, d, f in rows:
-        if d >= 0:
-            A[d, s] += f
-    Q = np.linalg.solve(np.eye(n) - A, lateral)
-    length = rng.uniform(500.0, 20000.0, n)
-    lake = int(rng.integers(1, n)) if with_lake else -1
-    names = relabel if relabel is not None else [f"r{i}" for i in range(n)]
-    t = pd.DataFrame([{"reach": names[s], "downstream": names[d] if d >= 0 else "", "fraction": f,
-                       "length": length[s], "flow": Q[s], "velocity": 0.1,
-                       "lake": "L" if s == lake else ""} for s, d, f in rows])
-    lakes = pd.DataFrame({"lake": ["L"], "area": [rng.uniform(0.2, 3.0)], "mean_depth": [2.0]})
-    return RiverNetwork.from_dataframe(t, lakes=lakes), rng
 
 
 network_args = st.tuples(st.integers(0, 2 ** 31 - 1), st.integers(2, 9), st.sampled_from([0.0, 0.3]),
@@ -51,7 +23,7 @@ def loads_for(net, rng):
 
 @given(network_args)
 def test_steady__mass_balance_and_nonnegativity(args):
-    net, rng = build(*args)
+    net, rng = random_network(*args)
     local = loads_for(net, rng)
     ds = steady(net, local, RATES, substance=SUBSTANCES, diagnostics=True)
     out = ds["load"].values
@@ -62,7 +34,7 @@ def test_steady__mass_balance_and_nonnegativity(args):
 
 @given(network_args, st.floats(0.01, 100.0))
 def test_steady__linear_in_loads(args, factor):
-    net, rng = build(*args)
+    net, rng = random_network(*args)
     local = loads_for(net, rng)
     a = steady(net, local, RATES, substance=SUBSTANCES)["concentration"].values
     b = steady(net, factor * local, RATES, substance=SUBSTANCES)["concentration"].values
@@ -71,7 +43,7 @@ def test_steady__linear_in_loads(args, factor):
 
 @given(network_args)
 def test_steady__equals_numpy_reference(args):
-    net, rng = build(*args)
+    net, rng = random_network(*args)
     local = loads_for(net, rng)
     ds = steady(net, local, RATES, substance=SUBSTANCES)
     share = transmission(net, loss_rate(net, RATES, substances=SUBSTANCES))
@@ -81,11 +53,11 @@ def test_steady__equals_numpy_reference(args):
 @given(network_args, st.integers(0, 2 ** 31 - 1))
 def test_relabelling_reaches_changes_nothing(args, perm_seed):
     seed, n, split_p, lake = args
-    net_a, rng = build(seed, n, split_p, lake)
+    net_a, rng = random_network(seed, n, split_p, lake)
     local = {r: v for r, v in zip(net_a.reaches, loads_for(net_a, rng))}
     perm = np.random.default_rng(perm_seed).permutation(n)
     names = [f"x{p}" for p in perm]
-    net_b, _ = build(seed, n, split_p, lake, relabel=names)
+    net_b, _ = random_network(seed, n, split_p, lake, relabel=names)
     rename = {f"r{i}": names[i] for i in range(n)}
     loads_b = {rename[r]: v for r, v in local.items()}
     a = steady(net_a, local, RATES, substance=SUBSTANCES)["concentration"]
@@ -98,21 +70,10 @@ def test_relabelling_reaches_changes_nothing(args, perm_seed):
     np.testing.assert_allclose(ra["load"].values, rb["load"].values, rtol=1e-12, atol=1e-300)
 
 
-def daily_inputs(net, rng, T):
-    n, S = net.n_reaches, len(SUBSTANCES)
-    mult = rng.uniform(0.2, 3.0, T)
-    dl = DailyLoads(SUBSTANCES, rng.uniform(0, 5, (n, S)), rng.uniform(0, 5, (n, S)), rng.uniform(0.5, 1.5, (T, S)),
-                    rng.uniform(0.5, 1.5, (T, S)))
-    q = net.lateral_flow[None, :] * mult[:, None]
-    em = dl.diffuse / net.lateral_flow[:, None]
-    lat = dl.point[None] * dl.point_factor[:, None, :] + em[None] * q[:, :, None] * dl.diffuse_factor[:, None, :]
-    return mult, dl, q, lat
-
-
 @given(network_args, st.integers(1, 8), st.integers(1, 2), st.sampled_from([None, 1, 2, 3]))
 def test_route__equals_numpy_reference_and_is_nonnegative(args, T, substeps, block):
-    net, rng = build(*args)
-    mult, dl, q, lat = daily_inputs(net, rng, T)
+    net, rng = random_network(*args)
+    mult, dl, q, lat = daily_inputs(net, SUBSTANCES, T, rng)
     ds = route(net, mult, dl, days=T, reaches="all", decay_rate=RATES, substeps=substeps, block_size=block)
     c1, c2 = _coefficients(net, "cstr", 0.2, substeps)
     rate = loss_rate(net, RATES, substances=SUBSTANCES)
@@ -125,8 +86,8 @@ def test_route__equals_numpy_reference_and_is_nonnegative(args, T, substeps, blo
 
 @given(network_args, st.floats(0.1, 10.0))
 def test_route__linear_in_loads(args, factor):
-    net, rng = build(*args)
-    mult, dl, _, _ = daily_inputs(net, rng, 5)
+    net, rng = random_network(*args)
+    mult, dl, _, _ = daily_inputs(net, SUBSTANCES, 5, rng)
     a = route(net, mult, dl, days=5, reaches="all", decay_rate=RATES)["load"].values
     b = route(net, mult, dl.scaled({s: factor for s in SUBSTANCES}), days=5, reaches="all",
               decay_rate=RATES)["load"].values
@@ -135,7 +96,7 @@ def test_route__linear_in_loads(args, factor):
 
 @given(network_args)
 def test_route__constant_inputs_converge_to_steady(args):
-    net, rng = build(*args)
+    net, rng = random_network(*args)
     local = loads_for(net, rng)
     longest = float(net.travel_time.max())
     days = int(60 * max(1.0, longest)) + 60
@@ -147,14 +108,13 @@ def test_route__constant_inputs_converge_to_steady(args):
 
 @given(network_args, st.integers(1, 10), st.sampled_from(["zero", "steady"]))
 def test_route__mass_balance_in_equals_out_plus_loss_plus_storage(args, T, initial):
-    net, rng = build(*args)
-    mult, dl, q, lat = daily_inputs(net, rng, T)
+    net, rng = random_network(*args)
+    mult, dl, q, lat = daily_inputs(net, SUBSTANCES, T, rng)
     _, start = route(net, mult, dl, days=1, reaches="all", decay_rate=RATES, initial=initial, return_state=True)
     ds, end = route(net, mult, dl, days=T, reaches="all", decay_rate=RATES, initial=start, return_state=True)
     O = ds["flow"].values                       # (T, n) outflow per step (substeps = 1)
     M = ds["load"].values                       # (T, n, S)
     A = adjacency(net)
-    U = O @ A.T                                 # inflow from upstream per step
     Um = np.einsum("tj,ij->ti", M.reshape(T, -1), np.kron(A, np.eye(2))).reshape(T, -1, 2)
     outlet = net.down == -1
     # water: lateral in = outlet out + storage change (no loss)

@@ -105,3 +105,49 @@ def route_reference_daily(net, c1, c2, lateral_q, lateral_load, share_t, lake_lo
         res_q[t] = O[0]
         res_l[t] = O[1:].T
     return res_q, res_l
+
+
+def random_network(seed, n, split_p, with_lake, relabel=None):
+    """A random connected DAG (reach i drains to later reaches), consistent flows, optional lake."""
+    import pandas as pd
+
+    from ecomodel.water import RiverNetwork
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n - 1):
+        k = 2 if (rng.random() < split_p and n - 1 - i >= 2) else 1
+        ds = rng.choice(np.arange(i + 1, n), size=k, replace=False)
+        ds[0] = i + 1 if rng.random() < 0.5 else ds[0]
+        ds = np.unique(ds)
+        for d, f in zip(ds, rng.dirichlet(np.ones(len(ds)))):
+            rows.append((i, d, f))
+    rows.append((n - 1, -1, 1.0))
+    lateral = rng.uniform(0.1, 2.0, n)
+    A = np.zeros((n, n))
+    for s, d, f in rows:
+        if d >= 0:
+            A[d, s] += f
+    Q = np.linalg.solve(np.eye(n) - A, lateral)
+    length = rng.uniform(500.0, 20000.0, n)
+    lake = int(rng.integers(1, n)) if with_lake else -1
+    names = relabel if relabel is not None else [f"r{i}" for i in range(n)]
+    t = pd.DataFrame([{"reach": names[s], "downstream": names[d] if d >= 0 else "", "fraction": f,
+                       "length": length[s], "flow": Q[s], "velocity": 0.1,
+                       "lake": "L" if s == lake else ""} for s, d, f in rows])
+    lakes = pd.DataFrame({"lake": ["L"], "area": [rng.uniform(0.2, 3.0)], "mean_depth": [2.0]})
+    return RiverNetwork.from_dataframe(t, lakes=lakes), rng
+
+
+def daily_inputs(net, names, T, rng):
+    """Daily flow multipliers, DailyLoads, lateral flows (T, n) and lateral loads (T, n, S) for *names*."""
+    from ecomodel.water import DailyLoads
+
+    n, S = net.n_reaches, len(names)
+    mult = rng.uniform(0.2, 3.0, T)
+    dl = DailyLoads(names, rng.uniform(0, 5, (n, S)), rng.uniform(0, 5, (n, S)), rng.uniform(0.5, 1.5, (T, S)),
+                    rng.uniform(0.5, 1.5, (T, S)))
+    q = net.lateral_flow[None, :] * mult[:, None]
+    em = dl.diffuse / net.lateral_flow[:, None]
+    lat = dl.point[None] * dl.point_factor[:, None, :] + em[None] * q[:, :, None] * dl.diffuse_factor[:, None, :]
+    return mult, dl, q, lat

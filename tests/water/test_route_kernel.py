@@ -2,14 +2,13 @@
 chunks, time chunks, blocks, flow only and daily temperatures against the plain-numpy reference."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from ecomodel.water import DailyLoads, RiverNetwork, route
+from ecomodel.water import route
 from ecomodel.water import transport
 from ecomodel.water.transport import _coefficients, loss_rate, transmission
 
-from ._reference import route_reference, route_reference_daily
+from ._reference import daily_inputs, random_network, route_reference, route_reference_daily
 
 
 @pytest.fixture(scope="module")
@@ -70,39 +69,12 @@ def test_vector_step_and_add__match_numpy(kernels):
 
 @pytest.fixture(scope="module")
 def braided():
-    """24 reaches draining to later ones, a third of them split in two, one lake, consistent flows."""
-    rng = np.random.default_rng(21)
-    n = 24
-    rows = []
-    for i in range(n - 1):
-        later = np.arange(i + 1, n)
-        targets = rng.choice(later, size=min(len(later), 2 if rng.random() < 0.33 else 1), replace=False)
-        for d, f in zip(targets, rng.dirichlet(np.ones(len(targets)))):
-            rows.append((i, d, f))
-    rows.append((n - 1, -1, 1.0))
-    A = np.zeros((n, n))
-    for s, d, f in rows:
-        if d >= 0:
-            A[d, s] += f
-    Q = np.linalg.solve(np.eye(n) - A, rng.uniform(0.2, 1.5, n))
-    length = rng.uniform(3000.0, 25000.0, n)
-    t = pd.DataFrame([{"reach": f"b{s}", "downstream": f"b{d}" if d >= 0 else "", "fraction": f,
-                       "length": length[s], "flow": Q[s], "velocity": 0.1, "lake": "L" if s == 9 else ""}
-                      for s, d, f in rows])
-    lakes = pd.DataFrame({"lake": ["L"], "area": [1.2], "mean_depth": [2.0]})
-    return RiverNetwork.from_dataframe(t, lakes=lakes)
+    """24 reaches draining to later ones, a third of them split, one lake, consistent flows."""
+    return random_network(21, 24, 0.33, True)[0]
 
 
 def _inputs(net, names, T, seed):
-    rng = np.random.default_rng(seed)
-    n, S = net.n_reaches, len(names)
-    mult = rng.uniform(0.3, 2.5, T)
-    dl = DailyLoads(names, rng.uniform(0, 5, (n, S)), rng.uniform(0, 5, (n, S)), rng.uniform(0.5, 1.5, (T, S)),
-                    rng.uniform(0.5, 1.5, (T, S)))
-    q = net.lateral_flow[None, :] * mult[:, None]
-    em = dl.diffuse / net.lateral_flow[:, None]
-    lat = dl.point[None] * dl.point_factor[:, None, :] + em[None] * q[:, :, None] * dl.diffuse_factor[:, None, :]
-    return mult, dl, q, lat
+    return daily_inputs(net, names, T, np.random.default_rng(seed))
 
 
 @pytest.mark.parametrize("chunk,block,substeps", [(64, None, 1), (3, 5, 1), (2, 7, 2), (1, 1, 1)])

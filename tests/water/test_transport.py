@@ -10,7 +10,7 @@ from ecomodel.water import DailyLoads, RiverNetwork, route, steady
 from ecomodel.water.lake import vollenweider_concentration
 from ecomodel.water.transport import KG_PER_DAY_TO_MG_PER_L, _coefficients, loss_rate, transmission
 
-from ._reference import route_reference, steady_reference
+from ._reference import random_network, route_reference, steady_reference
 
 
 def chain(n=3, flow=2.0, velocity=0.1, length=8640.0, **extra):
@@ -85,26 +85,8 @@ def test_steady__matches_numpy_reference_with_splits_and_lake(rng_net):
 
 @pytest.fixture(scope="module")
 def rng_net():
-    rng = np.random.default_rng(7)
-    n = 30
-    rows = []
-    for i in range(n - 1):
-        k = 1 if rng.random() < 0.75 else 2
-        ds = rng.choice(np.arange(i + 1, n), size=min(k, n - 1 - i), replace=False)
-        for d, f in zip(ds, rng.dirichlet(np.ones(len(ds)))):
-            rows.append({"reach": f"r{i}", "downstream": f"r{d}", "fraction": f})
-    rows.append({"reach": f"r{n - 1}", "downstream": "", "fraction": 1.0})
-    t = pd.DataFrame(rows)
-    t["length"] = t["reach"].map(lambda r: 2000.0 + 400.0 * int(r[1:]))
-    t["velocity"] = 0.1
-    t["lake"] = np.where(t["reach"] == "r12", "L", "")
-    lakes = pd.DataFrame({"lake": ["L"], "area": [1.5], "mean_depth": [2.0]})
-    probe = RiverNetwork.from_dataframe(t.assign(flow=1.0), lakes=lakes, allow_disconnected=True)
-    A = np.zeros((n, n))
-    np.add.at(A, (probe.edge_dst, probe.edge_src), probe._fraction)
-    Q = np.linalg.solve(np.eye(n) - A, rng.uniform(0.2, 1.0, n))
-    t["flow"] = t["reach"].map(dict(zip(probe.reaches, Q)))
-    return RiverNetwork.from_dataframe(t, lakes=lakes, allow_disconnected=True), ["TP", "COD"]
+    """30 reaches with splits and a lake (see tests.water._reference.random_network)."""
+    return random_network(7, 30, 0.25, True)[0], ["TP", "COD"]
 
 
 @pytest.mark.parametrize("method,substeps,block", [("cstr", 1, None), ("cstr", 3, 4), ("cstr", 2, 7)])
