@@ -1,6 +1,6 @@
 """Carbon peak and intensity targets for a Changzhou-like energy system, in three scenarios.
 
-    python examples/carbon_peak.py --out carbon_out [--members 200] [--seed 1]
+    python examples/carbon_peak.py [--out carbon_peak] [--members 200] [--seed 1]
 
 Steps: the 2020 demo energy balance of five plan regions (GDP, structure and coal shares from the
 plans, the rest documented assumptions: ecomodel/data/carbon/SOURCES.md) → CO2 inventory →
@@ -45,7 +45,8 @@ def national_peak_rows(regions):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", required=True, type=Path, help="output directory")
+    parser.add_argument("--out", default=Path("carbon_peak"), type=Path,
+                        help="output directory (created if needed; default carbon_peak)")
     parser.add_argument("--members", type=int, default=200, help="ensemble size (default 200)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     args = parser.parse_args(argv)
