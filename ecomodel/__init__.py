@@ -10,7 +10,7 @@ scipy nor matplotlib and compiles nothing.
 
 from __future__ import annotations
 
-import importlib
+from ._lazy import lazy_namespace
 
 __version__ = "0.1.0"
 
@@ -27,14 +27,4 @@ _FORWARDS = {  # top-level conveniences -> module that defines them
 __all__ = sorted(_SUBMODULES | set(_FORWARDS)) + ["__version__"]
 
 
-def __getattr__(name: str):
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    if name in _FORWARDS:
-        module = importlib.import_module(f"{__name__}.{_FORWARDS[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module 'ecomodel' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_namespace(__name__, _FORWARDS, _SUBMODULES)

@@ -29,7 +29,7 @@ Examples
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_namespace
 
 _API = {
     "simulate": "box", "Domain": "box", "load_domain": "box", "steady_state_concentration": "box",
@@ -55,16 +55,4 @@ _SUBMODULES = {"box", "emissions", "meteorology", "parameters", "chemistry", "oz
 __all__ = sorted(_API)
 
 
-def __getattr__(name: str):
-    if name in _API:
-        module = importlib.import_module(f"{__name__}.{_API[name]}")
-        obj = getattr(module, name)
-        globals()[name] = obj
-        return obj
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module 'ecomodel.air' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(__all__) | _SUBMODULES)
+__getattr__, __dir__ = lazy_namespace(__name__, _API, _SUBMODULES)

@@ -22,7 +22,7 @@ Examples
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_namespace
 
 _EXPORTS = {
     "FUELS": "factors", "emission_factors": "factors", "grid_factor": "factors", "grid_factors": "factors",
@@ -41,14 +41,4 @@ _SUBMODULES = {"factors", "inventory", "projection", "lmdi", "cobenefits", "iamc
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str):
-    if name in _EXPORTS:
-        module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
-        return getattr(module, name)
-    if name in _SUBMODULES:
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module 'ecomodel.carbon' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(__all__) | _SUBMODULES)
+__getattr__, __dir__ = lazy_namespace(__name__, _EXPORTS, _SUBMODULES)

@@ -14,7 +14,7 @@ True
 
 from __future__ import annotations
 
-import importlib
+from .._lazy import lazy_namespace
 
 _API = {
     "RiverNetwork": "network",
@@ -54,12 +54,4 @@ _API = {
 __all__ = sorted(_API)
 
 
-def __getattr__(name: str):
-    if name in _API:
-        module = importlib.import_module(f"{__name__}.{_API[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module 'ecomodel.water' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_namespace(__name__, _API)
