@@ -297,24 +297,11 @@ def _exp_neg(x):
 
 
 @jit
-def _exp_neg_inplace(x):
-    """``x[:] = exp(-x)`` for a flat array ``x >= 0`` (vectorised; about 1 ns per value)."""
-    for j in range(x.shape[0]):
-        x[j] = _exp_neg(x[j])
-
-
-@jit
-def _exp_neg_product(a, b, out):
-    """``out[:] = exp(-a * b)`` for flat arrays (``a`` may be a 0-d scalar); vectorised."""
+def _exp_neg_scaled(a, x, out):
+    """``out[:] = exp(-a x)`` for a scalar ``a`` and flat arrays ``x >= 0`` (``out`` may be ``x``);
+    vectorised, about 1 ns per value."""
     for j in range(out.shape[0]):
-        out[j] = _exp_neg(a * b[j])
-
-
-@jit
-def _exp_neg_product2(a, b, out):
-    """``out[:] = exp(-a * b)`` elementwise for flat arrays; vectorised."""
-    for j in range(out.shape[0]):
-        out[j] = _exp_neg(a[j] * b[j])
+        out[j] = _exp_neg(a * x[j])
 
 
 @jit

@@ -141,6 +141,12 @@ class RiverNetwork:
     _fraction: np.ndarray | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
+    def _derived(self, key: str, make):
+        """A value derived from the network's arrays (which never change): ``make()`` once, then cached."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
+
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_dataframe(cls, reaches: pd.DataFrame, lakes: pd.DataFrame | None = None,

@@ -128,14 +128,11 @@ def loss_rate(network: RiverNetwork, decay_rate=None, settling_velocity=None, *,
     names = list(substances)
     n = network.n_reaches
     k20 = _per_substance(decay_rate, names, n, "decay_rate", network.decay_rate, error=InputError)
+    vs = _per_substance(settling_velocity, names, n, "settling_velocity", network.settling_velocity, error=InputError)
     if settling_velocity is None:
-        settles = network._cache.get("settles")
-        if settles is None:
-            settles = network._cache["settles"] = bool(np.any(network.settling_velocity > 0))
-        vs = np.broadcast_to(network.settling_velocity[:, None], (n, len(names))) if settles else None
+        settles = network._derived("settles", lambda: bool(np.any(network.settling_velocity > 0)))
     else:
-        vs = _per_substance(settling_velocity, names, n, "settling_velocity", network.settling_velocity,
-                            error=InputError)
+        settles = bool(np.any(vs > 0))
     if isinstance(theta, dict):
         th = np.array([float(theta.get(s, 1.0)) for s in names])
     else:
@@ -150,7 +147,7 @@ def loss_rate(network: RiverNetwork, decay_rate=None, settling_velocity=None, *,
                          field="temperature", value=temp.shape, expected="a scalar")
     tf = th ** (float(temp) - 20.0)
     k = k20 * tf[None, :] if np.any(tf != 1.0) else k20  # (a read-only view when broadcast)
-    if vs is not None and np.any(vs > 0):
+    if settles:
         depth = network.depth
         need = (vs > 0).any(axis=1)
         bad = need & ~(depth > 0)
@@ -174,23 +171,17 @@ def transmission(network: RiverNetwork, rate: np.ndarray) -> np.ndarray:
     >>> float(transmission(net, np.array([[0.5]]))[0, 0]) == float(np.exp(-0.5))
     True
     """
-    from ._kernels import _exp_neg_inplace, _exp_neg_product, _exp_neg_product2
+    from ._kernels import _exp_neg_scaled
 
     rate = np.asarray(rate, dtype=float)
     tt = network.travel_time
-    lake = network._cache.get("lake_positions")
-    if lake is None:
-        lake = network._cache["lake_positions"] = np.flatnonzero(network.lake_of >= 0)
     out = np.empty(rate.shape)
-    if rate.ndim == 2 and rate.shape[1] == 1:  # one substance: fused multiply and exp
-        r = rate[:, 0]
-        if r.strides[0] == 0:  # one rate for every reach (a broadcast scalar)
-            _exp_neg_product(float(r[0]) if r.shape[0] else 0.0, tt, out[:, 0])
-        else:
-            _exp_neg_product2(np.ascontiguousarray(r), tt, out[:, 0])
+    if rate.shape[1:] == (1,) and rate.strides[0] == 0:  # one rate for every reach: fused multiply and exp
+        _exp_neg_scaled(float(rate[0, 0]) if rate.shape[0] else 0.0, tt, out[:, 0])
     else:
         np.multiply(rate, tt[:, None], out=out)
-        _exp_neg_inplace(out.reshape(-1))
+        _exp_neg_scaled(1.0, out.reshape(-1), out.reshape(-1))
+    lake = network._derived("lake_positions", lambda: np.flatnonzero(network.lake_of >= 0))
     out[lake] = 1.0 / (1.0 + rate[lake] * tt[lake, None])
     return out
 
@@ -208,22 +199,16 @@ def _substance_names(loads, substance):
 
 def _reach_values(network) -> np.ndarray:
     """Reach ids as a numpy array (object for strings, native for integers), cached."""
-    v = network._cache.get("reach_values")
-    if v is None:
-        idx = network.reaches
-        v = idx.to_numpy() if idx.dtype.kind in "iuf" else np.asarray(idx, dtype=object)
-        network._cache["reach_values"] = v
-    return v
+    idx = network.reaches
+    return network._derived("reach_values",
+                            lambda: idx.to_numpy() if idx.dtype.kind in "iuf" else np.asarray(idx, dtype=object))
 
 
 def _reach_coords(network):
     """The ``reach`` coordinate (with its index) as ``xarray.Coordinates``, built once per network."""
-    c = network._cache.get("reach_coords")
-    if c is None:
-        import xarray as xr
+    import xarray as xr
 
-        c = network._cache["reach_coords"] = xr.Coordinates({"reach": ("reach", _reach_values(network))})
-    return c
+    return network._derived("reach_coords", lambda: xr.Coordinates({"reach": ("reach", _reach_values(network))}))
 
 
 def _checked_rows(values, field_name, error, labels) -> np.ndarray:
@@ -353,10 +338,7 @@ def steady(network: RiverNetwork, loads, decay_rate=None, *, settling_velocity=N
                        out[:, 0])
     else:
         _steady_solve(network.down, network.sp_ptr, network.sp_idx, network.sp_w, local, trans, out, inflow)
-    per_flow = network._cache.get("mg_per_l_per_kg_d")
-    if per_flow is None:  # [mg/L per kg/d] at each reach's flow
-        per_flow = network._cache["mg_per_l_per_kg_d"] = KG_PER_DAY_TO_MG_PER_L / network.flow[:, None]
-    conc = out * per_flow
+    conc = out * network._derived("mg_per_l_per_kg_d", lambda: KG_PER_DAY_TO_MG_PER_L / network.flow[:, None])
     squeeze = substance is None and names == ["load"]
     dims = ("reach",) if squeeze else ("reach", "substance")
 
