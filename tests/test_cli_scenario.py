@@ -8,17 +8,7 @@ import xarray as xr
 
 from ecomodel import io
 from ecomodel.cli import main
-from ecomodel.scenario.run import register_backend
-from tests.test_scenario_run import _air_backend, _water_backend
-
-
-@pytest.fixture(autouse=True)
-def linear_backends():
-    register_backend("air", _air_backend())
-    register_backend("water", _water_backend())
-    yield
-    register_backend("air", None)
-    register_backend("water", None)
+from tests.test_scenario_run import linear_backends  # noqa: F401  (autouse: the linear test backends)
 
 
 PACKAGE = """

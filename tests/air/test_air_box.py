@@ -154,9 +154,9 @@ def test_importing_the_air_modules_compiles_nothing():
     assert out.stdout.strip() == ""
 
 
-def test_single_box_with_chemistry__agrees_with_solve_ivp(demo_data):
-    """Daily steps with operator-split partitioning against a fine solve_ivp integration of the same
-    box with continuous equilibrium partitioning (benchmarks/air.py): within 5 % every day."""
+def _tianning_box_and_ivp(demo_data, days):
+    """One 天宁-sized box with 天宁's inventory and 2021 weather (seed 5) for *days* days, and the
+    fine solve_ivp PM2.5 of the same box (benchmarks/air.py): ``(domain, inventory, met, ivp)``."""
     from benchmarks.air import _ivp_single_box
     from ecomodel.air.emissions import schedule_factors
     from ecomodel.air.meteorology import meteorology_arrays
@@ -165,11 +165,17 @@ def test_single_box_with_chemistry__agrees_with_solve_ivp(demo_data):
     tn = demo_data.inventory.emissions.sel(box="天宁")
     inv = Inventory.from_records([("box", str(s), str(p), float(tn.sel(sector=s, pollutant=p)))
                                   for s in tn["sector"].values for p in tn["pollutant"].values])
-    met = demo_data.meteorology(members=1, year=2021, seed=5).isel(time=slice(0, 12))
+    met = demo_data.meteorology(members=1, year=2021, seed=5).isel(time=slice(0, days))
     arr, dates, _ = meteorology_arrays(met)
     flux, period, _ = inv.fluxes(one, dates, schedule_factors(None, inv, [2021], domain=one))
+    return one, inv, met, _ivp_single_box(one, flux, period, arr, ProcessParameters(), days)
+
+
+def test_single_box_with_chemistry__agrees_with_solve_ivp(demo_data):
+    """Daily steps with operator-split partitioning against a fine solve_ivp integration of the same
+    box with continuous equilibrium partitioning (benchmarks/air.py): within 5 % every day."""
+    one, inv, met, ivp = _tianning_box_and_ivp(demo_data, 12)
     ours = simulate(inv, met, domain=one, components=False, spinup_days=0)["pm25"].values[:, 0, 0]
-    ivp = _ivp_single_box(one, flux, period, arr, ProcessParameters(), 12)
     np.testing.assert_allclose(ours, ivp, rtol=0.05)
 
 
@@ -191,18 +197,7 @@ def test_substeps__passive_tracers_are_exact_for_any_number_of_substeps(demo_dat
 def test_substeps__with_chemistry_converge_towards_solve_ivp(demo_data):
     """With chemistry, shorter steps move the operator-split partitioning towards the continuous
     solve_ivp solution: 4 substeps are at least as close as 1 and within 5 % every day."""
-    from benchmarks.air import _ivp_single_box
-    from ecomodel.air.emissions import schedule_factors
-    from ecomodel.air.meteorology import meteorology_arrays
-
-    one = Domain.single(154.84)
-    tn = demo_data.inventory.emissions.sel(box="天宁")
-    inv = Inventory.from_records([("box", str(s), str(p), float(tn.sel(sector=s, pollutant=p)))
-                                  for s in tn["sector"].values for p in tn["pollutant"].values])
-    met = demo_data.meteorology(members=1, year=2021, seed=5).isel(time=slice(0, 8))
-    arr, dates, _ = meteorology_arrays(met)
-    flux, period, _ = inv.fluxes(one, dates, schedule_factors(None, inv, [2021], domain=one))
-    ivp = _ivp_single_box(one, flux, period, arr, ProcessParameters(), 8)
+    one, inv, met, ivp = _tianning_box_and_ivp(demo_data, 8)
     err = {}
     for k in (1, 4):
         ours = simulate(inv, met, domain=one, components=False, spinup_days=0, substeps=k)["pm25"].values[:, 0, 0]
