@@ -773,7 +773,9 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
     else:
         tfac = np.zeros((0, S))
     ktau = np.ascontiguousarray(rate * network.travel_time[:, None])
-    tr = np.ascontiguousarray(transmission(network, rate)) if not daily_t else np.exp(-ktau)
+    # shares leaving each reach; with daily temperatures the kernel computes them day by day instead
+    tr = np.ascontiguousarray(transmission(network, rate)) if not daily_t else np.ones((0, S))
+    t0 = tfac[0] if daily_t else np.ones(S)  # first day's temperature factors (for a steady start)
     lake = network.lake_of >= 0
     L = len(network.lakes)
     lake_k = np.ones(L)
@@ -781,8 +783,6 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
     if lake.any():
         lake_k[network.lake_of[lake]] = network.travel_time[lake]
         lake_loss[network.lake_of[lake]] = rate[lake]
-    if daily_t:
-        tr[lake] = 1.0 / (1.0 + ktau[lake] * tfac[0][None, :])
 
     c1, c2 = _coefficients(network, method, muskingum_x, substeps)
     W = S + 1
@@ -796,9 +796,9 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
     M = 1 if ens is None else ens[0].shape[0]
     plan = _choose_plan(network, uniq, W, steps, M, block_size, max_buffer_bytes, substeps)
     if ens is not None:
-        return _route_ensemble(network, plan, ens, c1, c2, rate, ktau, tr, lake, lake_k, lake_loss, tfac, daily_t,
-                               ql, group, base, pt, em, fp, fd, initial, substeps, days, uniq, inv, out_labels,
-                               out_dim, names, start, method)
+        return _route_ensemble(network, plan, ens, c1, c2, rate, lake_k, lake_loss, tfac, t0, daily_t, ql, group,
+                               base, pt, em, fp, fd, initial, substeps, days, uniq, inv, out_labels, out_dim, names,
+                               start, method)
 
     st = np.zeros((n, W))
     if isinstance(initial, RouteState):
@@ -810,15 +810,8 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
                              expected=f"({n}, {W}), {method}, {substeps}, {names}")
         st = initial.p.copy()
     elif initial == "steady":
-        q0 = base * ql[0][group] if group.shape[0] else np.asarray(ql[0], float)
-        local0 = np.empty((n, W))
-        local0[:, 0] = q0
-        local0[:, 1:] = pt * fp[0] + em * q0[:, None] * fd[0]
-        share0 = np.ones((n, W))
-        share0[:, 1:] = tr if not daily_t else np.where(lake[:, None], 1.0 / (1.0 + ktau * tfac[0]),
-                                                         np.exp(-ktau * tfac[0]))
-        st = _steady_state(network, c1, c2, local0, share0, lake_k, lake_loss * (tfac[0] if daily_t else 1.0),
-                           substeps)
+        st = _steady_start(network, c1, c2, ql, group, base, pt, em, fp[0], fd[0], rate * t0, lake_k,
+                           lake_loss * t0, substeps)
     K = len(uniq)
     oq = np.zeros((days, K))
     ol = np.zeros((days, K, S))
@@ -877,6 +870,20 @@ def _storage(network, c1, c2, st, lake_k, lake_loss, tfac, substeps):
     return W[:, 0] * SECONDS_PER_DAY * dt, W[:, 1:] * dt
 
 
+def _steady_start(network, c1, c2, ql, group, base, pt, em, fp0, fd0, rate0, lake_k, lake_loss0, substeps):
+    """Routing state (reach, 1 + substances) of the steady solution for the first day's inputs: lateral
+    flow from ``ql``/``group``/``base``, loads ``pt fp0 + em q fd0``, loss rates ``rate0`` (reach,
+    substance) and lake losses ``lake_loss0`` (lake, substance) [1/d] of that day."""
+    n, S = pt.shape
+    q0 = base * ql[0][group] if group.shape[0] else np.asarray(ql[0], float)
+    local0 = np.empty((n, S + 1))
+    local0[:, 0] = q0
+    local0[:, 1:] = pt * fp0 + em * q0[:, None] * fd0
+    share0 = np.ones((n, S + 1))
+    share0[:, 1:] = transmission(network, rate0)
+    return _steady_state(network, c1, c2, local0, share0, lake_k, lake_loss0, substeps)
+
+
 def _steady_state(network, c1, c2, local, share, lake_k, lake_loss, substeps):
     """Kernel state (c2 U + c3 O per lane) at the steady state of constant inputs *local* (n, W)."""
     from ._kernels import _mixed_box_coefficients, _steady_solve
@@ -921,9 +928,8 @@ def _ensemble_multipliers(load_multiplier, loss_multiplier, S):
     return tuple(np.ones((M, S)) if a is None else a for a in arrs)
 
 
-def _route_ensemble(network, plan, ens, c1, c2, rate, ktau, tr, lake, lake_k, lake_loss, tfac, daily_t, ql, group,
-                    base, pt, em, fp, fd, initial, substeps, days, uniq, inv, out_labels, out_dim, names, start,
-                    method):
+def _route_ensemble(network, plan, ens, c1, c2, rate, lake_k, lake_loss, tfac, t0, daily_t, ql, group, base, pt, em,
+                    fp, fd, initial, substeps, days, uniq, inv, out_labels, out_dim, names, start, method):
     from ._kernels import route_kernel
 
     load_m, loss_m = ens
@@ -932,25 +938,15 @@ def _route_ensemble(network, plan, ens, c1, c2, rate, ktau, tr, lake, lake_k, la
     W = S + 1
     rate_m = rate[None] * loss_m[:, None, :]
     ktau_m = np.ascontiguousarray(rate_m * network.travel_time[None, :, None])
-    if daily_t:
-        tr_m = np.exp(-ktau_m)
-    else:
-        tr_m = np.where(lake[None, :, None], 1.0 / (1.0 + ktau_m), np.exp(-ktau_m))
-    tr_m = np.ascontiguousarray(tr_m)
+    tr_m = np.ones((M, 0, S)) if daily_t else np.stack([transmission(network, r) for r in rate_m])
     lake_loss_m = np.ascontiguousarray(lake_loss[None] * loss_m[:, None, :])
     pt_m = np.ascontiguousarray(pt[None] * load_m[:, None, :])
     em_m = np.ascontiguousarray(em[None] * load_m[:, None, :])
     st = np.zeros((M, n, W))
     if initial == "steady":
-        q0 = base * ql[0][group] if group.shape[0] else np.asarray(ql[0], float)
-        t0 = tfac[0] if daily_t else np.ones(S)
         for m in range(M):
-            local0 = np.empty((n, W))
-            local0[:, 0] = q0
-            local0[:, 1:] = pt_m[m] * fp[0] + em_m[m] * q0[:, None] * fd[0]
-            share0 = np.ones((n, W))
-            share0[:, 1:] = np.where(lake[:, None], 1.0 / (1.0 + ktau_m[m] * t0), np.exp(-ktau_m[m] * t0))
-            st[m] = _steady_state(network, c1, c2, local0, share0, lake_k, lake_loss_m[m] * t0, substeps)
+            st[m] = _steady_start(network, c1, c2, ql, group, base, pt_m[m], em_m[m], fp[0], fd[0], rate_m[m] * t0,
+                                  lake_k, lake_loss_m[m] * t0, substeps)
     K = len(uniq)
     oq = np.zeros((M, days, K))
     ol = np.zeros((M, days, K, S))
