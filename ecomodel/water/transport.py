@@ -125,6 +125,12 @@ def loss_rate(network: RiverNetwork, decay_rate=None, settling_velocity=None, *,
     >>> float(loss_rate(net, 0.1, 0.2, temperature=30.0, theta=1.047)[0, 0])   # 0.1*1.047**10 + 0.2/2
     0.2583...
     """
+    return np.array(_loss_rates(network, decay_rate, settling_velocity, temperature, theta, substances))
+
+
+def _loss_rates(network, decay_rate, settling_velocity, temperature, theta, substances) -> np.ndarray:
+    """:func:`loss_rate` without the final copy: may return a read-only broadcast view (one rate for
+    every reach), which :func:`transmission` turns into a single fused pass."""
     names = list(substances)
     n = network.n_reaches
     k20 = _per_substance(decay_rate, names, n, "decay_rate", network.decay_rate, error=InputError)
@@ -146,7 +152,7 @@ def loss_rate(network: RiverNetwork, decay_rate=None, settling_velocity=None, *,
         raise InputError("temperature: expected one value [degC] (use route() for daily temperatures)",
                          field="temperature", value=temp.shape, expected="a scalar")
     tf = th ** (float(temp) - 20.0)
-    k = k20 * tf[None, :] if np.any(tf != 1.0) else k20  # (a read-only view when broadcast)
+    k = k20 * tf[None, :] if np.any(tf != 1.0) else k20
     if settles:
         depth = network.depth
         need = (vs > 0).any(axis=1)
@@ -328,7 +334,7 @@ def steady(network: RiverNetwork, loads, decay_rate=None, *, settling_velocity=N
 
     names = _substance_names(loads, substance)
     local = _load_matrix(network, loads, names)
-    rate = loss_rate(network, decay_rate, settling_velocity, temperature=temperature, theta=theta, substances=names)
+    rate = _loss_rates(network, decay_rate, settling_velocity, temperature, theta, names)
     trans = np.ascontiguousarray(transmission(network, rate))
     n, S = local.shape
     out = np.zeros((n, S))
@@ -758,8 +764,8 @@ def route(network: RiverNetwork, flows=None, loads=None, start="2021-01-01", day
     if daily_t and temp.shape[0] < days:
         raise InputError(f"temperature: {temp.shape[0]} days given for {days}", field="temperature",
                          value=temp.shape[0], expected=f">= {days} values")
-    rate = loss_rate(network, decay_rate, settling_velocity, temperature=20.0 if daily_t else float(temp),
-                     theta=1.0 if daily_t else theta, substances=names) if S else np.zeros((n, 0))
+    rate = _loss_rates(network, decay_rate, settling_velocity, 20.0 if daily_t else float(temp),
+                       1.0 if daily_t else theta, names) if S else np.zeros((n, 0))
     if daily_t:
         th = np.array([float(theta.get(s, 1.0)) if isinstance(theta, dict) else float(theta) for s in names])
         tfac = np.ascontiguousarray(th[None, :] ** (temp[:days, None] - 20.0))

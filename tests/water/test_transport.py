@@ -285,3 +285,12 @@ def test_transmission__rivers_exp_lakes_box_in_every_input_layout(rng_net, rate)
     expect = np.where(net.is_lake[:, None], 1.0 / (1.0 + ktau), np.exp(-ktau))
     assert net.is_lake.any()
     np.testing.assert_allclose(transmission(net, k), expect, rtol=1e-15, atol=0)
+
+
+def test_loss_rate__returns_a_fresh_writable_array_in_every_input_layout():
+    net = chain(decay_rate=0.2)
+    for kw in ({}, {"decay_rate": 0.3}, {"decay_rate": np.array([0.1, 0.2, 0.3])}):
+        k = loss_rate(net, **kw)
+        assert k.shape == (3, 1) and k.flags.writeable and not np.shares_memory(k, net.decay_rate)
+        k[0, 0] = 9.0
+        np.testing.assert_allclose(net.decay_rate, 0.2)
