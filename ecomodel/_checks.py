@@ -12,7 +12,7 @@ import numpy as np
 
 from .errors import EcomodelError, InputError, close_matches
 
-__all__ = ["as_float_array", "check_choice", "check_fraction", "first_bad"]
+__all__ = ["as_float_array", "check_choice", "check_fraction", "first_bad", "is_clean"]
 
 
 def first_bad(mask: np.ndarray, labels=None) -> str:
@@ -26,6 +26,24 @@ def first_bad(mask: np.ndarray, labels=None) -> str:
     if labels is not None and len(pos) == 1:
         where = f"at {labels[pos[0]]!r}"
     return f"{where} ({count} value{'s' if count != 1 else ''} in all)"
+
+
+def is_clean(arr: np.ndarray, *, finite: bool = True, positive: bool = False, nonnegative: bool = True) -> bool:
+    """True when the float array *arr* certainly meets the constraints, from two reductions (min and
+    max) instead of one mask per rule; False means "look closer" (NaN fails every comparison).
+
+    >>> is_clean(np.array([0.0, 2.0])), is_clean(np.array([0.0, np.nan])), is_clean(np.array([-1.0]))
+    (True, False, False)
+    """
+    if arr.size == 0:
+        return True
+    lo, hi = arr.min(), arr.max()
+    ok = bool(lo > -np.inf and hi < np.inf) if finite else True
+    if positive:
+        return ok and bool(lo > 0)
+    if nonnegative:
+        return ok and bool(lo >= 0)
+    return ok
 
 
 def as_float_array(
@@ -64,6 +82,8 @@ def as_float_array(
     if ndim is not None and arr.ndim != ndim:
         raise error(f"{field}: expected a {ndim}-d array, got shape {arr.shape}", field=field, value=arr.shape,
                     expected=f"{ndim} dimensions")
+    if is_clean(arr, finite=finite, positive=positive, nonnegative=nonnegative):
+        return arr
     if finite:
         bad = ~np.isfinite(arr)
         if bad.any():

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ecomodel._checks import as_float_array
+from ecomodel._checks import as_float_array, is_clean
 from ecomodel.errors import InputError, NetworkError, SourceError
 from ecomodel.units import SECONDS_PER_DAY
 
@@ -221,7 +221,7 @@ def _checked_rows(values, field_name, error, labels) -> np.ndarray:
     """as_float_array for (reach, substance) tables, naming the first bad reach."""
     arr = np.asarray(values, dtype=float)
     arr = arr.reshape(len(labels), -1) if arr.size else arr.reshape(len(labels), 0)
-    if arr.size == 0 or (arr.min() >= 0.0 and arr.max() < np.inf):  # two fast reductions; NaN fails the first
+    if is_clean(arr):
         return np.ascontiguousarray(arr)
     row_bad = (~np.isfinite(arr) | (arr < 0)).any(axis=1)
     if row_bad.any():
