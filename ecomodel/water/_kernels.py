@@ -22,6 +22,8 @@ from llvmlite import ir
 from numba import types
 from numba.core.extending import intrinsic
 
+from ecomodel._mathkernels import SAFE_FASTMATH_FLAGS
+from ecomodel._mathkernels import exp_neg as _exp_neg  # branch-free e^-x, shared with air
 from ecomodel._numba import jit, prange
 
 __all__ = [
@@ -187,7 +189,7 @@ def _mixed_box_coefficients(residence, loss, dt):
 #   cache. Flows leaving a block are parked per step in ``buf`` (steps of a chunk, slots, V) and added
 #   to the receiving proxies when the receiving block runs. Memory: O(reaches + slots x chunk).
 
-_FAST = ("contract", "reassoc", "nsz", "arcp", "afn")  # the safe fast-math set of ecomodel._numba
+_FAST = SAFE_FASTMATH_FLAGS
 _VEC = ir.VectorType(ir.DoubleType(), 4)
 _I32 = ir.IntType(32)
 
@@ -262,38 +264,6 @@ def _vadd(typingctx, sa, row, off, m, w):
         return context.get_dummy_value()
 
     return sig, codegen
-
-
-_LOG2E = 1.4426950408889634
-_LN2_A = 0.6931471803691238      # ln 2 = _LN2_A + _LN2_B, _LN2_A with 28 significant bits (exact n * _LN2_A)
-_LN2_B = 1.9082149292705877e-10
-_EXACT = frozenset({"nsz", "arcp", "contract", "afn"})  # no reassociation: the reduction must stay in order
-
-
-@jit(fastmath=_EXACT, error_model="numpy")
-def _exp_neg(x):
-    """``exp(-x)`` for ``x >= 0`` without a libm call or branch (so loops over it vectorise): ``-x = n ln2 + r``,
-    ``|r| <= ln2/2``, Taylor polynomial of degree 13 in ``r`` (truncation < 1e-17) times ``2^n`` set in the
-    exponent bits; 0 beyond x = 708 (where exp(-x) < 3.3e-308)."""
-    y = max(-x, -708.0)
-    n = np.floor(y * _LOG2E + 0.5)
-    r = (y - n * _LN2_A) - n * _LN2_B
-    p = 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    e = p * np.int64((np.int64(n) + 1023) << 52).view(np.float64)
-    return e if x <= 708.0 else 0.0
 
 
 @jit
