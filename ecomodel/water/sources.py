@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ecomodel import vocabulary
 from ecomodel._checks import as_float_array
 from ecomodel.errors import SourceError, close_matches
 from ecomodel.units import DAYS_PER_YEAR
@@ -36,8 +37,8 @@ from ecomodel.units import DAYS_PER_YEAR
 __all__ = ["Sources", "point_source_loads", "diffuse_loads", "boundary_loads", "apply_reductions",
            "SUBSTANCES", "CATEGORIES", "EXPORT_COEFFICIENTS", "monthly_factors"]
 
-#: substances modelled, with the names used by :mod:`ecomodel.standards`
-SUBSTANCES = ("TP", "NH3-N", "COD")
+#: substances modelled, with the names used by :mod:`ecomodel.standards` (:mod:`ecomodel.vocabulary`)
+SUBSTANCES = vocabulary.WATER_SUBSTANCES
 
 #: source categories (English key -> Chinese name)
 CATEGORIES = {
