@@ -13,7 +13,6 @@ the order of the input table whenever the table is already sorted upstream-first
 Examples
 --------
 >>> import pandas as pd
-from numpy.typing import ArrayLike
 >>> table = pd.DataFrame({
 ...     "reach": ["A", "B", "C"], "downstream": ["C", "C", ""],
 ...     "length": [2000.0, 3000.0, 5000.0], "flow": [2.0, 3.0, 5.0], "velocity": [0.2, 0.3, 0.25]})
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ecomodel._checks import as_float_array
 from ecomodel.errors import NetworkError, close_matches
