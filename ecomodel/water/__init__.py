@@ -49,6 +49,8 @@ _API = {
     "schedule": "projection",
     "LoadEstimate": "loads",
     "fit": "calibration",
+    "section_classes": "assessment",
+    "section_shares": "assessment",
 }
 
 __all__ = sorted(_API)
