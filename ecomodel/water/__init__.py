@@ -51,6 +51,7 @@ _API = {
     "fit": "calibration",
     "section_classes": "assessment",
     "section_shares": "assessment",
+    "apportion": "apportion",
 }
 
 __all__ = sorted(_API)
