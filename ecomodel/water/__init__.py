@@ -52,6 +52,8 @@ _API = {
     "section_classes": "assessment",
     "section_shares": "assessment",
     "apportion": "apportion",
+    "validate": "validation",
+    "bootstrap": "validation",
 }
 
 __all__ = sorted(_API)
