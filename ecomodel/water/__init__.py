@@ -53,6 +53,9 @@ _API = {
     "section_shares": "assessment",
     "apportion": "apportion",
     "validate": "validation",
+    "read_geojson": "import_",
+    "read_geopackage": "import_",
+    "network_from_geojson": "import_",
     "bootstrap": "validation",
 }
 
