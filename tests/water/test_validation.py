@@ -45,3 +45,10 @@ def test_bad_input_is_named():
         bootstrap(replicates=1)
     with pytest.raises(EcomodelError, match="'金潼桥'"):
         calibrate(exclude=["金潼桥"])
+
+
+def test_stored_bootstrap_interval_brackets_the_estimate():
+    cal = demo().calibration
+    assert ((cal["p2_5"] <= cal["value"]) & (cal["value"] <= cal["p97_5"])).all()
+    assert (cal["boot_sd"] > 0).all()
+    assert cal.loc["tp_river_loss_multiplier", "p97_5"] == 5.0   # unconstrained: the whole allowed range
