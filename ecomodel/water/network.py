@@ -287,8 +287,9 @@ class RiverNetwork:
                                value=q.shape, expected=str(self.n_reaches))
         table = self.to_dataframe()
         scale = q / self.flow
-        table["flow"] = np.repeat(q, np.diff(_row_ptr(self)))
-        table["velocity"] = np.repeat(self.velocity * scale, np.diff(_row_ptr(self)))
+        rows = np.maximum(np.diff(_row_ptr(self)), 1)  # to_dataframe writes one row for an outlet
+        table["flow"] = np.repeat(q, rows)
+        table["velocity"] = np.repeat(self.velocity * scale, rows)
         return _build(table, self.lakes.drop(columns=["volume"], errors="ignore"), self.sections.reset_index(),
                       allow_disconnected=True)
 
