@@ -54,6 +54,8 @@ _API = {
     "apportion": "apportion",
     "validate": "validation",
     "read_geojson": "import_",
+    "network_demo": "networks",
+    "section_ensemble": "networks",
     "read_geopackage": "import_",
     "network_from_geojson": "import_",
     "bootstrap": "validation",
