@@ -504,7 +504,9 @@ def check(projection, targets=None, *, outside: str = "raise"):
         Variables named by indicator key (``pm25_annual_mean``, ``tp_concentration`` …), each with
         a ``year`` dimension [year], optionally ``member`` (ensemble), and its location as a
         ``region`` or ``site`` dimension, scalar coordinate or attribute (names in any form
-        :func:`resolve_region`/:func:`resolve_site` accept). ``attrs['units']`` is required and is
+        :func:`resolve_region`/:func:`resolve_site` accept); a non-empty ``attrs['scope']`` (e.g.
+        ``'国考断面'``, see :func:`ecomodel.water.section_shares`) restricts the variable to the rows
+        of that ``scope``. ``attrs['units']`` is required and is
         converted to the target's unit. For ``*_decrease_pct`` targets the variable must be the
         decrease against the row's ``reference_year`` (see :func:`decrease_pct`); an
         ``attrs['reference_year']`` that differs from the row's raises.
@@ -610,6 +612,8 @@ def check(projection, targets=None, *, outside: str = "raise"):
                 labs = lab if how == "dim" else [lab]
                 labels[dim] = {resolver(x): x for x in labs}
         rows = rows_all[rows_all["indicator"] == var]
+        if da.attrs.get("scope"):  # a share over a named set of sections: only the rows of that set
+            rows = rows[rows["scope"] == da.attrs["scope"]]
         for _, row in rows.iterrows():
             if row["site"]:
                 if "site" not in labels or row["site"] not in labels["site"]:

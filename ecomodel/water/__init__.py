@@ -49,6 +49,16 @@ _API = {
     "schedule": "projection",
     "LoadEstimate": "loads",
     "fit": "calibration",
+    "section_classes": "assessment",
+    "section_shares": "assessment",
+    "apportion": "apportion",
+    "validate": "validation",
+    "read_geojson": "import_",
+    "network_demo": "networks",
+    "section_ensemble": "networks",
+    "read_geopackage": "import_",
+    "network_from_geojson": "import_",
+    "bootstrap": "validation",
 }
 
 __all__ = sorted(_API)
