@@ -24,7 +24,7 @@ from ecomodel.units import DAYS_PER_YEAR
 
 from .lake import dredge, sediment_pool_step
 from .sources import _reduction_keys
-from .transport import KG_PER_DAY_TO_MG_PER_L, loss_rate
+from .steadystate import KG_PER_DAY_TO_MG_PER_L, loss_rate
 
 __all__ = ["project", "schedule", "tonnes_to_fractions", "demo_package", "INDICATORS"]
 

@@ -13,7 +13,7 @@ them. Loads are computed once as annual means [t/yr]:
 - boundary inflows: inflow [m3/s] × concentration of the water entering the network [mg/L].
 
 Seasonal profiles (12 monthly factors with mean 1) shape the daily loads, and runoff-driven
-sources follow the daily runoff (see :class:`~ecomodel.water.transport.DailyLoads`).
+sources follow the daily runoff (see :class:`~ecomodel.water.DailyLoads`).
 
 References
 ----------
@@ -438,7 +438,7 @@ class Sources:
         >>> dl.point.shape, round(float(dl.diffuse_factor[:, 0].mean()), 2)
         ((18, 3), 1.0)
         """
-        from .transport import DailyLoads
+        from ._inputs import DailyLoads
 
         t = apply_reductions(self.table, reductions, self.substances)
         pos = network.positions(t["reach"])

@@ -168,7 +168,7 @@ class WujinDemo:
         diagnostics : bool
             Include inflow and loss terms.
         """
-        from .transport import steady
+        from .steadystate import steady
 
         net = self.network_for(flow_multiplier)
         loads = self.all_sources(lakes).loads(net, reductions, by_category=False)
