@@ -29,6 +29,8 @@ __all__ = [
     "_steady_solve",
     "_steady_solve1",
     "_steady_members",
+    "_steady_coupled",
+    "_steady_members_coupled",
     "_mixed_box_coefficients",
     "route_kernel",
     "lane_count",
@@ -148,6 +150,43 @@ def _steady_members(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow):
     with a leading member axis); members run in parallel."""
     for m in prange(local.shape[0]):
         _steady_solve(down, sp_ptr, sp_idx, sp_w, local[m], trans[m], out[m], inflow[m])
+
+
+@jit
+def _steady_coupled(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
+    """:func:`_steady_solve` with first-order transfers between substances (e.g. organic N ->
+    NH3-N -> NO3-N): the load of substance ``pt[p]`` leaving reach *i* gains
+    ``coup[i, p] * (load of substance pf[p] entering i)`` for each pair *p* (P,) int64.
+    ``out`` is zero on entry; ``inflow`` (n, S) or (0, S) as in :func:`_steady_solve`."""
+    n, S = local.shape
+    P = pf.shape[0]
+    keep = inflow.shape[0] == n
+    lin = np.empty(S)
+    for i in range(n):
+        for s in range(S):
+            lin[s] = out[i, s] + local[i, s]
+            if keep:
+                inflow[i, s] = lin[s]
+            out[i, s] = trans[i, s] * lin[s]
+        for p in range(P):
+            out[i, pt[p]] += coup[i, p] * lin[pf[p]]
+        d = down[i]
+        for s in range(S):
+            lo = out[i, s]
+            if d >= 0:
+                out[d, s] += lo
+            elif d <= -2:
+                r = -2 - d
+                for e in range(sp_ptr[r], sp_ptr[r + 1]):
+                    out[sp_idx[e], s] += sp_w[e] * lo
+
+
+@jit(parallel=True)
+def _steady_members_coupled(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
+    """:func:`_steady_coupled` for M members (leading member axis on ``local``, ``trans``,
+    ``coup``, ``out``, ``inflow``), in parallel."""
+    for m in prange(local.shape[0]):
+        _steady_coupled(down, sp_ptr, sp_idx, sp_w, local[m], trans[m], pf, pt, coup[m], out[m], inflow[m])
 
 
 @jit

@@ -33,7 +33,7 @@ from .network import RiverNetwork
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["steady", "transmission", "loss_rate", "KG_PER_DAY_TO_MG_PER_L"]
+__all__ = ["steady", "transmission", "loss_rate", "transfer_coupling", "KG_PER_DAY_TO_MG_PER_L"]
 
 #: concentration [mg/L] = load [kg/d] / flow [m3/s] * this factor (1e6 mg / (86400 s * 1e3 L))
 KG_PER_DAY_TO_MG_PER_L = 1e6 / (SECONDS_PER_DAY * 1e3)
@@ -144,7 +144,7 @@ def transmission(network: RiverNetwork, rate: np.ndarray) -> np.ndarray:
 
 def steady(network: RiverNetwork, loads: Any, decay_rate: Any = None, *, settling_velocity: Any = None,
            temperature: float = 20.0, theta: float | dict = 1.0, substance: str | list | None = None,
-           diagnostics: bool = False) -> "xr.Dataset":
+           diagnostics: bool = False, transfers: dict | None = None) -> "xr.Dataset":
     r"""Annual-mean loads and concentrations at every reach in one topological pass.
 
     Parameters
@@ -165,7 +165,13 @@ def steady(network: RiverNetwork, loads: Any, decay_rate: Any = None, *, settlin
     substance : str or list of str, optional
         Substance name(s) for array input (default ``'load'``).
     diagnostics : bool
-        Also return ``inflow_load`` and ``loss`` [kg/d] (for mass balances).
+        Also return ``inflow_load`` and ``loss`` [kg/d] (for mass balances; with transfers the
+        loss of a substance is net of what it gains from its precursor).
+    transfers : dict, optional
+        First-order chains between substances, ``{from: (to, yield)}`` or ``{from: to}``: the
+        decay part :math:`k_{20}\theta^{T-20}` of *from* (not its settling) becomes *to* with
+        *yield* [1], e.g. ``{"OrgN": "NH3-N", "NH3-N": "NO3-N"}`` (ammonification, nitrification;
+        the decay of NO3-N is denitrification, lost as N2). See :func:`transfer_coupling`.
 
     Returns
     -------
@@ -197,7 +203,14 @@ def steady(network: RiverNetwork, loads: Any, decay_rate: Any = None, *, settlin
     n, S = local.shape
     out = np.zeros((n, S))
     inflow = np.empty((n if diagnostics else 0, S))
-    if S == 1 and not diagnostics:
+    if transfers:
+        from ._kernels import _steady_coupled
+
+        decay = decay_part(network, decay_rate, temperature, theta, names)
+        pf, pt, coup = transfer_coupling(network, rate, decay, transfers, names)
+        _steady_coupled(network.down, network.sp_ptr, network.sp_idx, network.sp_w, local, trans, pf, pt, coup, out,
+                        inflow)
+    elif S == 1 and not diagnostics:
         _steady_solve1(network.down, network.sp_ptr, network.sp_idx, network.sp_w, local[:, 0], trans[:, 0],
                        out[:, 0])
     else:
@@ -226,3 +239,133 @@ def steady(network: RiverNetwork, loads: Any, decay_rate: Any = None, *, settlin
     return ds
 
 
+
+
+# ---------------------------------------------------------------------------- transfers (N chain)
+def _transfer_table(transfers, names) -> list[tuple[int, int, float]]:
+    """Check ``{from: (to, yield)}`` / ``{(from, to): yield}`` transfers: (from, to, yield) indices.
+
+    Each substance feeds at most one other and is fed by at most one; chains are at most three
+    substances long (organic N -> NH3-N -> NO3-N)."""
+    items = []
+    for key, val in dict(transfers).items():
+        if isinstance(key, tuple):
+            (a, b), y = key, val
+        else:
+            a, (b, y) = key, (val if isinstance(val, tuple) else (val, 1.0))
+        for s in (a, b):
+            if s not in names:
+                raise InputError(f"transfers: substance {s!r} is not among the substances {names}", field="transfers",
+                                 value=s, expected=f"one of {names}")
+        y = float(as_float_array(y, f"transfers[{a!r}->{b!r}].yield")[0])
+        if a == b or y > 1.0:
+            raise InputError(f"transfers: {a!r} -> {b!r} with yield {y}; expected two different substances and a "
+                             "yield in [0, 1] [mass of product per mass lost]", field="transfers", value=(a, b, y),
+                             expected="a != b, 0 <= yield <= 1")
+        items.append((names.index(a), names.index(b), y))
+    for pos, what in ((0, "feeds"), (1, "is fed by")):
+        seen = [t[pos] for t in items]
+        dup = [s for s in seen if seen.count(s) > 1]
+        if dup:
+            raise InputError(f"transfers: {names[dup[0]]!r} {what} more than one substance; expected simple chains",
+                             field="transfers", value=names[dup[0]], expected="at most one product per substance")
+    nxt = {a: b for a, b, _ in items}
+    for a in nxt:
+        b, steps = a, 0
+        while b in nxt:
+            b, steps = nxt[b], steps + 1
+            if steps > 2:
+                raise InputError(f"transfers: the chain from {names[a]!r} is longer than three substances or cyclic",
+                                 field="transfers", value=names[a], expected="chains of at most 3 substances")
+    return items
+
+
+def _g1(a: np.ndarray, b: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    r""":math:`(e^{-a\tau} - e^{-b\tau})/(b - a)` [d], stable as :math:`b \to a` (limit :math:`\tau e^{-a\tau}`)."""
+    z = np.abs(b - a) * tau
+    phi = np.where(z > 1e-12, -np.expm1(-z) / np.where(z > 0, z, 1.0), 1.0 - 0.5 * z)
+    return tau * np.exp(-np.minimum(a, b) * tau) * phi
+
+
+def _g2(a: np.ndarray, b: np.ndarray, c: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    r"""Second divided difference of :math:`e^{-x\tau}` over rates (a, b, c) [d^2]:
+    :math:`\sum_j e^{-x_j\tau} / \prod_{k \ne j}(x_j - x_k)`, stable for close or equal rates."""
+    x = np.sort(np.stack([a, b, c]), axis=0)
+    span = x[2] - x[0]
+    close = span * tau < 1e-4
+    safe = np.where(close, 1.0, span)
+    exact = (_g1(x[0], x[1], tau) - _g1(x[1], x[2], tau)) / safe
+    mid = (x[0] + x[1] + x[2]) / 3.0
+    return np.where(close, 0.5 * tau ** 2 * np.exp(-mid * tau), exact)
+
+
+def transfer_coupling(network: RiverNetwork, rate: np.ndarray, decay: np.ndarray, transfers: Any,
+                      substances: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Coupling shares of a first-order chain of substances in every reach.
+
+    In a reach, substance *i* is lost at total rate :math:`a_i` [1/d] (``rate``); the part
+    :math:`y\,d_i` of it (``decay`` [1/d] times the yield *y*) becomes substance *j*. For a river
+    (plug flow over the travel time :math:`\tau`) the load of *j* leaving the reach gains, per unit
+    load of *i* entering it,
+
+    .. math:: y\,d_i\,\frac{e^{-a_i\tau} - e^{-a_j\tau}}{a_j - a_i}
+
+    and for a two-step chain *i* -> *j* -> *k* :math:`y_{ij} y_{jk} d_i d_j\,e[a_i, a_j, a_k]` (the
+    second divided difference of :math:`e^{-x\tau}`; the Bateman solution). For a lake (well mixed,
+    steady) the gains are :math:`y d_i \tau / ((1 + a_i\tau)(1 + a_j\tau))` and
+    :math:`y y' d_i d_j \tau^2 / \prod (1 + a\tau)`.
+
+    Parameters
+    ----------
+    network : RiverNetwork
+    rate, decay : numpy.ndarray
+        (reach, substance) total loss rates and their transforming (decay) part [1/d].
+    transfers : dict
+        ``{from: (to, yield)}``, ``{from: to}`` (yield 1) or ``{(from, to): yield}``.
+    substances : sequence of str
+
+    Returns
+    -------
+    (pf, pt, coup)
+        Pair source and target substance indices (P,) and the (reach, P) coupling shares [1].
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> net = RiverNetwork.from_dataframe(pd.DataFrame({"reach": ["A"], "downstream": [""],
+    ...     "length": [8640.0], "flow": [1.0], "velocity": [0.1]}))        # travel time 1 day
+    >>> k = np.array([[0.2, 0.5]])
+    >>> pf, pt, c = transfer_coupling(net, k, k, {"OrgN": "NH3-N"}, ["OrgN", "NH3-N"])
+    >>> round(float(c[0, 0]), 6) == round(0.2 * (np.exp(-0.2) - np.exp(-0.5)) / 0.3, 6)
+    True
+    """
+    names = list(substances)
+    items = _transfer_table(transfers, names)
+    tau = network.travel_time
+    lake = network.lake_of >= 0
+    nxt = {a: (b, y) for a, b, y in items}
+    pairs, coup = [], []
+    for a, b, y in items:
+        da, ra, rb = decay[:, a], rate[:, a], rate[:, b]
+        river = y * da * _g1(ra, rb, tau)
+        mixed = y * da * tau / ((1.0 + ra * tau) * (1.0 + rb * tau))
+        pairs.append((a, b))
+        coup.append(np.where(lake, mixed, river))
+        if b in nxt:
+            c, y2 = nxt[b]
+            rc = rate[:, c]
+            k2 = y * y2 * da * decay[:, b]
+            river2 = k2 * _g2(ra, rb, rc, tau)
+            mixed2 = k2 * tau ** 2 / ((1.0 + ra * tau) * (1.0 + rb * tau) * (1.0 + rc * tau))
+            pairs.append((a, c))
+            coup.append(np.where(lake, mixed2, river2))
+    pf = np.array([p[0] for p in pairs], np.int64)
+    pt = np.array([p[1] for p in pairs], np.int64)
+    out = np.ascontiguousarray(np.stack(coup, axis=1)) if coup else np.zeros((network.n_reaches, 0))
+    return pf, pt, out
+
+
+def decay_part(network: RiverNetwork, decay_rate: Any, temperature: float, theta: float | dict,
+               substances: Sequence[str]) -> np.ndarray:
+    r"""The transforming part :math:`k_{20}\,\theta^{T-20}` [1/d] of the loss rates (no settling)."""
+    return _loss_rates(network, decay_rate, 0.0, temperature, theta, substances)
