@@ -47,6 +47,7 @@ _API = {
     "demo": "wujin",
     "WujinDemo": "wujin",
     "project": "projection",
+    "lake_classes": "projection",
     "tonnes_to_fractions": "projection",
     "demo_package": "projection",
     "schedule": "projection",

@@ -336,32 +336,36 @@ def transfer_coupling(network: RiverNetwork, rate: np.ndarray, decay: np.ndarray
     ...     "length": [8640.0], "flow": [1.0], "velocity": [0.1]}))        # travel time 1 day
     >>> k = np.array([[0.2, 0.5]])
     >>> pf, pt, c = transfer_coupling(net, k, k, {"OrgN": "NH3-N"}, ["OrgN", "NH3-N"])
-    >>> round(float(c[0, 0]), 6) == round(0.2 * (np.exp(-0.2) - np.exp(-0.5)) / 0.3, 6)
-    True
+    >>> round(float(c[0, 0]), 6), round(float(0.2 * (np.exp(-0.2) - np.exp(-0.5)) / 0.3), 6)
+    (0.141467, 0.141467)
     """
-    names = list(substances)
-    items = _transfer_table(transfers, names)
-    tau = network.travel_time
-    lake = network.lake_of >= 0
+    items = _transfer_table(transfers, list(substances))
+    return _coupling_arrays(network.travel_time, network.lake_of >= 0, rate, decay, items)
+
+
+def _coupling_arrays(tau: np.ndarray, lake: np.ndarray, rate: np.ndarray, decay: np.ndarray,
+                     items: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`transfer_coupling` on arrays: travel times ``tau`` (..., n) [d], lake flags (n,),
+    rates (..., n, S) [1/d] (any leading member axes); coupling (..., n, P)."""
     nxt = {a: (b, y) for a, b, y in items}
     pairs, coup = [], []
     for a, b, y in items:
-        da, ra, rb = decay[:, a], rate[:, a], rate[:, b]
+        da, ra, rb = decay[..., a], rate[..., a], rate[..., b]
         river = y * da * _g1(ra, rb, tau)
         mixed = y * da * tau / ((1.0 + ra * tau) * (1.0 + rb * tau))
         pairs.append((a, b))
         coup.append(np.where(lake, mixed, river))
         if b in nxt:
             c, y2 = nxt[b]
-            rc = rate[:, c]
-            k2 = y * y2 * da * decay[:, b]
+            rc = rate[..., c]
+            k2 = y * y2 * da * decay[..., b]
             river2 = k2 * _g2(ra, rb, rc, tau)
             mixed2 = k2 * tau ** 2 / ((1.0 + ra * tau) * (1.0 + rb * tau) * (1.0 + rc * tau))
             pairs.append((a, c))
             coup.append(np.where(lake, mixed2, river2))
     pf = np.array([p[0] for p in pairs], np.int64)
     pt = np.array([p[1] for p in pairs], np.int64)
-    out = np.ascontiguousarray(np.stack(coup, axis=1)) if coup else np.zeros((network.n_reaches, 0))
+    out = np.ascontiguousarray(np.stack(coup, axis=-1)) if coup else np.zeros(rate.shape[:-1] + (0,))
     return pf, pt, out
 
 

@@ -29,9 +29,9 @@ import pandas as pd
 from ecomodel._data import data_path
 from ecomodel.errors import InputError
 
-from .lake import Lake
+from .lake import DREDGE_RECOVERY_YEARS, Lake
 from .network import RiverNetwork, read_network
-from .sources import SUBSTANCES, Sources
+from .sources import DEMO_SUBSTANCES, N_SPECIES, Sources
 
 __all__ = ["demo", "WujinDemo", "DIFFUSE_CATEGORIES"]
 
@@ -77,7 +77,7 @@ class WujinDemo:
     calibration: pd.DataFrame
     temperature: float = 18.0
     calibration_covariance: pd.DataFrame | None = None
-    substances: tuple = SUBSTANCES
+    substances: tuple = DEMO_SUBSTANCES
     meta: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ parameters
@@ -124,6 +124,18 @@ class WujinDemo:
     def theta(self) -> dict:
         """Temperature coefficients per substance."""
         return {s: float(self.kinetics.loc[s, "theta"]) for s in self.substances}
+
+    def transfers(self) -> dict:
+        """First-order chains ``{substance: product}`` from the kinetics table's ``product`` column
+        (organic N -> NH3-N -> NO3-N; the decay of NO3-N is denitrification, lost as N2)."""
+        if "product" not in self.kinetics.columns:
+            return {}
+        out = {}
+        for s in self.substances:
+            p = self.kinetics.loc[s, "product"]
+            if isinstance(p, str) and p and p in self.substances:
+                out[s] = p
+        return out
 
     # ------------------------------------------------------------------ sources
     def internal_sources(self, lakes=None) -> pd.DataFrame:
@@ -175,7 +187,8 @@ class WujinDemo:
         if flow_multiplier != 1.0:
             loads = _scale_runoff(loads, self.all_sources(lakes), net, reductions, flow_multiplier)
         return steady(net, loads, self.decay_rates(), settling_velocity=self.settling_velocities(),
-                      temperature=self.temperature, theta=self.theta(), diagnostics=diagnostics)
+                      temperature=self.temperature, theta=self.theta(), diagnostics=diagnostics,
+                      transfers=self.transfers(), substance=list(self.substances))
 
     def network_for(self, flow_multiplier: float = 1.0) -> RiverNetwork:
         """The network in a wetter or drier year: flows × *flow_multiplier*, velocities × its 0.4th
@@ -189,11 +202,15 @@ class WujinDemo:
         return _network_for(self, m)
 
     def section_means(self, reductions=None, **kwargs) -> pd.DataFrame:
-        """Annual-mean concentration [mg/L] at each section, one column per substance."""
+        """Annual-mean concentration [mg/L] at each section, one column per substance, plus ``TN``
+        (the sum of the N species) when they are all modelled."""
         ds = self.steady(reductions, **kwargs)
         names, pos = self.network.section_positions()
         conc = ds["concentration"].values[pos]
-        return pd.DataFrame(conc, index=pd.Index(names, name="site"), columns=list(self.substances))
+        out = pd.DataFrame(conc, index=pd.Index(names, name="site"), columns=list(self.substances))
+        if all(s in out.columns for s in N_SPECIES):
+            out["TN"] = out[list(N_SPECIES)].sum(axis=1)
+        return out
 
 
 def _network_for(d: WujinDemo, m: float) -> RiverNetwork:
@@ -244,13 +261,15 @@ def _load_demo() -> WujinDemo:
     for t in (point, boundary, diffuse):
         t["runoff"] = t["runoff"].astype(str).str.lower().isin(["true", "1", "yes"])
     sources = Sources.from_tables(point=point, diffuse=diffuse, boundary=boundary, coefficients=coef,
-                                  profiles=profiles.reset_index(drop=True))
+                                  profiles=profiles.reset_index(drop=True), substances=DEMO_SUBSTANCES)
     lakes = {}
     for row in lakes_t.itertuples(index=False):
         lakes[row.lake] = Lake(name=row.lake, name_en=row.name_en, area=float(row.area),
                                mean_depth=float(row.mean_depth), settling_velocity=float(row.settling_velocity),
                                sediment_p=float(row.sediment_p), release_rate=float(row.release_rate),
-                               burial_rate=float(row.burial_rate), active_layer=float(row.active_layer))
+                               burial_rate=float(row.burial_rate), active_layer=float(row.active_layer),
+                               dredge_recovery_years=float(getattr(row, "dredge_recovery_years",
+                                                                   DREDGE_RECOVERY_YEARS)))
     kinetics = _read("kinetics.csv").set_index("substance")
     observations = _read("observations.csv")
     calibration = _read("calibration.csv").set_index("parameter")
