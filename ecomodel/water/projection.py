@@ -572,8 +572,8 @@ def plot_lakes(package: "xr.Dataset", baseline: "xr.Dataset | None" = None, *, p
     >>> p = demo_package()
     >>> ds = project(p["reductions"], years=range(2021, 2024), members=3, lake_measures=p["lake_measures"])
     >>> fig = plot_lakes(ds)
-    >>> len(fig.axes)
-    4
+    >>> len(fig.axes)      # TP and TN for 滆湖, 竺山湖 and 太湖
+    6
     """
     from matplotlib.figure import Figure
 

@@ -485,7 +485,7 @@ class Sources:
         >>> d = demo()
         >>> dl = d.sources.daily(d.network, "2021-01-01", 365)
         >>> dl.point.shape, round(float(dl.diffuse_factor[:, 0].mean()), 2)
-        ((18, 6), 1.0)
+        ((19, 6), 1.0)
         """
         from ._inputs import DailyLoads
 

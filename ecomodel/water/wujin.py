@@ -296,7 +296,7 @@ def demo(*, calibrated: bool = True) -> WujinDemo:
     --------
     >>> d = demo()
     >>> d.network.n_reaches, len(d.lakes)
-    (18, 2)
+    (19, 3)
     >>> d.observations[["site", "value", "source"]].to_dict("records")[0]
     {'site': '姚巷桥', 'value': 0.146, 'source': '000_55a924d7e69113c1.txt:791'}
     """
