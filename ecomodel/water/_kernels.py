@@ -424,22 +424,59 @@ def lane_count(n_substances: int) -> int:
 _ROUTE_CACHE: dict = {}
 
 
-def route_kernel(n_substances: int):
-    """Return ``(single, members)`` routing kernels for ``n_substances`` substances (compiled on
-    first call, cached per process)."""
-    if n_substances not in _ROUTE_CACHE:
-        _ROUTE_CACHE[n_substances] = _make_route(int(n_substances))
-    return _ROUTE_CACHE[n_substances]
+def route_kernel(n_substances: int, n_chain: int = 0):
+    """Return ``(single, members)`` routing kernels for ``n_substances`` substances, ``n_chain`` of
+    which form a first-order transfer chain (compiled on first call, cached per process)."""
+    key = (int(n_substances), int(n_chain))
+    if key not in _ROUTE_CACHE:
+        _ROUTE_CACHE[key] = _make_route(*key)
+    return _ROUTE_CACHE[key]
 
 
-def _make_route(S):
+@jit
+def _chain_pre(sa, i, chain, ct, uc):
+    """River reach ``i`` of a chain: replace the chain lanes' upstream inflow by ``ct[i] @ u`` (the
+    coupled shares leaving the reach), keeping the unmixed inflow in ``uc``."""
+    C = chain.shape[0]
+    for a in range(C):
+        uc[a] = sa[i, chain[a]]
+    for a in range(C):
+        x = 0.0
+        for b in range(a + 1):
+            x += ct[i, a, b] * uc[b]
+        sa[i, chain[a]] = x
+
+
+@jit
+def _chain_lake(sa, i, V, l, chain, la1, la2, la3, lpm, lem, fpd, t, q, uc, pc, mm):
+    """Coupled well-mixed-box step of the chain lanes of lake reach ``i`` (lake ``l``): outflow
+    ``m = A1 u + p + Pm fp + Em fd q`` and next state ``p' = A2 u + A3 m`` with matrix coefficients
+    (``u`` in ``uc``, ``p`` in ``pc``; the chain's lanes share one pair of seasonal factors, read from
+    its first lane of ``fpd[t]``). Writes ``mm[chain]`` and the state over the vector step's placeholders."""
+    C = chain.shape[0]
+    fp = fpd[t, chain[0]]
+    fd = fpd[t, V + chain[0]]
+    for a in range(C):
+        x = pc[a] + lpm[l, a] * fp + lem[l, a] * fd * q
+        for b in range(a + 1):
+            x += la1[l, a, b] * uc[b]
+        mm[chain[a]] = x
+    for a in range(C):
+        x = 0.0
+        for b in range(a + 1):
+            x += la2[l, a, b] * uc[b] + la3[l, a, b] * mm[chain[b]]
+        sa[i, V + chain[a]] = x
+
+
+def _make_route(S, CH=0):
     W = S + 1
     V = lane_count(S)
     NC = V // 4  # vector chunks per reach (0: flow only, scalar)
 
     @jit
     def route(c1, c2, de, lake_of, sp_ptr, sp_tgt, sp_w, sp_out, lake_k, lake_loss, tr, ktau, tfac, ql, ql_group,
-              ql_base, pt, em, fp, fd, st, bstart, rptr, ridx, rslot, fptr, fslot, n_slots, chunk, oq, ol, substeps):
+              ql_base, pt, em, fp, fd, st, bstart, rptr, ridx, rslot, fptr, fslot, n_slots, chunk, oq, ol, substeps,
+              chain, ct, la1, la2, la3, lpm, lem):
         """Route flow [m3/s] and S loads [kg/d] through ``ql.shape[0]`` days, block by block.
 
         ``c1``, ``c2`` (n,) flow coefficients; ``de`` (n,) receiving row of a regular reach, or
@@ -449,6 +486,12 @@ def _make_route(S):
         uses day t's loss throughout); lateral flow ``ql[t, i]`` (dense) or ``ql_base[i] ql[t, ql_group[i]]``,
         lateral load ``pt fp[t] + em q fd[t]``. ``st`` (n, S + 1) state, updated in place; ``oq``
         (T, K), ``ol`` (T, K, S) receive daily means. ``chunk`` days per time chunk.
+
+        A transfer chain (compile-time length ``CH``) on lanes ``chain`` (CH,): river reaches mix
+        the chain lanes' inflow with ``ct`` (n, CH, CH) before the step (their coefficients then use
+        share 1 and lateral loads premixed by the caller); lake reaches step the chain lanes with the
+        coupled box matrices ``la1``, ``la2``, ``la3`` (L, CH, CH) and lateral vectors ``lpm``,
+        ``lem`` (L, CH) (:func:`_chain_lake`).
         """
         n = st.shape[0]
         T = ql.shape[0]
@@ -473,6 +516,9 @@ def _make_route(S):
                 fpd[t, 1 + s] = fp[t, s]
                 fpd[t, V + 1 + s] = fd[t, s]
         la = np.zeros((Tc + 1 if daily_t else 1, lake_k.shape[0], S, 3))
+        uc = np.zeros(max(CH, 1))
+        pc = np.zeros(max(CH, 1))
+        mm = np.zeros(V)
         trb = np.ones((bmax if daily_t else 0, S))
         if not daily_t:
             _lake_lanes(la[0], lake_k, lake_loss, np.ones(S), h)
@@ -533,6 +579,37 @@ def _make_route(S):
                                 else:
                                     q = ql_base[i] * ql[t, ql_group[i]]
                                 d = de[i]
+                                if CH > 0:
+                                    lk = lake_of[i]
+                                    if lk < 0:
+                                        _chain_pre(sa, i, chain, ct, uc)
+                                    else:
+                                        for a in range(CH):
+                                            uc[a] = sa[i, chain[a]]
+                                            pc[a] = sa[i, V + chain[a]]
+                                        for c in range(NC):
+                                            m = _vstep(sa, co, fpd, i, k, t, 4 * c, V, q)
+                                            mm[4 * c] = m[0]
+                                            mm[4 * c + 1] = m[1]
+                                            mm[4 * c + 2] = m[2]
+                                            mm[4 * c + 3] = m[3]
+                                        _chain_lake(sa, i, V, lk, chain, la1, la2, la3, lpm, lem, fpd, t, q, uc, pc,
+                                                    mm)
+                                        for c in range(NC):
+                                            m = (mm[4 * c], mm[4 * c + 1], mm[4 * c + 2], mm[4 * c + 3])
+                                            if d >= 0:
+                                                _vadd(sa, d, 4 * c, m, 1.0)
+                                                continue
+                                            r = -1 - d
+                                            for e in range(sp_ptr[r], sp_ptr[r + 1]):
+                                                _vadd(sa, sp_tgt[e], 4 * c, m, sp_w[e])
+                                            kk = sp_out[r]
+                                            if kk >= 0:
+                                                _emit(oq, ol, t, kk, 4 * c, m[0], h)
+                                                _emit(oq, ol, t, kk, 4 * c + 1, m[1], h)
+                                                _emit(oq, ol, t, kk, 4 * c + 2, m[2], h)
+                                                _emit(oq, ol, t, kk, 4 * c + 3, m[3], h)
+                                        continue
                                 for c in range(NC):
                                     m = _vstep(sa, co, fpd, i, k, t, 4 * c, V, q)
                                     if d >= 0:
@@ -559,13 +636,13 @@ def _make_route(S):
     @jit(parallel=True)
     def members(c1, c2, de, lake_of, sp_ptr, sp_tgt, sp_w, sp_out, lake_k, lake_loss, tr, ktau, tfac, ql, ql_group,
                 ql_base, pt, em, fp, fd, st, bstart, rptr, ridx, rslot, fptr, fslot, n_slots, chunk, oq, ol,
-                substeps):
+                substeps, chain, ct, la1, la2, la3, lpm, lem):
         """:func:`route` for M members in parallel (``prange`` over members, never over time); member
         arrays (``lake_loss``, ``tr``, ``ktau``, ``pt``, ``em``, ``st``, ``oq``, ``ol``) carry a leading
         member axis."""
         for m in prange(st.shape[0]):
             route(c1, c2, de, lake_of, sp_ptr, sp_tgt, sp_w, sp_out, lake_k, lake_loss[m], tr[m], ktau[m], tfac, ql,
                   ql_group, ql_base, pt[m], em[m], fp, fd, st[m], bstart, rptr, ridx, rslot, fptr, fslot, n_slots,
-                  chunk, oq[m], ol[m], substeps)
+                  chunk, oq[m], ol[m], substeps, chain, ct[m], la1[m], la2[m], la3[m], lpm[m], lem[m])
 
     return route, members

@@ -199,12 +199,17 @@ class Kinetics:
         Water temperature [degC]: one value, or a daily series ``(days,)``.
     theta : float or dict
         Temperature coefficient θ [1] of :math:`k_{20}\,\theta^{T-20}`.
+    transfers : dict, optional
+        One first-order chain between substances, as in :func:`~ecomodel.water.steady`
+        (``{"OrgN": "NH3-N", "NH3-N": "NO3-N"}``); routed exactly (:mod:`ecomodel.water._chain`)
+        with a constant temperature, no ensembles, and one seasonal factor for the chain.
     """
 
     decay_rate: Any = None
     settling_velocity: Any = None
     temperature: Any = 20.0
     theta: Any = 1.0
+    transfers: Any = None
 
 
 @dataclass(frozen=True)
@@ -293,6 +298,8 @@ class _Inputs:
     fp: np.ndarray
     fd: np.ndarray
     note: str | None
+    chain: Any = None      # _chain._Chain of a transfer chain, or None
+    local_pt: Any = None   # unmixed (pt, em) of the chain run (for the steady start)
 
 
 def _lateral_loads(network: RiverNetwork, loads, days: int, substance):
@@ -349,7 +356,29 @@ def _prepare(network: RiverNetwork, flows, loads, days: int, substance, kin: Kin
         lake_k[network.lake_of[lake]] = network.travel_time[lake]
         lake_loss[network.lake_of[lake]] = rate[lake]
     c1, c2 = _coefficients(network, opt.method, opt.muskingum_x, opt.substeps)
-    return _Inputs(names, c1, c2, rate, tfac, t0, daily_t, lake_k, lake_loss, ql, group, base, pt, em, fp, fd, note)
+    inp = _Inputs(names, c1, c2, rate, tfac, t0, daily_t, lake_k, lake_loss, ql, group, base, pt, em, fp, fd, note)
+    if kin.transfers:
+        _add_chain(network, inp, kin, opt)
+    return inp
+
+
+def _add_chain(network: RiverNetwork, inp: _Inputs, kin: Kinetics, opt: RouteOptions) -> None:
+    """Kernel terms of the transfer chain (:mod:`ecomodel.water._chain`); premixes the chain loads."""
+    from ._chain import build_chain, check_shared_factors
+    from .steadystate import _transfer_table, decay_part
+
+    if inp.daily_t:
+        raise InputError("transfers: daily temperatures are not supported with a transfer chain; give one "
+                         "temperature", field="temperature", value="series", expected="a scalar")
+    items = _transfer_table(kin.transfers, inp.names)
+    decay = decay_part(network, kin.decay_rate, float(kin.temperature), kin.theta, inp.names)
+    share = transmission(network, inp.rate)
+    chain, pt, em = build_chain(network, items, inp.names, inp.rate, decay, share, inp.pt, inp.em, inp.lake_k,
+                                opt.substeps)
+    check_shared_factors(inp.fp, inp.fd, chain.subs, inp.names)
+    chain.items, chain.decay = items, decay
+    inp.local_pt = (inp.pt, inp.em)
+    inp.pt, inp.em, inp.chain = np.ascontiguousarray(pt), np.ascontiguousarray(em), chain
 
 
 def route(network: RiverNetwork, flows: Any = None, loads: Any = None, start: Any = "2021-01-01", days: int = 365,
@@ -443,6 +472,10 @@ def route(network: RiverNetwork, flows: Any = None, loads: Any = None, start: An
         if opt.return_state or isinstance(opt.initial, RouteState):
             raise InputError("route: restart states are not available for ensembles", field="return_state",
                              value=True, expected="return_state=False and initial 'steady' or 'zero'")
+        if inp.chain is not None:
+            raise InputError("route: ensembles (load_multiplier, loss_multiplier) are not available with a transfer "
+                             "chain; run the members one by one", field="transfers", value=kin.transfers,
+                             expected="no transfers with multipliers")
     M = 1 if ens is None else ens[0].shape[0]
     plan = _choose_plan(network, uniq, S + 1, steps, M, opt.block_size, opt.max_buffer_bytes, opt.substeps)
     if ens is not None:
@@ -471,7 +504,7 @@ def _initial_state(network: RiverNetwork, inp: _Inputs, opt: RouteOptions, pt, e
         return initial.p.copy()
     if initial == "steady":
         return _steady_start(network, inp.c1, inp.c2, inp.ql, inp.group, inp.base, pt, em, inp.fp[0], inp.fd[0],
-                             rate * inp.t0, inp.lake_k, lake_loss * inp.t0, opt.substeps)
+                             rate * inp.t0, inp.lake_k, lake_loss * inp.t0, opt.substeps, inp.chain)
     return np.zeros((n, W))
 
 
@@ -480,21 +513,26 @@ def _route_single(network: RiverNetwork, plan: "_Plan", inp: _Inputs, opt: Route
     the final :class:`RouteState`."""
     from ._kernels import route_kernel
 
+    from ._chain import chain_args, empty_chain
+
     S = len(inp.names)
     ktau = np.ascontiguousarray(inp.rate * network.travel_time[:, None])
     # shares leaving each reach; with daily temperatures the kernel computes them day by day instead
     tr = np.ascontiguousarray(transmission(network, inp.rate)) if not inp.daily_t else np.ones((0, S))
-    st = _initial_state(network, inp, opt, inp.pt, inp.em, inp.rate, inp.lake_loss)
+    pt0, em0 = inp.local_pt if inp.chain is not None else (inp.pt, inp.em)
+    st = _initial_state(network, inp, opt, pt0, em0, inp.rate, inp.lake_loss)
+    if inp.chain is not None:
+        tr[:, inp.chain.subs] = 1.0  # river chain lanes: the kernel applies the coupled shares to the inflow
+    extra = chain_args(inp.chain) if inp.chain is not None else empty_chain(len(network.lakes))
     oq = np.zeros((days, K))
     ol = np.zeros((days, K, S))
-    single, _ = route_kernel(S)
+    single, _ = route_kernel(S, 0 if inp.chain is None else len(inp.chain.subs))
     single(inp.c1, inp.c2, plan.de, network.lake_of, plan.sp_ptr, plan.sp_tgt, plan.sp_w, plan.sp_out, inp.lake_k,
            inp.lake_loss, tr, ktau, inp.tfac, inp.ql, inp.group, inp.base, inp.pt, inp.em, inp.fp, inp.fd, st,
            plan.bstart, plan.rptr, plan.ridx, plan.rslot, plan.fptr, plan.fslot, plan.n_slots, TIME_CHUNK, oq, ol,
-           opt.substeps)
-    state = RouteState(st, inp.names, opt.method, opt.substeps,
-                       *_storage(network, inp.c1, inp.c2, st, inp.lake_k, inp.lake_loss, inp.tfac, opt.substeps))
-    return oq, ol, state
+           opt.substeps, *extra)
+    storage = _storage(network, inp.c1, inp.c2, st, inp.lake_k, inp.lake_loss, inp.tfac, opt.substeps, inp.chain)
+    return oq, ol, RouteState(st, inp.names, opt.method, opt.substeps, *storage)
 
 
 @dataclass
@@ -523,8 +561,9 @@ class RouteState:
     load_storage: np.ndarray
 
 
-def _storage(network, c1, c2, st, lake_k, lake_loss, tfac, substeps):
-    """Discrete storage W = p / (1 - c3) per lane: flow [m3] and loads [kg]."""
+def _storage(network, c1, c2, st, lake_k, lake_loss, tfac, substeps, chain=None):
+    """Discrete storage W = p / (1 - c3) per lane: flow [m3] and loads [kg] (a chain's lake lanes:
+    (I - A3)^-1 p)."""
     from ._kernels import _mixed_box_coefficients
 
     dt = 1.0 / substeps
@@ -536,10 +575,14 @@ def _storage(network, c1, c2, st, lake_k, lake_loss, tfac, substeps):
             k = lake_loss[j, s] * (tfac[-1, s] if tfac.shape[0] else 1.0)
             a1, a2, a3 = _mixed_box_coefficients(lake_k[j], k, dt)
             W[i, 1 + s] = st[i, 1 + s] / (1.0 - a3)
+        if chain is not None:
+            C = len(chain.subs)
+            W[i, chain.lanes] = np.linalg.solve(np.eye(C) - chain.la3[j], st[i, chain.lanes])
     return W[:, 0] * SECONDS_PER_DAY * dt, W[:, 1:] * dt
 
 
-def _steady_start(network, c1, c2, ql, group, base, pt, em, fp0, fd0, rate0, lake_k, lake_loss0, substeps):
+def _steady_start(network, c1, c2, ql, group, base, pt, em, fp0, fd0, rate0, lake_k, lake_loss0, substeps,
+                  chain=None):
     """Routing state (reach, 1 + substances) of the steady solution for the first day's inputs: lateral
     flow from ``ql``/``group``/``base``, loads ``pt fp0 + em q fd0``, loss rates ``rate0`` (reach,
     substance) and lake losses ``lake_loss0`` (lake, substance) [1/d] of that day."""
@@ -550,7 +593,20 @@ def _steady_start(network, c1, c2, ql, group, base, pt, em, fp0, fd0, rate0, lak
     local0[:, 1:] = pt * fp0 + em * q0[:, None] * fd0
     share0 = np.ones((n, S + 1))
     share0[:, 1:] = transmission(network, rate0)
-    return _steady_state(network, c1, c2, local0, share0, lake_k, lake_loss0, substeps)
+    st = _steady_state(network, c1, c2, local0, share0, lake_k, lake_loss0, substeps)
+    if chain is not None:
+        from ._chain import chain_steady_state
+        from ._kernels import _steady_coupled
+        from .steadystate import _coupling_arrays
+
+        pf, ptg, coup = _coupling_arrays(network.travel_time, network.lake_of >= 0, rate0, chain.decay, chain.items)
+        loc = np.ascontiguousarray(local0[:, 1:])
+        out = np.zeros((n, S))
+        inflow = np.empty((n, S))
+        _steady_coupled(network.down, network.sp_ptr, network.sp_idx, network.sp_w, loc,
+                        np.ascontiguousarray(share0[:, 1:]), pf, ptg, coup, out, inflow)
+        chain_steady_state(network, chain, c1, c2, st, inflow - loc, out)
+    return st
 
 
 def _steady_state(network, c1, c2, local, share, lake_k, lake_loss, substeps):
@@ -621,8 +677,14 @@ def _route_ensemble(network: RiverNetwork, plan: "_Plan", ens, inp: _Inputs, opt
     members(inp.c1, inp.c2, plan.de, network.lake_of, plan.sp_ptr, plan.sp_tgt, plan.sp_w, plan.sp_out, inp.lake_k,
             lake_loss_m, tr_m, ktau_m, inp.tfac, inp.ql, inp.group, inp.base, pt_m, em_m, inp.fp, inp.fd, st,
             plan.bstart, plan.rptr, plan.ridx, plan.rslot, plan.fptr, plan.fslot, plan.n_slots, TIME_CHUNK, oq, ol,
-            opt.substeps)
+            opt.substeps, *_member_chain_args(M, len(network.lakes)))
     return oq, ol
+
+
+def _member_chain_args(M: int, L: int) -> tuple:
+    """Empty chain arguments of the members kernel (member axis on every array but the lanes)."""
+    z = np.zeros((M, 0, 0, 0))
+    return np.zeros(0, np.int64), z, z, z, z, np.zeros((M, 0, 0)), np.zeros((M, 0, 0))
 
 
 def _route_dataset(network, oq, ol, out_labels, out_dim, names, start, days, method, substeps, initial, note,

@@ -467,7 +467,8 @@ class Sources:
 
         Runoff-driven sources go to the diffuse part (they follow the daily lateral flow); the others
         to the point part. Each part's seasonal factor is the load-weighted mean of its sources'
-        monthly profiles (exact for the part's total load).
+        monthly profiles (exact for the part's total load). The N species share one factor, weighted
+        by the sources' TN (so a transfer chain can be routed; exact for TN).
 
         Parameters
         ----------
@@ -506,5 +507,10 @@ class Sources:
                 w = vals[grp.to_numpy()].sum(axis=0)
                 f += monthly_factors(self.profiles[name].to_numpy(float), start, days)[:, None] * w[None, :]
             f = np.where(total > 0, f / np.where(total > 0, total, 1.0), 1.0)
+            nk = [k for k, sub in enumerate(self.substances) if sub in N_SPECIES]
+            if len(nk) == len(N_SPECIES):
+                tn = total[nk]
+                shared = (f[:, nk] * tn[None, :]).sum(axis=1) / tn.sum() if tn.sum() > 0 else np.ones(int(days))
+                f[:, nk] = shared[:, None]
             factors.append(f)
         return DailyLoads(list(self.substances), point, diffuse, factors[0], factors[1])

@@ -135,3 +135,117 @@ def test_transfers__bad_input_names_the_item():
     with pytest.raises(InputError, match="cyclic|longer"):
         transfer_coupling(net, np.ones((1, 3)), np.ones((1, 3)), {"OrgN": "NH3-N", "NH3-N": "NO3-N",
                                                                   "NO3-N": "OrgN"}, N)
+
+
+# ------------------------------------------------------------------ daily routing with the chain
+from ecomodel.water import DailyLoads, demo, route  # noqa: E402
+from ecomodel.water._chain import box_matrices  # noqa: E402
+from ecomodel.water._chain import rate_matrix as chain_rate_matrix  # noqa: E402
+from ecomodel.water.transport import _coefficients  # noqa: E402
+
+
+def test_box_matrices__match_the_ode_with_linear_inflow():
+    from scipy.integrate import solve_ivp
+
+    K, h = 30.0, 1.0
+    R = chain_rate_matrix(np.array([0.2, 0.1, 0.05]), np.array([0.15, 0.1, 0.05]), [0, 1, 2], {0: 0.9, 1: 1.0})
+    lam = R - np.eye(3) / K
+    A1, A2, A3 = box_matrices(lam, K, h)
+    I0, I1, O0 = np.array([5.0, 1.0, 2.0]), np.array([9.0, 0.0, 4.0]), np.array([0.3, 0.2, 0.1])
+    sol = solve_ivp(lambda t, o: (I0 + (I1 - I0) * t / h) / K + lam @ o, (0, h), O0, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(A1 @ I1 + A2 @ I0 + A3 @ O0, sol.y[:, -1], rtol=1e-9)
+
+
+def chain_route_reference(net, c1, c2, q, lat, rates, decay, order, yields, substeps=1):
+    """Dense daily reference of the coupled scheme: flows (T, n), chain loads (T, n, C)."""
+    n, C = net.n_reaches, len(order)
+    A = adjacency(net)
+    h = 1.0 / substeps
+    blocks = []
+    for i in range(n):
+        R = chain_rate_matrix(rates[i], decay[i], order, yields)
+        if net.lake_of[i] >= 0:
+            K = net.travel_time[i]
+            blocks.append(box_matrices(R - np.eye(C) / K, K, h))
+        else:
+            Tm = expm(R * net.travel_time[i])
+            blocks.append((c1[i] * Tm, c2[i] * Tm, (1 - c1[i] - c2[i]) * np.eye(C)))
+    big = [np.zeros((n * C, n * C)) for _ in range(3)]
+    for i, b in enumerate(blocks):
+        for k in range(3):
+            big[k][i * C:(i + 1) * C, i * C:(i + 1) * C] = b[k]
+    G = np.kron(A, np.eye(C))
+    M1 = np.eye(n * C) - big[0] @ G
+    T = q.shape[0]
+    O = np.zeros(n * C)
+    out = np.zeros((T, n, C))
+    for t in range(T):
+        x = lat[t].reshape(-1)
+        acc = np.zeros(n * C)
+        for _ in range(substeps):
+            rhs = big[1] @ (G @ O) + big[2] @ O + (big[0] + big[1]) @ x
+            O = np.linalg.solve(M1, rhs)
+            acc += h * O
+        out[t] = acc.reshape(n, C)
+    return out
+
+
+@settings(max_examples=15, deadline=None)
+@given(network_args, st.integers(1, 6), st.integers(1, 2))
+def test_route_chain__daily_loads_match_dense_reference_from_empty(args, T, substeps):
+    net, rng = random_network(*args)
+    n = net.n_reaches
+    names = ["TP"] + N
+    rates = {"TP": 0.2, "OrgN": 0.3, "NH3-N": 0.25, "NO3-N": 0.1}
+    mult = rng.uniform(0.3, 2.0, T)
+    f = rng.uniform(0.5, 1.5, (T, 4))
+    f[:, 2:] = f[:, 1:2]  # the chain shares one seasonal factor
+    dl = DailyLoads(names, rng.uniform(0, 5, (n, 4)), rng.uniform(0, 5, (n, 4)), f, f[::-1].copy())
+    ds = route(net, mult, dl, days=T, reaches="all", decay_rate=rates, transfers=CHAIN, initial="zero",
+               substeps=substeps)
+    q = net.lateral_flow[None, :] * mult[:, None]
+    em = dl.diffuse / net.lateral_flow[:, None]
+    lat = dl.point[None] * dl.point_factor[:, None, :] + em[None] * q[:, :, None] * dl.diffuse_factor[:, None, :]
+    c1, c2 = _coefficients(net, "cstr", 0.2, substeps)
+    k = loss_rate(net, rates, substances=names)
+    ref = chain_route_reference(net, c1, c2, q, lat[:, :, 1:], k, k, [1, 2, 3], {1: 1.0, 2: 1.0}, substeps)
+    np.testing.assert_allclose(ds["load"].values[:, :, 1:], ref, rtol=1e-9, atol=1e-11)
+    assert (ds["load"].values >= -1e-12).all()
+
+
+def test_route_chain__constant_inputs_converge_to_coupled_steady_and_start_there():
+    net, rng = random_network(11, 9, 0.3, True)
+    local = rng.uniform(0, 5, (net.n_reaches, 3))
+    kw = dict(decay_rate={"OrgN": 0.3, "NH3-N": 0.2, "NO3-N": 0.1}, substance=N, transfers=CHAIN, temperature=15.0,
+              theta=1.05)
+    st = steady(net, local, **kw)["load"].values
+    far = route(net, None, local, days=600, reaches="all", initial="zero", **kw)["load"].isel(time=-1).values
+    start = route(net, None, local, days=2, reaches="all", **kw)["load"].isel(time=0).values
+    np.testing.assert_allclose(far, st, rtol=1e-9)
+    np.testing.assert_allclose(start, st, rtol=1e-12)
+
+
+def test_route_chain__demo_year_averages_near_the_coupled_steady():
+    d = demo()
+    dl = d.sources.daily(d.network, "2021-01-01", 365)
+    ds = route(d.network, None, dl, days=365, reaches="all", decay_rate=d.decay_rates(),
+               settling_velocity=d.settling_velocities(), temperature=d.temperature, theta=d.theta(),
+               transfers=d.transfers())
+    st = d.steady()
+    tn = ds["load"].sel(substance=N).sum("substance").mean("time")
+    np.testing.assert_allclose(tn.values, st["load"].sel(substance=N).sum("substance").values, rtol=0.05)
+
+
+def test_route_chain__bad_input():
+    net, rng = random_network(3, 5, 0.0, False)
+    local = rng.uniform(0, 5, (net.n_reaches, 3))
+    with pytest.raises(InputError, match="daily temperatures"):
+        route(net, None, local, days=3, decay_rate=0.1, substance=N, transfers=CHAIN, temperature=np.full(3, 15.0),
+              reaches="all")
+    with pytest.raises(InputError, match="ensembles"):
+        route(net, None, local, days=3, decay_rate=0.1, substance=N, transfers=CHAIN, reaches="all",
+              load_multiplier=np.ones((2, 3)))
+    f = np.ones((3, 3))
+    f[:, 1] = 2.0
+    with pytest.raises(InputError, match="seasonal factors"):
+        route(net, None, DailyLoads(N, local, local, f, f), days=3, decay_rate=0.1, transfers=CHAIN, reaches="all")
