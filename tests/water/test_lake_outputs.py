@@ -111,3 +111,14 @@ def test_embedded_tables_add_up():
     tot = d.all_sources().totals()
     assert set(tot.columns) >= {"OrgN", "NH3-N", "NO3-N", "CODMn"}
     assert (tot[["OrgN", "NO3-N", "CODMn"]].sum() > 0).all()
+
+
+def test_lake_daily__annual_mean_near_the_projection_2021(plain):
+    d = demo()
+    daily = d.lake_daily(days=365)
+    for v in ("lake_tp_concentration", "lake_tn_concentration", "lake_nh3n_concentration", "lake_codmn_concentration"):
+        annual = daily[v].mean("time").values
+        steady_2021 = project(years=[2021], members=1, seed=0, hydrology_cv=0.0, parameter_uncertainty=False,
+                              load_cv=0.0)[v].sel(year=2021).isel(member=0).values
+        np.testing.assert_allclose(annual, steady_2021, rtol=0.08)
+    assert (daily["lake_tn_concentration"].std("time") > 0).all()  # seasonal sources move the lakes
