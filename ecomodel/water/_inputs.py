@@ -28,6 +28,11 @@ def _per_substance(value, names, n, field_name, default, *, error=InputError):
         if isinstance(default, np.ndarray) and default.shape == (n,):
             return np.broadcast_to(default[:, None], (n, S))
         value = default
+    if isinstance(value, dict) and all(np.ndim(value.get(k, default)) == 0 for k in names) \
+            and (default is not None or all(k in value for k in names)):  # one value per substance: a view
+        row = np.array([float(as_float_array(value[k], f"{field_name}[{k}]", error=error)[0]) if k in value
+                        else float(default) for k in names])
+        return np.broadcast_to(row, (n, S))
     if isinstance(value, dict):
         out = np.empty((n, S))
         for j, name in enumerate(names):

@@ -30,6 +30,7 @@ __all__ = [
     "_steady_solve1",
     "_steady_members",
     "_steady_coupled",
+    "_chain_coupling",
     "_steady_members_coupled",
     "_mixed_box_coefficients",
     "route_kernel",
@@ -179,6 +180,69 @@ def _steady_coupled(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out,
                 r = -2 - d
                 for e in range(sp_ptr[r], sp_ptr[r + 1]):
                     out[sp_idx[e], s] += sp_w[e] * lo
+
+
+@jit
+def _g1_scalar(sa, sb, a, b, tau):
+    """(e^{-a tau} - e^{-b tau}) / (b - a) [d] from the shares ``sa = e^{-a tau}``, ``sb = e^{-b tau}``;
+    below z = |b - a| tau = 1e-2, where the difference cancels, tau e^{-min tau} (1 - e^{-z}) / z by
+    its series (truncation < 3e-16)."""
+    z = abs(b - a) * tau
+    if z > 1e-2:
+        return (sa - sb) / (b - a)
+    phi = 1.0 - z * (0.5 - z * (1.0 / 6.0 - z * (1.0 / 24.0 - z * (1.0 / 120.0 - z / 720.0))))
+    return tau * max(sa, sb) * phi
+
+
+@jit
+def _chain_coupling(tau, lake, rate, decay, share, pa, pb, py, qa, qb, qc, qy, out):
+    """Coupling shares of :func:`ecomodel.water.steadystate.transfer_coupling` in one pass: direct
+    pairs ``pa -> pb`` with yield ``py`` (P1,) into ``out[:, :P1]``, two-step pairs ``qa -> qb -> qc``
+    with the product of yields ``qy`` (P2,) into ``out[:, P1:]``. ``share`` (n, S) are the river
+    shares e^{-a tau}; lakes (``lake[i]``) use the well-mixed forms."""
+    n = tau.shape[0]
+    P1 = pa.shape[0]
+    for i in range(n):
+        t = tau[i]
+        for p in range(P1):
+            a = pa[p]
+            b = pb[p]
+            ra = rate[i, a]
+            rb = rate[i, b]
+            if lake[i]:
+                out[i, p] = py[p] * decay[i, a] * t / ((1.0 + ra * t) * (1.0 + rb * t))
+            else:
+                out[i, p] = py[p] * decay[i, a] * _g1_scalar(share[i, a], share[i, b], ra, rb, t)
+        for p in range(qa.shape[0]):
+            a = qa[p]
+            b = qb[p]
+            c = qc[p]
+            ra = rate[i, a]
+            rb = rate[i, b]
+            rc = rate[i, c]
+            k2 = qy[p] * decay[i, a] * decay[i, b]
+            if lake[i]:
+                out[i, P1 + p] = k2 * t * t / ((1.0 + ra * t) * (1.0 + rb * t) * (1.0 + rc * t))
+                continue
+            # sort the three rates (with their shares): the divided difference is symmetric
+            x0, x1, x2 = ra, rb, rc
+            s0, s1, s2 = share[i, a], share[i, b], share[i, c]
+            if x0 > x1:
+                x0, x1, s0, s1 = x1, x0, s1, s0
+            if x1 > x2:
+                x1, x2, s1, s2 = x2, x1, s2, s1
+            if x0 > x1:
+                x0, x1, s0, s1 = x1, x0, s1, s0
+            span = x2 - x0
+            if span * t < 1e-3:
+                mid = (x0 + x1 + x2) / 3.0
+                d0, d1, d2 = (x0 - mid) * t, (x1 - mid) * t, (x2 - mid) * t
+                # e[x0, x1, x2] = tau^2 e^{-mid tau} (1/2 - (sum d)/6 + (sum d^2 + sum d_i d_j)/24 ...); sum d = 0
+                e2 = (d0 * d0 + d1 * d1 + d2 * d2 + d0 * d1 + d0 * d2 + d1 * d2) / 24.0
+                em = s0 * np.exp(-(mid - x0) * t)
+                out[i, P1 + p] = k2 * t * t * em * (0.5 + e2)
+            else:
+                out[i, P1 + p] = k2 * (_g1_scalar(s0, s1, x0, x1, t) - _g1_scalar(s1, s2, x1, x2, t)) / span
 
 
 @jit(parallel=True)
@@ -341,6 +405,15 @@ def _exp_neg_scaled(a, x, out):
     vectorised, about 1 ns per value."""
     for j in range(out.shape[0]):
         out[j] = _exp_neg(a * x[j])
+
+
+@jit
+def _exp_neg_rows(k, x, out):
+    """``out[i, s] = exp(-k[s] x[i])`` for one rate per column ``k`` (S,) and ``x >= 0`` (n,)."""
+    S = k.shape[0]
+    for i in range(out.shape[0]):
+        for s in range(S):
+            out[i, s] = _exp_neg(k[s] * x[i])
 
 
 @jit

@@ -127,13 +127,15 @@ def transmission(network: RiverNetwork, rate: np.ndarray) -> np.ndarray:
     >>> float(transmission(net, np.array([[0.5]]))[0, 0]) == float(np.exp(-0.5))
     True
     """
-    from ._kernels import _exp_neg_scaled
+    from ._kernels import _exp_neg_rows, _exp_neg_scaled
 
     rate = np.asarray(rate, dtype=float)
     tt = network.travel_time
     out = np.empty(rate.shape)
     if rate.shape[1:] == (1,) and rate.strides[0] == 0:  # one rate for every reach: fused multiply and exp
         _exp_neg_scaled(float(rate[0, 0]) if rate.shape[0] else 0.0, tt, out[:, 0])
+    elif rate.ndim == 2 and rate.shape[0] > 1 and rate.strides[0] == 0:  # one rate per substance
+        _exp_neg_rows(np.ascontiguousarray(rate[0]), tt, out)
     else:
         np.multiply(rate, tt[:, None], out=out)
         _exp_neg_scaled(1.0, out.reshape(-1), out.reshape(-1))
@@ -207,7 +209,8 @@ def steady(network: RiverNetwork, loads: Any, decay_rate: Any = None, *, settlin
         from ._kernels import _steady_coupled
 
         decay = decay_part(network, decay_rate, temperature, theta, names)
-        pf, pt, coup = transfer_coupling(network, rate, decay, transfers, names)
+        items = _transfer_table(transfers, names)
+        pf, pt, coup = _coupling_arrays(network.travel_time, network.lake_of >= 0, rate, decay, items, trans)
         _steady_coupled(network.down, network.sp_ptr, network.sp_idx, network.sp_w, local, trans, pf, pt, coup, out,
                         inflow)
     elif S == 1 and not diagnostics:
@@ -280,25 +283,6 @@ def _transfer_table(transfers, names) -> list[tuple[int, int, float]]:
     return items
 
 
-def _g1(a: np.ndarray, b: np.ndarray, tau: np.ndarray) -> np.ndarray:
-    r""":math:`(e^{-a\tau} - e^{-b\tau})/(b - a)` [d], stable as :math:`b \to a` (limit :math:`\tau e^{-a\tau}`)."""
-    z = np.abs(b - a) * tau
-    phi = np.where(z > 1e-12, -np.expm1(-z) / np.where(z > 0, z, 1.0), 1.0 - 0.5 * z)
-    return tau * np.exp(-np.minimum(a, b) * tau) * phi
-
-
-def _g2(a: np.ndarray, b: np.ndarray, c: np.ndarray, tau: np.ndarray) -> np.ndarray:
-    r"""Second divided difference of :math:`e^{-x\tau}` over rates (a, b, c) [d^2]:
-    :math:`\sum_j e^{-x_j\tau} / \prod_{k \ne j}(x_j - x_k)`, stable for close or equal rates."""
-    x = np.sort(np.stack([a, b, c]), axis=0)
-    span = x[2] - x[0]
-    close = span * tau < 1e-4
-    safe = np.where(close, 1.0, span)
-    exact = (_g1(x[0], x[1], tau) - _g1(x[1], x[2], tau)) / safe
-    mid = (x[0] + x[1] + x[2]) / 3.0
-    return np.where(close, 0.5 * tau ** 2 * np.exp(-mid * tau), exact)
-
-
 def transfer_coupling(network: RiverNetwork, rate: np.ndarray, decay: np.ndarray, transfers: Any,
                       substances: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r"""Coupling shares of a first-order chain of substances in every reach.
@@ -311,7 +295,8 @@ def transfer_coupling(network: RiverNetwork, rate: np.ndarray, decay: np.ndarray
     .. math:: y\,d_i\,\frac{e^{-a_i\tau} - e^{-a_j\tau}}{a_j - a_i}
 
     and for a two-step chain *i* -> *j* -> *k* :math:`y_{ij} y_{jk} d_i d_j\,e[a_i, a_j, a_k]` (the
-    second divided difference of :math:`e^{-x\tau}`; the Bateman solution). For a lake (well mixed,
+    second divided difference of :math:`e^{-x\tau}`; the Bateman solution), evaluated without
+    cancellation for close or equal rates. For a lake (well mixed,
     steady) the gains are :math:`y d_i \tau / ((1 + a_i\tau)(1 + a_j\tau))` and
     :math:`y y' d_i d_j \tau^2 / \prod (1 + a\tau)`.
 
@@ -344,28 +329,32 @@ def transfer_coupling(network: RiverNetwork, rate: np.ndarray, decay: np.ndarray
 
 
 def _coupling_arrays(tau: np.ndarray, lake: np.ndarray, rate: np.ndarray, decay: np.ndarray,
-                     items: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                     items: list, share: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`transfer_coupling` on arrays: travel times ``tau`` (..., n) [d], lake flags (n,),
-    rates (..., n, S) [1/d] (any leading member axes); coupling (..., n, P)."""
+    rates (..., n, S) [1/d] (any leading member axes), river shares ``share`` = e^{-rate tau} if
+    already computed; coupling (..., n, P), direct pairs first, then two-step pairs."""
+    from ._kernels import _chain_coupling
+
     nxt = {a: (b, y) for a, b, y in items}
-    pairs, coup = [], []
-    for a, b, y in items:
-        da, ra, rb = decay[..., a], rate[..., a], rate[..., b]
-        river = y * da * _g1(ra, rb, tau)
-        mixed = y * da * tau / ((1.0 + ra * tau) * (1.0 + rb * tau))
-        pairs.append((a, b))
-        coup.append(np.where(lake, mixed, river))
-        if b in nxt:
-            c, y2 = nxt[b]
-            rc = rate[..., c]
-            k2 = y * y2 * da * decay[..., b]
-            river2 = k2 * _g2(ra, rb, rc, tau)
-            mixed2 = k2 * tau ** 2 / ((1.0 + ra * tau) * (1.0 + rb * tau) * (1.0 + rc * tau))
-            pairs.append((a, c))
-            coup.append(np.where(lake, mixed2, river2))
-    pf = np.array([p[0] for p in pairs], np.int64)
-    pt = np.array([p[1] for p in pairs], np.int64)
-    out = np.ascontiguousarray(np.stack(coup, axis=-1)) if coup else np.zeros(rate.shape[:-1] + (0,))
+    direct = [(a, b, y) for a, b, y in items]
+    twostep = [(a, b, nxt[b][0], y * nxt[b][1]) for a, b, y in items if b in nxt]
+    pf = np.array([p[0] for p in direct] + [p[0] for p in twostep], np.int64)
+    pt = np.array([p[1] for p in direct] + [p[2] for p in twostep], np.int64)
+    P = len(pf)
+    lead = rate.shape[:-2]
+    n, S = rate.shape[-2:]
+    tau_b = np.broadcast_to(tau, lead + (n,))
+    if share is None:
+        share = np.exp(-rate * tau_b[..., None])
+    share = np.broadcast_to(share, rate.shape)
+    decay = np.broadcast_to(decay, rate.shape)
+    out = np.zeros(lead + (n, P))
+    arr = [np.array([t[k] for t in direct], dtype) for k, dtype in ((0, np.int64), (1, np.int64), (2, float))]
+    arr2 = [np.array([t[k] for t in twostep], dtype)
+            for k, dtype in ((0, np.int64), (1, np.int64), (2, np.int64), (3, float))]
+    lk = np.ascontiguousarray(np.broadcast_to(lake, (n,)))
+    for idx in np.ndindex(*lead):  # broadcast views are read in place (no copies)
+        _chain_coupling(tau_b[idx], lk, rate[idx], decay[idx], share[idx], *arr, *arr2, out[idx])
     return pf, pt, out
 
 

@@ -10,7 +10,7 @@ from scipy.linalg import expm
 
 from ecomodel.errors import InputError
 from ecomodel.water import RiverNetwork, steady
-from ecomodel.water.steadystate import _g2, transfer_coupling
+from ecomodel.water.steadystate import transfer_coupling
 from ecomodel.water.transport import loss_rate
 
 from ._reference import adjacency, random_network
@@ -58,9 +58,16 @@ def test_chain__equal_and_close_rates_match_the_matrix_exponential(rates):
     np.testing.assert_allclose(ds["load"].values[0], ref, rtol=1e-9, atol=1e-13)
 
 
-def test_divided_difference__limit_is_half_tau_squared():
-    a = np.array([0.3])
-    assert float(_g2(a, a, a, np.array([2.0]))[0]) == pytest.approx(0.5 * 4.0 * np.exp(-0.6), rel=1e-12)
+@pytest.mark.parametrize("eps", [0.0, 1e-12, 1e-7, 1e-5, 2.4e-4, 1e-3, 1e-2, 0.1])
+def test_coupling__equal_and_close_rates_are_the_limits(eps):
+    net = reach(2.0)  # tau = 2 d
+    k = np.array([[0.3, 0.3 + eps, 0.3 - eps]])
+    pf, pt, c = transfer_coupling(net, k, k, CHAIN, N)
+    R = rate_matrix(k[0], k[0])
+    T = expm(R * 2.0)
+    np.testing.assert_allclose(c[0], [T[1, 0], T[2, 1], T[2, 0]], rtol=1e-10)
+    if eps == 0.0:
+        assert c[0, 2] == pytest.approx(0.3 * 0.3 * 0.5 * 4.0 * np.exp(-0.6), rel=1e-14)
 
 
 def test_chain__lake_is_the_steady_well_mixed_box():
