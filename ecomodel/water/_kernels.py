@@ -592,6 +592,9 @@ def _make_route(S, CH=0):
         uc = np.zeros(max(CH, 1))
         pc = np.zeros(max(CH, 1))
         mm = np.zeros(V)
+        ch0 = chain[0] if CH > 0 else 0
+        ch1 = chain[1] if CH > 1 else 0
+        ch2 = chain[2] if CH > 2 else 0
         trb = np.ones((bmax if daily_t else 0, S))
         if not daily_t:
             _lake_lanes(la[0], lake_k, lake_loss, np.ones(S), h)
@@ -654,7 +657,14 @@ def _make_route(S, CH=0):
                                 d = de[i]
                                 if CH > 0:
                                     lk = lake_of[i]
-                                    if lk < 0:
+                                    if lk < 0 and CH == 3:  # unrolled T u of a three-substance chain
+                                        u0 = sa[i, ch0]
+                                        u1 = sa[i, ch1]
+                                        u2 = sa[i, ch2]
+                                        sa[i, ch0] = ct[i, 0, 0] * u0
+                                        sa[i, ch1] = ct[i, 1, 0] * u0 + ct[i, 1, 1] * u1
+                                        sa[i, ch2] = ct[i, 2, 0] * u0 + ct[i, 2, 1] * u1 + ct[i, 2, 2] * u2
+                                    elif lk < 0:
                                         _chain_pre(sa, i, chain, ct, uc)
                                     else:
                                         for a in range(CH):
