@@ -48,6 +48,7 @@ _API = {
     "WujinDemo": "wujin",
     "project": "projection",
     "lake_classes": "projection",
+    "lake_sites": "projection",
     "tonnes_to_fractions": "projection",
     "demo_package": "projection",
     "schedule": "projection",

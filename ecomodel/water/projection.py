@@ -35,7 +35,7 @@ from .steadystate import KG_PER_DAY_TO_MG_PER_L, loss_rate
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["project", "lake_classes", "schedule", "tonnes_to_fractions", "demo_package", "INDICATORS"]
+__all__ = ["project", "lake_classes", "lake_sites", "schedule", "tonnes_to_fractions", "demo_package", "INDICATORS"]
 
 #: substance -> indicator key of the target registry
 INDICATORS = {"TP": "tp_concentration", "NH3-N": "nh3n_concentration", "COD": "cod_concentration",
@@ -547,6 +547,33 @@ def _apply(table, reductions, subs):
     from .sources import apply_reductions
 
     return apply_reductions(table.assign(**{}), reductions, subs)
+
+
+def lake_sites(ds: "xr.Dataset") -> "xr.Dataset":
+    """The lake variables of a :func:`project` result as sites, for :func:`ecomodel.targets.check`.
+
+    ``lake_tp_concentration`` … over ``(year, member, lake)`` become ``tp_concentration``,
+    ``tn_concentration``, ``nh3n_concentration``, ``codmn_concentration`` over ``(year, member,
+    site)`` with the lake names as sites (a registry target on site ``滆湖`` then matches).
+
+    Examples
+    --------
+    >>> s = lake_sites(project(years=[2021], members=2, seed=0))
+    >>> list(s["site"].values), s["tn_concentration"].dims
+    (['滆湖', '竺山湖', '太湖'], ('year', 'member', 'site'))
+    """
+    out = {}
+    for s in LAKE_PARAMETERS:
+        key = INDICATORS[s]
+        name = f"lake_{key.replace('_concentration', '')}_concentration"
+        if name in ds:
+            out[key] = ds[name].rename(lake="site")
+    import xarray as xr
+
+    res = xr.Dataset(out)
+    if "lake_name_en" in res.coords:
+        res = res.rename({"lake_name_en": "name_en"})
+    return res.assign_attrs(ds.attrs)
 
 
 def plot_lakes(package: "xr.Dataset", baseline: "xr.Dataset | None" = None, *, parameters=("TP", "TN"),

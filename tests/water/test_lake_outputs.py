@@ -122,3 +122,13 @@ def test_lake_daily__annual_mean_near_the_projection_2021(plain):
                               load_cv=0.0)[v].sel(year=2021).isel(member=0).values
         np.testing.assert_allclose(annual, steady_2021, rtol=0.08)
     assert (daily["lake_tn_concentration"].std("time") > 0).all()  # seasonal sources move the lakes
+
+
+def test_lake_sites__lake_variables_become_sites(plain):
+    from ecomodel.water import lake_sites
+
+    s = lake_sites(plain)
+    assert list(s["site"].values) == ["滆湖", "竺山湖", "太湖"]
+    np.testing.assert_array_equal(s["tn_concentration"].values, plain["lake_tn_concentration"].values)
+    one = s["tp_concentration"].sel(site="滆湖")
+    assert one.attrs["units"] == "mg/L" and float(one.min()) > 0
