@@ -14,7 +14,9 @@ def test_stored_calibration__residuals_are_small_and_cover_every_observation():
     assert len(cal["residuals"]) == len(obs)
     pm = [r for r in cal["residuals"] if r["indicator"] == "pm25_annual_mean"]
     gd = [r for r in cal["residuals"] if r["indicator"] == "good_air_days_ratio"]
-    assert max(abs(r["residual"]) for r in pm) < 4.0          # µg/m³
+    # two background parameters for four years (was one scale per year): the largest in-sample miss is
+    # 江阴 2015 (-4.4 µg/m³), whose 2015->2020 fall (45.6 %) is steeper than 天宁's (38 %)
+    assert max(abs(r["residual"]) for r in pm) < 4.5          # µg/m³
     assert np.sqrt(np.mean([r["residual"] ** 2 for r in pm])) < 3.0
     assert max(abs(r["residual"]) for r in gd) < 2.5          # percentage points
     # the plan values are the ones cited (001:27, 000:87, 003:4, 002:15)
@@ -37,6 +39,7 @@ def test_calibrate__fits_and_reports_residuals():
     obs = obs[obs["year"].isin([2020, 2021])]
     res = calibrate(obs, members=3, seed=1)
     assert set(res.background_scale) == {2020, 2021}
+    assert set(res.background) == {"level", "exponent", "reference_year"}
     assert set(res.residuals["indicator"]) == {"pm25_annual_mean", "good_air_days_ratio"}
     assert res.rmse["pm25_annual_mean"] < 3.0
     assert 0.2 < res.local_scale["常州市"] < 5 and 0.2 < res.local_scale["江阴"] < 5
