@@ -31,3 +31,14 @@ def test_key_projects_effect__stated_with_local_share():
         key_projects_effect("上海", 2025, members=1)
     with pytest.raises(InputError, match="year"):
         key_projects_effect("天宁", 2021, members=1)
+
+
+def test_report__prints_the_heldout_table_and_the_key_projects_effect():
+    from ecomodel.air.validation import heldout_table, report
+
+    t = heldout_table()
+    text = report(members=1, seed=3)
+    assert text.count("\n") >= len(t) + 2
+    assert "year 2020" in text and "box 江阴" in text and "local share of 天宁" in text
+    with pytest.raises(InputError, match="validation"):
+        heldout_table({"residuals": []})
