@@ -46,11 +46,12 @@ _API = {
     "annual_indicators": "indicators", "add_city_average": "indicators", "to_regions": "indicators",
     "trajectory": "projection", "project": "projection",
     "ResponseSurface": "rsm",
-    "calibrate": "calibration", "CalibrationResult": "calibration",
+    "calibrate": "calibration", "CalibrationResult": "calibration", "validate": "calibration",
+    "local_share": "validation", "key_projects_effect": "validation",
     "demo": "demodata", "AirDemo": "demodata",
 }
 _SUBMODULES = {"box", "emissions", "meteorology", "parameters", "chemistry", "ozone", "indicators", "projection",
-               "rsm", "calibration", "demodata"}
+               "rsm", "calibration", "demodata", "validation"}
 
 __all__ = sorted(_API)
 

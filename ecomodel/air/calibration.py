@@ -1,20 +1,24 @@
-"""Calibration: scale the inventory and the regional background to the plans' observed values.
+"""Calibration: scale the inventory and a regional background trend to the plans' observed values.
 
-Free parameters
+Free parameters (few, so that held-out years and boxes test the model rather than the fit)
 
 - a *local scale* per group of boxes (default: the Changzhou districts together, Jiangyin alone),
   multiplying every sector and pollutant of the group's inventory, with a weak prior pulling it
   towards 1 (the stated inventory);
-- a *background scale* per observed year, multiplying the regional background box's emissions
-  (so the 2015→2020 fall of 45.6 % in Jiangyin, 003:4, and the 2020→2021 fall of 9 % in Wujin,
-  000:87, are carried by the regional level together with the local emission trend);
+- a *background trend* of two parameters: the regional background box's emissions are multiplied by
+  ``level · (R(y) / R(2020)) ** exponent``, where ``R(y)`` is the regional driver of year ``y`` —
+  the Jiangsu provincial annual mean PM2.5 (column ``regional_pm25`` of ``emission_trend.csv``), an
+  observed index that integrates the regional emission trend and the year's meteorology. Years
+  outside the table hold the nearest tabulated value;
 - an *O3 level* per year with observed good-day ratios (:mod:`ecomodel.air.ozone`).
 
-The annual means are ensemble means over generated weather with a fixed seed (common random
-numbers, so the misfit is a smooth function of the scales). Scales are fitted by
-``scipy.optimize.least_squares`` on their logarithms; O3 levels by root finding on the mean
-good-day residual of each year. Residuals are reported for every observation; a fit whose PM2.5
-root-mean-square residual exceeds *tolerance* raises :class:`~ecomodel.errors.CalibrationError`.
+The annual means are ensemble means over generated weather with a seed fixed per year (common
+random numbers, so the misfit is a smooth function of the parameters and any subset of years sees
+the same weather). Parameters are fitted by ``scipy.optimize.least_squares`` on logarithms (level,
+scales) and the exponent; O3 levels by root finding on the mean good-day residual of each year.
+:meth:`CalibrationResult.predict` gives the modelled value of any observation row under a fit;
+:func:`validate` refits with each observed year and each box left out in turn and scores the
+held-out rows.
 """
 
 from __future__ import annotations
@@ -27,10 +31,40 @@ import pandas as pd
 
 from ..errors import CalibrationError, InputError
 
-__all__ = ["calibrate", "CalibrationResult", "DEFAULT_GROUPS"]
+__all__ = ["calibrate", "validate", "CalibrationResult", "DEFAULT_GROUPS", "background_factor",
+           "regional_index"]
 
 #: default groups of boxes sharing a local scale
 DEFAULT_GROUPS = {"常州市": "常州市", "江阴": "江阴"}
+#: reference year of the background trend (the inventory year)
+REFERENCE_YEAR = 2020
+_KNOWN = ("pm25_annual_mean", "good_air_days_ratio")
+
+
+def regional_index(trend: pd.DataFrame, year: int) -> float:
+    """Regional driver ``R(year)`` [µg/m³]: the ``regional_pm25`` column of *trend*, the nearest
+    tabulated year outside the table (held)."""
+    if "regional_pm25" not in trend.columns:
+        raise InputError("emission trend: no column 'regional_pm25' (the background driver)", field="regional_pm25",
+                         expected="Jiangsu annual mean PM2.5 per year [ug/m3]")
+    t = trend[["year", "regional_pm25"]].dropna().sort_values("year")
+    ys, vs = t["year"].to_numpy(int), t["regional_pm25"].to_numpy(float)
+    if len(ys) == 0 or not np.all(vs > 0):
+        raise InputError("emission trend: regional_pm25 must be positive", field="regional_pm25", value=vs.tolist(),
+                         expected="> 0")
+    k = int(np.argmin(np.abs(ys - int(year))))
+    exact = ys == int(year)
+    if exact.any():
+        return float(vs[exact][0])
+    before = ys <= int(year)
+    return float(vs[before][-1]) if before.any() else float(vs[k])
+
+
+def background_factor(year: int, level: float, exponent: float, trend: pd.DataFrame,
+                      reference_year: int = REFERENCE_YEAR) -> float:
+    """Factor on the background box's emissions in *year* [1]: ``level · (R(y)/R(ref)) ** exponent``."""
+    r = regional_index(trend, year) / regional_index(trend, reference_year)
+    return float(level) * r ** float(exponent)
 
 
 @dataclass
@@ -41,8 +75,10 @@ class CalibrationResult:
     ----------
     local_scale : dict
         Group → factor on the local inventory [1].
+    background : dict
+        ``level`` [1], ``exponent`` [1] and ``reference_year`` of the background trend.
     background_scale : dict
-        Year → factor on the background box's emissions [1].
+        Year → resulting factor on the background box's emissions for the observed years [1].
     ozone_level : dict
         Year → O3 level factor [1].
     residuals : pandas.DataFrame
@@ -53,12 +89,14 @@ class CalibrationResult:
     """
 
     local_scale: dict
+    background: dict
     background_scale: dict
     ozone_level: dict
     residuals: pd.DataFrame
     members: int
     seed: int
     info: dict = field(default_factory=dict)
+    model: object = field(default=None, repr=False, compare=False)
 
     @property
     def rmse(self) -> dict:
@@ -66,44 +104,193 @@ class CalibrationResult:
         g = self.residuals.groupby("indicator")["residual"]
         return {k: float(np.sqrt(np.mean(v.to_numpy() ** 2))) for k, v in g}
 
+    def predict(self, observations: pd.DataFrame) -> pd.DataFrame:
+        """Modelled value for each row of *observations* under this calibration.
+
+        Parameters
+        ----------
+        observations : pandas.DataFrame
+            Columns box, year, indicator (``pm25_annual_mean`` [µg/m³] or ``good_air_days_ratio``
+            [%]); a ``value`` column, when present, gives residuals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The rows with ``modelled`` (and ``residual`` = modelled − value, ``error_pct`` when a
+            value is given). Good-day ratios of years without a fitted O3 level use the mean level of
+            the fitted years.
+        """
+        model = self.model or _Model.default(members=self.members, seed=self.seed)
+        obs = model.check(observations)
+        out = obs.copy()
+        out["modelled"] = np.nan
+        local = self.local_scale
+        lev_mean = float(np.mean(list(self.ozone_level.values()))) if self.ozone_level else 1.0
+        for y in sorted(set(int(v) for v in obs["year"])):
+            rows = np.flatnonzero(obs["year"].to_numpy(int) == y)
+            bg = background_factor(y, self.background["level"], self.background["exponent"], model.trend,
+                                   self.background.get("reference_year", REFERENCE_YEAR))
+            pm = model.daily_pm(y, local, bg)
+            mean = pm.mean(axis=(0, 1))
+            for r in rows:
+                col = model.domain.boxes.index(obs["box"].iloc[r])
+                if obs["indicator"].iloc[r] == "pm25_annual_mean":
+                    out.iloc[r, out.columns.get_loc("modelled")] = mean[col]
+                else:
+                    lv = self.ozone_level.get(y, lev_mean)
+                    out.iloc[r, out.columns.get_loc("modelled")] = model.good_ratio(y, pm, lv, [col])[0]
+        if "value" in out.columns:
+            out["residual"] = out["modelled"] - out["value"].astype(float)
+            out["error_pct"] = 100.0 * out["residual"] / out["value"].astype(float)
+        return out
+
     def as_dict(self) -> dict:
         """JSON-ready dict (the format of ``ecomodel/data/air/calibration.json``)."""
         return {
             "local_scale": {k: round(float(v), 6) for k, v in self.local_scale.items()},
+            "background": {k: (round(float(v), 6) if k != "reference_year" else int(v))
+                           for k, v in self.background.items()},
             "background_scale": {str(k): round(float(v), 6) for k, v in self.background_scale.items()},
             "ozone_level": {str(k): round(float(v), 6) for k, v in self.ozone_level.items()},
             "members": int(self.members), "seed": int(self.seed),
             "rmse": {k: round(v, 4) for k, v in self.rmse.items()},
-            "residuals": [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()}
-                          for row in self.residuals.to_dict("records")],
+            "residuals": _records(self.residuals),
             "calibrated_to": "ecomodel/data/air/observations.csv (plan values, see SOURCES.md)",
         } | self.info
 
     def save(self, path) -> None:
         """Write :meth:`as_dict` as JSON (atomically)."""
-        import os
-        import tempfile
-
-        text = json.dumps(self.as_dict(), ensure_ascii=False, indent=1)
-        d = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=d, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-        os.replace(tmp, path)
+        _save_json(self.as_dict(), path)
 
     def __str__(self) -> str:
+        b = self.background
         lines = ["air calibration",
                  "local scale: " + ", ".join(f"{k} {v:.3f}" for k, v in self.local_scale.items()),
+                 f"background: {b['level']:.3f} x (R/R{b.get('reference_year', REFERENCE_YEAR)})^{b['exponent']:.3f}",
                  "background scale: " + ", ".join(f"{k} {v:.3f}" for k, v in self.background_scale.items()),
                  "O3 level: " + ", ".join(f"{k} {v:.3f}" for k, v in self.ozone_level.items()),
                  "RMSE: " + ", ".join(f"{k} {v:.2f}" for k, v in self.rmse.items())]
         return "\n".join(lines)
 
 
+def _records(df: pd.DataFrame) -> list:
+    return [{k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()} for row in df.to_dict("records")]
+
+
+def _save_json(obj: dict, path) -> None:
+    import os
+    import tempfile
+
+    text = json.dumps(obj, ensure_ascii=False, indent=1)
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=d, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text + "\n")
+    os.replace(tmp, path)
+
+
+class _Model:
+    """The box model set up for calibration: inventory, domain, trend and per-year weather (cached)."""
+
+    def __init__(self, *, base_inventory, domain, parameters, settings, ozone_settings, trend, groups,
+                 members: int, seed: int):
+        self.inv, self.domain, self.parameters = base_inventory, domain, parameters
+        self.settings, self.ozone_settings, self.trend = settings, ozone_settings, trend
+        self.members, self.seed = int(members), int(seed)
+        self.group_boxes = {g: domain.resolve(v) for g, v in groups.items()}
+        self.box_group = {b: g for g, bs in self.group_boxes.items() for b in bs}
+        self.kinds = dict(zip(domain.boxes, domain.kind))
+        self._weather: dict = {}
+
+    @classmethod
+    def default(cls, *, members: int = 16, seed: int = 2020, groups=None, **over) -> "_Model":
+        """The demo set-up (uncalibrated inventory), with any of the constructor's inputs replaced."""
+        from .demodata import demo
+
+        d = demo(calibrated=False)
+        kw = dict(base_inventory=d.base_inventory, domain=d.domain, parameters=d.parameters, settings=d.settings,
+                  ozone_settings=d.ozone_settings, trend=d.emission_trend)
+        kw.update({k: v for k, v in over.items() if v is not None})
+        return cls(groups=dict(DEFAULT_GROUPS if groups is None else groups), members=members, seed=seed, **kw)
+
+    def check(self, observations: pd.DataFrame) -> pd.DataFrame:
+        """Validated copy of an observation table with box names resolved to domain boxes."""
+        need = {"box", "year", "indicator"}
+        if not isinstance(observations, pd.DataFrame) or not need <= set(observations.columns):
+            cols = list(getattr(observations, "columns", []))
+            raise InputError(f"observations: columns {cols}; expected at least {sorted(need)}", field="observations")
+        obs = observations.reset_index(drop=True).copy()
+        obs["box"] = [self.domain.find(b) or b for b in obs["box"]]
+        unknown = [b for b in obs["box"] if b not in self.domain.boxes]
+        if unknown:
+            raise InputError(f"observations: unknown box {unknown[0]!r}", field="box", value=unknown[0],
+                             expected=f"one of {list(self.domain.boxes)}")
+        bad = set(obs["indicator"]) - set(_KNOWN)
+        if bad:
+            raise InputError(f"observations: unknown indicator(s) {sorted(bad)}", field="indicator",
+                             value=sorted(bad), expected=str(list(_KNOWN)))
+        return obs
+
+    def weather(self, year: int):
+        """Generated meteorology and kernel arrays of *year* (seed fixed per year)."""
+        from .meteorology import generate_meteorology, meteorology_arrays
+
+        y = int(year)
+        if y not in self._weather:
+            ss = np.random.SeedSequence([self.seed, y])
+            k_met, k_o3 = ss.spawn(2)
+            met = generate_meteorology(self.settings, years=[y], members=self.members,
+                                       seed=np.random.default_rng(k_met))
+            self._weather[y] = (met, meteorology_arrays(met), k_o3)
+        return self._weather[y]
+
+    def local_trend(self, year: int) -> dict:
+        from .emissions import POLLUTANTS
+
+        row = self.trend[self.trend["year"] == int(year)]
+        return {p: (float(row[p].iloc[0]) if not row.empty else 1.0) for p in POLLUTANTS}
+
+    def factors(self, year: int, local: dict, bg: float) -> np.ndarray:
+        """Remaining-fraction array (box, sector, pollutant) of *year* [1]."""
+        from .emissions import POLLUTANTS
+
+        f = np.ones(self.inv.emissions.shape)
+        tr = self.local_trend(year)
+        for i, b in enumerate(self.inv.boxes):
+            if self.kinds.get(b) == "background":
+                f[i] *= bg
+            else:
+                f[i] *= local.get(self.box_group.get(b), 1.0)
+                for k, p in enumerate(POLLUTANTS):
+                    f[i, :, k] *= tr[p]
+        return f
+
+    def daily_pm(self, year: int, local: dict, bg: float) -> np.ndarray:
+        """Daily PM2.5 ``(member, day, box)`` [µg/m³]."""
+        from .box import _run
+
+        _, (arr, dates, _), _ = self.weather(year)
+        flux, period, _ = self.inv.fluxes(self.domain, dates, {int(year): self.factors(year, local, bg)})
+        out, _ = _run(self.domain, flux[None], period, np.zeros(self.members, dtype=np.int64), arr, self.parameters,
+                      chemistry=True, components=False, substeps=1, spinup_days=30)
+        return out[0]
+
+    def good_ratio(self, year: int, pm: np.ndarray, level: float, cols: list) -> np.ndarray:
+        """Good-day ratio [%] of the boxes *cols* with daily PM2.5 *pm* and O3 at *level*."""
+        from .indicators import good_day_threshold
+        from .ozone import generate_ozone
+
+        met, _, k_o3 = self.weather(year)
+        o3 = generate_ozone(met, level=level, settings=self.ozone_settings, climatology=self.settings.climatology,
+                            seed=np.random.default_rng(k_o3)).values.T  # (member, day)
+        good = (pm[:, :, cols] <= good_day_threshold("PM2.5")) & (o3[:, :, None] <= good_day_threshold("O3_8h"))
+        return good.mean(axis=(0, 1)) * 100.0
+
+
 def calibrate(observations=None, *, base_inventory=None, domain=None, parameters=None, settings=None,
               ozone_settings=None, emission_trend=None, groups=None, members: int = 16, seed: int = 2020,
-              fit_ozone: bool = True, tolerance: float = 3.0, prior: float = 2.0) -> CalibrationResult:
-    """Fit local and background emission scales (and O3 levels) to observed annual values.
+              fit_ozone: bool = True, tolerance: float = 3.0, prior: float = 2.0, model=None) -> CalibrationResult:
+    """Fit local scales, the two-parameter background trend (and O3 levels) to observed annual values.
 
     Parameters
     ----------
@@ -115,22 +302,24 @@ def calibrate(observations=None, *, base_inventory=None, domain=None, parameters
     domain, parameters, settings, ozone_settings : optional
         Model set-up (demo defaults).
     emission_trend : pandas.DataFrame, optional
-        Local emissions relative to the base year by year and pollutant [1] (demo table).
+        Local emissions relative to the base year by year and pollutant [1] and the regional driver
+        ``regional_pm25`` [µg/m³] (demo table).
     groups : mapping, optional
         Group name → box, region or city whose boxes share a local scale.
     members : int
         Weather members per year.
     seed : int
-        Seed of the weather (and O3) series.
+        Seed of the weather (and O3) series (combined with the year).
     fit_ozone : bool
         Also fit O3 levels to the good-day ratios.
     tolerance : float
         Largest acceptable PM2.5 RMS residual [µg/m³].
     prior : float
         Weight of the prior on the local scales [µg/m³ per factor 2]: a local scale of 2 (or 1/2)
-        costs as much as a residual of *prior* µg/m³. The observations alone cannot separate
-        local from regional contributions (districts' values disagree by more than the model's
-        spatial contrast), so the inventory is kept near its stated value unless the data insist.
+        costs as much as a residual of *prior* µg/m³ (the observations alone cannot separate local
+        from regional contributions).
+    model : optional
+        A prepared set-up (reuses its weather; used by :func:`validate`).
 
     Returns
     -------
@@ -144,158 +333,74 @@ def calibrate(observations=None, *, base_inventory=None, domain=None, parameters
     Examples
     --------
     >>> from ecomodel.air.demodata import load_observations
-    >>> obs = load_observations().query("year == 2020")
+    >>> obs = load_observations().query("year in (2020, 2021)")
     >>> res = calibrate(obs, members=2, fit_ozone=False)
     >>> sorted(res.background_scale), res.rmse["pm25_annual_mean"] < 3
-    ([2020], True)
+    ([2020, 2021], True)
     """
-    from scipy.optimize import brentq, least_squares
+    from scipy.optimize import least_squares
 
-    from .box import _run
-    from .demodata import demo, load_observations
-    from .emissions import POLLUTANTS
-    from .indicators import good_day_threshold
-    from .meteorology import generate_meteorology, meteorology_arrays
-    from .ozone import generate_ozone
+    from .demodata import load_observations
 
-    d = demo(calibrated=False)
-    obs = (load_observations() if observations is None else observations).copy()
-    need = {"box", "year", "indicator", "value"}
-    if not need <= set(obs.columns):
-        raise InputError(f"observations: columns {list(obs.columns)}; expected {sorted(need)}", field="observations")
-    inv = base_inventory or d.base_inventory
-    domain = domain or d.domain
-    parameters = parameters or d.parameters
-    settings = settings or d.settings
-    ozone_settings = ozone_settings or d.ozone_settings
-    trend = d.emission_trend if emission_trend is None else emission_trend
-    groups = dict(DEFAULT_GROUPS if groups is None else groups)
-    obs["box"] = [domain.find(b) or b for b in obs["box"]]
-    unknown = [b for b in obs["box"] if b not in domain.boxes]
-    if unknown:
-        raise InputError(f"observations: unknown box {unknown[0]!r}", field="box", value=unknown[0],
-                         expected=f"one of {list(domain.boxes)}")
-    known = {"pm25_annual_mean", "good_air_days_ratio"}
-    bad = set(obs["indicator"]) - known
-    if bad:
-        raise InputError(f"observations: unknown indicator(s) {sorted(bad)}", field="indicator", value=sorted(bad),
-                         expected=str(sorted(known)))
+    m = model or _Model.default(members=members, seed=seed, groups=groups, base_inventory=base_inventory,
+                                domain=domain, parameters=parameters, settings=settings,
+                                ozone_settings=ozone_settings, trend=emission_trend)
+    obs = m.check(load_observations() if observations is None else observations)
+    if "value" not in obs.columns:
+        raise InputError("observations: no 'value' column", field="value")
     pm_obs = obs[obs["indicator"] == "pm25_annual_mean"].reset_index(drop=True)
     gd_obs = obs[obs["indicator"] == "good_air_days_ratio"].reset_index(drop=True)
     if pm_obs.empty:
         raise InputError("observations: no pm25_annual_mean rows to calibrate to", field="observations")
-    group_boxes = {g: domain.resolve(v) for g, v in groups.items()}
-    box_group = {b: g for g, bs in group_boxes.items() for b in bs}
-    years = sorted(set(int(y) for y in obs["year"]))
+    gnames = list(m.group_boxes)
     pm_years = sorted(set(int(y) for y in pm_obs["year"]))
-    gnames = list(group_boxes)
-    kinds = dict(zip(domain.boxes, domain.kind))
-    bidx = {b: i for i, b in enumerate(inv.boxes)}
-
-    def trend_of(y):
-        row = trend[trend["year"] == y]
-        return {p: (float(row[p].iloc[0]) if not row.empty else 1.0) for p in POLLUTANTS}
-
-    # weather and kernel inputs per year (fixed: common random numbers)
-    ss = np.random.SeedSequence(int(seed))
-    kids = ss.spawn(2 * len(years))
-    met_by_year, arr_by_year = {}, {}
-    for k, y in enumerate(years):
-        met = generate_meteorology(settings, years=[y], members=members, seed=np.random.default_rng(kids[2 * k]))
-        met_by_year[y] = met
-        arr_by_year[y] = meteorology_arrays(met)
-
-    def factors_for(y, local, bgs):
-        f = np.ones(inv.emissions.shape)
-        tr = trend_of(y)
-        for b, i in bidx.items():
-            if kinds.get(b) == "background":
-                f[i] *= bgs
-            else:
-                f[i] *= local.get(box_group.get(b), 1.0)
-                for kk, p in enumerate(POLLUTANTS):
-                    f[i, :, kk] *= tr[p]
-        return f
-
-    def daily_pm(y, local, bgs):
-        arr, dates, _ = arr_by_year[y]
-        flux, period, _ = inv.fluxes(domain, dates, {y: factors_for(y, local, bgs)})
-        out, _ = _run(domain, flux[None], period, np.zeros(members, dtype=np.int64), arr, parameters,
-                      chemistry=True, components=False, substeps=1, spinup_days=30)
-        return out[0]  # (member, day, box)
+    # with one observed year the exponent is not identified: keep it at 1
+    fit_exp = len({regional_index(m.trend, y) for y in pm_years}) > 1
+    ng = len(gnames)
 
     def unpack(theta):
-        s = np.exp(theta)
-        local = dict(zip(gnames, s[:len(gnames)]))
-        bgs = dict(zip(pm_years, s[len(gnames):]))
-        return local, bgs
-
-    def residuals(theta):
-        return np.concatenate([model_residuals(theta), prior * theta[:len(gnames)] / np.log(2.0)])
+        local = dict(zip(gnames, np.exp(theta[:ng])))
+        return local, float(np.exp(theta[ng])), (float(theta[ng + 1]) if fit_exp else 1.0)
 
     def model_residuals(theta):
-        local, bgs = unpack(theta)
+        local, level, expo = unpack(theta)
         res = np.empty(len(pm_obs))
         for y in pm_years:
-            mean = daily_pm(y, local, bgs[y]).mean(axis=(0, 1))
-            for r in np.flatnonzero(pm_obs["year"].to_numpy() == y):
-                res[r] = mean[domain.boxes.index(pm_obs.loc[r, "box"])] - pm_obs.loc[r, "value"]
+            mean = m.daily_pm(y, local, background_factor(y, level, expo, m.trend)).mean(axis=(0, 1))
+            for r in np.flatnonzero(pm_obs["year"].to_numpy(int) == y):
+                res[r] = mean[m.domain.boxes.index(pm_obs.loc[r, "box"])] - pm_obs.loc[r, "value"]
         return res
 
-    theta0 = np.zeros(len(gnames) + len(pm_years))
-    sol = least_squares(residuals, theta0, bounds=(np.log(0.05), np.log(20.0)), x_scale=1.0, diff_step=1e-3,
-                        xtol=1e-6, ftol=1e-8)
+    def residuals(theta):
+        return np.concatenate([model_residuals(theta), prior * theta[:ng] / np.log(2.0)])
+
+    theta0 = np.zeros(ng + 1 + int(fit_exp))
+    theta0[ng] = np.log(1.5)
+    lo = np.r_[np.full(ng + 1, np.log(0.05)), [-1.0] * int(fit_exp)]
+    hi = np.r_[np.full(ng + 1, np.log(20.0)), [6.0] * int(fit_exp)]
+    if fit_exp:
+        theta0[ng + 1] = 1.5
+    sol = least_squares(residuals, theta0, bounds=(lo, hi), diff_step=1e-3, xtol=1e-6, ftol=1e-8)
     if not sol.success:
         raise CalibrationError(f"calibration did not converge: {sol.message}", field="local_scale")
-    local, bgs = unpack(sol.x)
-
-    rows = []
-    pm_res = model_residuals(sol.x)
-    for r, row in pm_obs.iterrows():
-        rows.append({"box": row["box"], "region": domain.region[domain.boxes.index(row["box"])], "year": int(row["year"]),
-                     "indicator": "pm25_annual_mean", "observed": float(row["value"]),
-                     "modelled": float(row["value"] + pm_res[r]), "residual": float(pm_res[r]), "unit": "ug/m3",
-                     "source": row.get("source", "")})
-
-    levels = {}
+    local, level, expo = unpack(sol.x)
+    background = {"level": level, "exponent": expo, "reference_year": REFERENCE_YEAR}
+    result = CalibrationResult(local_scale={g: float(v) for g, v in local.items()}, background=background,
+                               background_scale={y: background_factor(y, level, expo, m.trend) for y in pm_years},
+                               ozone_level={}, residuals=pd.DataFrame(), members=m.members, seed=m.seed,
+                               info={"groups": {g: list(bs) for g, bs in m.group_boxes.items()},
+                                     "prior_ug_m3_per_factor_2": float(prior)}, model=m)
     if fit_ozone and not gd_obs.empty:
-        pm_good, o3_good = good_day_threshold("PM2.5"), good_day_threshold("O3_8h")
-        for k, y in enumerate(years):
-            sub = gd_obs[gd_obs["year"] == y]
-            if sub.empty:
-                continue
-            bg_y = bgs.get(y, _nearest(bgs, y))
-            pm = daily_pm(y, local, bg_y)
-            okpm = pm <= pm_good
-            met = met_by_year[y]
-            cols = [domain.boxes.index(b) for b in sub["box"]]
-            target = sub["value"].to_numpy(float)
-
-            def good_ratio(level, cols=cols, okpm=okpm, met=met, k=k):
-                o3 = generate_ozone(met, level=level, settings=ozone_settings, climatology=settings.climatology,
-                                    seed=np.random.default_rng(kids[2 * k + 1])).values.T  # (member, day)
-                good = okpm[:, :, cols] & (o3[:, :, None] <= o3_good)
-                return good.mean(axis=(0, 1)) * 100.0
-
-            f = lambda lv: float(np.mean(good_ratio(lv) - target))  # noqa: E731
-            lo, hi = 0.2, 5.0
-            if f(lo) < 0 or f(hi) > 0:
-                raise CalibrationError(f"O3 level for {y}: observed good-day ratios {target.tolist()} % cannot be "
-                                       f"matched with a level in [{lo}, {hi}]", field="ozone_level", value=y)
-            lv = brentq(f, lo, hi, xtol=1e-4)
-            levels[y] = lv
-            model = good_ratio(lv)
-            for (_, row), mval in zip(sub.iterrows(), model):
-                rows.append({"box": row["box"], "region": domain.region[domain.boxes.index(row["box"])], "year": y,
-                             "indicator": "good_air_days_ratio", "observed": float(row["value"]),
-                             "modelled": float(mval), "residual": float(mval - row["value"]), "unit": "%",
-                             "source": row.get("source", "")})
-    result = CalibrationResult(local_scale={g: float(v) for g, v in local.items()},
-                               background_scale={int(y): float(v) for y, v in bgs.items()},
-                               ozone_level={int(y): float(v) for y, v in levels.items()},
-                               residuals=pd.DataFrame(rows), members=int(members), seed=int(seed),
-                               info={"groups": {g: list(bs) for g, bs in group_boxes.items()},
-                                     "prior_ug_m3_per_factor_2": float(prior)})
+        result.ozone_level = _fit_ozone(m, result, gd_obs)
+    fitted = pd.concat([pm_obs, gd_obs], ignore_index=True)
+    pred = result.predict(fitted)
+    pred["region"] = [m.domain.region[m.domain.boxes.index(b)] for b in pred["box"]]
+    pred["observed"] = pred["value"].astype(float)
+    pred["unit"] = np.where(pred["indicator"] == "pm25_annual_mean", "ug/m3", "%")
+    if "source" not in pred.columns:
+        pred["source"] = ""
+    result.residuals = pred[["box", "region", "year", "indicator", "observed", "modelled", "residual", "unit",
+                             "source"]].astype({"year": int})
     rmse = result.rmse.get("pm25_annual_mean", 0.0)
     if not np.isfinite(rmse) or rmse > tolerance:
         raise CalibrationError(f"calibration misfit: PM2.5 RMS residual {rmse:.2f} ug/m3 exceeds the tolerance "
@@ -304,10 +409,68 @@ def calibrate(observations=None, *, base_inventory=None, domain=None, parameters
     return result
 
 
-def _nearest(mapping: dict, year: int) -> float:
-    items = sorted(mapping.items())
-    prior = [v for k, v in items if k <= year]
-    return prior[-1] if prior else items[0][1]
+def _fit_ozone(m: _Model, result: CalibrationResult, gd_obs: pd.DataFrame) -> dict:
+    """O3 level per year matching the mean observed good-day ratio of that year."""
+    from scipy.optimize import brentq
+
+    levels = {}
+    for y in sorted(set(int(v) for v in gd_obs["year"])):
+        sub = gd_obs[gd_obs["year"] == y]
+        bg = background_factor(y, result.background["level"], result.background["exponent"], m.trend)
+        pm = m.daily_pm(y, result.local_scale, bg)
+        cols = [m.domain.boxes.index(b) for b in sub["box"]]
+        target = sub["value"].to_numpy(float)
+        f = lambda lv: float(np.mean(m.good_ratio(y, pm, lv, cols) - target))  # noqa: E731
+        lo, hi = 0.2, 5.0
+        if f(lo) < 0 or f(hi) > 0:
+            raise CalibrationError(f"O3 level for {y}: observed good-day ratios {target.tolist()} % cannot be "
+                                   f"matched with a level in [{lo}, {hi}]", field="ozone_level", value=y)
+        levels[y] = float(brentq(f, lo, hi, xtol=1e-4))
+    return levels
+
+
+def validate(observations=None, *, members: int = 16, seed: int = 2020, prior: float = 2.0, groups=None,
+             model=None) -> pd.DataFrame:
+    """Leave-one-out skill: refit with each observed year and each box left out in turn.
+
+    Only PM2.5 annual means are fitted and scored (O3 is not refitted).
+
+    Parameters
+    ----------
+    observations : pandas.DataFrame, optional
+        Observation table (``observations.csv`` by default).
+    members, seed, prior, groups : optional
+        As in :func:`calibrate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per held-out observation: ``held_out`` ('year 2020', 'box 天宁'), box, year,
+        observed and modelled [µg/m³], ``error_pct`` [%] (modelled − observed relative to observed).
+
+    Examples
+    --------
+    >>> t = validate(members=2)                                  # doctest: +SKIP
+    >>> t.groupby("held_out")["error_pct"].apply(lambda e: e.abs().max())  # doctest: +SKIP
+    """
+    from .demodata import load_observations
+
+    m = model or _Model.default(members=members, seed=seed, groups=groups)
+    obs = m.check(load_observations() if observations is None else observations)
+    pm = obs[obs["indicator"] == "pm25_annual_mean"].reset_index(drop=True)
+    folds = [(f"year {y}", pm["year"].to_numpy(int) == y) for y in sorted(set(pm["year"].astype(int)))]
+    folds += [(f"box {b}", pm["box"].to_numpy() == b) for b in dict.fromkeys(pm["box"])]
+    rows = []
+    for name, held in folds:
+        train, test = pm[~held], pm[held]
+        if train.empty or test.empty:
+            continue
+        fit = calibrate(train, model=m, fit_ozone=False, tolerance=np.inf, prior=prior)
+        pred = fit.predict(test)
+        for _, r in pred.iterrows():
+            rows.append({"held_out": name, "box": r["box"], "year": int(r["year"]), "observed": float(r["value"]),
+                         "modelled": float(r["modelled"]), "error_pct": float(r["error_pct"])})
+    return pd.DataFrame(rows, columns=["held_out", "box", "year", "observed", "modelled", "error_pct"])
 
 
 if __name__ == "__main__":  # regenerate the stored calibration: python -m ecomodel.air.calibration
@@ -316,4 +479,8 @@ if __name__ == "__main__":  # regenerate the stored calibration: python -m ecomo
     res = calibrate()
     print(res)
     print(res.residuals.to_string())
-    res.save(DATA_DIR / "air" / "calibration.json")
+    table = validate(model=res.model)
+    print(table.to_string())
+    out = res.as_dict()
+    out["validation"] = _records(table)
+    _save_json(out, DATA_DIR / "air" / "calibration.json")

@@ -111,8 +111,15 @@ class AirDemo:
     package: dict = field(default_factory=dict)
 
     def background_scale(self, year: int) -> float:
-        """Calibrated factor on the background box's emissions for *year* [1] (held after the last
-        calibrated year)."""
+        """Calibrated factor on the background box's emissions for *year* [1]: the two-parameter
+        trend ``level · (R(y)/R(2020)) ** exponent`` on the regional driver of ``emission_trend.csv``
+        (held outside the table); a calibration without a trend holds its per-year scales."""
+        bg = self.calibration.get("background")
+        if bg:
+            from .calibration import background_factor
+
+            return background_factor(int(year), bg["level"], bg["exponent"], self.emission_trend,
+                                     int(bg.get("reference_year", 2020)))
         return _held(self.calibration.get("background_scale", {}), int(year))
 
     def ozone_level(self, year: int) -> float:

@@ -14,7 +14,9 @@ def test_stored_calibration__residuals_are_small_and_cover_every_observation():
     assert len(cal["residuals"]) == len(obs)
     pm = [r for r in cal["residuals"] if r["indicator"] == "pm25_annual_mean"]
     gd = [r for r in cal["residuals"] if r["indicator"] == "good_air_days_ratio"]
-    assert max(abs(r["residual"]) for r in pm) < 4.0          # µg/m³
+    # two background parameters for four years (was one scale per year): the largest in-sample miss is
+    # 江阴 2015 (-4.4 µg/m³), whose 2015->2020 fall (45.6 %) is steeper than 天宁's (38 %)
+    assert max(abs(r["residual"]) for r in pm) < 4.5          # µg/m³
     assert np.sqrt(np.mean([r["residual"] ** 2 for r in pm])) < 3.0
     assert max(abs(r["residual"]) for r in gd) < 2.5          # percentage points
     # the plan values are the ones cited (001:27, 000:87, 003:4, 002:15)
@@ -37,6 +39,7 @@ def test_calibrate__fits_and_reports_residuals():
     obs = obs[obs["year"].isin([2020, 2021])]
     res = calibrate(obs, members=3, seed=1)
     assert set(res.background_scale) == {2020, 2021}
+    assert set(res.background) == {"level", "exponent", "reference_year"}
     assert set(res.residuals["indicator"]) == {"pm25_annual_mean", "good_air_days_ratio"}
     assert res.rmse["pm25_annual_mean"] < 3.0
     assert 0.2 < res.local_scale["常州市"] < 5 and 0.2 < res.local_scale["江阴"] < 5
@@ -58,7 +61,8 @@ def test_response_surface__out_of_sample_error_meets_the_goal(surface):
     # issue goal: mean bias <= 1 %, max error <= 0.5 µg/m³ on the annual mean
     assert surface.error_.attrs["mean_bias_pct"] <= 1.0
     assert surface.error_.attrs["max_abs_error"] <= 0.5
-    assert list(surface.error_.columns) == ["region_en", "mean_bias_pct", "max_abs_error", "rmse"]
+    assert list(surface.error_.columns) == ["region_en", "mean_bias_pct", "max_abs_error", "rmse", "mean_ne_pct",
+                                          "max_ne_pct"]
 
 
 def test_response_surface__predict_forms_and_monotone_response(surface):
@@ -94,3 +98,24 @@ def test_response_surface__bad_fit_arguments():
         ResponseSurface.fit(samples=10, members=1)
     with pytest.raises(InputError, match="bounds"):
         ResponseSurface.fit(bounds=(0.5, 0.2), members=1)
+
+
+@pytest.fixture(scope="module")
+def regional_surface():
+    return ResponseSurface.fit(samples=90, test_samples=15, members=12, seed=4, regional=True)
+
+
+def test_response_surface__local_and_regional_cuts_meet_pf_rsm_criteria(regional_surface):
+    rs = regional_surface
+    assert rs.variables[-1] == "regional" and len(rs.powers_) == 84
+    # pf-RSM criteria (Xing et al. 2018) on held-out packages: mean NE <= 2 %, max NE <= 10 %
+    assert rs.error_.attrs["mean_ne_pct"] <= 2.0 and rs.error_.attrs["max_ne_pct"] <= 10.0
+    # and against box-model runs with other weather (seed 77): mostly weather sampling noise
+    other = rs.check(seed=77, members=24)
+    assert other["packages"] == 15
+    assert other["mean_ne_pct"] <= 2.0 and other["max_ne_pct"] <= 10.0
+    # a regional cut lowers every region, more than the same local cut lowers the rural boxes
+    p0, pr = rs.predict({"regional": 0.0}), rs.predict({"regional": 0.3})
+    assert bool((pr < p0).all())
+    pl = rs.predict({k: 0.3 for k in ("NOx", "SO2", "NH3", "VOCs", "PM2.5")})
+    assert float(p0.sel(region="溧阳市") - pr.sel(region="溧阳市")) > float(p0.sel(region="溧阳市") - pl.sel(region="溧阳市"))
