@@ -68,5 +68,5 @@ def test_water_loads_mass_balance():
     ds = accounts(pkg, [2022, 2024])
     cut = ds["loads_baseline"] - ds["loads"].sel(year=2024)
     assert float(cut.sel(substance="COD").sum()) == pytest.approx(
-        float(ds["cod_reduction_t"].sel(year=2024, region="常州市武进区")))
+        float(ds["cod_reduction_t"].sel(year=2024, region="常州市武进区").mean()))
     assert float(ds["loads"].min()) >= 0.0
