@@ -98,7 +98,8 @@ def apportion(data=None, reductions=None, *, lakes=None, concentrations: bool = 
     names, pos = net.section_positions()
     subs = [str(s) for s in loads["substance"].values]
     contrib = np.zeros((len(names), len(sectors), len(subs)))
-    kwargs = dict(settling_velocity=d.settling_velocities(), temperature=d.temperature, theta=d.theta())
+    kwargs = dict(settling_velocity=d.settling_velocities(), temperature=d.temperature, theta=d.theta(),
+                  transfers=d.transfers())
     decay = d.decay_rates()
     for j, sector in enumerate(sectors):
         cats = [c for c in loads["category"].values if _sector_of(str(c)) == sector]
