@@ -88,7 +88,7 @@ def apportion(data=None, reductions=None, *, lakes=None, concentrations: bool = 
     """
     import xarray as xr
 
-    from .steadystate import steady
+    from .transport import steady
     from .wujin import demo
 
     d = demo() if data is None else data
@@ -99,7 +99,7 @@ def apportion(data=None, reductions=None, *, lakes=None, concentrations: bool = 
     subs = [str(s) for s in loads["substance"].values]
     contrib = np.zeros((len(names), len(sectors), len(subs)))
     kwargs = dict(settling_velocity=d.settling_velocities(), temperature=d.temperature, theta=d.theta(),
-                  transfers=d.transfers(), substance=list(d.substances))
+                  transfers=d.transfers())
     decay = d.decay_rates()
     for j, sector in enumerate(sectors):
         cats = [c for c in loads["category"].values if _sector_of(str(c)) == sector]

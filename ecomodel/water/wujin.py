@@ -125,15 +125,28 @@ class WujinDemo:
         """Temperature coefficients per substance."""
         return {s: float(self.kinetics.loc[s, "theta"]) for s in self.substances}
 
+    def __post_init__(self):
+        # model what the sources carry (networks built on 3-substance tables: TP, NH3-N, COD)
+        self.substances = tuple(self.modelled)
+
+    @property
+    def modelled(self) -> list:
+        """Substances both listed in :attr:`substances` and carried by the sources (a network built
+        on older 3-substance source tables models TP, NH3-N and COD only)."""
+        have = set(self.sources.substances)
+        return [s for s in self.substances if s in have]
+
     def transfers(self) -> dict:
         """First-order chains ``{substance: product}`` from the kinetics table's ``product`` column
-        (organic N -> NH3-N -> NO3-N; the decay of NO3-N is denitrification, lost as N2)."""
+        (organic N -> NH3-N -> NO3-N; the decay of NO3-N is denitrification, lost as N2), among the
+        modelled substances."""
         if "product" not in self.kinetics.columns:
             return {}
+        subs = self.modelled
         out = {}
-        for s in self.substances:
+        for s in subs:
             p = self.kinetics.loc[s, "product"]
-            if isinstance(p, str) and p and p in self.substances:
+            if isinstance(p, str) and p and p in subs:
                 out[s] = p
         return out
 
@@ -188,7 +201,7 @@ class WujinDemo:
             loads = _scale_runoff(loads, self.all_sources(lakes), net, reductions, flow_multiplier)
         return steady(net, loads, self.decay_rates(), settling_velocity=self.settling_velocities(),
                       temperature=self.temperature, theta=self.theta(), diagnostics=diagnostics,
-                      transfers=self.transfers(), substance=list(self.substances))
+                      transfers=self.transfers(), substance=self.modelled)
 
     def route(self, reductions=None, *, lakes=None, start: str = "2021-01-01", days: int = 365, sections=None,
               reaches=None, flows=None):
@@ -216,7 +229,7 @@ class WujinDemo:
         ds = route(self.network, flows, dl, start, days, sections=sections, reaches=reaches,
                    decay_rate=self.decay_rates(), settling_velocity=self.settling_velocities(),
                    temperature=self.temperature, theta=self.theta(), transfers=self.transfers())
-        if not all(s in self.substances for s in N_SPECIES):
+        if not all(s in self.modelled for s in N_SPECIES):
             return ds
         tn = ds[["load", "concentration"]].sel(substance=list(N_SPECIES)).sum("substance", keep_attrs=True)
         return xr.concat([ds[["load", "concentration"]], tn.expand_dims(substance=["TN"])], dim="substance").assign(
@@ -265,7 +278,7 @@ class WujinDemo:
         ds = self.steady(reductions, **kwargs)
         names, pos = self.network.section_positions()
         conc = ds["concentration"].values[pos]
-        out = pd.DataFrame(conc, index=pd.Index(names, name="site"), columns=list(self.substances))
+        out = pd.DataFrame(conc, index=pd.Index(names, name="site"), columns=[str(v) for v in ds["substance"].values])
         if all(s in out.columns for s in N_SPECIES):
             out["TN"] = out[list(N_SPECIES)].sum(axis=1)
         return out

@@ -22,7 +22,7 @@ def test_shares_sum_to_one_at_every_section(parts):
 
 def test_contributions_add_up_to_the_steady_solution(parts):
     means = demo().section_means()
-    for sub in [str(v) for v in parts["substance"].values]:  # TN is a derived sum, not apportioned
+    for sub in [str(s) for s in parts["substance"].values]:  # TN is derived in section_means
         np.testing.assert_allclose(parts["concentration"].sel(substance=sub).values,
                                    means.loc[list(parts["site"].values), sub].values, rtol=1e-10)
 
