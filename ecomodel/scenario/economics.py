@@ -16,8 +16,6 @@ the cumulative reduction slightly overstates their joint effect (``1 − Π(1 �
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from ..errors import ScenarioError
