@@ -16,8 +16,6 @@ the cumulative reduction slightly overstates their joint effect (``1 − Π(1 �
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from ..errors import ScenarioError
@@ -137,6 +135,9 @@ def plot_cost_curve(curve, *, title: str | None = None, path=None, ax=None):
         ax.text(left + r.reduction_t_per_yr / 2, h, str(r.label), ha="center", va="bottom", fontsize=7, rotation=60)
         left += r.reduction_t_per_yr
     ax.set_xlim(0, max(left, 1.0))
+    costs = curve["unit_cost_cny_per_t"].to_numpy()
+    if len(costs) > 1 and costs.min() > 0 and costs.max() / costs.min() > 100:
+        ax.set_yscale("log")  # unit costs spanning orders of magnitude
     ax.set_xlabel("cumulative reduction [t/yr]")
     ax.set_ylabel("unit cost [10^4 CNY/t]")
     if title:

@@ -83,3 +83,12 @@ def test_new_indicator_keys_are_counted_once_checked():
     row = cov[cov["ref"] == "004:34/dustfall"]
     assert row["status"].item() == "checked" and row["probability"].item() == 0.5
     assert targets.coverage_line(cov).startswith("checked 1 of ")
+
+
+def test_every_plan_package_runs_through_the_models():
+    from ecomodel.scenario import demo_scenario, run_many
+
+    trees = run_many([demo_scenario(load_package(n), members=2) for n in sorted(plans.PLAN_PACKAGES)])
+    for name, tree in zip(sorted(plans.PLAN_PACKAGES), trees, strict=True):
+        assert tree.attrs["package"] == name
+        assert "targets" in tree.children and tree["package"].ds.sizes["measure"] == len(load_package(name))

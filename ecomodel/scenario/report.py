@@ -1,0 +1,126 @@
+"""Plan-level additions to a comparison: coverage line, health benefits, cost curves.
+
+:func:`comparison_extras` takes a :func:`~ecomodel.scenario.compare` result and the scenarios behind it
+and returns what the demo and the optimiser report print: the coverage line of the registry
+(:func:`ecomodel.targets.coverage`), the tonnage targets checked from the accounts, the deaths
+avoided and their value (:mod:`ecomodel.scenario.health`) with benefit − cost, and the cost-curve
+figures (:mod:`ecomodel.scenario.economics`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["benefit_table", "tonnage_table", "coverage_of", "comparison_extras"]
+
+
+def benefit_table(comparison, scenarios, *, region: str = "常州市", year: int | None = None):
+    """One row per scenario: deaths avoided [1/yr], benefit at low/central/high VSL [CNY/yr],
+    annualised cost [CNY/yr] and central benefit − cost [CNY/yr] in *region* and *year* (default:
+    the last year)."""
+    import pandas as pd
+
+    from .health import benefits
+
+    air = comparison["air"].to_dataset() if hasattr(comparison["air"], "to_dataset") else comparison["air"]
+    pm = air["pm25_annual_mean"]
+    base = str(comparison.attrs.get("baseline") or pm["scenario"].values[0])
+    ds = benefits(pm, base)
+    y = int(year if year is not None else ds["year"].values[-1])
+    costs = {s.name: s.package.annualised_cost(s.discount_rate) for s in scenarios}
+    rows = []
+    for name in ds["scenario"].values:
+        d = float(ds["deaths_avoided"].sel(scenario=name, year=y, region=region))
+        b = {k: float(ds["benefit"].sel(vsl=k, scenario=name, year=y, region=region)) for k in ds["vsl"].values}
+        c = float(costs.get(str(name), 0.0))
+        rows.append({"scenario": str(name), "deaths_avoided_per_yr": d, **{f"benefit_{k}_cny_per_yr": v
+                     for k, v in b.items()}, "annualised_cost_cny_per_yr": c,
+                     "net_benefit_central_cny_per_yr": b["central"] - c})
+    return pd.DataFrame(rows).set_index("scenario")
+
+
+def tonnage_table(scenarios):
+    """The registry's tonnage targets checked from each scenario's accounts (ensemble of the scenario)."""
+    import pandas as pd
+
+    from .. import targets
+    from ..errors import TargetError
+    from .accounting import accounts
+
+    frames = []
+    for s in scenarios:
+        acc = accounts(s.package, s.years, base=s.base, members=s.members, seed=s.seed)
+        keys = [k for k in acc.data_vars if k.endswith("_reduction_t")]
+        try:
+            t = targets.check(acc[keys], outside="skip")
+        except TargetError:
+            continue
+        t = t.assign(scenario=s.name)
+        t.attrs = {}
+        frames.append(t)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def coverage_of(comparison, scenarios, tonnage=None):
+    """Coverage over the whole comparison: a row counts as checked if any scenario checks it (the
+    probability shown is the first scenario's)."""
+    import pandas as pd
+
+    from .. import targets
+    from .plans import implemented_rows
+
+    frames = []
+    if "targets" in comparison.children:
+        t = comparison["targets"].to_dataset()
+        cols = [c for c in ("document", "source_line", "indicator") if c in t]
+        if len(cols) == 3:
+            df = pd.DataFrame({c: t[c].values for c in cols})
+            df["probability"] = t["probability"].isel(scenario=-1).values
+            frames.append(df)
+    if tonnage is not None and len(tonnage):
+        frames.append(tonnage[["document", "source_line", "indicator", "probability"]])
+    checked = pd.concat(frames, ignore_index=True) if frames else None
+    return targets.coverage(checked, implemented_rows([s.package for s in scenarios] + _plan_packages()))
+
+
+def _plan_packages():
+    from .plans import plan_packages
+
+    return plan_packages()
+
+
+def comparison_extras(comparison, scenarios, out: str | Path | None = None, *, pollutants=("NOx", "VOCs", "COD", "TP")):
+    """Coverage line, tonnage and benefit tables and (with *out*) one cost-curve figure per pollutant.
+
+    Returns
+    -------
+    dict
+        ``coverage`` (DataFrame), ``coverage_line`` (str), ``tonnage`` and ``benefits`` (DataFrames),
+        ``figures`` (paths).
+    """
+    from .. import targets
+    from .economics import cost_curve, plot_cost_curve
+
+    ton = tonnage_table(scenarios)
+    cov = coverage_of(comparison, scenarios, ton)
+    figures = []
+    if out is not None:
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        measures, seen = [], set()
+        for s in scenarios:
+            for m in s.package.measures:
+                if m.id not in seen:
+                    seen.add(m.id)
+                    measures.append(m)
+        for pol in pollutants:
+            curve = cost_curve(measures, pol)
+            if len(curve):
+                path = out / f"cost_curve_{pol.replace('.', '').replace('-', '').lower()}.png"
+                plot_cost_curve(curve, title=f"{pol} marginal abatement cost curve, Changzhou", path=path)
+                figures.append(path)
+    return {"coverage": cov, "coverage_line": targets.coverage_line(cov), "tonnage": ton,
+            "benefits": benefit_table(comparison, scenarios), "figures": figures,
+            "total_numeric_targets": int(np.int64(len(cov)))}
