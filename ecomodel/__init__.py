@@ -16,6 +16,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "air", "water", "carbon", "standards", "targets", "scenario", "io", "plot", "units", "errors", "cli",
+    "vocabulary",
 }
 _FORWARDS = {  # top-level conveniences -> module that defines them
     "run": "scenario",

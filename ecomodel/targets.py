@@ -54,6 +54,11 @@ __all__ = [
     "COLUMNS",
     "KINDS",
     "COMPARATORS",
+    "coverage",
+    "coverage_line",
+    "find_rows",
+    "row_ref",
+    "is_state_indicator",
 ]
 
 
@@ -504,7 +509,9 @@ def check(projection, targets=None, *, outside: str = "raise"):
         Variables named by indicator key (``pm25_annual_mean``, ``tp_concentration`` …), each with
         a ``year`` dimension [year], optionally ``member`` (ensemble), and its location as a
         ``region`` or ``site`` dimension, scalar coordinate or attribute (names in any form
-        :func:`resolve_region`/:func:`resolve_site` accept). ``attrs['units']`` is required and is
+        :func:`resolve_region`/:func:`resolve_site` accept); a non-empty ``attrs['scope']`` (e.g.
+        ``'国考断面'``, see :func:`ecomodel.water.section_shares`) restricts the variable to the rows
+        of that ``scope``. ``attrs['units']`` is required and is
         converted to the target's unit. For ``*_decrease_pct`` targets the variable must be the
         decrease against the row's ``reference_year`` (see :func:`decrease_pct`); an
         ``attrs['reference_year']`` that differs from the row's raises.
@@ -610,6 +617,8 @@ def check(projection, targets=None, *, outside: str = "raise"):
                 labs = lab if how == "dim" else [lab]
                 labels[dim] = {resolver(x): x for x in labs}
         rows = rows_all[rows_all["indicator"] == var]
+        if da.attrs.get("scope"):  # a share over a named set of sections: only the rows of that set
+            rows = rows[rows["scope"] == da.attrs["scope"]]
         for _, row in rows.iterrows():
             if row["site"]:
                 if "site" not in labels or row["site"] not in labels["site"]:
@@ -686,3 +695,182 @@ def _labels(da, attrs, dim):
     how, lab = loc
     return lab if how == "dim" else [lab]
 
+
+
+# ------------------------------------------------------------------------------------------------ coverage
+
+#: indicator keys a model produces today or will once its issue lands; a key counts as *checked*
+#: as soon as a projection holds it (``coverage`` looks at what the check table matched, so new keys
+#: such as ``o3_8h_90pct`` or ``tn_concentration`` are counted without a change here).
+STATE_PATTERNS: tuple[str, ...] = (
+    r"^pm25_", r"^good_air_days", r"^o3_", r"^heavy_pollution", r"^dustfall$", r"_concentration$",
+    r"section.*(class|share|ratio)", r"^worse_than_v", r"water_class$", r"^drinking_water_source",
+    r"^key_river_class", r"^co2_", r"^energy_intensity", r"^coal_share", r"^non_fossil", r"_peak_year$",
+    r"^carbon_neutrality_year$", r"_reduction_t$", r"_emission_decrease_pct$", r"^air_quality",
+)
+
+#: rules for rows no model represents: (pattern on the indicator key, one-line reason)
+OUT_OF_SCOPE_RULES: tuple[tuple[str, str], ...] = (
+    (r"satisfaction|participation|petition|disclosure|training|assessment|officials", "public or administrative "
+     "indicator; no physical model"),
+    (r"station|monitoring|camera|spotcheck|check|inspect|review|survey|drill|warning|frequency|inspector|"
+     r"_evaluated|evaluation|filing", "monitoring or enforcement activity; no emission or load effect of its own"),
+    (r"msw|waste|landfill|incineration|sludge|leachate|bulky|night_soil|kitchen|organic_waste|recycling|"
+     r"zero_waste", "solid waste; not in the air, water or carbon models"),
+    (r"soil|farmland_safe|contaminated|site_investigation|construction_land|heavy_metal", "soil and land safety; "
+     "not modelled"),
+    (r"radiat|radioactive", "radiation safety; not modelled"),
+    (r"forest|green|wetland|wildlife|species|redline|shoreline|eco_|ecological|park|landscape|buffer|island|"
+     r"two_mountains|beautiful|demo_village|demo_town|demo_zone|model_street|school|afforestation|greenway|"
+     r"eqi", "ecology and greening; no model of habitat or land cover"),
+    (r"land_|_land|mu$|tax|hightech|rd_share|5g|internet|solution|enterprise_count$|grade_a|traffic_info|"
+     r"parking|road|toilet|old_compound|channel|key_project_count", "economic, land-use or urban-service "
+     "indicator; not modelled"),
+    (r"water_use|water_saving|irrigation|water_efficient|leakage|reclaimed|reuse", "water use and saving; the "
+     "water model has no demand side"),
+    (r"pesticide|film|packaging|pest_control|low_toxicity", "agricultural chemicals and plastics; no N/P, "
+     "emission or load effect in the models"),
+)
+
+
+def row_ref(row) -> str:
+    """Identifier of a registry row: ``'<code>:<first line>/<indicator>'`` (``'004:19/nox_reduction_t'``).
+
+    Examples
+    --------
+    >>> row_ref({"document": "004_1952cce4b94fab34.txt", "source_line": "19", "indicator": "nox_reduction_t"})
+    '004:19/nox_reduction_t'
+    """
+    first = re.split(r"[;\-]", str(row["source_line"]))[0].strip()
+    return f"{str(row['document'])[:3]}:{first}/{row['indicator']}"
+
+
+def find_rows(ref: str):
+    """Registry ``target``/``investment`` rows a reference names: ``'004:19'`` (every row whose first
+    cited line is 19) or ``'004:19/nox_reduction_t'`` (that indicator only).
+
+    Raises
+    ------
+    TargetError
+        The reference is malformed or names no row.
+
+    Examples
+    --------
+    >>> len(find_rows("004:19/nox_reduction_t"))
+    1
+    """
+    m = re.fullmatch(r"\s*(\d{3}):(\d+)(?:/([A-Za-z0-9_]+))?\s*", str(ref))
+    if not m:
+        raise TargetError(f"registry reference {ref!r} is not '<code>:<line>' or '<code>:<line>/<indicator>'",
+                          field="implements", value=ref, expected="e.g. '004:19/nox_reduction_t'")
+    df = _refs()
+    sel = df[(df["_code"] == m.group(1)) & (df["_line"] == m.group(2))]
+    if m.group(3):
+        sel = sel[sel["indicator"] == m.group(3)]
+    if sel.empty:
+        near = sorted(set(df.loc[df["_code"] == m.group(1), "_ref"]))
+        raise TargetError(f"registry reference {ref!r} names no target row" + close_matches(str(ref), near),
+                          field="implements", value=ref, expected="a row of ecomodel/data/targets.csv")
+    return sel.drop(columns=["_code", "_line", "_ref"])
+
+
+@functools.lru_cache(maxsize=1)
+def _refs():
+    df = _registry()
+    df = df[df["kind"].isin(["target", "investment"])].copy()
+    df["_code"] = df["document"].str[:3]
+    df["_line"] = df["source_line"].map(lambda s: re.split(r"[;\-]", str(s))[0].strip())
+    df["_ref"] = [row_ref(r) for r in df.to_dict("records")]
+    return df
+
+
+def _scope_reason(indicator: str) -> str | None:
+    for pattern, reason in OUT_OF_SCOPE_RULES:
+        if re.search(pattern, indicator):
+            return reason
+    return None
+
+
+def is_state_indicator(indicator: str) -> bool:
+    """True for indicators describing a state a model can project (concentrations, classes, emissions …)."""
+    return any(re.search(p, indicator) for p in STATE_PATTERNS)
+
+
+def coverage(checked=None, implemented=None):
+    """Status of every numeric target row of the registry.
+
+    Parameters
+    ----------
+    checked : pandas.DataFrame, optional
+        A :func:`check` result (or the ``/targets`` table of a run as a DataFrame) with ``document``,
+        ``source_line``, ``indicator`` and ``probability``.
+    implemented : mapping or iterable of packages, optional
+        ``{row reference: measure id}`` or packages whose measures have ``implements`` (references
+        as in :func:`find_rows`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per numeric target row: ``ref``, ``document``, ``region``, ``indicator``,
+        ``target_year``, ``kind`` (``state`` / ``activity``), ``status`` (``checked``,
+        ``implemented``, ``out of scope``, ``not modelled`` — a state with no projection yet —
+        or ``no measure`` — an activity no package implements), ``probability`` (checked rows),
+        ``measure`` (implemented rows) and ``reason``.
+    """
+    import pandas as pd
+
+    df = _registry()
+    rows = df[(df["kind"] == "target") & df["target_value"].notna()]
+    probs = {}
+    if checked is not None and len(checked):
+        for r in checked.to_dict("records"):
+            probs[row_ref(r)] = float(r.get("probability", float("nan")))
+    impl = _implemented_map(implemented)
+    out = []
+    for r in rows.to_dict("records"):
+        ref = row_ref(r)
+        state = is_state_indicator(r["indicator"])
+        rec = {"ref": ref, "document": r["document"], "region": r["region"], "site": r["site"],
+               "indicator": r["indicator"], "target_year": r["target_year"], "kind": "state" if state else "activity",
+               "probability": float("nan"), "measure": "", "reason": ""}
+        if "emission_concentration" in r["indicator"]:
+            state, reason = False, "stack emission limit of one plant type; the models do not resolve stacks"
+        else:
+            reason = None if state else _scope_reason(r["indicator"])
+        if ref in probs:
+            rec.update(status="checked", probability=probs[ref])
+        elif ref in impl:
+            rec.update(status="implemented", measure=impl[ref])
+        elif reason:
+            rec.update(status="out of scope", reason=reason)
+        elif state:
+            rec.update(status="not modelled", reason="state indicator no projection holds yet (or no target year)")
+        else:
+            rec.update(status="no measure", reason="activity with a possible effect that no package implements")
+        out.append(rec)
+    return pd.DataFrame(out)
+
+
+def _implemented_map(implemented) -> dict:
+    if implemented is None:
+        return {}
+    if isinstance(implemented, dict):
+        items = implemented.items()
+    else:
+        items = [(ref, m.id) for p in implemented for m in p.measures for ref in getattr(m, "implements", ())]
+    out = {}
+    for ref, mid in items:
+        for r in find_rows(ref).to_dict("records"):
+            out.setdefault(row_ref(r), mid)
+    return out
+
+
+def coverage_line(table) -> str:
+    """``'checked N of M state targets; K activity targets implemented as measures; L out of scope'``."""
+    state = table["kind"] == "state"
+    n = int((state & (table["status"] == "checked")).sum())
+    k = int((~state & (table["status"] == "implemented")).sum())
+    oos = int((table["status"] == "out of scope").sum())
+    rest = int((~state & (table["status"] == "no measure")).sum())
+    return (f"checked {n} of {int(state.sum())} state targets; {k} activity targets implemented as measures; "
+            f"{oos} out of scope; {rest} activity targets without a measure")

@@ -31,6 +31,8 @@ import math
 
 import numpy as np
 
+from ecomodel._mathkernels import exp as _exp  # branch-free e^x and ln x, shared with water
+from ecomodel._mathkernels import log as _log
 from ecomodel._numba import jit, prange
 
 # ---------------------------------------------------------------------------------------- indices
@@ -150,67 +152,12 @@ def partition_many(so4, nh3_total, hno3_total, temp, rh, pressure, out):
         out[i, 3] = d * M_NO3
 
 
-# ------------------------------------------------------------------ branch-free elementary functions
-# Written without libm calls, Python-style error checks or data-dependent branches, so that a loop
-# over the LANES members of a block vectorises (AVX2/AVX-512) — numba's math.exp/log stay scalar
-# library calls unless numba was built with Intel SVML, which is not assumed.
+# ------------------------------------------------------------------ lane-wise helpers
+# _exp and _log (ecomodel._mathkernels) are written without libm calls or data-dependent branches,
+# so that a loop over the LANES members of a block vectorises (AVX2/AVX-512) — numba's
+# math.exp/log stay scalar library calls unless numba was built with Intel SVML, not assumed.
 #: members integrated side by side: the innermost loops run over these lanes (structure of arrays)
 LANES = 32
-_LOG2E = 1.4426950408889634
-_LN2_HI = 0.693147180369123816490     # ln 2 split in two (Cody & Waite 1980) for the reduction
-_LN2_LO = 1.90821492927058770002e-10
-_SQRT2 = 1.4142135623730951
-#: no 'reassoc' in the helpers: it could merge the two-part ln 2 and reorder the polynomials
-_FM_EXACT = frozenset({"nsz", "arcp", "contract", "afn"})
-
-
-@jit(fastmath=_FM_EXACT, error_model="numpy")
-def _exp(x):
-    """``eˣ`` to ~2 ulp, branch-free: ``x = k·ln2 + r``, ``|r| ≤ ln2/2``, Taylor series of degree 12 in
-    ``r`` (truncation < 2×10⁻¹⁶, Estrin's scheme), times ``2ᵏ`` built in the exponent bits. 0 below
-    −708, NaN kept."""
-    xc = min(max(x, -708.0), 709.0)
-    t = math.floor(xc * _LOG2E + 0.5)
-    r = (xc - t * _LN2_HI) - t * _LN2_LO
-    # Estrin's scheme (dependency depth 4 instead of 12): Σ r^k/k!, k = 0..12
-    r2 = r * r
-    r4 = r2 * r2
-    r8 = r4 * r4
-    q0 = 1.0 + r
-    q1 = 0.5 + r * (1.0 / 6.0)
-    q2 = 1.0 / 24.0 + r * (1.0 / 120.0)
-    q3 = 1.0 / 720.0 + r * (1.0 / 5040.0)
-    q4 = 1.0 / 40320.0 + r * (1.0 / 362880.0)
-    q5 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0)
-    t0 = (q0 + r2 * q1) + r4 * (q2 + r2 * q3)
-    t1 = (q4 + r2 * q5) + r4 * (1.0 / 479001600.0)
-    p = t0 + r8 * t1
-    y = p * np.int64((np.int64(t) + 1023) << 52).view(np.float64)
-    y = y if x >= -708.0 else 0.0
-    y = y if x <= 709.78 else np.inf
-    return x if x != x else y
-
-
-@jit(fastmath=_FM_EXACT, error_model="numpy")
-def _log(x):
-    """``ln x`` for normal ``x > 0`` to ~2 ulp, branch-free: ``x = 2ᵉ·m``, ``m ∈ [√½, √2)``,
-    ``ln m = 2·artanh((m − 1)/(m + 1))`` summed to the 21st power (truncation < 10⁻¹⁷)."""
-    bits = np.float64(x).view(np.int64)
-    e = np.float64((bits >> 52) - 1023)
-    m = np.int64((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000).view(np.float64)
-    big = m > _SQRT2
-    m = m * 0.5 if big else m
-    e = e + 1.0 if big else e
-    s = (m - 1.0) / (m + 1.0)
-    s2 = s * s
-    # Σ s2^k/(2k+1), k = 0..10, Estrin's scheme
-    s4 = s2 * s2
-    s8 = s4 * s4
-    u0 = (1.0 + s2 * (1.0 / 3.0)) + s4 * (1.0 / 5.0 + s2 * (1.0 / 7.0))
-    u1 = (1.0 / 9.0 + s2 * (1.0 / 11.0)) + s4 * (1.0 / 13.0 + s2 * (1.0 / 15.0))
-    u2 = (1.0 / 17.0 + s2 * (1.0 / 19.0)) + s4 * (1.0 / 21.0)
-    p = u0 + s8 * (u1 + s8 * u2)
-    return e * _LN2_HI + (e * _LN2_LO + 2.0 * s * p)
 
 
 @jit(error_model="numpy", inline="always")

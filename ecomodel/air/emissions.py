@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .. import vocabulary
 from .._cf import cf_attrs
 from ..errors import EmissionError, close_matches
 from ..units import DAYS_PER_YEAR, canonical, convert
@@ -28,20 +29,11 @@ from ..units import DAYS_PER_YEAR, canonical, convert
 __all__ = ["SECTORS", "POLLUTANTS", "Inventory", "load_inventory", "reduction_factors", "fractions_from_amounts",
            "normalise_pollutant", "normalise_sector"]
 
-SECTORS = ("power", "industry", "residential", "transport", "agriculture", "dust", "solvent")
-POLLUTANTS = ("SO2", "NOx", "NH3", "VOCs", "PM2.5")
+SECTORS = vocabulary.AIR_SECTORS
+POLLUTANTS = vocabulary.AIR_POLLUTANTS
 #: kernel species fed by each pollutant (NOx as NO2 mass, PM2.5 as primary PM)
 POLLUTANT_SPECIES = {"SO2": 0, "NOx": 2, "NH3": 5, "VOCs": 7, "PM2.5": 9}
 
-_POLLUTANT_ALIASES = {
-    "so2": "SO2", "二氧化硫": "SO2", "nox": "NOx", "no2": "NOx", "氮氧化物": "NOx", "nh3": "NH3", "氨": "NH3",
-    "vocs": "VOCs", "voc": "VOCs", "nmvoc": "VOCs", "挥发性有机物": "VOCs", "pm2.5": "PM2.5", "pm25": "PM2.5",
-    "ppm": "PM2.5", "primary": "PM2.5", "颗粒物": "PM2.5",
-}
-_SECTOR_ALIASES = {"solvents": "solvent", "solvent use": "solvent", "road": "transport", "mobile": "transport",
-                   "agricultural": "agriculture", "fugitive dust": "dust", "电力": "power", "工业": "industry",
-                   "民用": "residential", "交通": "transport", "农业": "agriculture", "扬尘": "dust",
-                   "溶剂": "solvent", "溶剂使用": "solvent"}
 _ALL = (None, "*", "all", "")
 
 
@@ -53,12 +45,9 @@ def normalise_pollutant(name) -> str:
     >>> normalise_pollutant("pm25")
     'PM2.5'
     """
-    if isinstance(name, str):
-        if name in POLLUTANTS:
-            return name
-        hit = _POLLUTANT_ALIASES.get(name.strip().lower())
-        if hit:
-            return hit
+    hit = vocabulary.pollutant(name, "air")
+    if hit:
+        return hit
     raise EmissionError(f"pollutant: unknown value {name!r}" + close_matches(str(name), POLLUTANTS),
                         field="pollutant", value=name, expected=f"one of {list(POLLUTANTS)}")
 
@@ -71,13 +60,9 @@ def normalise_sector(name) -> str:
     >>> normalise_sector("Solvents")
     'solvent'
     """
-    if isinstance(name, str):
-        low = name.strip().lower()
-        if low in SECTORS:
-            return low
-        hit = _SECTOR_ALIASES.get(low) or _SECTOR_ALIASES.get(name.strip())
-        if hit:
-            return hit
+    hit = vocabulary.sector(name)
+    if hit:
+        return hit
     raise EmissionError(f"sector: unknown value {name!r}" + close_matches(str(name), SECTORS),
                         field="sector", value=name, expected=f"one of {list(SECTORS)}")
 

@@ -39,6 +39,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from .. import vocabulary
 from .._cf import cf_attrs
 from .._data import data_path
 from ..errors import CarbonError, close_matches
@@ -47,9 +48,9 @@ from .factors import FUELS, emission_factors
 __all__ = ["AIR_SECTORS", "AIR_POLLUTANTS", "ESTIMATED_POLLUTANTS", "cobenefit_factors", "air_cobenefits", "fuel_switch",
            "efficiency", "as_air_reductions", "default_sector_map"]
 
-#: Sectors and pollutants of the air model's inventory (ecomodel.air).
-AIR_SECTORS = ("power", "industry", "residential", "transport", "agriculture", "dust", "solvent")
-AIR_POLLUTANTS = ("SO2", "NOx", "NH3", "VOCs", "PM2.5")
+#: Sectors and pollutants of the air model's inventory (ecomodel.air, from :mod:`ecomodel.vocabulary`).
+AIR_SECTORS = vocabulary.AIR_SECTORS
+AIR_POLLUTANTS = vocabulary.AIR_POLLUTANTS
 #: Pollutants the co-benefit factors cover; the others are reported as 0 (not estimated).
 ESTIMATED_POLLUTANTS = ("SO2", "NOx", "PM2.5")
 #: Air sectors with combustion factors.

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .. import vocabulary
 from ..errors import ScenarioError, close_matches
 
 __all__ = [
@@ -56,22 +57,10 @@ __all__ = [
     "combine_fractions",
 ]
 
-#: The model domains a measure can act on.
-DOMAINS = ("air", "water", "carbon")
-
-#: Pollutants each domain understands (air: issue 5 inventory; water: issue 8 substances;
-#: carbon acts on fuels and reduces CO2).
-POLLUTANTS = {
-    "air": ("SO2", "NOx", "NH3", "VOCs", "PM2.5"),
-    "water": ("TP", "NH3-N", "COD", "TN"),
-    "carbon": ("CO2",),
-}
-_POLLUTANT_ALIASES = {
-    "nox": "NOx", "so2": "SO2", "nh3": "NH3", "vocs": "VOCs", "voc": "VOCs", "pm2.5": "PM2.5", "pm25": "PM2.5",
-    "ppm": "PM2.5", "tp": "TP", "nh3-n": "NH3-N", "nh3n": "NH3-N", "氨氮": "NH3-N", "总磷": "TP", "cod": "COD",
-    "化学需氧量": "COD", "氮氧化物": "NOx", "挥发性有机物": "VOCs", "二氧化硫": "SO2", "氨": "NH3", "tn": "TN",
-    "总氮": "TN", "co2": "CO2",
-}
+#: The model domains a measure can act on, and the pollutants each understands (one vocabulary
+#: for every domain, :mod:`ecomodel.vocabulary`).
+DOMAINS = vocabulary.DOMAINS
+POLLUTANTS = vocabulary.POLLUTANTS
 
 #: Social discount rate of 《建设项目经济评价方法与参数》(第三版, 2006): 8 %.
 DEFAULT_DISCOUNT_RATE = 0.08
@@ -136,11 +125,9 @@ def _choice(value, options: Sequence[str], name: str, where: str) -> str:
 def normalise_pollutant(domain: str, pollutant: str, where: str = "") -> str:
     """Canonical pollutant name for *domain* (``'nox'`` → ``'NOx'``, ``'氨氮'`` → ``'NH3-N'``)."""
     options = POLLUTANTS[domain]
-    if pollutant in options:
-        return pollutant
-    alias = _POLLUTANT_ALIASES.get(str(pollutant).strip().lower())
-    if alias in options:
-        return alias
+    hit = vocabulary.pollutant(pollutant, domain)
+    if hit is not None:
+        return hit
     raise _err(f"field 'pollutant': unknown {domain} pollutant {pollutant!r}" + close_matches(str(pollutant), options),
                where=where, field_name="pollutant", value=pollutant, expected=f"one of {list(options)}")
 
@@ -213,7 +200,8 @@ class Effect:
     domain : {'air', 'water', 'carbon'}
         Model that represents the effect.
     pollutant : str, optional
-        Air: SO2, NOx, NH3, VOCs, PM2.5; water: TP, NH3-N, COD, TN; carbon: CO2 (implied).
+        Air: SO2, NOx, NH3, VOCs, PM2.5; water: TP, NH3-N, COD, TN, CODMn; carbon: CO2 (implied);
+        aliases from :mod:`ecomodel.vocabulary`.
     sector : str, optional
         Emitting sector (air inventory sector, or carbon end-use sector).
     region : str, optional

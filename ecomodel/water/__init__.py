@@ -4,7 +4,8 @@ The public API is loaded lazily (importing :mod:`ecomodel.water` imports neither
 and compiles nothing):
 
 - :class:`RiverNetwork` — reach table, validation, topological order (``network``);
-- :func:`steady`, :func:`route`, :class:`DailyLoads` — steady and daily unsteady transport (``transport``);
+- :func:`steady` (``steadystate``), :func:`route`, :class:`Kinetics`, :class:`RouteOptions`,
+  :class:`DailyLoads` — steady and daily unsteady transport (``routing``);
 - sources, lakes, sections, calibration, load estimation, the Wujin demo and :func:`project`.
 
 >>> import ecomodel.water as water
@@ -19,12 +20,14 @@ from .._lazy import lazy_namespace
 _API = {
     "RiverNetwork": "network",
     "read_network": "network",
-    "steady": "transport",
-    "route": "transport",
-    "DailyLoads": "transport",
-    "RouteState": "transport",
-    "loss_rate": "transport",
-    "transmission": "transport",
+    "steady": "steadystate",
+    "route": "routing",
+    "DailyLoads": "_inputs",
+    "RouteState": "routing",
+    "Kinetics": "routing",
+    "RouteOptions": "routing",
+    "loss_rate": "steadystate",
+    "transmission": "steadystate",
     "Sources": "sources",
     "point_source_loads": "sources",
     "diffuse_loads": "sources",
@@ -44,11 +47,23 @@ _API = {
     "demo": "wujin",
     "WujinDemo": "wujin",
     "project": "projection",
+    "lake_classes": "projection",
+    "lake_sites": "projection",
     "tonnes_to_fractions": "projection",
     "demo_package": "projection",
     "schedule": "projection",
     "LoadEstimate": "loads",
     "fit": "calibration",
+    "section_classes": "assessment",
+    "section_shares": "assessment",
+    "apportion": "apportion",
+    "validate": "validation",
+    "read_geojson": "import_",
+    "network_demo": "networks",
+    "section_ensemble": "networks",
+    "read_geopackage": "import_",
+    "network_from_geojson": "import_",
+    "bootstrap": "validation",
 }
 
 __all__ = sorted(_API)

@@ -22,6 +22,8 @@ from llvmlite import ir
 from numba import types
 from numba.core.extending import intrinsic
 
+from ecomodel._mathkernels import SAFE_FASTMATH_FLAGS
+from ecomodel._mathkernels import exp_neg as _exp_neg  # branch-free e^-x, shared with air
 from ecomodel._numba import jit, prange
 
 __all__ = [
@@ -29,6 +31,9 @@ __all__ = [
     "_steady_solve",
     "_steady_solve1",
     "_steady_members",
+    "_steady_coupled",
+    "_chain_coupling",
+    "_steady_members_coupled",
     "_mixed_box_coefficients",
     "route_kernel",
     "lane_count",
@@ -151,6 +156,106 @@ def _steady_members(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow):
 
 
 @jit
+def _steady_coupled(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
+    """:func:`_steady_solve` with first-order transfers between substances (e.g. organic N ->
+    NH3-N -> NO3-N): the load of substance ``pt[p]`` leaving reach *i* gains
+    ``coup[i, p] * (load of substance pf[p] entering i)`` for each pair *p* (P,) int64.
+    ``out`` is zero on entry; ``inflow`` (n, S) or (0, S) as in :func:`_steady_solve`."""
+    n, S = local.shape
+    P = pf.shape[0]
+    keep = inflow.shape[0] == n
+    lin = np.empty(S)
+    for i in range(n):
+        for s in range(S):
+            lin[s] = out[i, s] + local[i, s]
+            if keep:
+                inflow[i, s] = lin[s]
+            out[i, s] = trans[i, s] * lin[s]
+        for p in range(P):
+            out[i, pt[p]] += coup[i, p] * lin[pf[p]]
+        d = down[i]
+        for s in range(S):
+            lo = out[i, s]
+            if d >= 0:
+                out[d, s] += lo
+            elif d <= -2:
+                r = -2 - d
+                for e in range(sp_ptr[r], sp_ptr[r + 1]):
+                    out[sp_idx[e], s] += sp_w[e] * lo
+
+
+@jit
+def _g1_scalar(sa, sb, a, b, tau):
+    """(e^{-a tau} - e^{-b tau}) / (b - a) [d] from the shares ``sa = e^{-a tau}``, ``sb = e^{-b tau}``;
+    below z = |b - a| tau = 1e-2, where the difference cancels, tau e^{-min tau} (1 - e^{-z}) / z by
+    its series (truncation < 3e-16)."""
+    z = abs(b - a) * tau
+    if z > 1e-2:
+        return (sa - sb) / (b - a)
+    phi = 1.0 - z * (0.5 - z * (1.0 / 6.0 - z * (1.0 / 24.0 - z * (1.0 / 120.0 - z / 720.0))))
+    return tau * max(sa, sb) * phi
+
+
+@jit
+def _chain_coupling(tau, lake, rate, decay, share, pa, pb, py, qa, qb, qc, qy, out):
+    """Coupling shares of :func:`ecomodel.water.steadystate.transfer_coupling` in one pass: direct
+    pairs ``pa -> pb`` with yield ``py`` (P1,) into ``out[:, :P1]``, two-step pairs ``qa -> qb -> qc``
+    with the product of yields ``qy`` (P2,) into ``out[:, P1:]``. ``share`` (n, S) are the river
+    shares e^{-a tau}; lakes (``lake[i]``) use the well-mixed forms."""
+    n = tau.shape[0]
+    P1 = pa.shape[0]
+    for i in range(n):
+        t = tau[i]
+        for p in range(P1):
+            a = pa[p]
+            b = pb[p]
+            ra = rate[i, a]
+            rb = rate[i, b]
+            if lake[i]:
+                out[i, p] = py[p] * decay[i, a] * t / ((1.0 + ra * t) * (1.0 + rb * t))
+            else:
+                out[i, p] = py[p] * decay[i, a] * _g1_scalar(share[i, a], share[i, b], ra, rb, t)
+        for p in range(qa.shape[0]):
+            a = qa[p]
+            b = qb[p]
+            c = qc[p]
+            ra = rate[i, a]
+            rb = rate[i, b]
+            rc = rate[i, c]
+            k2 = qy[p] * decay[i, a] * decay[i, b]
+            if lake[i]:
+                out[i, P1 + p] = k2 * t * t / ((1.0 + ra * t) * (1.0 + rb * t) * (1.0 + rc * t))
+                continue
+            # sort the three rates (with their shares): the divided difference is symmetric
+            x0, x1, x2 = ra, rb, rc
+            s0, s1, s2 = share[i, a], share[i, b], share[i, c]
+            if x0 > x1:
+                x0, x1, s0, s1 = x1, x0, s1, s0
+            if x1 > x2:
+                x1, x2, s1, s2 = x2, x1, s2, s1
+            if x0 > x1:
+                x0, x1, s0, s1 = x1, x0, s1, s0
+            span = x2 - x0
+            if span * t < 1e-3:
+                mid = (x0 + x1 + x2) / 3.0
+                d0, d1, d2 = (x0 - mid) * t, (x1 - mid) * t, (x2 - mid) * t
+                # e[x0, x1, x2] = tau^2 e^{-mid tau} (1/2 - (sum d)/6 + (sum d^2 + sum d_i d_j)/24 ...); sum d = 0
+                e2 = (d0 * d0 + d1 * d1 + d2 * d2 + d0 * d1 + d0 * d2 + d1 * d2) / 24.0
+                em = s0 * np.exp(-(mid - x0) * t)
+                out[i, P1 + p] = k2 * t * t * em * (0.5 + e2)
+            else:
+                out[i, P1 + p] = k2 * (_g1_scalar(s0, s1, x0, x1, t) - _g1_scalar(s1, s2, x1, x2, t)) / span
+
+
+@jit(parallel=True)
+def _steady_members_coupled(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
+    """:func:`_steady_coupled` for M members (leading member axis on ``local``, ``trans``,
+    ``coup``, ``out``, ``inflow``), in parallel."""
+    for m in prange(local.shape[0]):
+        _steady_coupled(down, sp_ptr, sp_idx, sp_w, local[m], trans[m], pf, pt, coup[m], out[m], inflow[m])
+
+
+@jit
 def _mixed_box_coefficients(residence, loss, dt):
     """Exact step coefficients of a well-mixed box: dM/dt = I(t) - (1/K + k) M, outflow O = M/K,
     inflow I linear over the step ``dt`` [d]; ``residence`` K [d], ``loss`` k [1/d].
@@ -187,7 +292,7 @@ def _mixed_box_coefficients(residence, loss, dt):
 #   cache. Flows leaving a block are parked per step in ``buf`` (steps of a chunk, slots, V) and added
 #   to the receiving proxies when the receiving block runs. Memory: O(reaches + slots x chunk).
 
-_FAST = ("contract", "reassoc", "nsz", "arcp", "afn")  # the safe fast-math set of ecomodel._numba
+_FAST = SAFE_FASTMATH_FLAGS
 _VEC = ir.VectorType(ir.DoubleType(), 4)
 _I32 = ir.IntType(32)
 
@@ -264,44 +369,21 @@ def _vadd(typingctx, sa, row, off, m, w):
     return sig, codegen
 
 
-_LOG2E = 1.4426950408889634
-_LN2_A = 0.6931471803691238      # ln 2 = _LN2_A + _LN2_B, _LN2_A with 28 significant bits (exact n * _LN2_A)
-_LN2_B = 1.9082149292705877e-10
-_EXACT = frozenset({"nsz", "arcp", "contract", "afn"})  # no reassociation: the reduction must stay in order
-
-
-@jit(fastmath=_EXACT, error_model="numpy")
-def _exp_neg(x):
-    """``exp(-x)`` for ``x >= 0`` without a libm call or branch (so loops over it vectorise): ``-x = n ln2 + r``,
-    ``|r| <= ln2/2``, Taylor polynomial of degree 13 in ``r`` (truncation < 1e-17) times ``2^n`` set in the
-    exponent bits; 0 beyond x = 708 (where exp(-x) < 3.3e-308)."""
-    y = max(-x, -708.0)
-    n = np.floor(y * _LOG2E + 0.5)
-    r = (y - n * _LN2_A) - n * _LN2_B
-    p = 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    e = p * np.int64((np.int64(n) + 1023) << 52).view(np.float64)
-    return e if x <= 708.0 else 0.0
-
-
 @jit
 def _exp_neg_scaled(a, x, out):
     """``out[:] = exp(-a x)`` for a scalar ``a`` and flat arrays ``x >= 0`` (``out`` may be ``x``);
     vectorised, about 1 ns per value."""
     for j in range(out.shape[0]):
         out[j] = _exp_neg(a * x[j])
+
+
+@jit
+def _exp_neg_rows(k, x, out):
+    """``out[i, s] = exp(-k[s] x[i])`` for one rate per column ``k`` (S,) and ``x >= 0`` (n,)."""
+    S = k.shape[0]
+    for i in range(out.shape[0]):
+        for s in range(S):
+            out[i, s] = _exp_neg(k[s] * x[i])
 
 
 @jit
@@ -385,22 +467,59 @@ def lane_count(n_substances: int) -> int:
 _ROUTE_CACHE: dict = {}
 
 
-def route_kernel(n_substances: int):
-    """Return ``(single, members)`` routing kernels for ``n_substances`` substances (compiled on
-    first call, cached per process)."""
-    if n_substances not in _ROUTE_CACHE:
-        _ROUTE_CACHE[n_substances] = _make_route(int(n_substances))
-    return _ROUTE_CACHE[n_substances]
+def route_kernel(n_substances: int, n_chain: int = 0):
+    """Return ``(single, members)`` routing kernels for ``n_substances`` substances, ``n_chain`` of
+    which form a first-order transfer chain (compiled on first call, cached per process)."""
+    key = (int(n_substances), int(n_chain))
+    if key not in _ROUTE_CACHE:
+        _ROUTE_CACHE[key] = _make_route(*key)
+    return _ROUTE_CACHE[key]
 
 
-def _make_route(S):
+@jit
+def _chain_pre(sa, i, chain, ct, uc):
+    """River reach ``i`` of a chain: replace the chain lanes' upstream inflow by ``ct[i] @ u`` (the
+    coupled shares leaving the reach), keeping the unmixed inflow in ``uc``."""
+    C = chain.shape[0]
+    for a in range(C):
+        uc[a] = sa[i, chain[a]]
+    for a in range(C):
+        x = 0.0
+        for b in range(a + 1):
+            x += ct[i, a, b] * uc[b]
+        sa[i, chain[a]] = x
+
+
+@jit
+def _chain_lake(sa, i, V, l, chain, la1, la2, la3, lpm, lem, fpd, t, q, uc, pc, mm):
+    """Coupled well-mixed-box step of the chain lanes of lake reach ``i`` (lake ``l``): outflow
+    ``m = A1 u + p + Pm fp + Em fd q`` and next state ``p' = A2 u + A3 m`` with matrix coefficients
+    (``u`` in ``uc``, ``p`` in ``pc``; the chain's lanes share one pair of seasonal factors, read from
+    its first lane of ``fpd[t]``). Writes ``mm[chain]`` and the state over the vector step's placeholders."""
+    C = chain.shape[0]
+    fp = fpd[t, chain[0]]
+    fd = fpd[t, V + chain[0]]
+    for a in range(C):
+        x = pc[a] + lpm[l, a] * fp + lem[l, a] * fd * q
+        for b in range(a + 1):
+            x += la1[l, a, b] * uc[b]
+        mm[chain[a]] = x
+    for a in range(C):
+        x = 0.0
+        for b in range(a + 1):
+            x += la2[l, a, b] * uc[b] + la3[l, a, b] * mm[chain[b]]
+        sa[i, V + chain[a]] = x
+
+
+def _make_route(S, CH=0):
     W = S + 1
     V = lane_count(S)
     NC = V // 4  # vector chunks per reach (0: flow only, scalar)
 
     @jit
     def route(c1, c2, de, lake_of, sp_ptr, sp_tgt, sp_w, sp_out, lake_k, lake_loss, tr, ktau, tfac, ql, ql_group,
-              ql_base, pt, em, fp, fd, st, bstart, rptr, ridx, rslot, fptr, fslot, n_slots, chunk, oq, ol, substeps):
+              ql_base, pt, em, fp, fd, st, bstart, rptr, ridx, rslot, fptr, fslot, n_slots, chunk, oq, ol, substeps,
+              chain, ct, la1, la2, la3, lpm, lem):
         """Route flow [m3/s] and S loads [kg/d] through ``ql.shape[0]`` days, block by block.
 
         ``c1``, ``c2`` (n,) flow coefficients; ``de`` (n,) receiving row of a regular reach, or
@@ -410,6 +529,12 @@ def _make_route(S):
         uses day t's loss throughout); lateral flow ``ql[t, i]`` (dense) or ``ql_base[i] ql[t, ql_group[i]]``,
         lateral load ``pt fp[t] + em q fd[t]``. ``st`` (n, S + 1) state, updated in place; ``oq``
         (T, K), ``ol`` (T, K, S) receive daily means. ``chunk`` days per time chunk.
+
+        A transfer chain (compile-time length ``CH``) on lanes ``chain`` (CH,): river reaches mix
+        the chain lanes' inflow with ``ct`` (n, CH, CH) before the step (their coefficients then use
+        share 1 and lateral loads premixed by the caller); lake reaches step the chain lanes with the
+        coupled box matrices ``la1``, ``la2``, ``la3`` (L, CH, CH) and lateral vectors ``lpm``,
+        ``lem`` (L, CH) (:func:`_chain_lake`).
         """
         n = st.shape[0]
         T = ql.shape[0]
@@ -434,6 +559,12 @@ def _make_route(S):
                 fpd[t, 1 + s] = fp[t, s]
                 fpd[t, V + 1 + s] = fd[t, s]
         la = np.zeros((Tc + 1 if daily_t else 1, lake_k.shape[0], S, 3))
+        uc = np.zeros(max(CH, 1))
+        pc = np.zeros(max(CH, 1))
+        mm = np.zeros(V)
+        ch0 = chain[0] if CH > 0 else 0
+        ch1 = chain[1] if CH > 1 else 0
+        ch2 = chain[2] if CH > 2 else 0
         trb = np.ones((bmax if daily_t else 0, S))
         if not daily_t:
             _lake_lanes(la[0], lake_k, lake_loss, np.ones(S), h)
@@ -494,6 +625,44 @@ def _make_route(S):
                                 else:
                                     q = ql_base[i] * ql[t, ql_group[i]]
                                 d = de[i]
+                                if CH > 0:
+                                    lk = lake_of[i]
+                                    if lk < 0 and CH == 3:  # unrolled T u of a three-substance chain
+                                        u0 = sa[i, ch0]
+                                        u1 = sa[i, ch1]
+                                        u2 = sa[i, ch2]
+                                        sa[i, ch0] = ct[i, 0, 0] * u0
+                                        sa[i, ch1] = ct[i, 1, 0] * u0 + ct[i, 1, 1] * u1
+                                        sa[i, ch2] = ct[i, 2, 0] * u0 + ct[i, 2, 1] * u1 + ct[i, 2, 2] * u2
+                                    elif lk < 0:
+                                        _chain_pre(sa, i, chain, ct, uc)
+                                    else:
+                                        for a in range(CH):
+                                            uc[a] = sa[i, chain[a]]
+                                            pc[a] = sa[i, V + chain[a]]
+                                        for c in range(NC):
+                                            m = _vstep(sa, co, fpd, i, k, t, 4 * c, V, q)
+                                            mm[4 * c] = m[0]
+                                            mm[4 * c + 1] = m[1]
+                                            mm[4 * c + 2] = m[2]
+                                            mm[4 * c + 3] = m[3]
+                                        _chain_lake(sa, i, V, lk, chain, la1, la2, la3, lpm, lem, fpd, t, q, uc, pc,
+                                                    mm)
+                                        for c in range(NC):
+                                            m = (mm[4 * c], mm[4 * c + 1], mm[4 * c + 2], mm[4 * c + 3])
+                                            if d >= 0:
+                                                _vadd(sa, d, 4 * c, m, 1.0)
+                                                continue
+                                            r = -1 - d
+                                            for e in range(sp_ptr[r], sp_ptr[r + 1]):
+                                                _vadd(sa, sp_tgt[e], 4 * c, m, sp_w[e])
+                                            kk = sp_out[r]
+                                            if kk >= 0:
+                                                _emit(oq, ol, t, kk, 4 * c, m[0], h)
+                                                _emit(oq, ol, t, kk, 4 * c + 1, m[1], h)
+                                                _emit(oq, ol, t, kk, 4 * c + 2, m[2], h)
+                                                _emit(oq, ol, t, kk, 4 * c + 3, m[3], h)
+                                        continue
                                 for c in range(NC):
                                     m = _vstep(sa, co, fpd, i, k, t, 4 * c, V, q)
                                     if d >= 0:
@@ -520,13 +689,13 @@ def _make_route(S):
     @jit(parallel=True)
     def members(c1, c2, de, lake_of, sp_ptr, sp_tgt, sp_w, sp_out, lake_k, lake_loss, tr, ktau, tfac, ql, ql_group,
                 ql_base, pt, em, fp, fd, st, bstart, rptr, ridx, rslot, fptr, fslot, n_slots, chunk, oq, ol,
-                substeps):
+                substeps, chain, ct, la1, la2, la3, lpm, lem):
         """:func:`route` for M members in parallel (``prange`` over members, never over time); member
         arrays (``lake_loss``, ``tr``, ``ktau``, ``pt``, ``em``, ``st``, ``oq``, ``ol``) carry a leading
         member axis."""
         for m in prange(st.shape[0]):
             route(c1, c2, de, lake_of, sp_ptr, sp_tgt, sp_w, sp_out, lake_k, lake_loss[m], tr[m], ktau[m], tfac, ql,
                   ql_group, ql_base, pt[m], em[m], fp, fd, st[m], bstart, rptr, ridx, rslot, fptr, fslot, n_slots,
-                  chunk, oq[m], ol[m], substeps)
+                  chunk, oq[m], ol[m], substeps, chain, ct[m], la1[m], la2[m], la3[m], lpm[m], lem[m])
 
     return route, members

@@ -28,7 +28,7 @@ import pandas as pd
 from ecomodel._checks import as_float_array
 from ecomodel.errors import CalibrationError, InputError
 
-__all__ = ["fit", "calibrate", "CalibrationResult"]
+__all__ = ["fit", "calibrate", "CalibrationResult", "DEFAULT_PARAMETERS"]
 
 
 @dataclass
@@ -173,14 +173,14 @@ def fit(model, observed, sigma, parameters: dict, *, labels=None, max_abs_z: flo
     return result
 
 
-def calibrate(data=None, *, parameters=None, year=2021, substance="TP", max_abs_z: float = 3.0,
+def calibrate(data=None, *, parameters=None, year=2021, substance="TP", exclude=(), max_abs_z: float = 3.0,
               raise_on_failure: bool = True) -> CalibrationResult:
     """Calibrate the Wujin demo to its observed section means.
 
     The default parameters are ``tp_diffuse_multiplier`` (scales the TP export coefficients of the
     diffuse categories) and ``tp_river_loss_multiplier`` (scales the river TP settling velocity),
-    both within [0.2, 5]. Observations are the 2021 section means of the plan with their assumed
-    standard errors (``observations.csv``).
+    both within [0.2, 5]. Observations are the section means of the plan with their assumed
+    standard errors (``observations.csv``), over every observed section and substance asked for.
 
     Parameters
     ----------
@@ -190,14 +190,17 @@ def calibrate(data=None, *, parameters=None, year=2021, substance="TP", max_abs_
         ``{name: (initial, lower, upper)}`` of demo calibration parameters.
     year : int
         Observation year [year].
-    substance : str
-        Observed substance.
+    substance : str, sequence of str or None
+        Observed substance(s); None for every substance observed in *year*.
+    exclude : sequence of str
+        Sections left out of the fit (leave-one-out validation, :func:`ecomodel.water.validate`).
     max_abs_z, raise_on_failure
         See :func:`fit`.
 
     Returns
     -------
     CalibrationResult
+        ``residuals`` indexed by section (one substance) or ``section/substance`` (several).
 
     Examples
     --------
@@ -207,19 +210,37 @@ def calibrate(data=None, *, parameters=None, year=2021, substance="TP", max_abs_
     >>> bool((r.residuals["z"].abs() < 3).all())
     True
     """
-    from .wujin import demo
-
-    d = demo(calibrated=False) if data is None else data
-    obs = d.observations[(d.observations["year"] == year) & (d.observations["substance"] == substance)]
-    if obs.empty:
-        raise InputError(f"no {substance} observations in {year}", field="year", value=year,
-                         expected=f"one of {sorted(d.observations['year'].unique())}")
-    params = parameters or {"tp_diffuse_multiplier": (1.0, 0.2, 5.0), "tp_river_loss_multiplier": (1.0, 0.2, 5.0)}
-    sites = list(obs["site"])
+    d, obs, params = _setup(data, parameters, year, substance, exclude)
+    sites, subs = list(obs["site"]), list(obs["substance"])
+    labels = sites if len(set(subs)) == 1 else [f"{a}/{b}" for a, b in zip(sites, subs)]
 
     def model(values):
         means = d.with_parameters(**values).section_means()
-        return means.loc[sites, substance].to_numpy(float)
+        return np.array([means.loc[a, b] for a, b in zip(sites, subs)], float)
 
-    return fit(model, obs["value"].to_numpy(float), obs["sigma"].to_numpy(float), params, labels=sites,
+    return fit(model, obs["value"].to_numpy(float), obs["sigma"].to_numpy(float), params, labels=labels,
                max_abs_z=max_abs_z, raise_on_failure=raise_on_failure)
+
+
+#: default calibration parameters: name -> (initial, lower, upper)
+DEFAULT_PARAMETERS = {"tp_diffuse_multiplier": (1.0, 0.2, 5.0), "tp_river_loss_multiplier": (1.0, 0.2, 5.0)}
+
+
+def _setup(data, parameters, year, substance, exclude):
+    """Demo, the observations used (year, substances, minus *exclude*) and the parameters."""
+    from .wujin import demo
+
+    d = demo(calibrated=False) if data is None else data
+    o = d.observations
+    subs = sorted(set(o.loc[o["year"] == year, "substance"])) if substance is None else \
+        ([substance] if isinstance(substance, str) else list(substance))
+    obs = o[(o["year"] == year) & o["substance"].isin(subs)]
+    if obs.empty:
+        raise InputError(f"no {'/'.join(subs) or 'any'} observations in {year}", field="year", value=year,
+                         expected=f"one of {sorted(o['year'].unique())}")
+    unknown = [s for s in exclude if s not in set(obs["site"])]
+    if unknown:
+        raise InputError(f"exclude: section {unknown[0]!r} has no observation in {year}", field="exclude",
+                         value=unknown[0], expected=f"one of {sorted(set(obs['site']))}")
+    obs = obs[~obs["site"].isin(list(exclude))]
+    return d, obs, dict(parameters or DEFAULT_PARAMETERS)

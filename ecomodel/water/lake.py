@@ -38,7 +38,12 @@ from ecomodel.errors import InputError
 from ecomodel.units import DAYS_PER_YEAR, SECONDS_PER_DAY
 
 __all__ = ["Lake", "vollenweider_concentration", "vollenweider_1976", "sediment_pool_step", "dredge",
-           "settling_share"]
+           "settling_share", "dredging_recovery", "DREDGE_RECOVERY_YEARS"]
+
+#: e-folding time [yr] of the resupply of a dredged mobile sediment P pool (see SOURCES.md: Jing et
+#: al. 2019 saw the water-quality benefits of a dredging project vanish within their five-year
+#: follow-up, improvement lasting 1-2 years after the works)
+DREDGE_RECOVERY_YEARS = 2.0
 
 _M3S_TO_M3YR = SECONDS_PER_DAY * DAYS_PER_YEAR
 
@@ -239,6 +244,30 @@ def dredge(pool, volume, lake_area, *, dredged_area=None, active_layer=0.1):
     return float(out.ravel()[0]) if out.size == 1 and np.ndim(pool) == 0 else out
 
 
+def dredging_recovery(deficit, timescale, years=1.0):
+    r"""Phosphorus that returns to a dredged mobile sediment pool over a step [t].
+
+    Dredging leaves a deficit :math:`D` against the undredged pool; re-deposition of P-rich
+    suspended matter from the inflowing rivers and from the undredged lake bottom refills it as
+    :math:`dD/dt = -D/	au_r`, so over a step the pool regains :math:`D(1 - e^{-\Delta t/	au_r})`
+    and the dredging benefit fades with e-folding time :math:`	au_r` (``timescale`` [yr];
+    :data:`DREDGE_RECOVERY_YEARS` by default in ``lakes.csv``). ``timescale = inf`` keeps the
+    benefit for ever (the pool then changes only by its own mass balance).
+
+    Examples
+    --------
+    >>> round(dredging_recovery(100.0, 2.0, 1.0), 4)    # 100 (1 - exp(-1/2))
+    39.3469
+    """
+    D = as_float_array(deficit, "deficit")
+    tr = float(np.asarray(timescale, dtype=float))
+    if not tr > 0:
+        raise InputError(f"dredge_recovery_years: {timescale}; expected a timescale > 0 [yr] (inf: no recovery)",
+                         field="dredge_recovery_years", value=timescale, expected="> 0")
+    out = D * -np.expm1(-float(years) / tr)
+    return float(out.ravel()[0]) if out.size == 1 and np.ndim(deficit) == 0 else out
+
+
 @dataclass(frozen=True)
 class Lake:
     """Parameters of a lake's phosphorus budget.
@@ -258,6 +287,8 @@ class Lake:
         Pool release and burial rates [1/yr].
     active_layer : float
         Mobile sediment layer thickness [m].
+    dredge_recovery_years : float
+        e-folding time of the resupply of a dredged pool [yr] (:func:`dredging_recovery`).
     """
 
     name: str
@@ -269,12 +300,16 @@ class Lake:
     burial_rate: float
     active_layer: float = 0.1
     name_en: str = ""
+    dredge_recovery_years: float = DREDGE_RECOVERY_YEARS
 
     def __post_init__(self):
         for f in ("area", "mean_depth", "active_layer"):
             as_float_array(getattr(self, f), f"lake {self.name!r}: {f}", positive=True)
         for f in ("settling_velocity", "sediment_p", "release_rate", "burial_rate"):
             as_float_array(getattr(self, f), f"lake {self.name!r}: {f}")
+        if not float(self.dredge_recovery_years) > 0:
+            raise InputError(f"lake {self.name!r}: dredge_recovery_years {self.dredge_recovery_years}; expected > 0 "
+                             "[yr]", field="dredge_recovery_years", value=self.dredge_recovery_years, expected="> 0")
 
     @property
     def volume(self) -> float:

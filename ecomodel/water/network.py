@@ -25,14 +25,21 @@ Examples
 
 from __future__ import annotations
 
+import os
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ecomodel._checks import as_float_array
 from ecomodel.errors import NetworkError, close_matches
 from ecomodel.units import SECONDS_PER_DAY
+
+if TYPE_CHECKING:
+    import xarray
 
 __all__ = ["RiverNetwork", "read_network"]
 
@@ -67,6 +74,7 @@ _FLOW_TOL = 1e-9
 
 
 def _is_outlet(value) -> bool:
+    """True for a blank or missing downstream id (the reach is an outlet)."""
     if isinstance(value, str):
         return value.strip() == ""
     try:
@@ -81,6 +89,7 @@ def _py(value):
 
 
 def _outlet_mask(column: pd.Series) -> np.ndarray:
+    """Vectorised :func:`_is_outlet` over a column."""
     mask = pd.isna(column).to_numpy().copy()
     if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
         mask |= (column.astype(str).str.strip() == "").to_numpy()
@@ -195,7 +204,8 @@ class RiverNetwork:
         return _build(reaches, lakes, sections, allow_disconnected=allow_disconnected)
 
     @classmethod
-    def from_csv(cls, path, lakes=None, sections=None, **kwargs) -> "RiverNetwork":
+    def from_csv(cls, path: str | os.PathLike, lakes: str | os.PathLike | None = None,
+                 sections: str | os.PathLike | None = None, **kwargs: Any) -> "RiverNetwork":
         """Read the reach table (and optional lake/section tables) from CSV files; see
         :meth:`from_dataframe` for the columns."""
         return read_network(path, lakes=lakes, sections=sections, **kwargs)
@@ -216,7 +226,7 @@ class RiverNetwork:
         """Ids of the reaches that drain out of the network."""
         return self.reaches[self.down == -1]
 
-    def position(self, reach) -> int:
+    def position(self, reach: Hashable) -> int:
         """Topological position of *reach* (raises :class:`NetworkError` if unknown)."""
         pos = self._index.get_indexer([reach])[0]
         if pos < 0:
@@ -224,7 +234,7 @@ class RiverNetwork:
                                field="reach", value=reach, expected="a reach id of the network")
         return int(pos)
 
-    def positions(self, reaches) -> np.ndarray:
+    def positions(self, reaches: Iterable[Hashable]) -> np.ndarray:
         """Topological positions of several reaches (raises naming the first unknown one)."""
         pos = self._index.get_indexer(list(reaches))
         if (pos < 0).any():
@@ -237,7 +247,7 @@ class RiverNetwork:
     def _index(self) -> pd.Index:
         return self.reaches
 
-    def section_positions(self, sections=None) -> tuple[list, np.ndarray]:
+    def section_positions(self, sections: Iterable[str] | None = None) -> tuple[list, np.ndarray]:
         """``(names, positions)`` of monitoring sections (all of them by default)."""
         table = self.sections
         if sections is None:
@@ -251,7 +261,7 @@ class RiverNetwork:
                                    field="section", value=unknown[0], expected=f"one of {list(table.index)}")
         return names, self.positions(table.loc[names, "reach"]) if names else np.zeros(0, np.int64)
 
-    def upstream_of(self, reach) -> pd.Index:
+    def upstream_of(self, reach: Hashable) -> pd.Index:
         """Ids of every reach that drains (fully or partly) into *reach*, including itself.
 
         Examples
@@ -268,7 +278,7 @@ class RiverNetwork:
                 mark[self.edge_src[e]] = True
         return self.reaches[mark]
 
-    def with_flow(self, flow) -> "RiverNetwork":
+    def with_flow(self, flow: ArrayLike) -> "RiverNetwork":
         """A copy with other mean flows [m3/s] (same order as :attr:`reaches`), velocities scaled to
         keep the cross-sections; lateral flows and abstractions are recomputed."""
         q = as_float_array(flow, "flow", error=NetworkError, positive=True, ndim=1, labels=self.reaches)
@@ -277,8 +287,9 @@ class RiverNetwork:
                                value=q.shape, expected=str(self.n_reaches))
         table = self.to_dataframe()
         scale = q / self.flow
-        table["flow"] = np.repeat(q, np.diff(_row_ptr(self)))
-        table["velocity"] = np.repeat(self.velocity * scale, np.diff(_row_ptr(self)))
+        rows = np.maximum(np.diff(_row_ptr(self)), 1)  # to_dataframe writes one row for an outlet
+        table["flow"] = np.repeat(q, rows)
+        table["velocity"] = np.repeat(self.velocity * scale, rows)
         return _build(table, self.lakes.drop(columns=["volume"], errors="ignore"), self.sections.reset_index(),
                       allow_disconnected=True)
 
@@ -304,7 +315,7 @@ class RiverNetwork:
                 rows.append({**base, "downstream": ids[self.edge_dst[e]], "fraction": self._fraction[e]})
         return pd.DataFrame(rows)
 
-    def to_xarray(self):
+    def to_xarray(self) -> "xarray.Dataset":
         """The network as an :class:`xarray.Dataset` over ``reach`` (upstream first).
 
         Examples
@@ -352,7 +363,8 @@ class RiverNetwork:
                 f"{int(self.is_lake.sum())} lake(s), {len(self.sections)} section(s))")
 
 
-def read_network(path, lakes=None, sections=None, **kwargs) -> RiverNetwork:
+def read_network(path: str | os.PathLike, lakes: str | os.PathLike | pd.DataFrame | None = None,
+                 sections: str | os.PathLike | pd.DataFrame | None = None, **kwargs: Any) -> RiverNetwork:
     """Read a network from CSV: *path* is the reach table, *lakes* and *sections* optional tables.
 
     Examples
@@ -386,13 +398,15 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 
 def _row_ptr(net: RiverNetwork) -> np.ndarray:
+    """CSR row pointer of the links by source reach (``edge_src`` is sorted)."""
     ptr = np.zeros(net.n_reaches + 1, np.int64)
     np.add.at(ptr, net.edge_src + 1, 1)
     return np.cumsum(ptr)
 
 
 def _column(table: pd.DataFrame, name: str, labels, *, required=True, positive=False, default=np.nan,
-            nonnegative=True):
+            nonnegative=True) -> np.ndarray:
+    """Column *name* as floats (NaN for blanks, *default* if absent and not required); text refused."""
     if name not in table.columns:
         if required:
             raise NetworkError(f"reach table: column {name!r} is missing ({REACH_COLUMNS.get(name, '')})",
@@ -411,7 +425,57 @@ def _column(table: pd.DataFrame, name: str, labels, *, required=True, positive=F
     return values
 
 
+@dataclass
+class _Rows:
+    """Reach ids of a reach table: ``row_ids`` per table row, ``row_pos`` the reach of each row,
+    ``id_values`` the distinct ids in order of first appearance, ``uniq_rows`` their first rows."""
+
+    row_ids: np.ndarray
+    row_pos: np.ndarray
+    uniq_rows: np.ndarray
+    id_values: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.id_values)
+
+    @property
+    def labels(self) -> list:
+        return list(self.id_values)
+
+
 def _build(reaches, lakes, sections, *, allow_disconnected=False) -> RiverNetwork:
+    """Validate a reach table, order it upstream first and attach lakes and sections.
+
+    The three steps are :func:`_validate` (ids, links, split fractions, per-reach attributes and
+    lakes, all in table order), :func:`_order` (Kahn's topological order, reach arrays and links
+    reordered, lateral flow, abstraction, travel time [d], the steady-kernel link encoding) and
+    :func:`_sections` (monitoring sections placed on connected reaches). Raises
+    :class:`~ecomodel.errors.NetworkError` naming the offending item.
+    """
+    rows, links, attrs, lake_table = _validate(reaches, lakes)
+    arrays = _order(rows, links, attrs, lake_table)
+    if not allow_disconnected and rows.n > 1:
+        _check_connected(rows.n, arrays["edge_src"], arrays["edge_dst"], arrays["reaches"])
+    sec = _sections(reaches, sections, arrays["reaches"], rows.n, arrays["edge_src"], arrays["edge_dst"])
+    return RiverNetwork(lakes=lake_table.reset_index(drop=True), sections=sec, **arrays)
+
+
+# ---------------------------------------------------------------------------- step 1: validate
+def _validate(reaches, lakes) -> tuple[_Rows, dict, dict, pd.DataFrame]:
+    """Check the reach table in table order; return its ids, links (``src``, ``dst``, ``frac`` per
+    branch), per-reach attributes (flow [m3/s], length [m], velocity [m/s], depth [m], decay [1/d],
+    settling [m/d], ``lake_of``) and the lake table."""
+    rows = _reach_ids(reaches)
+    links = _links(reaches, rows)
+    links["frac"] = _fractions(reaches, rows, links)
+    attrs = _attributes(reaches, rows, links["multi"])
+    lake_table, attrs["lake_of"], attrs["depth"] = _attach_lakes(lakes, rows, attrs)
+    return rows, links, attrs, lake_table
+
+
+def _reach_ids(reaches) -> _Rows:
+    """Check the table's type, required columns and ids; distinct ids in order of first appearance."""
     if not isinstance(reaches, pd.DataFrame):
         raise NetworkError(f"reaches: expected a pandas DataFrame, got {type(reaches).__name__}", field="reaches",
                            value=type(reaches).__name__, expected="pandas.DataFrame")
@@ -424,7 +488,6 @@ def _build(reaches, lakes, sections, *, allow_disconnected=False) -> RiverNetwor
     if reaches["reach"].isna().any():
         i = int(np.argmax(reaches["reach"].isna().to_numpy()))
         raise NetworkError(f"reach: missing id in row {i}", field="reach", value=None, expected="a reach id")
-
     row_ids = reaches["reach"].to_numpy()
     ids, first_row, row_pos = np.unique(row_ids.astype(str) if row_ids.dtype == object else row_ids,
                                         return_index=True, return_inverse=True)
@@ -432,23 +495,22 @@ def _build(reaches, lakes, sections, *, allow_disconnected=False) -> RiverNetwor
     appear = np.argsort(first_row, kind="stable")
     rank = np.empty_like(appear)
     rank[appear] = np.arange(len(appear))
-    row_pos = rank[row_pos]
     uniq_rows = np.sort(first_row)
-    id_values = row_ids[uniq_rows]
-    n = len(id_values)
-    index = pd.Index(id_values)
-    labels = list(id_values)
-    label_arr = np.asarray(id_values, dtype=object)
+    return _Rows(row_ids=row_ids, row_pos=rank[row_pos], uniq_rows=uniq_rows, id_values=row_ids[uniq_rows])
 
-    # ---- downstream links
+
+def _links(reaches, rows: _Rows) -> dict:
+    """Downstream links per branch row: ``src``/``dst`` reach numbers (table order), ``edge_rows``,
+    ``outlet_row`` mask, ``counts`` (rows per reach) and ``multi`` (reaches with several rows)."""
+    row_ids, labels, n = rows.row_ids, rows.labels, rows.n
     down_raw = reaches["downstream"].to_numpy(dtype=object)
     outlet_row = _outlet_mask(reaches["downstream"])
     dvals = down_raw[~outlet_row]
     if row_ids.dtype == object:
         dvals = dvals.astype(str)
-        lookup = pd.Index(np.asarray(id_values).astype(str))
+        lookup = pd.Index(np.asarray(rows.id_values).astype(str))
     else:
-        lookup = index
+        lookup = pd.Index(rows.id_values)
         try:
             dvals = pd.to_numeric(pd.Series(dvals)).to_numpy()
         except (ValueError, TypeError):
@@ -461,28 +523,33 @@ def _build(reaches, lakes, sections, *, allow_disconnected=False) -> RiverNetwor
                            + close_matches(str(dvals[k]), map(str, labels)), field="downstream", value=_py(dvals[k]),
                            expected="the id of a reach in the table")
     edge_rows = np.nonzero(~outlet_row)[0]
-    src = row_pos[edge_rows].astype(np.int64)
+    src = rows.row_pos[edge_rows].astype(np.int64)
     dst = dpos.astype(np.int64)
     self_loop = src == dst
     if self_loop.any():
         k = int(np.argmax(self_loop))
         raise NetworkError(f"cycle in the network: reach {labels[src[k]]!r} drains into itself", field="downstream",
                            value=labels[src[k]], expected="a different reach")
-
-    # ---- rows per reach: outlet rows only for single-row reaches; fractions
-    counts = np.bincount(row_pos, minlength=n)
+    counts = np.bincount(rows.row_pos, minlength=n)
     multi = counts > 1
-    if (outlet_row & multi[row_pos]).any():
-        k = int(np.argmax(outlet_row & multi[row_pos]))
+    if (outlet_row & multi[rows.row_pos]).any():
+        k = int(np.argmax(outlet_row & multi[rows.row_pos]))
         raise NetworkError(f"reach {row_ids[k]!r}: has several rows but one has no downstream; a reach either "
                            "drains out of the network (one row, empty downstream) or splits between reaches",
                            field="downstream", value=row_ids[k], expected="a downstream id on every branch row")
-    pair = pd.DataFrame({"s": src, "d": dst})
-    dup = pair.duplicated()
+    dup = pd.DataFrame({"s": src, "d": dst}).duplicated()
     if dup.any():
         k = int(np.argmax(dup.to_numpy()))
         raise NetworkError(f"reach {labels[src[k]]!r}: downstream {labels[dst[k]]!r} is listed twice", field="downstream",
                            value=labels[dst[k]], expected="each branch once")
+    return {"src": src, "dst": dst, "edge_rows": edge_rows, "outlet_row": outlet_row, "counts": counts,
+            "multi": multi}
+
+
+def _fractions(reaches, rows: _Rows, links: dict) -> np.ndarray:
+    """Split fraction [1] of each branch (1 for single-row reaches); each reach's branches sum to 1."""
+    row_ids, labels, row_pos = rows.row_ids, rows.labels, rows.row_pos
+    multi, counts = links["multi"], links["counts"]
     if "fraction" in reaches.columns:
         frac_rows = _column(reaches, "fraction", row_ids)
     else:
@@ -501,65 +568,56 @@ def _build(reaches, lakes, sections, *, allow_disconnected=False) -> RiverNetwor
         k = int(np.argmax(bad))
         raise NetworkError(f"fraction: {frac_rows[k]} at reach {row_ids[k]!r}; expected a share in (0, 1]",
                            field="fraction", value=frac_rows[k], expected="0 < fraction <= 1")
-    sums = np.bincount(row_pos, weights=frac_rows, minlength=n)
+    sums = np.bincount(row_pos, weights=frac_rows, minlength=rows.n)
     off = np.abs(sums - 1.0) > 1e-9
     if off.any():
         k = int(np.argmax(off))
         raise NetworkError(f"fraction: the branches of reach {labels[k]!r} sum to {sums[k]:.6g}; expected 1",
                            field="fraction", value=float(sums[k]), expected="fractions summing to 1")
-    frac = frac_rows[edge_rows]
+    return frac_rows[links["edge_rows"]]
 
-    # ---- per-reach attributes (must agree across a reach's rows)
-    def per_reach(name, *, required, positive=False, default=np.nan):
-        v = _column(reaches, name, row_ids, required=required, default=default)
-        out = v[uniq_rows]
-        if multi.any():
-            ref = out[row_pos]
-            differ = ~((ref == v) | (np.isnan(ref) & np.isnan(v)))
-            if differ.any():
-                k = int(np.argmax(differ))
-                raise NetworkError(f"{name}: reach {row_ids[k]!r} has different values on its branch rows "
-                                   f"({ref[k]} and {v[k]})", field=name, value=v[k], expected="one value per reach")
-        return out
 
-    lake_col = None
+def _per_reach(reaches, rows: _Rows, multi: np.ndarray, name: str, *, required: bool,
+               default: float = np.nan) -> np.ndarray:
+    """One value per reach of column *name* (NaN/default where absent); branch rows must agree."""
+    v = _column(reaches, name, rows.row_ids, required=required, default=default)
+    out = v[rows.uniq_rows]
+    if multi.any():
+        ref = out[rows.row_pos]
+        differ = ~((ref == v) | (np.isnan(ref) & np.isnan(v)))
+        if differ.any():
+            k = int(np.argmax(differ))
+            raise NetworkError(f"{name}: reach {rows.row_ids[k]!r} has different values on its branch rows "
+                               f"({ref[k]} and {v[k]})", field=name, value=v[k], expected="one value per reach")
+    return out
+
+
+def _attributes(reaches, rows: _Rows, multi: np.ndarray) -> dict:
+    """Per-reach flow [m3/s], length [m], velocity [m/s], depth [m], decay [1/d], settling [m/d],
+    ``lake_col`` (lake id or '') and ``is_lake``; velocity and depth from width or stage-discharge
+    where not given."""
+    labels = rows.labels
+    label_arr = np.asarray(rows.id_values, dtype=object)
+
+    def col(name, **kw):
+        return _per_reach(reaches, rows, multi, name, **kw)
+
+    lake_col = np.full(rows.n, "", dtype=object)
     if "lake" in reaches.columns:
-        lake_col = reaches["lake"].to_numpy(dtype=object)[uniq_rows]
-        lake_col = np.array(["" if _is_outlet(v) else str(v) for v in lake_col], dtype=object)
-    is_lake = np.zeros(n, bool) if lake_col is None else lake_col != ""
-
-    flow = per_reach("flow", required=True)
+        raw = reaches["lake"].to_numpy(dtype=object)[rows.uniq_rows]
+        lake_col = np.array(["" if _is_outlet(v) else str(v) for v in raw], dtype=object)
+    is_lake = lake_col != ""
+    flow = col("flow", required=True)
     as_float_array(flow, "flow", error=NetworkError, positive=True, labels=labels)
-    has_length = "length" in reaches.columns
-    length = per_reach("length", required=False)
-    depth = per_reach("depth", required=False)
-    width = per_reach("width", required=False)
-    velocity = per_reach("velocity", required=False)
+    length = col("length", required=False)
+    depth, width, velocity = col("depth", required=False), col("width", required=False), col("velocity", required=False)
     river = ~is_lake
-    if not has_length and river.any():
+    if "length" not in reaches.columns and river.any():
         raise NetworkError(f"reach table: column 'length' is missing ({REACH_COLUMNS['length']})", field="length",
                            expected="a 'length' column")
     as_float_array(length[river], "length", error=NetworkError, positive=True, labels=label_arr[river])
-    # stage-discharge (hydraulic geometry, Leopold & Maddock 1953): d = c Q^f, u = a Q^b
-    for target, coef, expo in (("depth", "depth_coef", "depth_exp"), ("velocity", "velocity_coef", "velocity_exp")):
-        if coef in reaches.columns or expo in reaches.columns:
-            if not (coef in reaches.columns and expo in reaches.columns):
-                raise NetworkError(f"reach table: {coef!r} and {expo!r} go together ({target} = coef x flow^exp)",
-                                   field=coef if coef not in reaches.columns else expo,
-                                   expected=f"both {coef!r} and {expo!r}")
-            cval = per_reach(coef, required=False)
-            eval_ = per_reach(expo, required=False)
-            use = np.isnan(depth if target == "depth" else velocity) & ~np.isnan(cval)
-            if use.any():
-                as_float_array(cval[use], coef, error=NetworkError, positive=True, labels=label_arr[use])
-                as_float_array(eval_[use], expo, error=NetworkError, nonnegative=False, labels=label_arr[use])
-                derived = cval[use] * flow[use] ** eval_[use]
-                if target == "depth":
-                    depth = depth.copy()
-                    depth[use] = derived
-                else:
-                    velocity = velocity.copy()
-                    velocity[use] = derived
+    depth = _stage_discharge(reaches, col, "depth", depth, flow, label_arr)
+    velocity = _stage_discharge(reaches, col, "velocity", velocity, flow, label_arr)
     need_v = river & np.isnan(velocity)
     if need_v.any():
         if np.isnan(width[need_v]).any() or np.isnan(depth[need_v]).any():
@@ -570,67 +628,114 @@ def _build(reaches, lakes, sections, *, allow_disconnected=False) -> RiverNetwor
         as_float_array(width[need_v], "width", error=NetworkError, positive=True)
         as_float_array(depth[need_v], "depth", error=NetworkError, positive=True)
         velocity[need_v] = flow[need_v] / (width[need_v] * depth[need_v])
-    as_float_array(velocity[river], "velocity", error=NetworkError, positive=True,
-                   labels=label_arr[river])
+    as_float_array(velocity[river], "velocity", error=NetworkError, positive=True, labels=label_arr[river])
     ok_depth = ~np.isnan(depth)
-    as_float_array(depth[ok_depth], "depth", error=NetworkError, positive=True,
-                   labels=label_arr[ok_depth])
-    decay = per_reach("decay_rate", required=False, default=0.0)
-    decay = np.where(np.isnan(decay), 0.0, decay)
-    as_float_array(decay, "decay_rate", error=NetworkError, labels=labels)
-    settling = per_reach("settling_velocity", required=False, default=0.0)
-    settling = np.where(np.isnan(settling), 0.0, settling)
-    as_float_array(settling, "settling_velocity", error=NetworkError, labels=labels)
+    as_float_array(depth[ok_depth], "depth", error=NetworkError, positive=True, labels=label_arr[ok_depth])
+    rates = {}
+    for key, name in (("decay", "decay_rate"), ("settling", "settling_velocity")):
+        v = col(name, required=False, default=0.0)
+        rates[key] = np.where(np.isnan(v), 0.0, v)
+        as_float_array(rates[key], name, error=NetworkError, labels=labels)
+    return {"flow": flow, "length": length, "velocity": velocity, "depth": depth, "lake_col": lake_col,
+            "is_lake": is_lake, **rates}
 
-    # ---- lakes
-    lake_table = pd.DataFrame(columns=["lake", "area", "mean_depth", "volume"])
-    lake_of = np.full(n, -1, np.int64)
-    if is_lake.any():
-        if lakes is None:
-            k = int(np.argmax(is_lake))
-            raise NetworkError(f"reach {labels[k]!r} is lake {lake_col[k]!r} but no lake table was given",
-                               field="lakes", value=None, expected="a lake table with area and mean_depth")
-        lake_table = _lakes(lakes)
-        lpos = pd.Index(lake_table["lake"]).get_indexer(lake_col[is_lake])
-        if (lpos < 0).any():
-            k = int(np.nonzero(is_lake)[0][np.argmax(lpos < 0)])
-            raise NetworkError(f"reach {labels[k]!r}: lake {lake_col[k]!r} is not in the lake table"
-                               + close_matches(lake_col[k], lake_table["lake"]), field="lake", value=lake_col[k],
-                               expected="a lake of the lake table")
-        if len(np.unique(lpos)) != len(lpos):
-            dupl = pd.Series(lake_col[is_lake]).value_counts()
-            name = dupl.index[0]
-            raise NetworkError(f"lake {name!r} is attached to {int(dupl.iloc[0])} reaches; a lake is one well-mixed "
-                               "reach", field="lake", value=name, expected="one reach per lake")
-        lake_of[is_lake] = lpos
-        ld = lake_table["mean_depth"].to_numpy()[lpos]
-        depth = depth.copy()
-        depth[is_lake] = ld
-    elif lakes is not None:
-        lake_table = _lakes(lakes)
 
-    # ---- topological order (Kahn, once)
+def _stage_discharge(reaches, col, target: str, values: np.ndarray, flow: np.ndarray,
+                     label_arr: np.ndarray) -> np.ndarray:
+    """Fill *target* (``depth`` or ``velocity``) where missing from ``coef x flow^exp`` (hydraulic
+    geometry, Leopold & Maddock 1953: d = c Q^f [m], u = a Q^b [m/s]), when those columns exist."""
+    coef, expo = f"{target}_coef", f"{target}_exp"
+    if coef not in reaches.columns and expo not in reaches.columns:
+        return values
+    if not (coef in reaches.columns and expo in reaches.columns):
+        raise NetworkError(f"reach table: {coef!r} and {expo!r} go together ({target} = coef x flow^exp)",
+                           field=coef if coef not in reaches.columns else expo,
+                           expected=f"both {coef!r} and {expo!r}")
+    cval = col(coef, required=False)
+    eval_ = col(expo, required=False)
+    use = np.isnan(values) & ~np.isnan(cval)
+    if not use.any():
+        return values
+    as_float_array(cval[use], coef, error=NetworkError, positive=True, labels=label_arr[use])
+    as_float_array(eval_[use], expo, error=NetworkError, nonnegative=False, labels=label_arr[use])
+    values = values.copy()
+    values[use] = cval[use] * flow[use] ** eval_[use]
+    return values
+
+
+def _attach_lakes(lakes, rows: _Rows, attrs: dict) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The lake table, each reach's lake row (-1 for rivers) and depth [m] with lakes' mean depths."""
+    labels, lake_col, is_lake, depth = rows.labels, attrs["lake_col"], attrs["is_lake"], attrs["depth"]
+    lake_of = np.full(rows.n, -1, np.int64)
+    if not is_lake.any():
+        table = _lakes(lakes) if lakes is not None else pd.DataFrame(columns=["lake", "area", "mean_depth", "volume"])
+        return table, lake_of, depth
+    if lakes is None:
+        k = int(np.argmax(is_lake))
+        raise NetworkError(f"reach {labels[k]!r} is lake {lake_col[k]!r} but no lake table was given",
+                           field="lakes", value=None, expected="a lake table with area and mean_depth")
+    table = _lakes(lakes)
+    lpos = pd.Index(table["lake"]).get_indexer(lake_col[is_lake])
+    if (lpos < 0).any():
+        k = int(np.nonzero(is_lake)[0][np.argmax(lpos < 0)])
+        raise NetworkError(f"reach {labels[k]!r}: lake {lake_col[k]!r} is not in the lake table"
+                           + close_matches(lake_col[k], table["lake"]), field="lake", value=lake_col[k],
+                           expected="a lake of the lake table")
+    if len(np.unique(lpos)) != len(lpos):
+        dupl = pd.Series(lake_col[is_lake]).value_counts()
+        name = dupl.index[0]
+        raise NetworkError(f"lake {name!r} is attached to {int(dupl.iloc[0])} reaches; a lake is one well-mixed "
+                           "reach", field="lake", value=name, expected="one reach per lake")
+    lake_of[is_lake] = lpos
+    depth = depth.copy()
+    depth[is_lake] = table["mean_depth"].to_numpy()[lpos]
+    return table, lake_of, depth
+
+
+# ---------------------------------------------------------------------------- step 2: order
+def _order(rows: _Rows, links: dict, attrs: dict, lake_table: pd.DataFrame) -> dict:
+    """Topological order (Kahn, once; a cycle is named) and every reach array in that order.
+
+    Returns the :class:`RiverNetwork` fields except ``lakes`` and ``sections``: reordered
+    reach arrays, links sorted by (source, destination), lateral flow and abstraction [m3/s],
+    travel time [d] and the steady-kernel link encoding."""
     from ._kernels import _topological_order
 
+    n, src, dst = rows.n, links["src"], links["dst"]
     order, count = _topological_order(n, src, dst)
     if count < n:
-        raise NetworkError(_cycle_message(n, src, dst, order[:count], labels), field="downstream",
+        raise NetworkError(_cycle_message(n, src, dst, order[:count], rows.labels), field="downstream",
                            value=None, expected="a network without cycles")
     pos = np.empty(n, np.int64)
     pos[order] = np.arange(n)
-
-    def reorder(a):
-        return np.ascontiguousarray(a[order])
-
-    flow, length, velocity, depth = reorder(flow), reorder(length), reorder(velocity), reorder(depth)
-    decay, settling, lake_of = reorder(decay), reorder(settling), reorder(lake_of)
-    reach_index = pd.Index(np.asarray(id_values, dtype=object)[order] if np.asarray(id_values).dtype == object
-                           else np.asarray(id_values)[order], name="reach")
+    a = {k: np.ascontiguousarray(attrs[k][order])
+         for k in ("flow", "length", "velocity", "depth", "decay", "settling", "lake_of")}
+    ids = np.asarray(rows.id_values)
+    reach_index = pd.Index(np.asarray(ids, dtype=object)[order] if ids.dtype == object else ids[order], name="reach")
     esrc, edst = pos[src], pos[dst]
     eorder = np.lexsort((edst, esrc))
-    esrc, edst, frac = esrc[eorder], edst[eorder], frac[eorder]
+    esrc, edst, frac = esrc[eorder], edst[eorder], links["frac"][eorder]
+    flow_parts = _lateral_flow(a["flow"], esrc, edst, frac)
+    rv = a["lake_of"] < 0
+    travel = np.empty(n)
+    travel[rv] = a["length"][rv] / a["velocity"][rv] / SECONDS_PER_DAY
+    if (~rv).any():
+        vol = lake_table["volume"].to_numpy()[a["lake_of"][~rv]]
+        travel[~rv] = vol / a["flow"][~rv] / SECONDS_PER_DAY
+    weights = flow_parts.pop("weights")
+    return dict(
+        reaches=reach_index, **_steady_links(n, esrc, edst, weights),
+        edge_src=esrc.astype(np.int64), edge_dst=edst.astype(np.int64), edge_w=weights.astype(float),
+        flow=a["flow"], **flow_parts, length=np.where(rv, a["length"], np.nan),
+        velocity=np.where(rv, a["velocity"], np.nan), depth=a["depth"], travel_time=travel,
+        decay_rate=a["decay"], settling_velocity=a["settling"], lake_of=a["lake_of"], _fraction=frac,
+    )
 
-    # ---- lateral flow and abstraction
+
+def _lateral_flow(flow: np.ndarray, esrc: np.ndarray, edst: np.ndarray, frac: np.ndarray) -> dict:
+    """Lateral inflow [m3/s] (flow minus what arrives, never negative), abstraction [m3/s] where
+    less leaves than arrives, and link weights (fraction x the receiving reach's kept share)."""
+    n = len(flow)
     upstream = np.bincount(edst, weights=frac * flow[esrc], minlength=n)
     lateral = flow - upstream
     scale = np.maximum(np.abs(flow), np.abs(upstream))
@@ -639,51 +744,29 @@ def _build(reaches, lakes, sections, *, allow_disconnected=False) -> RiverNetwor
     keep[abstracting] = flow[abstracting] / upstream[abstracting]
     abstraction = np.where(abstracting, upstream - flow, 0.0)
     lateral = np.where(lateral < 0, 0.0, lateral)
-    weights = frac * keep[edst]
+    return {"lateral_flow": lateral, "abstraction": abstraction, "weights": frac * keep[edst]}
 
-    # ---- travel time
-    travel = np.empty(n)
-    rv = lake_of < 0
-    travel[rv] = length[rv] / velocity[rv] / SECONDS_PER_DAY
-    if (~rv).any():
-        vol = lake_table["volume"].to_numpy()[lake_of[~rv]]
-        travel[~rv] = vol / flow[~rv] / SECONDS_PER_DAY
 
-    # ---- steady-kernel encoding of links
+def _steady_links(n: int, esrc: np.ndarray, edst: np.ndarray, weights: np.ndarray) -> dict:
+    """Links for the steady kernel: ``down`` is the single receiving reach (weight 1), -1 for an
+    outlet, or -2-k for the k-th special reach whose branches are ``sp_idx``/``sp_w`` in
+    ``sp_ptr[k]:sp_ptr[k+1]``."""
     out_count = np.bincount(esrc, minlength=n)
     eptr = np.concatenate([[0], np.cumsum(out_count)])
-    single = (out_count == 1)
-    single_w1 = single.copy()
-    single_w1[single] = weights[eptr[:-1][single]] == 1.0
+    single_w1 = out_count == 1
+    single_w1[single_w1] = weights[eptr[:-1][single_w1]] == 1.0
     down = np.full(n, -1, np.int64)
     down[single_w1] = edst[eptr[:-1][single_w1]]
-    special = (out_count > 0) & ~single_w1
-    sp_rows = np.nonzero(special)[0]
+    sp_rows = np.nonzero((out_count > 0) & ~single_w1)[0]
     down[sp_rows] = -2 - np.arange(len(sp_rows))
     sp_ptr = np.concatenate([[0], np.cumsum(out_count[sp_rows])]).astype(np.int64)
     sel = _ranges(eptr[sp_rows], out_count[sp_rows])
-    sp_idx = edst[sel].astype(np.int64)
-    sp_w = weights[sel].astype(float)
-
-    # ---- connectivity
-    if not allow_disconnected and n > 1:
-        _check_connected(n, esrc, edst, reach_index)
-
-    # ---- sections
-    sec = _sections(reaches, sections, reach_index, uniq_rows, order, n, esrc, edst)
-
-    net = RiverNetwork(
-        reaches=reach_index, down=down, sp_ptr=sp_ptr, sp_idx=sp_idx, sp_w=sp_w,
-        edge_src=esrc.astype(np.int64), edge_dst=edst.astype(np.int64), edge_w=weights.astype(float),
-        flow=flow, lateral_flow=lateral, abstraction=abstraction, length=np.where(rv, length, np.nan),
-        velocity=np.where(rv, velocity, np.nan), depth=depth, travel_time=travel, decay_rate=decay,
-        settling_velocity=settling, lake_of=lake_of, lakes=lake_table.reset_index(drop=True), sections=sec,
-        _fraction=frac,
-    )
-    return net
+    return {"down": down, "sp_ptr": sp_ptr, "sp_idx": edst[sel].astype(np.int64),
+            "sp_w": weights[sel].astype(float)}
 
 
 def _lakes(lakes) -> pd.DataFrame:
+    """Validated copy of the lake table with ``volume`` = area [km2] x 1e6 x mean_depth [m] [m3]."""
     if not isinstance(lakes, pd.DataFrame):
         raise NetworkError(f"lakes: expected a pandas DataFrame, got {type(lakes).__name__}", field="lakes",
                            value=type(lakes).__name__, expected="pandas.DataFrame")
@@ -706,6 +789,7 @@ def _lakes(lakes) -> pd.DataFrame:
 
 
 def _cycle_message(n, src, dst, done, labels) -> str:
+    """Name the reaches of one cycle among those Kahn's algorithm could not order."""
     remaining = np.ones(n, bool)
     remaining[done] = False
     # every remaining reach has a remaining upstream reach: walk upstream until a reach repeats
@@ -726,7 +810,8 @@ def _cycle_message(n, src, dst, done, labels) -> str:
     return f"cycle in the network: {names} (a river network must drain downstream without loops)"
 
 
-def _check_connected(n, esrc, edst, reach_index):
+def _check_connected(n, esrc, edst, reach_index) -> None:
+    """Refuse a network of several weakly connected parts, naming the reaches of the smallest."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -742,7 +827,9 @@ def _check_connected(n, esrc, edst, reach_index):
                            field="downstream", value=members, expected="one connected network")
 
 
-def _sections(reaches, sections, reach_index, uniq_rows, order, n, esrc, edst) -> pd.DataFrame:
+def _sections(reaches, sections, reach_index, n, esrc, edst) -> pd.DataFrame:
+    """Step 3: the section table (index ``section``, column ``reach``) from the reach table's
+    ``section`` column and/or *sections*; each section on one existing, connected reach."""
     frames = []
     if "section" in reaches.columns:
         col = reaches["section"].to_numpy(dtype=object)

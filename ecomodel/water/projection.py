@@ -1,4 +1,5 @@
-r"""Annual projections of TP, NH3-N and COD at the Taihu inflow sections under a reduction package.
+r"""Annual projections of TP, nitrogen (organic N, NH3-N, NO3-N, TN), CODcr and CODMn at the Taihu
+inflow sections and in the lakes under a reduction package.
 
 :func:`project` runs the Wujin demo year by year. Each year and member it
 
@@ -8,7 +9,8 @@ r"""Annual projections of TP, NH3-N and COD at the Taihu inflow sections under a
    calibrated TP parameters from their joint uncertainty,
 3. solves the network at steady state (annual means), members in parallel (``prange``),
 4. moves each lake's sediment P pool one year forward exactly (:func:`~ecomodel.water.lake.sediment_pool_step`)
-   after the year's dredging, so dredging 滆湖 lowers its internal release in the following years.
+   after the year's dredging, so dredging 滆湖 lowers its internal release in the following years;
+   the dredged pool is resupplied over ``dredge_recovery_years`` (lakes.csv), so the benefit fades.
 
 The result is an ``xarray.Dataset`` over ``(year, member, site)`` that
 :func:`ecomodel.targets.check` accepts directly.
@@ -16,21 +18,35 @@ The result is an ``xarray.Dataset`` over ``(year, member, site)`` that
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ecomodel._checks import as_float_array
 from ecomodel.errors import InputError, ScenarioError, SourceError
 from ecomodel.units import DAYS_PER_YEAR
 
-from .lake import dredge, sediment_pool_step
-from .sources import _reduction_keys
-from .transport import KG_PER_DAY_TO_MG_PER_L, loss_rate
+from ecomodel._cf import cf_attrs
 
-__all__ = ["project", "schedule", "tonnes_to_fractions", "demo_package", "INDICATORS"]
+from .lake import dredge, dredging_recovery, sediment_pool_step
+from .sources import N_SPECIES, _reduction_keys
+from .steadystate import KG_PER_DAY_TO_MG_PER_L, loss_rate
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = ["project", "lake_classes", "lake_sites", "schedule", "tonnes_to_fractions", "demo_package", "INDICATORS"]
 
 #: substance -> indicator key of the target registry
-INDICATORS = {"TP": "tp_concentration", "NH3-N": "nh3n_concentration", "COD": "cod_concentration"}
-_LONG = {"TP": "total phosphorus", "NH3-N": "ammonia nitrogen", "COD": "chemical oxygen demand (CODcr)"}
+INDICATORS = {"TP": "tp_concentration", "NH3-N": "nh3n_concentration", "COD": "cod_concentration",
+              "OrgN": "orgn_concentration", "NO3-N": "no3n_concentration", "TN": "tn_concentration",
+              "CODMn": "codmn_concentration"}
+_LONG = {"TP": "total phosphorus", "NH3-N": "ammonia nitrogen", "COD": "chemical oxygen demand (CODcr)",
+         "OrgN": "organic nitrogen", "NO3-N": "nitrate nitrogen", "TN": "total nitrogen",
+         "CODMn": "permanganate index (CODMn)"}
+
+#: parameters reported for lakes (GB 3838-2002 assesses TP and TN in lakes and reservoirs)
+LAKE_PARAMETERS = ("TP", "TN", "NH3-N", "CODMn")
 
 
 def schedule(reductions, years) -> dict:
@@ -208,9 +224,11 @@ def _parameter_draws(d, members, rng, uncertain: bool):
     return np.clip(draws, 0.2, 5.0)
 
 
-def project(reductions=None, years=range(2021, 2031), members=50, seed=0, *, lake_measures=None, data=None,
-            hydrology_cv=0.15, parameter_uncertainty=True, load_cv=0.2):
-    """Annual-mean TP, NH3-N and COD at the demo sections under a reduction package.
+def project(reductions=None, years=range(2021, 2031), members: int = 50, seed=0, *, lake_measures=None,
+            data=None, hydrology_cv: float = 0.15, parameter_uncertainty: bool = True,
+            load_cv: float = 0.2) -> "xr.Dataset":
+    """Annual means of TP, the N species and TN, NH3-N, CODcr and CODMn at the demo sections and
+    lakes under a reduction package.
 
     Parameters
     ----------
@@ -226,7 +244,8 @@ def project(reductions=None, years=range(2021, 2031), members=50, seed=0, *, lak
         Random seed (same seed, same numbers).
     lake_measures : dict, optional
         ``{lake: {year: volume [m3] or {"volume": m3, "area": km2}}}`` dredging, applied at the start
-        of the year.
+        of the year. The removed pool is resupplied with the lake's ``dredge_recovery_years``
+        timescale (see :func:`~ecomodel.water.lake.dredging_recovery`), so the benefit fades.
     data : WujinDemo, optional
         Demo data (default :func:`ecomodel.water.demo`).
     hydrology_cv : float
@@ -234,38 +253,32 @@ def project(reductions=None, years=range(2021, 2031), members=50, seed=0, *, lak
     parameter_uncertainty : bool
         Draw the calibrated TP parameters from their covariance.
     load_cv : float
-        Coefficient of variation of member multipliers on NH3-N and COD diffuse loads (which are not
-        calibrated) [1].
+        Coefficient of variation of member multipliers on the diffuse loads of every substance but
+        TP (which are not calibrated) [1].
 
     Returns
     -------
     xarray.Dataset
-        ``tp_concentration``, ``nh3n_concentration``, ``cod_concentration`` [mg/L] over
-        ``(year, member, site)``, plus ``flow`` [m3/s] and ``sediment_p`` [t] over
-        ``(year, member, lake)``.
+        Over ``(year, member, site)`` [mg/L]: ``tp_concentration``, ``orgn_concentration``,
+        ``nh3n_concentration``, ``no3n_concentration``, ``tn_concentration`` (their sum),
+        ``cod_concentration`` (CODcr), ``codmn_concentration``, and ``flow`` [m3/s]. Over
+        ``(year, member, lake)``: ``lake_tp_concentration``, ``lake_tn_concentration``,
+        ``lake_nh3n_concentration``, ``lake_codmn_concentration`` [mg/L] (GB 3838 lake classes:
+        :func:`lake_classes`), ``sediment_p`` [t] at the start of the year and ``internal_load``
+        [t/yr].
 
     Examples
     --------
     >>> ds = project(years=[2021, 2022], members=4, seed=1)
-    >>> ds["tp_concentration"].dims
-    ('year', 'member', 'site')
+    >>> ds["tp_concentration"].dims, ds["lake_tn_concentration"].dims
+    (('year', 'member', 'site'), ('year', 'member', 'lake'))
     >>> round(float(ds["tp_concentration"].sel(year=2021, site="姚巷桥").mean()), 2)
     0.15
     """
-    import xarray as xr
-
-    from ecomodel._cf import cf_attrs
-
-    from ._kernels import _steady_members
-    from .wujin import DIFFUSE_CATEGORIES, demo
+    from .wujin import demo
 
     d = demo() if data is None else data
-    years = [int(y) for y in years]
-    if not years:
-        raise InputError("years: empty; expected at least one year", field="years", value=years, expected=">= 1 year")
-    if any(b - a != 1 for a, b in zip(years, years[1:])):
-        raise InputError(f"years: {years} are not consecutive; the sediment pool steps one year at a time",
-                         field="years", value=years, expected="consecutive years")
+    years = _check_years(years)
     M = int(members)
     if M < 1:
         raise InputError(f"members: {members}; expected >= 1", field="members", value=members, expected=">= 1")
@@ -273,56 +286,96 @@ def project(reductions=None, years=range(2021, 2031), members=50, seed=0, *, lak
         as_float_array(v, name)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     plan = schedule(reductions, years)
-    lakes = dict(d.lakes)
-    dredging = _lake_schedule(lake_measures, lakes, years)
-
-    net = d.network
-    n = net.n_reaches
-    subs = list(d.substances)
-    S = len(subs)
-    itp = subs.index("TP")
-    table = d.sources.table
-
-    # member draws
-    theta = _parameter_draws(d, M, rng, parameter_uncertainty)
-    sig_h = np.sqrt(np.log1p(float(hydrology_cv) ** 2))
-    flow_mult = np.exp(sig_h * rng.standard_normal((len(years), M)) - 0.5 * sig_h ** 2)
-    sig_l = np.sqrt(np.log1p(float(load_cv) ** 2))
-    load_mult = np.exp(sig_l * rng.standard_normal((M, S)) - 0.5 * sig_l ** 2)
-    load_mult[:, itp] = 1.0  # TP uncertainty comes from the calibrated parameters
-
-    # rates at the demo temperature; river TP settling is scaled per member
-    rate_base = loss_rate(net, d.decay_rates(), d.with_parameters(tp_river_loss_multiplier=1.0).settling_velocities(),
-                          temperature=d.temperature, theta=d.theta(), substances=subs)
-    settle_tp = d.with_parameters(tp_river_loss_multiplier=1.0).settling_velocities()["TP"]
-    river = ~net.is_lake
-    depth = np.where(net.depth > 0, net.depth, 1.0)
-    river_settle_rate = np.where(river, settle_tp / depth, 0.0)  # part of the TP rate scaled by the multiplier
-    lake_names = list(net.lakes["lake"])
-    lake_pos = {name: int(np.nonzero(net.lake_of == lake_names.index(name))[0][0]) for name in lakes if name in lake_names}
-
-    pools = {name: np.full(M, lk.sediment_p) for name, lk in lakes.items()}
-    names, spos = net.section_positions()
-    out = np.zeros((len(years), M, len(names), S))
-    out_flow = np.zeros((len(years), M, len(names)))
-    out_pool = np.zeros((len(years), M, len(lakes)))
-
+    run = _Run.build(d, M, rng, years, parameter_uncertainty, hydrology_cv, load_cv)
+    dredging = _lake_schedule(lake_measures, run.lakes, years)
     for yi, year in enumerate(years):
-        for name in lakes:
+        run.dredge(year, dredging)
+        local = run.year_loads(yi, plan[year])
+        res, inflow, share, q = run.solve(yi, local)
+        run.record(yi, res, q)
+        run.step_pools(yi, inflow, share)
+    return run.dataset(years, seed, hydrology_cv)
+
+
+def _check_years(years) -> list:
+    years = [int(y) for y in years]
+    if not years:
+        raise InputError("years: empty; expected at least one year", field="years", value=years, expected=">= 1 year")
+    if any(b - a != 1 for a, b in zip(years, years[1:])):
+        raise InputError(f"years: {years} are not consecutive; the sediment pool steps one year at a time",
+                         field="years", value=years, expected="consecutive years")
+    return years
+
+
+class _Run:
+    """State of one :func:`project` run: member draws, rates, lake pools and the outputs so far."""
+
+    @classmethod
+    def build(cls, d, M, rng, years, parameter_uncertainty, hydrology_cv, load_cv) -> "_Run":
+        from .steadystate import _transfer_table, decay_part
+
+        r = cls()
+        r.d, r.M, r.net = d, M, d.network
+        r.subs = list(d.substances)
+        S = len(r.subs)
+        r.itp = r.subs.index("TP")
+        r.theta = _parameter_draws(d, M, rng, parameter_uncertainty)
+        sig_h = np.sqrt(np.log1p(float(hydrology_cv) ** 2))
+        r.flow_mult = np.exp(sig_h * rng.standard_normal((len(years), M)) - 0.5 * sig_h ** 2)
+        sig_l = np.sqrt(np.log1p(float(load_cv) ** 2))
+        r.load_mult = np.exp(sig_l * rng.standard_normal((M, S)) - 0.5 * sig_l ** 2)
+        r.load_mult[:, r.itp] = 1.0  # TP uncertainty comes from the calibrated parameters
+        net = r.net
+        # rates at the demo temperature; river TP settling is scaled per member
+        unscaled = d.with_parameters(tp_river_loss_multiplier=1.0)
+        r.rate_base = loss_rate(net, d.decay_rates(), unscaled.settling_velocities(), temperature=d.temperature,
+                                theta=d.theta(), substances=r.subs)
+        r.decay = decay_part(net, d.decay_rates(), d.temperature, d.theta(), r.subs)
+        r.items = _transfer_table(d.transfers(), r.subs)
+        r.river = ~net.is_lake
+        depth = np.where(net.depth > 0, net.depth, 1.0)
+        r.river_settle_rate = np.where(r.river, unscaled.settling_velocities()["TP"] / depth, 0.0)
+        r.lakes = dict(d.lakes)
+        lake_names = list(net.lakes["lake"])
+        r.lake_pos = {name: int(np.nonzero(net.lake_of == lake_names.index(name))[0][0])
+                      for name in r.lakes if name in lake_names}
+        r.pools = {name: np.full(M, lk.sediment_p) for name, lk in r.lakes.items()}
+        r.deficit = {name: np.zeros(M) for name in r.lakes}
+        r.site_names, r.spos = net.section_positions()
+        T, K, L = len(years), len(r.site_names), len(r.lakes)
+        r.out = np.zeros((T, M, K, S))
+        r.out_flow = np.zeros((T, M, K))
+        r.out_lake = np.zeros((T, M, L, S))
+        r.out_pool = np.zeros((T, M, L))
+        r.out_internal = np.zeros((T, M, L))
+        return r
+
+    def dredge(self, year, dredging) -> None:
+        """Dredging at the start of *year*; the removed pool joins the deficit that is resupplied."""
+        for name, lk in self.lakes.items():
             if (name, year) in dredging:
                 vol, area = dredging[(name, year)]
-                lk = lakes[name]
-                pools[name] = dredge(pools[name], vol, lk.area, dredged_area=area, active_layer=lk.active_layer)
-        t = _apply(table, plan[year], subs)
+                before = self.pools[name]
+                self.pools[name] = dredge(before, vol, lk.area, dredged_area=area, active_layer=lk.active_layer)
+                self.deficit[name] = self.deficit[name] + (before - self.pools[name])
+
+    def year_loads(self, yi, reductions) -> np.ndarray:
+        """(member, reach, substance) loads [kg/d]: constant part + runoff part x m, TP diffuse x the
+        calibrated multiplier, other diffuse loads x the member's load multiplier, lake release."""
+        from .wujin import DIFFUSE_CATEGORIES
+
+        M, net, subs, itp = self.M, self.net, self.subs, self.itp
+        n, S = net.n_reaches, len(subs)
+        t = _apply(self.d.sources.table, reductions, subs)
         pos = net.positions(t["reach"])
         vals = t[subs].to_numpy(float) * (1000.0 / DAYS_PER_YEAR)  # kg/d
         runoff = t["runoff"].astype(bool).to_numpy()
         diffuse = t["category"].isin(DIFFUSE_CATEGORIES).to_numpy()
-        m = flow_mult[yi]  # (M,)
-        # loads (M, n, S): constant part + runoff part x m, TP diffuse x multiplier, NH3-N/COD diffuse x load_mult
+        m = self.flow_mult[yi]
         local = np.zeros((M, n, S))
-        groups = [(~runoff & ~diffuse), (~runoff & diffuse), (runoff & ~diffuse), (runoff & diffuse)]
-        for gi, mask in enumerate(groups):
+        other = [k for k in range(S) if k != itp]
+        for gi, mask in enumerate([(~runoff & ~diffuse), (~runoff & diffuse), (runoff & ~diffuse),
+                                   (runoff & diffuse)]):
             if not mask.any():
                 continue
             base = np.zeros((n, S))
@@ -331,66 +384,252 @@ def project(reductions=None, years=range(2021, 2031), members=50, seed=0, *, lak
             if gi >= 2:
                 fac *= m[:, None]
             if gi in (1, 3):
-                fac[:, itp] *= theta[:, 0]
-                other = [k for k in range(S) if k != itp]
-                fac[:, other] *= load_mult[:, other]
+                fac[:, itp] *= self.theta[:, 0]
+                fac[:, other] *= self.load_mult[:, other]
             local += fac[:, None, :] * base[None, :, :]
-        for name, i in lake_pos.items():
-            local[:, i, itp] += lakes[name].release_rate * pools[name] * (1000.0 / DAYS_PER_YEAR)
-        # shares leaving each reach
-        rate = np.broadcast_to(rate_base, (M, n, S)).copy()
-        rate[:, :, itp] += river_settle_rate[None, :] * (theta[:, 1:2] - 1.0)
-        tau = np.where(river[None, :], net.travel_time[None, :] * m[:, None] ** -0.4,
+        for name, i in self.lake_pos.items():
+            local[:, i, itp] += self.lakes[name].release_rate * self.pools[name] * (1000.0 / DAYS_PER_YEAR)
+        return local
+
+    def solve(self, yi, local):
+        """Steady solve of every member: (loads leaving, loads entering, shares, flows)."""
+        from ._kernels import _steady_members, _steady_members_coupled
+        from .steadystate import _coupling_arrays
+
+        net, M, itp = self.net, self.M, self.itp
+        n, S = net.n_reaches, len(self.subs)
+        m = self.flow_mult[yi]
+        rate = np.broadcast_to(self.rate_base, (M, n, S)).copy()
+        rate[:, :, itp] += self.river_settle_rate[None, :] * (self.theta[:, 1:2] - 1.0)
+        tau = np.where(self.river[None, :], net.travel_time[None, :] * m[:, None] ** -0.4,
                        net.travel_time[None, :] / m[:, None])
         ktau = rate * tau[:, :, None]
-        share = np.where(river[None, :, None], np.exp(-ktau), 1.0 / (1.0 + ktau))
+        share = np.ascontiguousarray(np.where(self.river[None, :, None], np.exp(-ktau), 1.0 / (1.0 + ktau)))
         res = np.zeros((M, n, S))
         inflow = np.empty((M, n, S))
-        _steady_members(net.down, net.sp_ptr, net.sp_idx, net.sp_w, np.ascontiguousarray(local),
-                        np.ascontiguousarray(share), res, inflow)
-        q = net.flow[None, :] * m[:, None]
+        local = np.ascontiguousarray(local)
+        if self.items:
+            pf, pt, coup = _coupling_arrays(tau, ~self.river, rate, np.broadcast_to(self.decay, rate.shape),
+                                            self.items)
+            _steady_members_coupled(net.down, net.sp_ptr, net.sp_idx, net.sp_w, local, share, pf, pt,
+                                    np.ascontiguousarray(coup), res, inflow)
+        else:
+            _steady_members(net.down, net.sp_ptr, net.sp_idx, net.sp_w, local, share, res, inflow)
+        return res, inflow, share, net.flow[None, :] * m[:, None]
+
+    def record(self, yi, res, q) -> None:
         conc = res * (KG_PER_DAY_TO_MG_PER_L / q[:, :, None])
-        out[yi] = conc[:, spos, :]
-        out_flow[yi] = q[:, spos]
-        # sediment pools: one exact year step with this year's external load
-        for li, (name, lk) in enumerate(lakes.items()):
-            out_pool[yi, :, li] = pools[name]
-            if name not in lake_pos:
+        self.out[yi] = conc[:, self.spos, :]
+        self.out_flow[yi] = q[:, self.spos]
+        for li, name in enumerate(self.lakes):
+            if name in self.lake_pos:
+                self.out_lake[yi, :, li] = conc[:, self.lake_pos[name], :]
+
+    def step_pools(self, yi, inflow, share) -> None:
+        """Sediment pools: one exact year step with this year's external load, then the resupply of
+        the dredged deficit."""
+        itp = self.itp
+        for li, (name, lk) in enumerate(self.lakes.items()):
+            self.out_pool[yi, :, li] = self.pools[name]
+            internal = lk.release_rate * self.pools[name]
+            self.out_internal[yi, :, li] = internal
+            if name not in self.lake_pos:
                 continue
-            i = lake_pos[name]
-            internal = lk.release_rate * pools[name]
+            i = self.lake_pos[name]
             external = inflow[:, i, itp] * (DAYS_PER_YEAR / 1000.0) - internal
             alpha = 1.0 - share[:, i, itp]
-            pools[name] = sediment_pool_step(pools[name], np.maximum(external, 0.0), alpha, lk.release_rate,
-                                             lk.burial_rate, 1.0)
+            pool = sediment_pool_step(self.pools[name], np.maximum(external, 0.0), alpha, lk.release_rate,
+                                      lk.burial_rate, 1.0)
+            refill = dredging_recovery(self.deficit[name], lk.dredge_recovery_years, 1.0)
+            self.pools[name] = pool + refill
+            self.deficit[name] = self.deficit[name] - refill
 
-    sec = net.sections.loc[names]
-    coords = {"year": ("year", np.asarray(years)), "member": ("member", np.arange(M)),
-              "site": ("site", np.asarray(names, dtype=object), {"long_name": "monitoring section"}),
-              "name_en": ("site", sec["name_en"].to_numpy(dtype=object) if "name_en" in sec else np.asarray(names)),
-              "lake": ("lake", np.asarray(list(lakes), dtype=object)),
-              "lake_name_en": ("lake", np.asarray([lk.name_en for lk in lakes.values()], dtype=object))}
-    if "waterbody" in sec:
-        coords["waterbody"] = ("site", sec["waterbody"].to_numpy(dtype=object))
+    def dataset(self, years, seed, hydrology_cv) -> "xr.Dataset":
+        import xarray as xr
+
+        net, subs = self.net, self.subs
+        names = self.site_names
+        sec = net.sections.loc[names]
+        coords = {"year": ("year", np.asarray(years)), "member": ("member", np.arange(self.M)),
+                  "site": ("site", np.asarray(names, dtype=object), {"long_name": "monitoring section"}),
+                  "name_en": ("site", sec["name_en"].to_numpy(dtype=object) if "name_en" in sec
+                              else np.asarray(names)),
+                  "lake": ("lake", np.asarray(list(self.lakes), dtype=object)),
+                  "lake_name_en": ("lake", np.asarray([lk.name_en for lk in self.lakes.values()], dtype=object))}
+        if "waterbody" in sec:
+            coords["waterbody"] = ("site", sec["waterbody"].to_numpy(dtype=object))
+        data = _site_variables(self.out, subs)
+        data["flow"] = (("year", "member", "site"), self.out_flow,
+                        cf_attrs("m3/s", "annual-mean flow", "water_volume_transport_in_river_channel", "time: mean"))
+        data.update(_lake_variables(self.out_lake, subs))
+        data["sediment_p"] = (("year", "member", "lake"), self.out_pool,
+                              cf_attrs("t", "mobile sediment phosphorus pool at the start of the year"))
+        data["internal_load"] = (("year", "member", "lake"), self.out_internal,
+                                 cf_attrs("t/yr", "internal phosphorus release from the sediment pool"))
+        return xr.Dataset(data, coords=coords, attrs={
+            "title": "projected annual-mean water quality at the Taihu inflow sections and lakes (Wujin demo)",
+            "seed": str(seed) if not isinstance(seed, np.random.Generator) else "generator",
+            "hydrology_cv": float(hydrology_cv), "members": self.M,
+            "source": "ecomodel.water.project",
+        })
+
+
+def _with_tn(values: np.ndarray, subs: list) -> tuple[list, np.ndarray]:
+    """Append TN (sum of the N species) on the last axis when every species is modelled."""
+    if not all(s in subs for s in N_SPECIES):
+        return list(subs), values
+    tn = values[..., [subs.index(s) for s in N_SPECIES]].sum(axis=-1, keepdims=True)
+    return list(subs) + ["TN"], np.concatenate([values, tn], axis=-1)
+
+
+def _site_variables(out: np.ndarray, subs: list) -> dict:
+    names, vals = _with_tn(out, subs)
+    return {INDICATORS[s]: (("year", "member", "site"), vals[..., k],
+                            cf_attrs("mg/L", f"annual-mean {_LONG[s]} concentration", cell_methods="time: mean",
+                                     parameter=s))
+            for k, s in enumerate(names)}
+
+
+def _lake_variables(out_lake: np.ndarray, subs: list) -> dict:
+    """Lake concentrations of the GB 3838 lake parameters (classes: :func:`lake_classes`)."""
+    names, vals = _with_tn(out_lake, subs)
     data = {}
-    for k, s in enumerate(subs):
-        data[INDICATORS[s]] = (("year", "member", "site"), out[:, :, :, k],
-                               cf_attrs("mg/L", f"annual-mean {_LONG[s]} concentration", cell_methods="time: mean",
-                                        parameter=s))
-    data["flow"] = (("year", "member", "site"), out_flow, cf_attrs("m3/s", "annual-mean flow",
-                                                                   "water_volume_transport_in_river_channel",
-                                                                   "time: mean"))
-    data["sediment_p"] = (("year", "member", "lake"), out_pool, cf_attrs("t", "mobile sediment phosphorus pool "
-                                                                              "at the start of the year"))
-    return xr.Dataset(data, coords=coords, attrs={
-        "title": "projected annual-mean water quality at the Taihu inflow sections (Wujin demo)",
-        "seed": str(seed) if not isinstance(seed, np.random.Generator) else "generator",
-        "hydrology_cv": float(hydrology_cv), "members": M,
-        "source": "ecomodel.water.project",
-    })
+    for s in LAKE_PARAMETERS:
+        if s not in names:
+            continue
+        c = vals[..., names.index(s)]
+        key = INDICATORS[s].replace("_concentration", "")
+        data[f"lake_{key}_concentration"] = (("year", "member", "lake"), c,
+                                             cf_attrs("mg/L", f"annual-mean {_LONG[s]} concentration in the lake",
+                                                      cell_methods="time: mean", parameter=s))
+    return data
+
+
+def lake_classes(ds: "xr.Dataset") -> "xr.Dataset":
+    """GB 3838-2002 lake classes of the annual-mean lake concentrations of a :func:`project` result.
+
+    Adds ``lake_tp_class``, ``lake_tn_class``, ``lake_nh3n_class``, ``lake_codmn_class`` (1–5 for
+    classes I–V, 6 for 劣V) and ``lake_class``, the worst of TP, NH3-N and CODMn (GB 3838 lakes
+    rate TN apart), over ``(year, member, lake)``. Classes are kept out of :func:`project` itself
+    because they do not superpose (the scenario surface adds concentration responses).
+
+    Examples
+    --------
+    >>> ds = lake_classes(project(years=[2021], members=2, seed=0))
+    >>> int(ds["lake_class"].sel(lake="滆湖").max()) >= 1
+    True
+    """
+    import xarray as xr
+
+    from ecomodel.standards import water_class
+
+    out = ds.copy()
+    worst = None
+    for s in LAKE_PARAMETERS:
+        key = INDICATORS[s].replace("_concentration", "")
+        name = f"lake_{key}_concentration"
+        if name not in ds:
+            continue
+        cls = xr.DataArray(np.asarray(water_class(s, ds[name].values, "lake"), dtype=np.int64), dims=ds[name].dims,
+                           coords=ds[name].coords,
+                           attrs={"long_name": f"GB 3838-2002 lake class of the annual-mean {s} (6 = 劣V)",
+                                  "units": "1", "parameter": s})
+        out[f"lake_{key}_class"] = cls
+        if s != "TN":
+            worst = cls if worst is None else np.maximum(worst, cls)
+    if worst is not None:
+        out["lake_class"] = worst.assign_attrs(long_name="GB 3838-2002 lake class over TP, NH3-N and CODMn (TN "
+                                                         "rated apart)", units="1")
+    return out
 
 
 def _apply(table, reductions, subs):
     from .sources import apply_reductions
 
     return apply_reductions(table.assign(**{}), reductions, subs)
+
+
+def lake_sites(ds: "xr.Dataset") -> "xr.Dataset":
+    """The lake variables of a :func:`project` result as sites, for :func:`ecomodel.targets.check`.
+
+    ``lake_tp_concentration`` … over ``(year, member, lake)`` become ``tp_concentration``,
+    ``tn_concentration``, ``nh3n_concentration``, ``codmn_concentration`` over ``(year, member,
+    site)`` with the lake names as sites (a registry target on site ``滆湖`` then matches).
+
+    Examples
+    --------
+    >>> s = lake_sites(project(years=[2021], members=2, seed=0))
+    >>> list(s["site"].values), s["tn_concentration"].dims
+    (['滆湖', '竺山湖', '太湖'], ('year', 'member', 'site'))
+    """
+    out = {}
+    for s in LAKE_PARAMETERS:
+        key = INDICATORS[s]
+        name = f"lake_{key.replace('_concentration', '')}_concentration"
+        if name in ds:
+            out[key] = ds[name].rename(lake="site")
+    import xarray as xr
+
+    res = xr.Dataset(out)
+    if "lake_name_en" in res.coords:
+        res = res.rename({"lake_name_en": "name_en"})
+    return res.assign_attrs(ds.attrs)
+
+
+def plot_lakes(package: "xr.Dataset", baseline: "xr.Dataset | None" = None, *, parameters=("TP", "TN"),
+               path=None):
+    """Lake TP and TN trajectories (ensemble median and 5–95 % band) under a package, one panel per
+    lake and parameter, with the baseline's median dashed and the GB 3838 class III lake limit.
+
+    Parameters
+    ----------
+    package, baseline : xarray.Dataset
+        :func:`project` results (e.g. under :func:`demo_package` and without measures).
+    parameters : sequence of str
+        Lake parameters among ``TP``, ``TN``, ``NH3-N``, ``CODMn``.
+    path : str or Path, optional
+        Also save the figure (PNG/SVG/PDF).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> p = demo_package()
+    >>> ds = project(p["reductions"], years=range(2021, 2024), members=3, lake_measures=p["lake_measures"])
+    >>> fig = plot_lakes(ds)
+    >>> len(fig.axes)      # TP and TN for 滆湖, 竺山湖 and 太湖
+    6
+    """
+    from matplotlib.figure import Figure
+
+    from ecomodel.plot import _finish
+    from ecomodel.standards import water_limits
+
+    lakes = list(package["lake"].values)
+    fig = Figure(figsize=(3.6 * len(lakes), 2.8 * len(parameters)), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(len(parameters), len(lakes), squeeze=False))
+    years = package["year"].values
+    for r, s in enumerate(parameters):
+        name = f"lake_{INDICATORS.get(s, s).replace('_concentration', '')}_concentration"
+        if name not in package:
+            raise InputError(f"parameters: {s!r} has no lake variable {name!r} in the projection", field="parameters",
+                             value=s, expected=f"one of {list(LAKE_PARAMETERS)}")
+        limit = float(water_limits(s, "lake").limits[2])
+        for c, lake in enumerate(lakes):
+            ax = axes[r, c]
+            da = package[name].sel(lake=lake)
+            lo, mid, hi = (da.quantile(q, "member").values for q in (0.05, 0.5, 0.95))
+            ax.fill_between(years, lo, hi, color="C0", alpha=0.25, linewidth=0)
+            ax.plot(years, mid, color="C0", label="package")
+            if baseline is not None:
+                ax.plot(years, baseline[name].sel(lake=lake).median("member").values, "--", color="0.4",
+                        label="baseline")
+            ax.axhline(limit, color="#2ca02c", linewidth=0.8, label="class III")
+            en = str(package["lake_name_en"].sel(lake=lake).item()) if "lake_name_en" in package.coords else lake
+            ax.set_title(f"{en}: {s}", fontsize=9)
+            ax.set_ylabel("mg/L")
+            if r == 0 and c == 0:
+                ax.legend(fontsize=7)
+    return _finish(fig, path)

@@ -13,7 +13,7 @@ them. Loads are computed once as annual means [t/yr]:
 - boundary inflows: inflow [m3/s] × concentration of the water entering the network [mg/L].
 
 Seasonal profiles (12 monthly factors with mean 1) shape the daily loads, and runoff-driven
-sources follow the daily runoff (see :class:`~ecomodel.water.transport.DailyLoads`).
+sources follow the daily runoff (see :class:`~ecomodel.water.DailyLoads`).
 
 References
 ----------
@@ -29,15 +29,27 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ecomodel import vocabulary
 from ecomodel._checks import as_float_array
 from ecomodel.errors import SourceError, close_matches
 from ecomodel.units import DAYS_PER_YEAR
 
 __all__ = ["Sources", "point_source_loads", "diffuse_loads", "boundary_loads", "apply_reductions",
-           "SUBSTANCES", "CATEGORIES", "EXPORT_COEFFICIENTS", "monthly_factors"]
+           "SUBSTANCES", "N_SPECIES", "DEMO_SUBSTANCES", "check_nitrogen", "CATEGORIES", "EXPORT_COEFFICIENTS",
+           "monthly_factors"]
 
-#: substances modelled, with the names used by :mod:`ecomodel.standards`
-SUBSTANCES = ("TP", "NH3-N", "COD")
+#: substances modelled, with the names used by :mod:`ecomodel.standards` (:mod:`ecomodel.vocabulary`)
+SUBSTANCES = vocabulary.WATER_SUBSTANCES
+
+#: nitrogen species whose sum is total nitrogen (TN) [mg N/L or t N/yr]
+N_SPECIES = ("OrgN", "NH3-N", "NO3-N")
+
+#: every substance of the embedded demo: TP, the N species, CODcr (``COD``) and the permanganate
+#: index (``CODMn``); TN is their derived sum
+DEMO_SUBSTANCES = ("TP", "OrgN", "NH3-N", "NO3-N", "COD", "CODMn")
+
+#: relative tolerance of a TN column against the sum of the N species (rounding of tabled values)
+TN_TOLERANCE = 0.005
 
 #: source categories (English key -> Chinese name)
 CATEGORIES = {
@@ -61,6 +73,43 @@ DIFFUSE_KINDS = {"landuse": "ha", "livestock": "head", "rural_population": "pers
 EXPORT_COEFFICIENTS = "export_coefficients.csv"
 
 _T_PER_YR_TO_KG_PER_D = 1000.0 / DAYS_PER_YEAR
+
+
+def check_nitrogen(table: pd.DataFrame, what: str = "source table") -> pd.DataFrame:
+    """Check a ``TN`` column against ``OrgN + NH3-N + NO3-N`` and return the table without it.
+
+    A table that gives TN and all three species must add up within :data:`TN_TOLERANCE`
+    (relative); one that gives TN with only some species is ambiguous. Tables without TN pass.
+
+    Raises
+    ------
+    SourceError
+        Naming the first row (``source`` or ``item``) whose species do not add up.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"source": ["a"], "OrgN": [1.0], "NH3-N": [1.5], "NO3-N": [5.5], "TN": [8.0]})
+    >>> list(check_nitrogen(t).columns)
+    ['source', 'OrgN', 'NH3-N', 'NO3-N']
+    """
+    if "TN" not in table.columns:
+        return table
+    have = [c for c in N_SPECIES if c in table.columns]
+    label_col = "source" if "source" in table.columns else ("item" if "item" in table.columns else None)
+    labels = list(table[label_col].astype(str)) if label_col else [str(i) for i in range(len(table))]
+    if len(have) != len(N_SPECIES):
+        missing = [c for c in N_SPECIES if c not in have]
+        raise SourceError(f"{what}: column TN is given without {missing}; TN must be the sum of {list(N_SPECIES)}",
+                          field="TN", value=missing, expected=f"columns {list(N_SPECIES)}")
+    tn = table["TN"].to_numpy(float)
+    parts = table[list(N_SPECIES)].to_numpy(float).sum(axis=1)
+    bad = ~(np.abs(tn - parts) <= TN_TOLERANCE * np.maximum(np.abs(tn), 1e-12))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise SourceError(f"{what}: row {labels[i]!r} gives TN {tn[i]:g} but OrgN + NH3-N + NO3-N = {parts[i]:g}",
+                          field="TN", value=float(tn[i]), expected=f"{parts[i]:g} (within {TN_TOLERANCE:.1%})")
+    return table.drop(columns=["TN"])
 
 
 def _substance_columns(table: pd.DataFrame, substances) -> list[str]:
@@ -96,7 +145,7 @@ def point_source_loads(table: pd.DataFrame, substances=SUBSTANCES) -> pd.DataFra
     >>> point_source_loads(pd.DataFrame({"flow": [1e4], "TP": [0.3]}), ["TP"])["TP"].round(4).tolist()
     [1.095]
     """
-    out = table.copy()
+    out = check_nitrogen(table, "point sources").copy()
     cols = _substance_columns(out, substances)
     kind = out["kind"].astype(str).to_numpy() if "kind" in out.columns else np.full(len(out), "point")
     is_load = kind == "load"
@@ -148,6 +197,7 @@ def diffuse_loads(table: pd.DataFrame, coefficients: pd.DataFrame, substances=SU
     for col in ("kind", "item", "quantity"):
         if col not in table.columns:
             raise SourceError(f"diffuse sources: column {col!r} is missing", field=col, expected=f"a {col!r} column")
+    coefficients = check_nitrogen(coefficients, "export coefficients")
     cols = _substance_columns(coefficients, substances)
     kinds = table["kind"].astype(str)
     unknown = sorted(set(kinds) - set(DIFFUSE_KINDS))
@@ -184,7 +234,7 @@ def boundary_loads(table: pd.DataFrame, substances=SUBSTANCES) -> pd.DataFrame:
     >>> boundary_loads(pd.DataFrame({"quantity": [10.0], "TP": [0.15]}), ["TP"])["TP"].round(3).tolist()
     [47.304]
     """
-    out = table.copy()
+    out = check_nitrogen(table, "boundary sources").copy()
     q = as_float_array(out["quantity"].to_numpy(float), "quantity", error=SourceError)
     for c in _substance_columns(out, substances):
         v = as_float_array(out[c].to_numpy(float), c, error=SourceError)
@@ -418,7 +468,8 @@ class Sources:
 
         Runoff-driven sources go to the diffuse part (they follow the daily lateral flow); the others
         to the point part. Each part's seasonal factor is the load-weighted mean of its sources'
-        monthly profiles (exact for the part's total load).
+        monthly profiles (exact for the part's total load). The N species share one factor, weighted
+        by the sources' TN (so a transfer chain can be routed; exact for TN).
 
         Parameters
         ----------
@@ -436,9 +487,9 @@ class Sources:
         >>> d = demo()
         >>> dl = d.sources.daily(d.network, "2021-01-01", 365)
         >>> dl.point.shape, round(float(dl.diffuse_factor[:, 0].mean()), 2)
-        ((18, 3), 1.0)
+        ((19, 6), 1.0)
         """
-        from .transport import DailyLoads
+        from ._inputs import DailyLoads
 
         t = apply_reductions(self.table, reductions, self.substances)
         pos = network.positions(t["reach"])
@@ -457,5 +508,10 @@ class Sources:
                 w = vals[grp.to_numpy()].sum(axis=0)
                 f += monthly_factors(self.profiles[name].to_numpy(float), start, days)[:, None] * w[None, :]
             f = np.where(total > 0, f / np.where(total > 0, total, 1.0), 1.0)
+            nk = [k for k, sub in enumerate(self.substances) if sub in N_SPECIES]
+            if len(nk) == len(N_SPECIES):
+                tn = total[nk]
+                shared = (f[:, nk] * tn[None, :]).sum(axis=1) / tn.sum() if tn.sum() > 0 else np.ones(int(days))
+                f[:, nk] = shared[:, None]
             factors.append(f)
         return DailyLoads(list(self.substances), point, diffuse, factors[0], factors[1])

@@ -29,9 +29,9 @@ import pandas as pd
 from ecomodel._data import data_path
 from ecomodel.errors import InputError
 
-from .lake import Lake
+from .lake import DREDGE_RECOVERY_YEARS, Lake
 from .network import RiverNetwork, read_network
-from .sources import SUBSTANCES, Sources
+from .sources import DEMO_SUBSTANCES, N_SPECIES, Sources
 
 __all__ = ["demo", "WujinDemo", "DIFFUSE_CATEGORIES"]
 
@@ -77,7 +77,7 @@ class WujinDemo:
     calibration: pd.DataFrame
     temperature: float = 18.0
     calibration_covariance: pd.DataFrame | None = None
-    substances: tuple = SUBSTANCES
+    substances: tuple = DEMO_SUBSTANCES
     meta: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ parameters
@@ -125,6 +125,18 @@ class WujinDemo:
         """Temperature coefficients per substance."""
         return {s: float(self.kinetics.loc[s, "theta"]) for s in self.substances}
 
+    def transfers(self) -> dict:
+        """First-order chains ``{substance: product}`` from the kinetics table's ``product`` column
+        (organic N -> NH3-N -> NO3-N; the decay of NO3-N is denitrification, lost as N2)."""
+        if "product" not in self.kinetics.columns:
+            return {}
+        out = {}
+        for s in self.substances:
+            p = self.kinetics.loc[s, "product"]
+            if isinstance(p, str) and p and p in self.substances:
+                out[s] = p
+        return out
+
     # ------------------------------------------------------------------ sources
     def internal_sources(self, lakes=None) -> pd.DataFrame:
         """Source rows for lake internal release r·P [t/yr of TP]."""
@@ -168,14 +180,73 @@ class WujinDemo:
         diagnostics : bool
             Include inflow and loss terms.
         """
-        from .transport import steady
+        from .steadystate import steady
 
         net = self.network_for(flow_multiplier)
         loads = self.all_sources(lakes).loads(net, reductions, by_category=False)
         if flow_multiplier != 1.0:
             loads = _scale_runoff(loads, self.all_sources(lakes), net, reductions, flow_multiplier)
         return steady(net, loads, self.decay_rates(), settling_velocity=self.settling_velocities(),
-                      temperature=self.temperature, theta=self.theta(), diagnostics=diagnostics)
+                      temperature=self.temperature, theta=self.theta(), diagnostics=diagnostics,
+                      transfers=self.transfers(), substance=list(self.substances))
+
+    def route(self, reductions=None, *, lakes=None, start: str = "2021-01-01", days: int = 365, sections=None,
+              reaches=None, flows=None):
+        """Daily routing of the demo (see :func:`ecomodel.water.route`) with its seasonal sources,
+        kinetics and the nitrogen chain; ``TN`` is added as the sum of the N species.
+
+        Parameters
+        ----------
+        reductions : mapping, optional
+            Source reductions (as in :meth:`steady`).
+        lakes : dict, optional
+            Lakes to use instead of :attr:`lakes` (their internal release).
+        start, days
+            First day and number of days.
+        sections, reaches
+            Outputs (default: every section).
+        flows : optional
+            Daily lateral-flow multiplier or dense flows (default: the mean flows every day).
+        """
+        import xarray as xr
+
+        from .routing import route
+
+        dl = self.all_sources(lakes).daily(self.network, start, days, reductions)
+        ds = route(self.network, flows, dl, start, days, sections=sections, reaches=reaches,
+                   decay_rate=self.decay_rates(), settling_velocity=self.settling_velocities(),
+                   temperature=self.temperature, theta=self.theta(), transfers=self.transfers())
+        if not all(s in self.substances for s in N_SPECIES):
+            return ds
+        tn = ds[["load", "concentration"]].sel(substance=list(N_SPECIES)).sum("substance", keep_attrs=True)
+        return xr.concat([ds[["load", "concentration"]], tn.expand_dims(substance=["TN"])], dim="substance").assign(
+            flow=ds["flow"]).assign_attrs(ds.attrs)
+
+    def lake_daily(self, reductions=None, *, lakes=None, start: str = "2021-01-01", days: int = 365):
+        """Daily-mean TP, TN, NH3-N and CODMn [mg/L] in every lake of the network, over
+        ``(time, lake)`` (variables ``lake_tp_concentration`` …, as in :func:`ecomodel.water.project`).
+
+        Examples
+        --------
+        >>> ds = demo().lake_daily(days=30)
+        >>> ds["lake_tn_concentration"].dims, list(ds["lake"].values)
+        (('time', 'lake'), ['滆湖', '竺山湖', '太湖'])
+        """
+        import xarray as xr
+
+        from ecomodel._cf import cf_attrs
+
+        net = self.network
+        names = list(net.lakes["lake"])
+        reach = [net.reaches[int(np.nonzero(net.lake_of == j)[0][0])] for j in range(len(names))]
+        ds = self.route(reductions, lakes=lakes, start=start, days=days, reaches=reach)
+        keys = {"TP": "tp", "TN": "tn", "NH3-N": "nh3n", "CODMn": "codmn"}
+        data = {f"lake_{k}_concentration": (("time", "lake"), ds["concentration"].sel(substance=s).values,
+                                            cf_attrs("mg/L", f"daily-mean {s} in the lake", cell_methods="time: mean",
+                                                     parameter=s))
+                for s, k in keys.items() if s in ds["substance"].values}
+        return xr.Dataset(data, coords={"time": ds["time"].values, "lake": ("lake", np.asarray(names, dtype=object))},
+                          attrs={"title": "daily lake water quality (Wujin demo)"})
 
     def network_for(self, flow_multiplier: float = 1.0) -> RiverNetwork:
         """The network in a wetter or drier year: flows × *flow_multiplier*, velocities × its 0.4th
@@ -189,11 +260,15 @@ class WujinDemo:
         return _network_for(self, m)
 
     def section_means(self, reductions=None, **kwargs) -> pd.DataFrame:
-        """Annual-mean concentration [mg/L] at each section, one column per substance."""
+        """Annual-mean concentration [mg/L] at each section, one column per substance, plus ``TN``
+        (the sum of the N species) when they are all modelled."""
         ds = self.steady(reductions, **kwargs)
         names, pos = self.network.section_positions()
         conc = ds["concentration"].values[pos]
-        return pd.DataFrame(conc, index=pd.Index(names, name="site"), columns=list(self.substances))
+        out = pd.DataFrame(conc, index=pd.Index(names, name="site"), columns=list(self.substances))
+        if all(s in out.columns for s in N_SPECIES):
+            out["TN"] = out[list(N_SPECIES)].sum(axis=1)
+        return out
 
 
 def _network_for(d: WujinDemo, m: float) -> RiverNetwork:
@@ -244,13 +319,15 @@ def _load_demo() -> WujinDemo:
     for t in (point, boundary, diffuse):
         t["runoff"] = t["runoff"].astype(str).str.lower().isin(["true", "1", "yes"])
     sources = Sources.from_tables(point=point, diffuse=diffuse, boundary=boundary, coefficients=coef,
-                                  profiles=profiles.reset_index(drop=True))
+                                  profiles=profiles.reset_index(drop=True), substances=DEMO_SUBSTANCES)
     lakes = {}
     for row in lakes_t.itertuples(index=False):
         lakes[row.lake] = Lake(name=row.lake, name_en=row.name_en, area=float(row.area),
                                mean_depth=float(row.mean_depth), settling_velocity=float(row.settling_velocity),
                                sediment_p=float(row.sediment_p), release_rate=float(row.release_rate),
-                               burial_rate=float(row.burial_rate), active_layer=float(row.active_layer))
+                               burial_rate=float(row.burial_rate), active_layer=float(row.active_layer),
+                               dredge_recovery_years=float(getattr(row, "dredge_recovery_years",
+                                                                   DREDGE_RECOVERY_YEARS)))
     kinetics = _read("kinetics.csv").set_index("substance")
     observations = _read("observations.csv")
     calibration = _read("calibration.csv").set_index("parameter")
@@ -277,7 +354,7 @@ def demo(*, calibrated: bool = True) -> WujinDemo:
     --------
     >>> d = demo()
     >>> d.network.n_reaches, len(d.lakes)
-    (18, 2)
+    (19, 3)
     >>> d.observations[["site", "value", "source"]].to_dict("records")[0]
     {'site': '姚巷桥', 'value': 0.146, 'source': '000_55a924d7e69113c1.txt:791'}
     """

@@ -134,3 +134,31 @@ def test_route__mass_balance_in_equals_out_plus_loss_plus_storage(args, T, initi
     mass_out = M[:, outlet, :].sum((0, 1))
     dM = (end.load_storage - start.load_storage).sum(0)
     np.testing.assert_allclose(mass_in, mass_out + loss + dM, rtol=1e-9)
+
+
+@given(st.integers(0, 2 ** 31 - 1), st.integers(1, 12))
+def test_geojson_topology_from_geometry_matches_the_table(seed, n):
+    """A random tree drawn as lines (each reach ends where its downstream starts): the network read
+    from the geometry alone, in any feature order, has the links of the table it was drawn from."""
+    import pandas as pd
+
+    from ecomodel.water import RiverNetwork
+    from ecomodel.water.import_ import network_from_geojson
+
+    rng = np.random.default_rng(seed)
+    down = [int(rng.integers(i + 1, n)) if i < n - 1 else -1 for i in range(n)]
+    start = {i: [120.0 + 0.01 * i, 31.0 + 0.003 * ((7 * i) % 11)] for i in range(n)}
+    features = []
+    for i in range(n):
+        end = start[down[i]] if down[i] >= 0 else [121.0, 32.0]
+        features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": [start[i], end]},
+                         "properties": {"reach": f"r{i}", "flow": float(i + 1), "velocity": 0.2}})
+    order = rng.permutation(n)
+    net = network_from_geojson({"type": "FeatureCollection", "features": [features[k] for k in order]})
+    table = pd.DataFrame({"reach": [f"r{i}" for i in range(n)],
+                          "downstream": [f"r{d}" if d >= 0 else "" for d in down],
+                          "length": 1000.0, "flow": [float(i + 1) for i in range(n)], "velocity": 0.2})
+    ref = RiverNetwork.from_dataframe(table)
+    edges = {(net.reaches[s], net.reaches[d]) for s, d in zip(net.edge_src, net.edge_dst)}
+    assert edges == {(ref.reaches[s], ref.reaches[d]) for s, d in zip(ref.edge_src, ref.edge_dst)}
+    assert (net.length > 0).all()

@@ -7,7 +7,7 @@ import pytest
 
 import ecomodel.water as water
 
-MODULES = ["network", "transport", "sources", "lake", "sections", "calibration", "loads", "wujin", "projection"]
+MODULES = ["network", "transport", "steadystate", "routing", "_inputs", "_chain", "sources", "lake", "sections", "calibration", "loads", "wujin", "projection"]
 
 
 def test_topic_modules_import_without_numba_or_scipy():

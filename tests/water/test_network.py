@@ -236,3 +236,16 @@ def test_stage_discharge_coefficients_give_velocity_and_depth():
         RiverNetwork.from_dataframe(table().drop(columns="velocity").assign(velocity_coef=0.1))
     with pytest.raises(NetworkError, match="velocity_coef: -0.1"):
         RiverNetwork.from_dataframe(table().drop(columns="velocity").assign(velocity_coef=-0.1, velocity_exp=0.4))
+
+
+def test_with_flow__networks_with_outlets_and_splits():
+    """with_flow used to fail (ValueError) on every network with an outlet row (the Wujin demo)."""
+    from ecomodel.water import demo
+
+    net = demo().network
+    new = net.with_flow(net.flow * 1.1)
+    np.testing.assert_allclose(new.flow, net.flow * 1.1)
+    rv = ~net.is_lake
+    np.testing.assert_allclose(new.velocity[rv], net.velocity[rv] * 1.1)   # cross-sections kept
+    np.testing.assert_allclose(new.lateral_flow, net.lateral_flow * 1.1)
+    assert new.sections.equals(net.sections)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ecomodel.water import route
-from ecomodel.water import transport
+from ecomodel.water import routing
 from ecomodel.water.transport import _coefficients, loss_rate, transmission
 
 from ._reference import daily_inputs, random_network, route_reference, route_reference_daily
@@ -80,7 +80,7 @@ def _inputs(net, names, T, seed):
 @pytest.mark.parametrize("chunk,block,substeps", [(64, None, 1), (3, 5, 1), (2, 7, 2), (1, 1, 1)])
 def test_route__five_substances_in_two_vector_chunks_match_reference(braided, monkeypatch, chunk, block, substeps):
     # 5 substances: flow + 5 lanes padded to 8 (two vectors, two padding lanes); time chunks shorter than the run
-    monkeypatch.setattr(transport, "TIME_CHUNK", chunk)
+    monkeypatch.setattr(routing, "TIME_CHUNK", chunk)
     net = braided
     names = ["TP", "TN", "NH3-N", "COD", "DO-def"]
     rates = dict(zip(names, [0.3, 0.1, 0.2, 0.05, 0.5]))
@@ -96,7 +96,7 @@ def test_route__five_substances_in_two_vector_chunks_match_reference(braided, mo
 
 @pytest.mark.parametrize("chunk,block", [(4, 3), (64, None)])
 def test_route__flow_only_with_splits_lake_blocks_and_chunks_matches_reference(braided, monkeypatch, chunk, block):
-    monkeypatch.setattr(transport, "TIME_CHUNK", chunk)
+    monkeypatch.setattr(routing, "TIME_CHUNK", chunk)
     net = braided
     T = 10
     q = np.random.default_rng(5).uniform(0.1, 2.0, (T, net.n_reaches))
@@ -110,7 +110,7 @@ def test_route__flow_only_with_splits_lake_blocks_and_chunks_matches_reference(b
 @pytest.mark.parametrize("chunk,block", [(3, 4), (64, None)])
 def test_route__daily_temperature_matches_reference(braided, monkeypatch, chunk, block):
     # shares exp(-k20 theta^(T-20) tau) and lake losses change every day
-    monkeypatch.setattr(transport, "TIME_CHUNK", chunk)
+    monkeypatch.setattr(routing, "TIME_CHUNK", chunk)
     net = braided
     names = ["TP", "NH3-N"]
     rates = {"TP": 0.2, "NH3-N": 0.35}
@@ -131,7 +131,7 @@ def test_route__daily_temperature_matches_reference(braided, monkeypatch, chunk,
 
 
 def test_route__ensemble_with_two_vector_chunks_and_time_chunks_equals_single_runs(braided, monkeypatch):
-    monkeypatch.setattr(transport, "TIME_CHUNK", 2)
+    monkeypatch.setattr(routing, "TIME_CHUNK", 2)
     net = braided
     names = ["TP", "TN", "NH3-N", "COD"]
     rates = dict(zip(names, [0.3, 0.1, 0.2, 0.05]))

@@ -294,3 +294,20 @@ def test_loss_rate__returns_a_fresh_writable_array_in_every_input_layout():
         assert k.shape == (3, 1) and k.flags.writeable and not np.shares_memory(k, net.decay_rate)
         k[0, 0] = 9.0
         np.testing.assert_allclose(net.decay_rate, 0.2)
+
+
+def test_route__options_objects_equal_keywords_and_keywords_override():
+    from ecomodel.water import Kinetics, RouteOptions
+
+    net = chain(3, velocity=0.05, section=["", "", "S"])
+    a = route(net, None, {"r0": 10.0}, days=4, reaches="all", decay_rate=0.3, temperature=25.0, theta=1.06,
+              method="muskingum", muskingum_x=0.1, substeps=2, substance="TP")
+    kin = Kinetics(decay_rate=0.3, temperature=25.0, theta=1.06)
+    opt = RouteOptions(method="muskingum", muskingum_x=0.1, substeps=2)
+    b = route(net, None, {"r0": 10.0}, days=4, reaches="all", kinetics=kin, options=opt, substance="TP")
+    np.testing.assert_array_equal(a["load"].values, b["load"].values)
+    c = route(net, None, {"r0": 10.0}, days=4, reaches="all", kinetics=kin, options=opt, substance="TP",
+              decay_rate=0.0)
+    assert float(c["load"].isel(time=-1).sum()) > float(b["load"].isel(time=-1).sum())
+    with pytest.raises(InputError, match="decay_rat"):
+        route(net, None, {"r0": 10.0}, days=4, decay_rat=0.3)

@@ -15,7 +15,7 @@ SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 def test_demo__network_and_sections():
     d = demo()
-    assert d.network.n_reaches == 18 and set(d.lakes) == {"滆湖", "竺山湖"}
+    assert d.network.n_reaches == 19 and set(d.lakes) == {"滆湖", "竺山湖", "太湖"}
     sec = d.network.sections
     assert sec.loc["姚巷桥", "reach"] == "WJG-4" and sec.loc["黄埝桥", "reach"] == "TGY-3"
     assert sec.loc["百渎港桥", "reach"] == "CQH-3"

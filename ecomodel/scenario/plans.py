@@ -1,0 +1,130 @@
+"""The five seed plans as packages, and which registry rows their measures implement.
+
+Each plan has an embedded package (``ecomodel/data/packages/<name>.toml``) built from its own
+activity targets; ``ecomodel/data/packages/implements.csv`` lists, per measure, the registry rows
+(``'<code>:<first line>[/<indicator>]'``, see :func:`ecomodel.targets.find_rows`) it implements.
+
+Examples
+--------
+>>> sorted(PLAN_PACKAGES)[:2]
+['changzhou_2023_work_plan', 'jiangyin_plan_2021_2025']
+>>> implements()["changzhou_2023_work_plan"]["nox_key_projects"][:1]
+['004:19/nox_reduction_t']
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+
+from ..errors import ScenarioError, TargetError, close_matches
+
+__all__ = ["PLAN_PACKAGES", "implements", "validate_implements", "implemented_rows", "plan_packages"]
+
+#: plan package name → seed document code
+PLAN_PACKAGES = {"wujin_plan_2022_2026": "000", "tianning_plan_2021_2025": "001", "zhonglou_plan_2023_2030": "002",
+                 "jiangyin_plan_2021_2025": "003", "changzhou_2023_work_plan": "004"}
+
+
+@functools.lru_cache(maxsize=1)
+def implements() -> dict:
+    """``{package: {measure: [references]}}`` from ``implements.csv`` (not validated; see
+    :func:`validate_implements`)."""
+    from .._data import data_path
+
+    out: dict = {}
+    with open(data_path("packages", "implements.csv"), encoding="utf-8") as fh:
+        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
+        for r in rows:
+            out.setdefault(r["package"], {}).setdefault(r["measure"], []).append(r["implements"].strip())
+    return out
+
+
+def validate_implements(package, refs: dict) -> dict:
+    """Check ``{measure id: [references]}`` against *package* and the registry.
+
+    Returns ``{row reference: measure id}`` of every registry row implemented.
+
+    Raises
+    ------
+    ScenarioError
+        A measure id the package lacks, or a reference naming no registry row (field
+        ``implements``, the measure named).
+    """
+    from .. import targets
+
+    out = {}
+    for mid, rs in refs.items():
+        if mid not in package.ids:
+            raise ScenarioError(f"package '{package.name}': measure {mid!r} (implements.csv) is not in the package"
+                                + close_matches(mid, package.ids), field="measure", value=mid,
+                                expected=f"one of {package.ids}")
+        for ref in rs:
+            try:
+                rows = targets.find_rows(ref)
+            except TargetError as exc:
+                raise ScenarioError(f"package '{package.name}', measure '{mid}': field 'implements': {exc}",
+                                    field="implements", value=ref, expected=exc.expected) from None
+            for r in rows.to_dict("records"):
+                out.setdefault(targets.row_ref(r), mid)
+    return out
+
+
+def plan_packages() -> list:
+    """The five plan packages (loaded)."""
+    from .files import load_package
+
+    return [load_package(n) for n in PLAN_PACKAGES]
+
+
+def implemented_rows(packages=None) -> dict:
+    """``{row reference: 'package/measure'}`` for the plan packages (or the given ones)."""
+    packages = plan_packages() if packages is None else list(packages)
+    table = implements()
+    out = {}
+    for p in packages:
+        for ref, mid in validate_implements(p, table.get(p.name, {})).items():
+            out.setdefault(ref, f"{p.name}/{mid}")
+    return out
+
+
+def run_coverage(tree, packages=None, *, members: int | None = None):
+    """Coverage (:func:`ecomodel.targets.coverage`) of a run: the rows its ``/targets`` table checked,
+    the tonnage rows checked from the accounts of its package
+    (:func:`ecomodel.scenario.accounting.accounts`), and the rows the plan packages implement.
+
+    Parameters
+    ----------
+    tree : xarray.DataTree
+        A :func:`~ecomodel.scenario.run` result.
+    packages : sequence of Package, optional
+        Packages whose implemented rows count (default: the five plan packages).
+    members : int, optional
+        Members of the accounting ensemble (default: the run's).
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .. import targets
+    from .accounting import accounts
+    from .files import load_package
+
+    root = tree.attrs if hasattr(tree, "attrs") else {}
+    frames = []
+    if "targets" in tree.children and "probability" in tree["targets"].ds:
+        frames.append(tree["targets"].ds.to_dataframe())
+    pkg_name = root.get("package")
+    try:
+        pkg = load_package(pkg_name) if pkg_name else None
+    except ScenarioError:
+        pkg = None
+    if pkg is not None:
+        years = np.arange(int(root.get("start_year", 2020)), int(root.get("end_year", 2030)) + 1)
+        acc = accounts(pkg, years, members=int(members or root.get("members", 20)), seed=int(root.get("seed", 0)))
+        keys = [k for k in acc.data_vars if k.endswith("_reduction_t")]
+        try:
+            frames.append(targets.check(acc[keys], outside="skip"))
+        except TargetError:
+            pass
+    checked = pd.concat(frames, ignore_index=True) if frames else None
+    return targets.coverage(checked, implemented_rows(packages))
