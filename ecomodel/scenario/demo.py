@@ -122,6 +122,10 @@ class DemoResult:
     optimisation: object
     files: list = field(default_factory=list)
     seconds: float = 0.0
+    #: coverage, tonnage, benefits and cost-curve figures (:func:`ecomodel.scenario.report.comparison_extras`)
+    extras: dict = field(default_factory=dict)
+    #: held-out PM2.5 skill and the key projects' effect with its local share (:func:`ecomodel.air.validation.report`)
+    air_skill: str = ""
 
     def report(self) -> str:
         """The text printed by ``ecomodel demo``."""
@@ -164,6 +168,7 @@ def _report(res: DemoResult) -> str:
         lines.append("Good-day ratios count O3 from a statistical series held at its calibrated level: O3 does not "
                      "respond to NOx/VOC cuts in this version, so only the PM2.5 part of the AQI moves with a package.")
     lines.append("")
+    lines += _extras_lines(res)
     opt = res.optimisation
     if opt is not None:
         lines.append("Cheapest set of the demo measures meeting: " + "; ".join(DEMO_TARGETS))
@@ -247,6 +252,69 @@ def _carbon_schedule(name, members):
     return _schedules(sc.package, sc, "carbon", sc.years)
 
 
+def _extras_lines(res: DemoResult) -> list[str]:
+    """Coverage line, tonnage-target probabilities, health benefits and the air skill table."""
+    ex = res.extras
+    lines = []
+    if ex.get("coverage_line"):
+        lines += ["Registry coverage: " + ex["coverage_line"], ""]
+    ton = ex.get("tonnage")
+    if ton is not None and len(ton) and {"indicator", "target_value", "probability", "scenario"} <= set(ton.columns):
+        lines.append("Total-reduction tonnage targets: probability that the package's reduction meets the plan's")
+        for (ind, val), g in ton.groupby(["indicator", "target_value"], sort=False):
+            best = g.loc[g["probability"].idxmax()]
+            lines.append(f"  {ind} >= {val:.0f} t ({best.get('region', '')} {best.get('target_year', '')}): "
+                         + ", ".join(f"{r['scenario']} {100 * r['probability']:.0f}%" for _, r in g.iterrows()))
+        lines.append("")
+    ben = ex.get("benefits")
+    if ben is not None and len(ben):
+        lines.append("Health benefits of PM2.5 (GEMM NCD+LRI; value at the central VSL, benefit - cost):")
+        shown = ben.copy()
+        money = [c for c in shown.columns if c.endswith("_cny_per_yr")]
+        shown[money] = shown[money] / 1e8
+        shown = shown.rename(columns={c: c.replace("_cny_per_yr", " [10^8 CNY/yr]") for c in money})
+        lines += ["  " + line for line in shown.round(2).to_string().splitlines()]
+        lines.append("")
+    if res.air_skill:
+        lines += [res.air_skill, ""]
+    return lines
+
+
+def _demo_extras(cmp, scenarios, out, members: int):
+    """Coverage/tonnage/benefit tables, cost curves, the air skill text and the lake figure."""
+    from .. import io
+    from ..air import validation
+    from .report import comparison_extras
+
+    extras = comparison_extras(cmp, scenarios, out)
+    skill = validation.report(members=min(members, 8))
+    files = [str(f) for f in extras.get("figures", [])]
+    if out is not None:
+        for name in ("coverage", "tonnage", "benefits"):
+            table = extras.get(name)
+            if table is not None and len(table):
+                files.append(str(io.write_csv(table, Path(out) / f"{name}.csv")))
+        files.append(str(_lake_figure(Path(out), members)))
+    return extras, skill, files
+
+
+def _lake_figure(out: Path, members: int) -> Path:
+    """Lake TP and TN under the demo water package (dredging included) against no measures."""
+    from .. import water
+    from ..water.projection import plot_lakes
+
+    years = range(2021, 2031)
+    n = min(members, 20)
+    pkg = water.project(**water.demo_package(), years=years, members=n, seed=1)
+    base = water.project(years=years, members=n, seed=1)
+    path = out / "lakes_tp_tn.png"
+    fig = plot_lakes(pkg, base, path=path)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return path
+
+
 def run_demo(out: str | Path | None = "ecomodel-demo", *, members: int = 50, client=None, progress: bool = False,
              optimise_targets=DEMO_TARGETS) -> DemoResult:
     """Run the whole Changzhou demo.
@@ -314,7 +382,10 @@ def run_demo(out: str | Path | None = "ecomodel-demo", *, members: int = 50, cli
 
             files.append(dump(opt.package("cheapest_meeting_targets"), out / "cheapest_package.toml"))
         files += _figures(cmp, out, members, False)
+    extras, skill, more = _demo_extras(cmp, scenarios, out, members)
+    files += more
     step(2)
     if bar is not None:
         bar.close()
-    return DemoResult(cmp, att, met, summary, opt, [str(f) for f in files], time.perf_counter() - t0)
+    return DemoResult(cmp, att, met, summary, opt, [str(f) for f in files], time.perf_counter() - t0,
+                      extras, skill)
