@@ -124,6 +124,44 @@ def atomic_path(path: str | os.PathLike):
         raise
 
 
+#: the file kinds the writers know, by the option that writes them
+OUTPUT_KINDS = {"dataset": (".nc", ".zarr"), "csv": (".csv",), "figure": (".png", ".svg", ".pdf"),
+                "toml": (".toml",)}
+
+
+def check_output(path: str | os.PathLike, kind: str = "dataset", *, field: str = "path") -> Path:
+    """Check an output path before any work is done: known extension for *kind*, parent directory
+    existing and writable, and not an existing directory (for a file) or file (for ``kind="directory"``).
+
+    Raises
+    ------
+    OutputError
+        Naming the option (*field*), the path and what was expected.
+    """
+    path = Path(path)
+    if kind == "directory":
+        if path.exists() and not path.is_dir():
+            raise OutputError(f"{field} {str(path)!r} is an existing file; expected a directory (new or existing)",
+                              field=field, value=str(path), expected="a directory")
+        parent = path if path.exists() else path.absolute().parent
+    else:
+        allowed = OUTPUT_KINDS[kind]
+        if path.suffix.lower() not in allowed:
+            raise OutputError(f"{field} {str(path)!r}: unknown extension {path.suffix or '(none)'!r}; expected "
+                              + " or ".join(allowed), field=field, value=str(path), expected=" or ".join(allowed))
+        if path.is_dir() and path.suffix.lower() != ".zarr":
+            raise OutputError(f"{field} {str(path)!r} is an existing directory; expected a file name",
+                              field=field, value=str(path), expected="a file path")
+        parent = path.absolute().parent
+    if not parent.is_dir():
+        raise OutputError(f"{field} {str(path)!r}: directory {str(parent)!r} does not exist", field=field,
+                          value=str(path), expected="an existing directory")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"{field} {str(path)!r}: directory {str(parent)!r} is not writable", field=field,
+                          value=str(path), expected="a writable directory")
+    return path
+
+
 def _as_writable(obj):
     import xarray as xr
 

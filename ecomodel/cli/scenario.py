@@ -128,10 +128,21 @@ def _print_targets(table, file=None):
               f"  {'yes' if r['met'] else 'no'}", file=file)
 
 
+def _check_outputs(*items) -> None:
+    """Refuse bad output paths before any work: ``(path, kind, option)`` triples, ``path`` may be None."""
+    from .. import io
+
+    for path, kind, option in items:
+        if path:
+            io.check_output(path, kind, field=option)
+
+
 def _cmd_run(args) -> int:
     from .. import io
     from ..scenario.run import run
 
+    _check_outputs((args.output, "dataset", "--output"), (args.iamc, "csv", "--iamc"),
+                   (args.targets_csv, "csv", "--targets-csv"))
     sc = _scenario(args.scenario, args)
     if not args.quiet:
         print(f"running '{sc.name}': {len(sc.package)} measures, {sc.members} members, {sc.start_year}–"
@@ -167,6 +178,7 @@ def _cmd_compare(args) -> int:
     from ..scenario.demo import attainment_table
     from ..scenario.run import compare
 
+    _check_outputs((args.output, "dataset", "--output"), (args.csv, "csv", "--csv"), (args.plot, "figure", "--plot"))
     scenarios = [_scenario(ref, args) for ref in args.scenarios]
     first = scenarios[0]
     scenarios = [s.replace(members=first.members, seed=first.seed, method=first.method,
@@ -203,6 +215,7 @@ def _cmd_optimise(args) -> int:
     from ..scenario.demo import demo_scenario
     from ..scenario.optimise import optimise, parse_target, targets_from_registry
 
+    _check_outputs((args.output, "toml", "--output"))
     scenarios = []
     for ref in args.measures:
         path_like = ref.endswith(".toml") or "/" in ref
@@ -260,6 +273,7 @@ def _cmd_demo(args) -> int:
     os.environ.setdefault("ECOMODEL_NUMBA_CACHE", "1")
     from ..scenario.demo import DEMO_TARGETS, run_demo
 
+    _check_outputs((args.out, "directory", "--out"))
     if not args.quiet:
         print(f"ecomodel demo: 6 packages × {args.members} members × 2020–2030 on the embedded Changzhou data",
               file=sys.stderr)

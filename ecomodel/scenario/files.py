@@ -136,6 +136,9 @@ def read(path: str | os.PathLike) -> dict:
                             expected="an existing TOML file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(f"{path}: cannot read ({exc})", field="path", value=str(path)) from None
+    if not text.strip():
+        raise ScenarioError(f"{path}: the file is empty; expected a package ([[measure]] tables) or a scenario",
+                            field="path", value=str(path), expected="a non-empty TOML file")
     return loads(text, path)
 
 
