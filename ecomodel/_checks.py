@@ -123,3 +123,41 @@ def check_choice(value, options: Iterable[str], field: str, *, error: type[Ecomo
         raise error(f"{field}: unknown value {value!r}" + close_matches(str(value), options), field=field,
                     value=value, expected=f"one of {options}")
     return value
+
+
+def check_members(value, field: str = "members", *, error: type[EcomodelError] = InputError) -> int:
+    """An ensemble size: a positive integer (``True``, ``2.5`` and ``'3'`` are refused)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise error(f"{field}: {value!r}; expected a positive integer number of ensemble members",
+                    field=field, value=value, expected="an integer >= 1")
+    return int(value)
+
+
+def check_seed(value, field: str = "seed", *, error: type[EcomodelError] = InputError):
+    """A random seed: None, a non-negative integer or a :class:`numpy.random.Generator`."""
+    if value is None or isinstance(value, np.random.Generator):
+        return value
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise error(f"{field}: {value!r}; expected None, a non-negative integer or a numpy Generator",
+                    field=field, value=value, expected="an integer >= 0")
+    return int(value)
+
+
+#: years a projection may cover (the plans' horizon with room on both sides)
+YEAR_RANGE = (1990, 2100)
+
+
+def check_years(years, field: str = "years", *, error: type[EcomodelError] = InputError) -> list[int]:
+    """Projection years: integers inside :data:`YEAR_RANGE`, at least one."""
+    try:
+        out = list(years)
+    except TypeError:
+        out = [years]
+    lo, hi = YEAR_RANGE
+    for y in out:
+        if isinstance(y, (bool, np.bool_)) or not isinstance(y, (int, np.integer)) or not lo <= y <= hi:
+            raise error(f"{field}: {y!r}; expected integer years in {lo}-{hi}", field=field, value=y,
+                        expected=f"integers in {lo}-{hi}")
+    if not out:
+        raise error(f"{field}: no years; expected at least one", field=field, value=out, expected="one or more years")
+    return [int(y) for y in out]

@@ -284,6 +284,11 @@ def project(reductions=None, years=range(2020, 2031), members: int = 100, seed=N
     """
     from .indicators import to_regions
 
+    from .._checks import check_members, check_seed, check_years
+
+    years = check_years(years)
+    members = check_members(members)
+    seed = check_seed(seed)
     tr = trajectory(reductions, years, members=members, seed=seed, **kwargs)
     out = to_regions(tr)
     out.attrs = dict(tr.attrs) | {"title": "ecomodel.air projection", "source": "ecomodel.air.project"}

@@ -138,6 +138,9 @@ def prepare(values, field: str, *, unit: str, units: str | None = None, nan_poli
     else:
         kind = "array"
         raw = values
+    if isinstance(raw, (bool, np.bool_)) or (isinstance(raw, np.ndarray) and raw.dtype == bool):
+        raise StandardsError(f"{field}: {raw!r} is a boolean; expected a {what} value (a number)",
+                             field=field, value=raw, expected="a number")
     if isinstance(raw, (str, bytes)):
         raise StandardsError(f"{field}: could not read {raw!r} as a number; expected a {what} value",
                              field=field, value=raw, expected="a number")

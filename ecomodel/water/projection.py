@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecomodel._checks import as_float_array
+from ecomodel._checks import as_float_array, check_members, check_seed, check_years
 from ecomodel.errors import InputError, ScenarioError, SourceError
 from ecomodel.units import DAYS_PER_YEAR
 
@@ -279,9 +279,8 @@ def project(reductions=None, years=range(2021, 2031), members: int = 50, seed=0,
 
     d = demo() if data is None else data
     years = _check_years(years)
-    M = int(members)
-    if M < 1:
-        raise InputError(f"members: {members}; expected >= 1", field="members", value=members, expected=">= 1")
+    M = check_members(members)
+    seed = check_seed(seed)
     for name, v in (("hydrology_cv", hydrology_cv), ("load_cv", load_cv)):
         as_float_array(v, name)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -298,9 +297,7 @@ def project(reductions=None, years=range(2021, 2031), members: int = 50, seed=0,
 
 
 def _check_years(years) -> list:
-    years = [int(y) for y in years]
-    if not years:
-        raise InputError("years: empty; expected at least one year", field="years", value=years, expected=">= 1 year")
+    years = check_years(years)
     if any(b - a != 1 for a, b in zip(years, years[1:])):
         raise InputError(f"years: {years} are not consecutive; the sediment pool steps one year at a time",
                          field="years", value=years, expected="consecutive years")
