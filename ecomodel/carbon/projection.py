@@ -15,7 +15,7 @@ The model is a Kaya-type identity per region *r*, sector *s* and fuel *j* (all e
   ``structure_shift`` moves that fraction of a sector's remaining activity share to the receiving
   sector (``Drivers.structure_receiver``, default ``services``) each year, so with
   :math:`S_s(t)=\\prod(1-x_s)` the share is :math:`a_{rs}S_s` and the receiver gains
-  :math:`\sum_s a_{rs}(1-S_s)` (GDP unchanged: the industry share of GDP declines);
+  :math:`\\sum_s a_{rs}(1-S_s)` (GDP unchanged: the industry share of GDP declines);
 - the energy intensity of each sector falls by ``energy_intensity_decline`` [1/yr];
 - the (unnormalised) fuel mix :math:`\\tilde m` evolves by two share shifts, applied every year:
   ``coal_to_gas`` moves that fraction of the remaining coal energy to natural gas (1 tce for
