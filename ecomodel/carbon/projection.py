@@ -11,7 +11,11 @@ The model is a Kaya-type identity per region *r*, sector *s* and fuel *j* (all e
     \\qquad C_{rsj}(t) = E_{rsj}(t)\\,EF_j(t)
 
 - GDP grows at ``gdp_growth`` [1/yr]; activity shares :math:`a_{rs}` move linearly from the base
-  year to ``structure_target`` (production sectors renormalised to 1);
+  year to ``structure_target`` (production sectors renormalised to 1); on top of that path,
+  ``structure_shift`` moves that fraction of a sector's remaining activity share to the receiving
+  sector (``Drivers.structure_receiver``, default ``services``) each year, so with
+  :math:`S_s(t)=\\prod(1-x_s)` the share is :math:`a_{rs}S_s` and the receiver gains
+  :math:`\\sum_s a_{rs}(1-S_s)` (GDP unchanged: the industry share of GDP declines);
 - the energy intensity of each sector falls by ``energy_intensity_decline`` [1/yr];
 - the (unnormalised) fuel mix :math:`\\tilde m` evolves by two share shifts, applied every year:
   ``coal_to_gas`` moves that fraction of the remaining coal energy to natural gas (1 tce for
@@ -60,6 +64,8 @@ __all__ = ["Drivers", "project", "peak_year", "sample_parameters", "PARAMETERS"]
 #: parameter name -> (default, lower bound, upper bound, per-sector?, unit, meaning)
 PARAMETERS = {
     "gdp_growth": (0.05, -0.5, 1.0, False, "1/yr", "real GDP growth rate"),
+    "structure_shift": (0.0, 0.0, 0.5, True, "1/yr",
+                        "fraction of a sector's remaining activity share moved to the receiving sector each year"),
     "energy_intensity_decline": (0.03, -0.5, 0.9, True, "1/yr", "annual decline of sectoral energy intensity"),
     "coal_to_gas": (0.0, 0.0, 1.0, True, "1/yr", "fraction of remaining coal energy switched to natural gas each year"),
     "electrification": (0.0, 0.0, 1.0, True, "1/yr",
@@ -102,6 +108,9 @@ class Drivers:
         Year the target structure is reached [year].
     household_sectors : sequence of str
         Sectors whose activity is not part of GDP (not renormalised).
+    structure_receiver : str
+        Sector receiving the activity share that ``structure_shift`` and structure measures move
+        (a production sector; default ``'services'``).
     factors : xarray.Dataset, optional
         Emission factors (default :func:`~ecomodel.carbon.factors.emission_factors`).
     name_en : mapping, optional
@@ -117,6 +126,7 @@ class Drivers:
     structure_target: Mapping | None = None
     structure_year: int = 2035
     household_sectors: Sequence[str] = ("residential",)
+    structure_receiver: str = "services"
     factors: object = None
     name_en: Mapping | None = None
 
@@ -398,6 +408,171 @@ def _structure_path(drivers: Drivers, share0: np.ndarray, regions, sectors, year
     return out
 
 
+@dataclass
+class _Base:
+    """Base-year state of a projection (arrays over region, sector and fuel)."""
+
+    regions: list
+    sectors: list
+    base_year: int
+    model_years: np.ndarray
+    out_years: np.ndarray
+    factors: object
+    tce_f: np.ndarray  # tce per physical unit, (j,)
+    ef_tce: np.ndarray  # t CO2 per tce, (j,)
+    is_coal: np.ndarray  # (j,) bool
+    other: np.ndarray  # (j,) bool: fossil fuels that are neither coal nor natural gas
+    gdp0: np.ndarray  # (r,) 10^8 CNY
+    share0: np.ndarray  # (r, s) activity / GDP
+    intensity0: np.ndarray  # (r, s) tce per 10^4 CNY
+    mix0: np.ndarray  # (r, s, j) fuel shares of sector energy
+    ng: int = FUELS.index("natural_gas")
+    el: int = FUELS.index("electricity")
+
+
+def _years(drivers: Drivers, years) -> tuple[int, np.ndarray, np.ndarray]:
+    """(base year, sorted output years, model years from the base year) [year]."""
+    base_year = int(drivers.base_year)
+    out_years = np.asarray(sorted(int(y) for y in years), dtype=int)
+    if out_years.size == 0:
+        raise CarbonError("years: empty; expected at least one year", field="years", value=[], expected="years")
+    if out_years[0] < base_year:
+        raise CarbonError(f"years: {out_years[0]} is before the base year {base_year}", field="years",
+                          value=int(out_years[0]), expected=f">= {base_year}")
+    return base_year, out_years, np.arange(base_year, out_years[-1] + 1)
+
+
+def _balance(drivers: Drivers):
+    """The drivers' balance as a (region, sector, fuel) DataArray over all :data:`FUELS`."""
+    import xarray as xr
+
+    from .inventory import energy_balance
+
+    balance = drivers.balance
+    if not isinstance(balance, xr.DataArray) or "unit" not in balance.coords:
+        balance = energy_balance(balance)
+    if "region" not in balance.dims:
+        raise CarbonError("drivers.balance: no 'region' dimension; expected (region, sector, fuel)", field="balance",
+                          value=balance.dims, expected="('region', 'sector', 'fuel')")
+    return balance.transpose("region", "sector", "fuel").reindex(fuel=list(FUELS), fill_value=0.0)
+
+
+def _base_gdp(drivers: Drivers, regions: list) -> np.ndarray:
+    """Base-year GDP per region [10⁸ CNY], checked positive."""
+    import xarray as xr
+
+    gdp0 = drivers.gdp
+    if isinstance(gdp0, xr.DataArray):
+        gdp0 = gdp0.reindex(region=regions).values
+    gdp0 = np.asarray(gdp0, dtype=float).reshape(-1)
+    if gdp0.shape != (len(regions),) or not np.isfinite(gdp0).all() or (gdp0 <= 0).any():
+        raise CarbonError(f"drivers.gdp: {gdp0.tolist()} for regions {regions}; expected one positive GDP [10^8 CNY] "
+                          "per region", field="gdp", value=gdp0.tolist(), expected="> 0 per region")
+    return gdp0
+
+
+def _base_state(drivers: Drivers, years) -> _Base:
+    """Validate the drivers and derive base-year intensities and fuel mixes."""
+    base_year, out_years, model_years = _years(drivers, years)
+    balance = _balance(drivers)
+    regions = [str(r) for r in balance["region"].values]
+    sectors = [str(s) for s in balance["sector"].values]
+    factors = drivers.factors if drivers.factors is not None else emission_factors()
+    tce_f = np.asarray(factors["tce_factor"].reindex(fuel=list(FUELS)).values, dtype=float)
+    ef_tce = np.asarray(factors["co2_per_tce"].reindex(fuel=list(FUELS)).values, dtype=float)
+    is_coal = np.asarray(factors["is_coal"].reindex(fuel=list(FUELS)).values, dtype=bool)
+    other = ~is_coal
+    other[[FUELS.index("electricity"), FUELS.index("natural_gas")]] = False
+    gdp0 = _base_gdp(drivers, regions)
+    share0 = _as_region_sector(drivers.activity_share, regions, sectors, "drivers.activity_share")
+    e0 = np.asarray(balance.values, dtype=float) * tce_f  # (r, s, j) tce
+    es0 = e0.sum(axis=-1)
+    act0 = gdp0[:, None] * share0 * 1e4  # 10^4 CNY
+    bad = (act0 <= 0) & (es0 > 0)
+    if bad.any():
+        r, s = np.argwhere(bad)[0]
+        raise CarbonError(f"drivers.activity_share: sector {sectors[s]!r} of {regions[r]!r} uses energy but has zero "
+                          "activity; expected a positive share", field="activity_share", value=0.0, expected="> 0")
+    intensity0 = np.divide(es0, act0, out=np.zeros_like(es0), where=act0 > 0)
+    mix0 = np.divide(e0, es0[..., None], out=np.zeros_like(e0), where=es0[..., None] > 0)
+    return _Base(regions, sectors, base_year, model_years, out_years, factors, tce_f, ef_tce, is_coal, other, gdp0,
+                 share0, intensity0, mix0)
+
+
+def _region_parameters(drivers: Drivers, base: _Base, members: int, rng) -> dict:
+    """Sampled parameters per (member, region, year[, sector]); region overrides get their own draws."""
+    sampled = sample_parameters(drivers.parameters, base.model_years, base.sectors, members, rng)
+    for region in drivers.region_parameters:
+        if region not in base.regions:
+            raise CarbonError(f"region_parameters: unknown region {region!r}" + close_matches(str(region), base.regions),
+                              field="region_parameters", value=region, expected=f"one of {base.regions}")
+    params = {name: np.repeat(arr[:, None], len(base.regions), axis=1) for name, arr in sampled.items()}
+    for region, overrides in drivers.region_parameters.items():
+        merged = dict(drivers.parameters)
+        merged.update(overrides)
+        own = sample_parameters(merged, base.model_years, base.sectors, members, rng)
+        r = base.regions.index(region)
+        for name in overrides:
+            params[name][:, r] = own[name]
+    return params
+
+
+def _cumulative(rate: np.ndarray, axis: int = 2) -> np.ndarray:
+    """Product over the years after the base year of (1 − rate); 1 in the base year [1]."""
+    first = np.arange(rate.shape[axis]) == 0
+    shape = [1] * rate.ndim
+    shape[axis] = -1
+    return np.cumprod(np.where(first.reshape(shape), 1.0, 1.0 - rate), axis=axis)
+
+
+def _receiver(drivers: Drivers, base: _Base, where: str) -> int:
+    """Index of the sector receiving shifted activity shares."""
+    rec = drivers.structure_receiver
+    if rec not in base.sectors or rec in drivers.household_sectors:
+        prod = [s for s in base.sectors if s not in drivers.household_sectors]
+        raise CarbonError(f"{where}: receiving sector {rec!r} is not a production sector" + close_matches(str(rec), prod),
+                          field="structure_receiver", value=rec, expected=f"one of {prod}")
+    return base.sectors.index(rec)
+
+
+def _shift_shares(shares: np.ndarray, keep: np.ndarray, receiver: int) -> np.ndarray:
+    """Shares times *keep* (the fraction each sector keeps), the lost share added to *receiver*.
+
+    *shares* and *keep* broadcast to (member, region, year, sector); the receiver's own *keep* is
+    ignored, so the total share is unchanged (closed form of a share shift).
+    """
+    keep = np.broadcast_to(keep, np.broadcast_shapes(shares.shape, keep.shape)).copy()
+    keep[..., receiver] = 1.0
+    out = shares * keep
+    out[..., receiver] += (shares * (1.0 - keep)).sum(-1)
+    return out
+
+
+def _activity(drivers: Drivers, base: _Base, params: dict, structure: list) -> tuple[np.ndarray, np.ndarray]:
+    """GDP (member, region, year) [10⁸ CNY] and sector activity (member, region, year, sector) [10⁴ CNY]."""
+    T = base.model_years.size
+    growth = params["gdp_growth"]  # (m, r, t)
+    gdp = base.gdp0[None, :, None] * np.cumprod(np.where(np.arange(T) == 0, 1.0, 1.0 + growth), axis=-1)
+    shares = _structure_path(drivers, base.share0, base.regions, base.sectors, base.model_years)[None]  # (1, r, t, s)
+    house = np.array([s in drivers.household_sectors for s in base.sectors])
+    rate = np.where(house, 0.0, params["structure_shift"])  # (m, r, t, s)
+    if np.any(rate > 0) or structure:
+        rec = _receiver(drivers, base, "structure_shift" if np.any(rate > 0) else "measures")
+        shares = _shift_shares(shares, _cumulative(rate), rec)
+        for meas in structure:
+            shares = _shift_shares(shares, 1.0 - meas["weight"][None, ..., None] * meas["sector_mask"], rec)
+    return gdp, gdp[..., None] * 1e4 * shares
+
+
+def _grid(params: dict, ef_grid0: float) -> tuple[np.ndarray, np.ndarray]:
+    """Grid non-fossil share (member, region, year) [1] and grid factor [t CO2 per tce of electricity]."""
+    T = params["grid_non_fossil_increase"].shape[-1]
+    nf_base = params["grid_non_fossil_base"][..., :1]
+    steps = np.cumsum(np.where(np.arange(T) == 0, 0.0, params["grid_non_fossil_increase"]), axis=-1)
+    nf = np.clip(nf_base + steps, 0.0, 1.0)
+    return nf, ef_grid0 * (1.0 - nf) / (1.0 - nf_base)
+
+
 def project(drivers: Drivers, years=range(2020, 2036), members: int = 100, seed=None, *, detail: bool = False,
             measures: Sequence | None = None, tolerance: float = 0.0):
     """Project CO2, energy and the plan indicators year by year, as an ensemble.
@@ -413,15 +588,21 @@ def project(drivers: Drivers, years=range(2020, 2036), members: int = 100, seed=
     seed : int or numpy.random.Generator, optional
         Random seed: the same seed gives the same ensemble.
     detail : bool
-        Also return energy and CO2 by sector and fuel (``energy_tce``, ``co2``) — memory grows with
-        year × member × region × sector × fuel.
+        Also return energy and CO2 by sector and fuel (``energy_tce``, ``co2``) and sector
+        ``activity`` — memory grows with year × member × region × sector × fuel.
     measures : sequence, optional
-        Fuel cuts and switches applied on top of the drivers: mappings or objects with ``fuel``
-        (or ``sector``), ``fraction`` [0–1], optional ``sector``, ``to_fuel``, ``region`` and
-        ``start_year`` (default: first year after the base year). From ``start_year`` on, the use of
-        ``fuel`` in ``sector`` is cut by ``fraction`` of that year's projected use; with ``to_fuel``
-        the energy is supplied by that fuel instead (1 tce for 1 tce; ``electrification_ratio`` tce
-        for electricity). ``ecomodel.scenario`` carbon effects fit this shape.
+        Cuts applied on top of the drivers: mappings or objects with ``fraction`` [0–1], optional
+        ``region`` and ``start_year`` (default: first year after the base year), and either
+
+        - a fuel cut (``kind`` absent or ``'fuel'``): ``fuel`` and/or ``sector``, optional
+          ``to_fuel``. From ``start_year`` on, the use of ``fuel`` in ``sector`` is cut by
+          ``fraction`` of that year's projected use; with ``to_fuel`` the energy is supplied by
+          that fuel instead (1 tce for 1 tce; ``electrification_ratio`` tce for electricity);
+        - a structure shift (``kind='structure'``): ``sector`` (a production sector). From
+          ``start_year`` on, ``fraction`` of the sector's activity share moves to
+          ``Drivers.structure_receiver`` (the sector's energy use follows its activity).
+
+        ``ecomodel.scenario`` carbon effects fit this shape.
     tolerance : float
         Relative drop below the maximum needed to call a peak (see :func:`peak_year`); the peak is
         sought over the output *years*.
@@ -434,10 +615,10 @@ def project(drivers: Drivers, years=range(2020, 2036), members: int = 100, seed=
         ``co2_intensity_decrease_pct`` [%] and ``energy_intensity_decrease_pct`` [%] (cut against
         the base year), ``energy_consumption`` [10⁴ tce], ``energy_intensity`` [tce/10⁴ CNY],
         ``coal_share_energy_pct`` [%], ``non_fossil_energy_share_pct`` [%] (non-fossil part of
-        purchased electricity only), ``grid_factor`` [t/MWh], ``co2_peak_year`` [year] (the
-        horizon's peak year, repeated along ``year``); over ``(member, region)``:
-        ``co2_peak_value`` [Mt] and ``co2_peaked``. Decrease variables carry
-        ``attrs['reference_year']`` = the base year.
+        purchased electricity only), ``industry_share_pct`` [%] (activity share of GDP of the
+        industrial sectors), ``grid_factor`` [t/MWh], ``co2_peak_year`` [year] (the horizon's
+        peak year, repeated along ``year``); over ``(member, region)``: ``co2_peak_value`` [Mt]
+        and ``co2_peaked``. Decrease variables carry ``attrs['reference_year']`` = the base year.
 
     Raises
     ------
@@ -449,187 +630,139 @@ def project(drivers: Drivers, years=range(2020, 2036), members: int = 100, seed=
     >>> from ecomodel.carbon import demo_drivers
     >>> d = demo_drivers(regions=["常州市钟楼区"]).with_parameters(
     ...     gdp_growth=0.0, energy_intensity_decline=0.0, coal_to_gas=0.0, electrification=0.0,
-    ...     grid_non_fossil_increase=0.0)
+    ...     grid_non_fossil_increase=0.0, structure_shift=0.0)
     >>> ds = project(d, years=[2020, 2030], members=1)
     >>> bool(abs(ds["co2_emissions"].sel(year=2030) - ds["co2_emissions"].sel(year=2020)).max() < 1e-9)
     True
     """
-    import xarray as xr
-
-    from .inventory import energy_balance
-
     if not isinstance(drivers, Drivers):
         raise CarbonError(f"drivers: expected ecomodel.carbon.Drivers, got {type(drivers).__name__}", field="drivers",
                           value=type(drivers).__name__, expected="Drivers")
-    base_year = int(drivers.base_year)
-    out_years = np.asarray(sorted(int(y) for y in years), dtype=int)
-    if out_years.size == 0:
-        raise CarbonError("years: empty; expected at least one year", field="years", value=[], expected="years")
-    if out_years[0] < base_year:
-        raise CarbonError(f"years: {out_years[0]} is before the base year {base_year}", field="years",
-                          value=int(out_years[0]), expected=f">= {base_year}")
-    model_years = np.arange(base_year, out_years[-1] + 1)
-    balance = drivers.balance
-    if not isinstance(balance, xr.DataArray) or "unit" not in balance.coords:
-        balance = energy_balance(balance)
-    if "region" not in balance.dims:
-        raise CarbonError("drivers.balance: no 'region' dimension; expected (region, sector, fuel)", field="balance",
-                          value=balance.dims, expected="('region', 'sector', 'fuel')")
-    balance = balance.transpose("region", "sector", "fuel").reindex(fuel=list(FUELS), fill_value=0.0)
-    regions = [str(r) for r in balance["region"].values]
-    sectors = [str(s) for s in balance["sector"].values]
-    factors = drivers.factors if drivers.factors is not None else emission_factors()
-    tce_f = np.asarray(factors["tce_factor"].reindex(fuel=list(FUELS)).values, dtype=float)
-    ef_tce = np.asarray(factors["co2_per_tce"].reindex(fuel=list(FUELS)).values, dtype=float)
-    grid0_tce = ef_tce[FUELS.index("electricity")]
-    is_coal = np.asarray(factors["is_coal"].reindex(fuel=list(FUELS)).values, dtype=bool)
-    el = FUELS.index("electricity")
-    ng = FUELS.index("natural_gas")
-    other = np.ones(len(FUELS), bool)
-    other[is_coal] = False
-    other[[el, ng]] = False
-
-    gdp0 = drivers.gdp
-    if isinstance(gdp0, xr.DataArray):
-        gdp0 = gdp0.reindex(region=regions).values
-    gdp0 = np.asarray(gdp0, dtype=float).reshape(-1)
-    if gdp0.shape != (len(regions),) or not np.isfinite(gdp0).all() or (gdp0 <= 0).any():
-        raise CarbonError(f"drivers.gdp: {gdp0.tolist()} for regions {regions}; expected one positive GDP [10^8 CNY] "
-                          "per region", field="gdp", value=gdp0.tolist(), expected="> 0 per region")
-    share0 = _as_region_sector(drivers.activity_share, regions, sectors, "drivers.activity_share")
-
-    e0 = np.asarray(balance.values, dtype=float) * tce_f  # (r, s, j) tce
-    es0 = e0.sum(axis=-1)
-    act0 = gdp0[:, None] * share0 * 1e4  # 10^4 CNY
-    bad = (act0 <= 0) & (es0 > 0)
-    if bad.any():
-        r, s = np.argwhere(bad)[0]
-        raise CarbonError(f"drivers.activity_share: sector {sectors[s]!r} of {regions[r]!r} uses energy but has zero "
-                          "activity; expected a positive share", field="activity_share", value=0.0, expected="> 0")
-    intensity0 = np.divide(es0, act0, out=np.zeros_like(es0), where=act0 > 0)  # tce per 10^4 CNY
-    mix0 = np.divide(e0, es0[..., None], out=np.zeros_like(e0), where=es0[..., None] > 0)
-
-    # parameters per region (region overrides get their own draws)
+    base = _base_state(drivers, years)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     members = int(members)
-    base_params = sample_parameters(drivers.parameters, model_years, sectors, members, rng)
-    for region in drivers.region_parameters:
-        if region not in regions:
-            raise CarbonError(f"region_parameters: unknown region {region!r}" + close_matches(str(region), regions),
-                              field="region_parameters", value=region, expected=f"one of {regions}")
-    params = {}
-    for name, arr in base_params.items():
-        params[name] = np.repeat(arr[:, None], len(regions), axis=1)  # (m, r, t[, s])
-    for region, overrides in drivers.region_parameters.items():
-        merged = dict(drivers.parameters)
-        merged.update(overrides)
-        sampled = sample_parameters(merged, model_years, sectors, members, rng)
-        r = regions.index(region)
-        for name in overrides:
-            params[name][:, r] = sampled[name]
-
-    T = model_years.size
-    growth = params["gdp_growth"]  # (m, r, t)
-    growth_factor = np.cumprod(np.where(np.arange(T) == 0, 1.0, 1.0 + growth), axis=-1)
-    gdp = gdp0[None, :, None] * growth_factor  # (m, r, t) 10^8 CNY
-    shares = _structure_path(drivers, share0, regions, sectors, model_years)  # (r, t, s)
-    activity = gdp[..., None] * 1e4 * shares[None]  # (m, r, t, s) 10^4 CNY
-
-    first = (np.arange(T) == 0)[None, None, :, None]
-
-    def cumulative(rate):  # (m, r, t, s): product over the years after the base year of (1 - rate)
-        return np.cumprod(np.where(first, 1.0, 1.0 - rate), axis=2)
-
-    D = cumulative(params["energy_intensity_decline"])  # (m, r, t, s)
-    Kc = cumulative(params["coal_to_gas"])
-    F = cumulative(params["electrification"])
+    params = _region_parameters(drivers, base, members, rng)
+    fuel_cuts, structure = _parse_measures(measures or [], base)
+    gdp, activity = _activity(drivers, base, params, structure)
+    nf, grid_tce = _grid(params, float(base.ef_tce[base.el]))
+    D = _cumulative(params["energy_intensity_decline"])  # (m, r, t, s)
+    Kc = _cumulative(params["coal_to_gas"])
+    F = _cumulative(params["electrification"])
     rho = params["electrification_ratio"][..., None]  # (m, r, t, 1)
-
-    nf_base = params["grid_non_fossil_base"][..., :1]  # base-year value of each member
-    nf = np.clip(nf_base + np.cumsum(np.where(np.arange(T) == 0, 0.0, params["grid_non_fossil_increase"]), axis=-1),
-                 0.0, 1.0)
-    grid_scale = (1.0 - nf) / (1.0 - nf_base)  # (m, r, t)
-    grid_tce = grid0_tce * grid_scale  # t CO2 per tce of electricity
-
-    scale = activity * intensity0[:, None, :][None]  # (m, r, t, s) tce before the mix factor
-
-    if detail or measures:
-        res = _project_fuels(scale, mix0, D, Kc, F, rho, grid_tce, ef_tce, is_coal, other, ng, el, measures,
-                             regions, sectors, model_years, base_year)
+    scale = activity * base.intensity0[None, :, None, :] * D  # (m, r, t, s) tce before the mix factor
+    if detail or fuel_cuts:
+        res = _project_fuels(scale, base, Kc, F, rho, grid_tce, fuel_cuts)
     else:
-        res = _project_groups(scale, mix0, D, Kc, F, rho, grid_tce, ef_tce, is_coal, other, ng, el)
-    energy, coal, elec, direct, indirect = (res[k] for k in ("energy", "coal", "elec", "direct", "indirect"))
-
-    if np.any(energy <= 0):
+        res = _project_groups(scale, base, Kc, F, rho, grid_tce)
+    if np.any(res["energy"] <= 0):
         raise CarbonError("project: total energy use fell to zero in some year/region; check the parameters",
                           field="parameters", value=0.0, expected="positive energy use")
-    co2 = direct + indirect  # t
+    industry = np.array([s in _INDUSTRY for s in base.sectors])
+    res["industry_share"] = activity[..., industry].sum(-1) / (gdp * 1e4)
+    ds = _dataset(res, gdp, nf, grid_tce, base, drivers, members, seed)
+    _add_peak(ds, tolerance)
+    if detail:
+        _add_detail(ds, res, activity, base)
+    return ds
+
+
+#: Sectors counted in ``industry_share_pct`` (industrial value added, excluding construction).
+_INDUSTRY = ("power_heat", "iron_steel", "chemicals", "building_materials", "textiles", "other_industry")
+
+
+def _indicators(res: dict, gdp: np.ndarray, nf: np.ndarray) -> dict:
+    """Indicator arrays (member, region, year) from the summed quantities (t, tce, 10⁸ CNY)."""
+    co2 = res["direct"] + res["indirect"]  # t
     gdp_1e4 = gdp * 1e4
     co2_int = co2 / gdp_1e4  # t per 10^4 CNY
-    e_int = energy / gdp_1e4  # tce per 10^4 CNY
-    co2_cut = 100.0 * (1.0 - co2_int / co2_int[..., :1])
-    e_cut = 100.0 * (1.0 - e_int / e_int[..., :1])
-    coal_pct = 100.0 * coal / energy
-    nonfossil_pct = 100.0 * elec * nf / energy
+    e_int = res["energy"] / gdp_1e4  # tce per 10^4 CNY
+    return {
+        "co2": co2, "co2_int": co2_int, "e_int": e_int,
+        "co2_cut": 100.0 * (1.0 - co2_int / co2_int[..., :1]),
+        "e_cut": 100.0 * (1.0 - e_int / e_int[..., :1]),
+        "coal_pct": 100.0 * res["coal"] / res["energy"],
+        "nonfossil_pct": 100.0 * res["elec"] * nf / res["energy"],
+    }
 
-    sel = np.searchsorted(model_years, out_years)
+
+def _dataset(res: dict, gdp, nf, grid_tce, base: _Base, drivers: Drivers, members: int, seed):
+    """The projection Dataset over (year, member, region) at the output years."""
+    import xarray as xr
+
+    ind = _indicators(res, gdp, nf)
+    sel = np.searchsorted(base.model_years, base.out_years)
     name_en = drivers.name_en or {}
-    coords = {"year": out_years, "member": np.arange(members), "region": regions,
-              "name_en": ("region", [name_en.get(r, r) for r in regions])}
+    coords = {"year": base.out_years, "member": np.arange(members), "region": base.regions,
+              "name_en": ("region", [name_en.get(r, r) for r in base.regions])}
     dims = ("year", "member", "region")
+    by = base.base_year
 
     def pack(arr, units, long_name, **extra):
         data = np.moveaxis(arr[..., sel], -1, 0)  # (t, m, r)
         return xr.DataArray(data, dims=dims, coords=coords, attrs=cf_attrs(units, long_name, **extra))
 
-    co2_mt = pack(co2 * 1e-6, "Mt", "energy-related CO2 emissions (direct + purchased electricity)")
-    ds = xr.Dataset({
-        "co2_emissions": co2_mt,
-        "co2_direct": pack(direct * 1e-6, "Mt", "direct CO2 emissions (fuel combustion in the region)"),
-        "co2_indirect": pack(indirect * 1e-6, "Mt", "indirect CO2 emissions (purchased electricity)"),
+    f = base.factors
+    return xr.Dataset({
+        "co2_emissions": pack(ind["co2"] * 1e-6, "Mt", "energy-related CO2 emissions (direct + purchased electricity)"),
+        "co2_direct": pack(res["direct"] * 1e-6, "Mt", "direct CO2 emissions (fuel combustion in the region)"),
+        "co2_indirect": pack(res["indirect"] * 1e-6, "Mt", "indirect CO2 emissions (purchased electricity)"),
         "gdp": pack(gdp, "10^8 CNY", "gross domestic product, constant base-year prices"),
-        "co2_intensity": pack(co2_int, "t/10^4 CNY", "CO2 emissions per unit GDP"),
-        "co2_intensity_decrease_pct": pack(co2_cut, "%", "cut of CO2 emissions per unit GDP against the base year",
-                                           reference_year=base_year),
-        "energy_consumption": pack(energy * 1e-4, "10^4 tce", "total final energy use",
-                                   comment=factors.attrs.get("electricity_energy_basis")),
-        "energy_intensity": pack(e_int, "tce/10^4 CNY", "energy use per unit GDP"),
-        "energy_intensity_decrease_pct": pack(e_cut, "%", "cut of energy use per unit GDP against the base year",
-                                              reference_year=base_year),
-        "coal_share_energy_pct": pack(coal_pct, "%", "share of coal (raw coal, washed coal, coke) in energy use"),
-        "non_fossil_energy_share_pct": pack(nonfossil_pct, "%", "non-fossil share of energy use",
+        "co2_intensity": pack(ind["co2_int"], "t/10^4 CNY", "CO2 emissions per unit GDP"),
+        "co2_intensity_decrease_pct": pack(ind["co2_cut"], "%", "cut of CO2 emissions per unit GDP against the base "
+                                           "year", reference_year=by),
+        "energy_consumption": pack(res["energy"] * 1e-4, "10^4 tce", "total final energy use",
+                                   comment=f.attrs.get("electricity_energy_basis")),
+        "energy_intensity": pack(ind["e_int"], "tce/10^4 CNY", "energy use per unit GDP"),
+        "energy_intensity_decrease_pct": pack(ind["e_cut"], "%", "cut of energy use per unit GDP against the base year",
+                                              reference_year=by),
+        "coal_share_energy_pct": pack(ind["coal_pct"], "%", "share of coal (raw coal, washed coal, coke) in energy use"),
+        "non_fossil_energy_share_pct": pack(ind["nonfossil_pct"], "%", "non-fossil share of energy use",
                                             comment="only the non-fossil part of purchased electricity, at the "
                                                     "electricity tce basis of the factors; local renewables are not "
                                                     "modelled"),
-        "grid_factor": pack(grid_tce * tce_f[el], "t/MWh", "grid emission factor of purchased electricity"),
-    }, attrs={"base_year": base_year, "members": members, "seed": str(seed), "model": "ecomodel.carbon.project",
-              "factor_set": factors.attrs.get("factor_set", ""), "grid": factors.attrs.get("grid", ""),
+        "industry_share_pct": pack(100.0 * res["industry_share"], "%", "industrial value added as a share of GDP",
+                                   comment=f"sectors {list(_INDUSTRY)}"),
+        "grid_factor": pack(grid_tce * base.tce_f[base.el], "t/MWh", "grid emission factor of purchased electricity"),
+    }, attrs={"base_year": by, "members": members, "seed": str(seed), "model": "ecomodel.carbon.project",
+              "factor_set": f.attrs.get("factor_set", ""), "grid": f.attrs.get("grid", ""),
               "references": "Kaya-type identity; LMDI-consistent factors (Ang 2005, Energy Policy 33:867-871)"})
-    peak = peak_year(co2_mt, tolerance=tolerance)
+
+
+def _add_peak(ds, tolerance: float) -> None:
+    """Add the peak year (repeated along ``year``), peak value and peaked flag to *ds*."""
+    peak = peak_year(ds["co2_emissions"], tolerance=tolerance)
     for name, var in peak.data_vars.items():
         ds[name] = var
     # targets.check reads every indicator at a target year: repeat the horizon's peak year along `year`
-    ds["co2_peak_year"] = peak["co2_peak_year"].expand_dims(year=out_years).transpose("year", "member", "region")
+    ds["co2_peak_year"] = peak["co2_peak_year"].expand_dims(year=ds["year"].values).transpose("year", "member",
+                                                                                              "region")
     ds["co2_peak_year"].attrs = dict(peak["co2_peak_year"].attrs, comment=(
         "peak year over the whole projection horizon, the same value in every year (so that "
         "ecomodel.targets.check can read it at a target year); last year + 1 (a lower bound) where emissions "
         "have not peaked within the horizon"))
-    if detail:
-        eb = np.moveaxis(res["energy_fuel"][:, :, sel], 2, 0)  # (t, m, r, s, j)
-        cb = np.moveaxis(res["co2_fuel"][:, :, sel], 2, 0)
-        fcoords = dict(coords, sector=sectors, fuel=list(FUELS))
-        ds["energy_tce"] = xr.DataArray(eb, dims=dims + ("sector", "fuel"), coords=fcoords,
-                                        attrs=cf_attrs("tce", "final energy use by sector and fuel"))
-        ds["co2"] = xr.DataArray(cb, dims=dims + ("sector", "fuel"), coords=fcoords,
-                                 attrs=cf_attrs("t", "CO2 emissions by sector and fuel"))
-        ds["activity"] = xr.DataArray(np.moveaxis(activity[:, :, sel], 2, 0), dims=dims + ("sector",),
-                                      coords=dict(coords, sector=sectors),
-                                      attrs=cf_attrs("10^4 CNY", "sector activity (value added or household proxy)"))
-    return ds
 
 
-def _project_groups(scale, mix0, D, Kc, F, rho, grid_tce, ef_tce, is_coal, other, ng, el):
-    """Totals over sectors and fuels without materialising the fuel dimension."""
+def _add_detail(ds, res: dict, activity: np.ndarray, base: _Base) -> None:
+    """Add energy and CO2 by sector and fuel and sector activity at the output years to *ds*."""
+    import xarray as xr
+
+    sel = np.searchsorted(base.model_years, base.out_years)
+    dims = ("year", "member", "region")
+    coords = {k: ds[k] for k in ("year", "member", "region")}
+    coords["name_en"] = ds["name_en"]
+    fcoords = dict(coords, sector=base.sectors, fuel=list(FUELS))
+    ds["energy_tce"] = xr.DataArray(np.moveaxis(res["energy_fuel"][:, :, sel], 2, 0), dims=dims + ("sector", "fuel"),
+                                    coords=fcoords, attrs=cf_attrs("tce", "final energy use by sector and fuel"))
+    ds["co2"] = xr.DataArray(np.moveaxis(res["co2_fuel"][:, :, sel], 2, 0), dims=dims + ("sector", "fuel"),
+                             coords=fcoords, attrs=cf_attrs("t", "CO2 emissions by sector and fuel"))
+    ds["activity"] = xr.DataArray(np.moveaxis(activity[:, :, sel], 2, 0), dims=dims + ("sector",),
+                                  coords=dict(coords, sector=base.sectors),
+                                  attrs=cf_attrs("10^4 CNY", "sector activity (value added or household proxy)"))
+
+
+def _project_groups(scale, base: _Base, Kc, F, rho, grid_tce) -> dict:
+    """Totals over sectors and fuels without materialising the fuel dimension (t, tce)."""
+    mix0, ef_tce, is_coal, other, ng, el = base.mix0, base.ef_tce, base.is_coal, base.other, base.ng, base.el
     c0 = mix0[..., is_coal].sum(-1)  # (r, s)
     kc0 = (mix0[..., is_coal] * ef_tce[is_coal]).sum(-1)
     g0 = mix0[..., ng]
@@ -638,16 +771,14 @@ def _project_groups(scale, mix0, D, Kc, F, rho, grid_tce, ef_tce, is_coal, other
     el0 = mix0[..., el]
     fossil0 = c0 + g0 + o0
     exp = lambda a: a[None, :, None, :]  # noqa: E731  (r, s) -> (1, r, 1, s)
-    SD = scale * D
     coal_share = exp(c0) * Kc * F
     gas_share = (exp(g0) + exp(c0) * (1.0 - Kc)) * F
     elec_share = exp(el0) + rho * exp(fossil0) * (1.0 - F)
-    energy = (SD * (coal_share + gas_share + exp(o0) * F + elec_share)).sum(-1)
-    direct = (SD * (exp(kc0) * Kc * F + gas_share * ef_tce[ng] + exp(ko0) * F)).sum(-1)
-    elec = (SD * elec_share).sum(-1)
-    indirect = elec * grid_tce
-    coal = (SD * coal_share).sum(-1)
-    return {"energy": energy, "coal": coal, "elec": elec, "direct": direct, "indirect": indirect}
+    energy = (scale * (coal_share + gas_share + exp(o0) * F + elec_share)).sum(-1)
+    direct = (scale * (exp(kc0) * Kc * F + gas_share * ef_tce[ng] + exp(ko0) * F)).sum(-1)
+    elec = (scale * elec_share).sum(-1)
+    coal = (scale * coal_share).sum(-1)
+    return {"energy": energy, "coal": coal, "elec": elec, "direct": direct, "indirect": elec * grid_tce}
 
 
 def _measure_field(m, name, default=None):
@@ -656,72 +787,90 @@ def _measure_field(m, name, default=None):
     return getattr(m, name, default)
 
 
-def _project_fuels(scale, mix0, D, Kc, F, rho, grid_tce, ef_tce, is_coal, other, ng, el, measures, regions, sectors,
-                   years, base_year):
-    """Full (member, region, year, sector, fuel) energy and CO2, with measures applied."""
-    c0 = mix0[..., is_coal].sum(-1)
-    fossil0 = mix0.sum(-1) - mix0[..., el]
-    m = np.broadcast_to(mix0[None, :, None], scale.shape + (len(FUELS),)).copy()  # (m, r, t, s, j)
-    KF = (Kc * F)[..., None]
-    m[..., is_coal] *= KF
-    m[..., other] *= F[..., None]
-    m[..., ng] = (mix0[None, :, None, :, ng] + c0[None, :, None] * (1.0 - Kc)) * F
-    m[..., el] = mix0[None, :, None, :, el] + rho * fossil0[None, :, None] * (1.0 - F)
-    energy_fuel = (scale * D)[..., None] * m
-    for k, meas in enumerate(measures or []):
+def _measure_mask(meas, where: str, base: _Base, region, sector, frac) -> np.ndarray:
+    """(region, year, sector) weight of one measure: *frac* in its cells from its start year, else 0."""
+    if region is not None and region not in base.regions:
+        raise CarbonError(f"{where}: unknown region {region!r}" + close_matches(str(region), base.regions),
+                          field="region", value=region, expected=f"one of {base.regions}")
+    start = _finite(_measure_field(meas, "start_year", base.base_year + 1), f"{where}.start_year")
+    mask_r = np.ones(len(base.regions), bool) if region is None else np.array([r == region for r in base.regions])
+    mask_s = np.ones(len(base.sectors), bool) if sector is None else np.array([s == sector for s in base.sectors])
+    t_sel = base.model_years >= int(start)
+    return frac * (mask_r[:, None, None] & t_sel[None, :, None] & mask_s[None, None, :])
+
+
+def _parse_measures(measures: Sequence, base: _Base) -> tuple[list, list]:
+    """Validated fuel cuts and structure shifts: ``(fuel_cuts, structure)`` lists of dicts."""
+    fuel_cuts, structure = [], []
+    for k, meas in enumerate(measures):
         where = f"measures[{k}]"
-        fuel = _measure_field(meas, "fuel")
-        sector = _measure_field(meas, "sector")
-        to_fuel = _measure_field(meas, "to_fuel")
-        region = _measure_field(meas, "region")
+        kind = _measure_field(meas, "kind", None) or "fuel"
+        if kind not in ("fuel", "structure"):
+            raise CarbonError(f"{where}: unknown kind {kind!r}; expected 'fuel' or 'structure'", field="kind",
+                              value=kind, expected="'fuel' or 'structure'")
         frac = _measure_field(meas, "fraction")
-        start = _measure_field(meas, "start_year", base_year + 1)
         if frac is None:
-            raise CarbonError(f"{where}: no 'fraction'; expected a fraction of fuel use to cut in [0, 1]",
-                              field="fraction", value=None, expected="0 <= fraction <= 1")
+            raise CarbonError(f"{where}: no 'fraction'; expected a fraction in [0, 1]", field="fraction", value=None,
+                              expected="0 <= fraction <= 1")
         frac = _finite(frac, f"{where}.fraction")
         if not 0.0 <= frac <= 1.0:
             raise CarbonError(f"{where}: fraction {frac} outside [0, 1]", field="fraction", value=frac,
                               expected="0 <= fraction <= 1")
-        for name, val in (("fuel", fuel), ("to_fuel", to_fuel)):
-            if val is not None and val not in FUELS:
-                raise CarbonError(f"{where}: unknown {name} {val!r}" + close_matches(str(val), FUELS), field=name,
-                                  value=val, expected=f"one of {list(FUELS)}")
-        if sector is not None and sector not in sectors:
-            raise CarbonError(f"{where}: unknown sector {sector!r}" + close_matches(str(sector), sectors),
-                              field="sector", value=sector, expected=f"one of {sectors}")
-        if region is not None and region not in regions:
-            raise CarbonError(f"{where}: unknown region {region!r}" + close_matches(str(region), regions),
-                              field="region", value=region, expected=f"one of {regions}")
-        if fuel is None and sector is None:
-            raise CarbonError(f"{where}: neither 'fuel' nor 'sector' given", field="fuel", value=None,
-                              expected="a fuel and/or a sector")
-        r_sel = slice(None) if region is None else regions.index(region)
-        s_sel = slice(None) if sector is None else sectors.index(sector)
-        t_sel = years >= int(start)
-        mask_r = np.zeros(len(regions), bool)
-        mask_r[r_sel] = True
-        mask_s = np.zeros(len(sectors), bool)
-        mask_s[s_sel] = True
-        mask = mask_r[:, None, None] & t_sel[None, :, None] & mask_s[None, None, :]
-        weight = (frac * mask)[None]  # (1, r, t, s)
-        j_idx = [FUELS.index(fuel)] if fuel is not None else [j for j in range(len(FUELS)) if FUELS[j] != to_fuel]
-        cut = energy_fuel[..., j_idx] * weight[..., None]
+        sector = _measure_field(meas, "sector")
+        if sector is not None and sector not in base.sectors:
+            raise CarbonError(f"{where}: unknown sector {sector!r}" + close_matches(str(sector), base.sectors),
+                              field="sector", value=sector, expected=f"one of {base.sectors}")
+        region = _measure_field(meas, "region")
+        if kind == "structure":
+            if sector is None:
+                raise CarbonError(f"{where}: a structure shift needs a 'sector'", field="sector", value=None,
+                                  expected=f"one of {base.sectors}")
+            w = _measure_mask(meas, where, base, region, None, frac)[..., 0]  # (r, t)
+            structure.append({"weight": w, "sector_mask": np.array([s == sector for s in base.sectors])})
+            continue
+        fuel_cuts.append(_fuel_cut(meas, where, base, region, sector, frac))
+    return fuel_cuts, structure
+
+
+def _fuel_cut(meas, where: str, base: _Base, region, sector, frac) -> dict:
+    """One validated fuel cut: (region, year, sector) weight, cut fuel indices and replacement fuel."""
+    fuel = _measure_field(meas, "fuel")
+    to_fuel = _measure_field(meas, "to_fuel")
+    for name, val in (("fuel", fuel), ("to_fuel", to_fuel)):
+        if val is not None and val not in FUELS:
+            raise CarbonError(f"{where}: unknown {name} {val!r}" + close_matches(str(val), FUELS), field=name,
+                              value=val, expected=f"one of {list(FUELS)}")
+    if fuel is None and sector is None:
+        raise CarbonError(f"{where}: neither 'fuel' nor 'sector' given", field="fuel", value=None,
+                          expected="a fuel and/or a sector")
+    j_idx = [FUELS.index(fuel)] if fuel is not None else [j for j in range(len(FUELS)) if FUELS[j] != to_fuel]
+    return {"weight": _measure_mask(meas, where, base, region, sector, frac), "fuels": j_idx,
+            "to": None if to_fuel is None else FUELS.index(to_fuel)}
+
+
+def _project_fuels(scale, base: _Base, Kc, F, rho, grid_tce, fuel_cuts: list) -> dict:
+    """Full (member, region, year, sector, fuel) energy [tce] and CO2 [t], with fuel cuts applied."""
+    mix0, is_coal, ng, el = base.mix0, base.is_coal, base.ng, base.el
+    c0 = mix0[..., is_coal].sum(-1)
+    fossil0 = mix0.sum(-1) - mix0[..., el]
+    m = np.broadcast_to(mix0[None, :, None], scale.shape + (len(FUELS),)).copy()  # (m, r, t, s, j)
+    m[..., is_coal] *= (Kc * F)[..., None]
+    m[..., base.other] *= F[..., None]
+    m[..., ng] = (mix0[None, :, None, :, ng] + c0[None, :, None] * (1.0 - Kc)) * F
+    m[..., el] = mix0[None, :, None, :, el] + rho * fossil0[None, :, None] * (1.0 - F)
+    energy_fuel = scale[..., None] * m
+    for cut_spec in fuel_cuts:
+        j_idx = cut_spec["fuels"]
+        cut = energy_fuel[..., j_idx] * cut_spec["weight"][None, ..., None]
         energy_fuel[..., j_idx] -= cut
-        if to_fuel is not None:
-            ratio = rho if to_fuel == "electricity" else 1.0
-            energy_fuel[..., FUELS.index(to_fuel)] += cut.sum(-1) * ratio
-    ef = np.broadcast_to(ef_tce, energy_fuel.shape).copy()
+        if cut_spec["to"] is not None:
+            ratio = rho if cut_spec["to"] == el else 1.0
+            energy_fuel[..., cut_spec["to"]] += cut.sum(-1) * ratio
+    ef = np.broadcast_to(base.ef_tce, energy_fuel.shape).copy()
     ef[..., el] = grid_tce[..., None]
     co2_fuel = energy_fuel * ef
-    direct_mask = np.ones(len(FUELS), bool)
-    direct_mask[el] = False
-    return {
-        "energy": energy_fuel.sum((-1, -2)),
-        "coal": energy_fuel[..., is_coal].sum((-1, -2)),
-        "elec": energy_fuel[..., el].sum(-1),
-        "direct": co2_fuel[..., direct_mask].sum((-1, -2)),
-        "indirect": co2_fuel[..., el].sum(-1),
-        "energy_fuel": energy_fuel,
-        "co2_fuel": co2_fuel,
-    }
+    direct = np.ones(len(FUELS), bool)
+    direct[el] = False
+    return {"energy": energy_fuel.sum((-1, -2)), "coal": energy_fuel[..., is_coal].sum((-1, -2)),
+            "elec": energy_fuel[..., el].sum(-1), "direct": co2_fuel[..., direct].sum((-1, -2)),
+            "indirect": co2_fuel[..., el].sum(-1), "energy_fuel": energy_fuel, "co2_fuel": co2_fuel}
