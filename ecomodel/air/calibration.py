@@ -138,7 +138,7 @@ class CalibrationResult:
                     out.iloc[r, out.columns.get_loc("modelled")] = mean[col]
                 else:
                     lv = self.ozone_level.get(y, lev_mean)
-                    out.iloc[r, out.columns.get_loc("modelled")] = model.good_ratio(y, pm, lv, [col])[0]
+                    out.iloc[r, out.columns.get_loc("modelled")] = model.good_ratio(y, pm, lv, [col], local, bg)[0]
         if "value" in out.columns:
             out["residual"] = out["modelled"] - out["value"].astype(float)
             out["error_pct"] = 100.0 * out["residual"] / out["value"].astype(float)
@@ -275,15 +275,21 @@ class _Model:
                       chemistry=True, components=False, substeps=1, spinup_days=30)
         return out[0]
 
-    def good_ratio(self, year: int, pm: np.ndarray, level: float, cols: list) -> np.ndarray:
-        """Good-day ratio [%] of the boxes *cols* with daily PM2.5 *pm* and O3 at *level*."""
-        from .indicators import good_day_threshold
-        from .ozone import generate_ozone
+    def daily_o3(self, year: int, level: float, local: dict, bg: float) -> np.ndarray:
+        """Daily MDA8 O3 [µg/m³] ``(member, day, box)`` from the photochemical model at O3 *level*."""
+        from .projection import _daily_o3
 
-        met, _, k_o3 = self.weather(year)
-        o3 = generate_ozone(met, level=level, settings=self.ozone_settings, climatology=self.settings.climatology,
-                            seed=np.random.default_rng(k_o3)).values.T  # (member, day)
-        good = (pm[:, :, cols] <= good_day_threshold("PM2.5")) & (o3[:, :, None] <= good_day_threshold("O3_8h"))
+        met, (arr, dates, _), k_o3 = self.weather(year)
+        flux, period, _ = self.inv.fluxes(self.domain, dates, {int(year): self.factors(year, local, bg)})
+        return _daily_o3("photochemical", met, arr, dates, flux, period, self.domain, float(level),
+                         self.ozone_settings, self.settings, np.random.default_rng(k_o3), None)
+
+    def good_ratio(self, year: int, pm: np.ndarray, level: float, cols: list, local: dict, bg: float) -> np.ndarray:
+        """Good-day ratio [%] of the boxes *cols* with daily PM2.5 *pm* and photochemical O3 at *level*."""
+        from .indicators import good_day_threshold
+
+        o3 = self.daily_o3(year, level, local, bg)
+        good = (pm[:, :, cols] <= good_day_threshold("PM2.5")) & (o3[:, :, cols] <= good_day_threshold("O3_8h"))
         return good.mean(axis=(0, 1)) * 100.0
 
 
@@ -420,7 +426,7 @@ def _fit_ozone(m: _Model, result: CalibrationResult, gd_obs: pd.DataFrame) -> di
         pm = m.daily_pm(y, result.local_scale, bg)
         cols = [m.domain.boxes.index(b) for b in sub["box"]]
         target = sub["value"].to_numpy(float)
-        f = lambda lv: float(np.mean(m.good_ratio(y, pm, lv, cols) - target))  # noqa: E731
+        f = lambda lv: float(np.mean(m.good_ratio(y, pm, lv, cols, result.local_scale, bg) - target))  # noqa: E731
         lo, hi = 0.2, 5.0
         if f(lo) < 0 or f(hi) > 0:
             raise CalibrationError(f"O3 level for {y}: observed good-day ratios {target.tolist()} % cannot be "

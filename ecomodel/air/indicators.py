@@ -23,9 +23,28 @@ import xarray as xr
 from .._cf import cf_attrs
 from ..errors import InputError
 
-__all__ = ["annual_indicators", "add_city_average", "to_regions", "daily_aqi", "good_day_threshold"]
+__all__ = ["annual_indicators", "add_city_average", "to_regions", "daily_aqi", "good_day_threshold", "iaqi_concentration"]
 
 CITY_NAME_EN = {"常州市": "Changzhou", "无锡市": "Wuxi"}
+
+
+def iaqi_concentration(item: str, iaqi: int) -> float:
+    """Concentration at which the IAQI of *item* reaches the breakpoint *iaqi* [µg/m³] (HJ 633-2012
+    Table 1); e.g. 150 µg/m³ of PM2.5 and 265 µg/m³ of O3_8h at IAQI 200 (heavy pollution above).
+
+    Examples
+    --------
+    >>> iaqi_concentration("PM2.5", 200), iaqi_concentration("O3_8h", 200)
+    (150.0, 265.0)
+    """
+    from .. import standards
+
+    bp = standards.breakpoints(item)
+    hit = np.flatnonzero(np.asarray(bp.iaqi) == int(iaqi))
+    if hit.size == 0:
+        raise InputError(f"iaqi {iaqi!r}: not a breakpoint of {item} (HJ 633-2012 Table 1)", field="iaqi",
+                         value=iaqi, expected=str(list(np.asarray(bp.iaqi))))
+    return float(np.asarray(bp.concentration)[hit[0]])
 
 
 def good_day_threshold(item: str = "PM2.5") -> float:
@@ -145,8 +164,12 @@ def _year_slices(dates: pd.DatetimeIndex):
 
 def _indicator_arrays(pm: np.ndarray, o3: np.ndarray | None, dates: pd.DatetimeIndex, limit: float,
                       pm_good: float, o3_good: float):
-    """Fast path: pm ``(member, day, box)``, o3 ``(member, day)`` → dict of ``(year, member, box)``."""
+    """Fast path: pm ``(member, day, box)``, o3 ``(member, day)`` or ``(member, day, box)`` → dict of
+    ``(year, member, box)``."""
     sl = _year_slices(dates)
+    if o3 is not None and o3.ndim == 2:
+        o3 = np.broadcast_to(o3[:, :, None], pm.shape)
+    pm_heavy, o3_heavy = iaqi_concentration("PM2.5", 200), iaqi_concentration("O3_8h", 200)
     n_y = len(sl)
     shape = (n_y, pm.shape[0], pm.shape[2])
     mean = np.empty(shape)
@@ -154,6 +177,8 @@ def _indicator_arrays(pm: np.ndarray, o3: np.ndarray | None, dates: pd.DatetimeI
     above = np.empty(shape)
     good = np.empty(shape)
     good_pm = np.empty(shape)
+    p90 = np.empty(shape)
+    heavy = np.empty(shape)
     for k, (_, a, b) in enumerate(sl):
         x = pm[:, a:b, :]
         mean[k] = x.mean(axis=1)
@@ -162,11 +187,18 @@ def _indicator_arrays(pm: np.ndarray, o3: np.ndarray | None, dates: pd.DatetimeI
         okpm = x <= pm_good
         good_pm[k] = okpm.mean(axis=1) * 100.0
         if o3 is not None:
-            good[k] = (okpm & (o3[:, a:b, None] <= o3_good)).mean(axis=1) * 100.0
+            z = o3[:, a:b, :]
+            good[k] = (okpm & (z <= o3_good)).mean(axis=1) * 100.0
+            p90[k] = np.percentile(z, 90.0, axis=1, method="linear")
+            heavy[k] = ((x > pm_heavy) | (z > o3_heavy)).sum(axis=1)
         else:
             good[k] = good_pm[k]
-    return [y for y, _, _ in sl], {"pm25_annual_mean": mean, "pm25_p95": p95, "days_above_75": above,
-                                   "good_air_days_ratio": good, "good_days_pm25_ratio": good_pm}
+            heavy[k] = (x > pm_heavy).sum(axis=1)
+    out = {"pm25_annual_mean": mean, "pm25_p95": p95, "days_above_75": above, "good_air_days_ratio": good,
+           "good_days_pm25_ratio": good_pm, "heavy_pollution_days": heavy}
+    if o3 is not None:
+        out["o3_mda8_p90"] = p90
+    return [y for y, _, _ in sl], out
 
 
 INDICATOR_ATTRS = {
@@ -183,6 +215,13 @@ INDICATOR_ATTRS = {
                                     "time: sum (interval: 1 year)", references="HJ 633-2012"),
     "good_days_pm25_ratio": cf_attrs("%", "share of days with PM2.5 IAQI <= 100", None,
                                      "time: sum (interval: 1 year)", references="HJ 633-2012"),
+    "o3_mda8_p90": cf_attrs("ug/m3", "90th percentile of the daily maximum 8-hour mean O3",
+                            "mass_concentration_of_ozone_in_air",
+                            "time: maximum (interval: 1 day) time: percentile (interval: 1 year)",
+                            references="HJ 663-2013 (O3 8-h annual evaluation value)"),
+    "heavy_pollution_days": cf_attrs("d", "days with AQI above 200 (heavy pollution or worse)", None,
+                                     "time: sum (interval: 1 year)",
+                                     references="HJ 633-2012 (PM2.5 > 150 ug/m3 or O3 8-h > 265 ug/m3)"),
 }
 
 
@@ -240,15 +279,25 @@ def annual_indicators(ds: xr.Dataset, *, ozone: xr.DataArray | None = None, vari
         good = aqi <= 100
         comment = "AQI of PM2.5 (24-h mean) and O3 (daily maximum 8-h mean)"
     else:
+        aqi = aqi_pm
         good = good_pm
         comment = "PM2.5 IAQI only (no O3 series supplied)"
     year = pm["time"].dt.year
+    extra = {"heavy_pollution_days": (aqi > 200).groupby(year).sum("time").astype(float)}
+    if ozone is not None:
+        o3b = o3.broadcast_like(pm).transpose("time", "member", "box")
+        def p90(g):  # HJ 663-2013 percentile of each member's and box's days of one year
+            return xr.apply_ufunc(lambda a: np.apply_along_axis(standards.hj663_percentile, -1, a, 90.0), g,
+                                  input_core_dims=[["time"]])
+
+        extra["o3_mda8_p90"] = o3b.groupby(year).map(p90)
     out = xr.Dataset({
         "pm25_annual_mean": pm.groupby(year).mean("time"),
         "pm25_p95": pm.groupby(year).quantile(0.95, dim="time", method="linear").drop_vars("quantile"),
         "days_above_75": (pm > limit).groupby(year).sum("time").astype(float),
         "good_air_days_ratio": good.groupby(year).mean("time") * 100.0,
         "good_days_pm25_ratio": good_pm.groupby(year).mean("time") * 100.0,
+        **extra,
     })
     out = out.transpose("year", "member", "box")
     for v in out.data_vars:

@@ -73,6 +73,31 @@ class OzoneSettings:
                              value=self.ar1)
 
 
+def _seasonal(settings: OzoneSettings, dates: pd.DatetimeIndex) -> np.ndarray:
+    """The monthly MDA8 climatology interpolated to each date (mid-month nodes, periodic) [µg/m³]."""
+    mid = np.array([pd.Timestamp(2021, m, 15).day_of_year for m in range(1, 13)], dtype=float)
+    xs = np.concatenate([mid[-1:] - 365.0, mid, mid[:1] + 365.0])
+    o3c = np.asarray(settings.climatology, dtype=float)
+    return np.interp(dates.day_of_year.values.astype(float), xs, np.concatenate([o3c[-1:], o3c, o3c[:1]]))
+
+
+def _levels(level, dates: pd.DatetimeIndex) -> np.ndarray:
+    """Level factor of each date from a number or ``{year: factor}`` (missing years: the mean)."""
+    if isinstance(level, dict):
+        vals = {int(k): float(v) for k, v in level.items()}
+        if not vals or any((not np.isfinite(v)) or v <= 0 for v in vals.values()):
+            raise InputError(f"level: {level!r}; expected positive factors", field="level", value=level)
+        default = float(np.mean(list(vals.values())))
+        return np.array([vals.get(int(y), default) for y in dates.year])
+    try:
+        lv = float(level)
+    except (TypeError, ValueError):
+        raise InputError(f"level: {level!r}; expected a positive factor", field="level", value=level) from None
+    if not np.isfinite(lv) or lv <= 0:
+        raise InputError(f"level: {level!r}; expected a positive factor", field="level", value=level)
+    return np.full(len(dates), lv)
+
+
 def generate_ozone(meteorology: xr.Dataset, *, level=1.0, settings: OzoneSettings | None = None,
                    climatology: pd.DataFrame | None = None, seed=None) -> xr.DataArray:
     """Daily maximum 8-h mean O3 [µg/m³] over the meteorology's ``(time, member)``.
@@ -112,20 +137,8 @@ def generate_ozone(meteorology: xr.Dataset, *, level=1.0, settings: OzoneSetting
     met = check_meteorology(meteorology)
     dates = pd.DatetimeIndex(met["time"].values)
     clim = _daily_climatology(climatology if climatology is not None else load_climatology(), dates)
-    mid = np.array([pd.Timestamp(2021, m, 15).day_of_year for m in range(1, 13)], dtype=float)
-    xs = np.concatenate([mid[-1:] - 365.0, mid, mid[:1] + 365.0])
-    o3c = np.asarray(s.climatology, dtype=float)
-    base = np.interp(dates.day_of_year.values.astype(float), xs, np.concatenate([o3c[-1:], o3c, o3c[:1]]))
-    if isinstance(level, dict):
-        vals = {int(k): float(v) for k, v in level.items()}
-        if not vals or any((not np.isfinite(v)) or v <= 0 for v in vals.values()):
-            raise InputError(f"level: {level!r}; expected positive factors", field="level", value=level)
-        default = float(np.mean(list(vals.values())))
-        lev = np.array([vals.get(int(y), default) for y in dates.year])
-    else:
-        lev = np.full(len(dates), float(level))
-        if not np.isfinite(level) or level <= 0:
-            raise InputError(f"level: {level!r}; expected a positive factor", field="level", value=level)
+    base = _seasonal(s, dates)
+    lev = _levels(level, dates)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     shape = (len(dates), met.sizes["member"])
     eps = _ar1(rng, s.ar1, shape)

@@ -129,17 +129,53 @@ def _city_columns(domain, city, weights):
     return members, w / w.sum()
 
 
+def _ozone_mode(ozone) -> str | None:
+    """``'photochemical'``, ``'statistical'`` or None from the *ozone* argument."""
+    if ozone is True or ozone == "photochemical":
+        return "photochemical"
+    if ozone == "statistical":
+        return "statistical"
+    if ozone is False or ozone is None:
+        return None
+    raise InputError(f"ozone: {ozone!r}; expected True/'photochemical', 'statistical' or False", field="ozone",
+                     value=ozone, expected="True, 'photochemical', 'statistical', False")
+
+
+def _daily_o3(mode, met, arr, dates, flux, period, domain, levels, ozone_settings, settings, rng, grs):
+    """Daily MDA8 O3 [µg/m³]: ``(member, day, box)`` (photochemical) or ``(member, day)`` (statistical)."""
+    if mode == "statistical":
+        from .ozone import generate_ozone
+
+        return generate_ozone(met, level=levels, settings=ozone_settings, climatology=settings.climatology,
+                              seed=rng).values.T
+    from .emissions import POLLUTANT_SPECIES
+    from .photochem import o3_background, simulate_o3
+
+    vent = arr["wind"][:, :, None] * domain.ventilation_rate(1.0)[None, None, :]
+    bg = o3_background(arr, dates, levels, settings=ozone_settings, grs=grs, seed=rng)
+    regional = next((i for i, k in enumerate(domain.kind) if k == "background"), -1)
+    return simulate_o3(flux[:, POLLUTANT_SPECIES["NOx"], :], flux[:, POLLUTANT_SPECIES["VOCs"], :], period, arr,
+                       vent, bg, grs=grs, regional=regional)
+
+
+def _with_city(x, cols):
+    if cols is None:
+        return x
+    idx, w = cols
+    return np.concatenate([x, np.tensordot(x[:, :, idx], w, axes=([2], [0]))[:, :, None]], axis=2)
+
+
 def _run_indicators(inventory, domain, parameters, settings, ozone_settings, years, members, seed, factors,
-                    ozone_levels, *, city="常州市", city_weights=None, ozone=True, spinup_days=30):
+                    ozone_levels, *, city="常州市", city_weights=None, ozone=True, spinup_days=30, grs=None):
     """Annual indicators ``{name: (year, member, box[+city])}`` for a continuous multi-year run."""
     from .box import _run
     from .indicators import _indicator_arrays, good_day_threshold
-    from .meteorology import generate_meteorology
-    from .ozone import generate_ozone
+    from .meteorology import generate_meteorology, meteorology_arrays
     from .. import standards
 
     if int(members) < 1:
         raise InputError(f"members: {members}; expected >= 1", field="members", value=members)
+    mode = _ozone_mode(ozone)
     limit = float(standards.gb3095_limit("PM2.5", "24h", 2))
     pm_good, o3_good = good_day_threshold("PM2.5"), good_day_threshold("O3_8h")
     cols = _city_columns(domain, city, city_weights) if city else None
@@ -149,20 +185,17 @@ def _run_indicators(inventory, domain, parameters, settings, ozone_settings, yea
     for c in range(n_chunks):
         m = min(_CHUNK, int(members) - c * _CHUNK)
         met = generate_meteorology(settings, years=years, members=m, seed=rngs[2 * c])
-        from .meteorology import meteorology_arrays
-
         arr, dates, _ = meteorology_arrays(met)
         flux, period, _ = inventory.fluxes(domain, dates, factors)
         out, _ = _run(domain, flux[None], period, np.zeros(m, dtype=np.int64), arr, parameters, chemistry=True,
                       components=False, substeps=1, spinup_days=spinup_days)
-        pm = out[0]
-        if cols is not None:
-            idx, w = cols
-            pm = np.concatenate([pm, np.tensordot(pm[:, :, idx], w, axes=([2], [0]))[:, :, None]], axis=2)
+        pm = _with_city(out[0], cols)
         o3 = None
-        if ozone:
-            o3 = generate_ozone(met, level=ozone_levels, settings=ozone_settings,
-                                climatology=settings.climatology, seed=rngs[2 * c + 1]).values.T
+        if mode is not None:
+            o3 = _daily_o3(mode, met, arr, dates, flux, period, domain, ozone_levels, ozone_settings, settings,
+                           rngs[2 * c + 1], grs)
+            if o3.ndim == 3:
+                o3 = _with_city(o3, cols)
         yrs, ind = _indicator_arrays(pm, o3, dates, limit, pm_good, o3_good)
         parts.append(ind)
     return yrs, {k: np.concatenate([p[k] for p in parts], axis=1) for k in parts[0]}
@@ -170,8 +203,8 @@ def _run_indicators(inventory, domain, parameters, settings, ozone_settings, yea
 
 def trajectory(reductions=None, years=range(2020, 2031), *, members: int = 200, seed=None, inventory=None,
                domain=None, parameters=None, settings=None, ozone_settings=None, background=None, trend=None,
-               ozone: bool = True, ozone_level=None, city: str | None = "常州市", city_weights=None,
-               spinup_days: int = 30) -> xr.Dataset:
+               ozone: bool | str = True, ozone_level=None, city: str | None = "常州市", city_weights=None,
+               spinup_days: int = 30, grs=None) -> xr.Dataset:
     """Annual PM2.5 indicators, year by year, for an ensemble under a reduction schedule.
 
     Parameters
@@ -196,20 +229,27 @@ def trajectory(reductions=None, years=range(2020, 2031), *, members: int = 200, 
         forward); default the calibrated demo scales.
     trend : callable or mapping, optional
         Local emission factor by year and pollutant (``{year: {pollutant: factor}}``) [1].
-    ozone : bool
-        Use the statistical O3 series for the AQI good-day ratio (otherwise PM2.5 only).
+    ozone : bool or str
+        O3 for the AQI good-day ratio: ``True``/``'photochemical'`` (the GRS model of
+        :mod:`ecomodel.air.photochem`, driven by the same NOx/VOC emissions), ``'statistical'``
+        (the exogenous series of :mod:`ecomodel.air.ozone`) or ``False`` (PM2.5 only).
     ozone_level : float or mapping, optional
         O3 level factor [1] (default: calibrated demo levels).
     city : str or None
         Add the city average box (equal weights over its districts unless *city_weights*).
     spinup_days : int
         Spin-up days before the first year [d].
+    grs : GRSParameters, optional
+        Parameters of the photochemical O3 model.
 
     Returns
     -------
     xarray.Dataset
         ``pm25_annual_mean``, ``pm25_p95`` [µg/m³], ``days_above_75`` [d],
-        ``good_air_days_ratio``, ``good_days_pm25_ratio`` [%] over ``(year, member, box)``.
+        ``good_air_days_ratio``, ``good_days_pm25_ratio`` [%] over ``(year, member, box)``; with
+        O3 also ``o3_mda8_p90`` [µg/m³] (HJ 663-2013 annual 90th percentile of MDA8; per box with
+        the photochemical model, the same series for every box with the statistical one) and
+        ``heavy_pollution_days`` [d] (AQI > 200, HJ 633-2012).
 
     Examples
     --------
@@ -228,7 +268,7 @@ def trajectory(reductions=None, years=range(2020, 2031), *, members: int = 200, 
     factors = _factors(inventory, domain, reductions, years, bg, trend_fn)
     yrs, ind = _run_indicators(inventory, domain, parameters, settings, ozone_settings, years, members, seed,
                                factors, lev, city=city, city_weights=city_weights, ozone=ozone,
-                               spinup_days=spinup_days)
+                               spinup_days=spinup_days, grs=grs)
     boxes = list(domain.boxes)
     name_en, region, kind, cityc = list(domain.name_en), list(domain.region), list(domain.kind), list(domain.city)
     if city:
@@ -243,11 +283,14 @@ def trajectory(reductions=None, years=range(2020, 2031), *, members: int = 200, 
                             "city": ("box", cityc)})
     for v in ds.data_vars:
         ds[v].attrs = dict(INDICATOR_ATTRS[v])
-    ds["good_air_days_ratio"].attrs["comment"] = ("AQI of PM2.5 and the statistical O3 series" if ozone
-                                                  else "PM2.5 IAQI only")
+    mode = _ozone_mode(ozone)
+    ds["good_air_days_ratio"].attrs["comment"] = {
+        "photochemical": "AQI of PM2.5 and photochemical O3 (GRS, ecomodel.air.photochem)",
+        "statistical": "AQI of PM2.5 and the statistical O3 series"}.get(mode, "PM2.5 IAQI only")
     ds.attrs = {"title": "ecomodel.air trajectory", "seed": str(seed), "members": int(members),
                 "background_scale": str({y: round(bg[y], 4) for y in years}),
-                "ozone_level": str({y: round(lev[y], 4) for y in years}) if ozone else "none",
+                "ozone_level": str({y: round(lev[y], 4) for y in years}) if mode else "none",
+                "ozone_model": mode or "none",
                 "city_average": f"{city}: equal weights over its districts (HJ 663-2013)" if city and city_weights is None
                 else str(city_weights)}
     return ds

@@ -1,0 +1,213 @@
+"""Numba kernel of the Generic Reaction Set (GRS) O3 box model (see :mod:`ecomodel.air.photochem`).
+
+Units inside the kernel: mixing ratios in ppb (ROC in ppbC), time in minutes, heights in metres,
+emission fluxes in µg m⁻² min⁻¹ (NOx as NO2). Only :mod:`ecomodel.air.photochem` calls this
+module; it imports numba, so ``import ecomodel`` never loads it.
+
+One substep of length ``dt`` applies, in order:
+
+1. boundary-layer growth: air of the residual layer (background composition) is entrained,
+   ``X ← (X·h₀ + (h₁ − h₀)·X_res)/h₁`` when ``h₁ > h₀`` (a collapsing layer leaves air aloft and
+   does not change the mixed-layer mixing ratio);
+2. emission, exchange with background air at the ventilation rate ``k_v`` and O3 dry deposition
+   ``v_d/h``, backward Euler per species (positive, exact steady state);
+3. chemistry: RP in quasi-steady state from ``k5·RP² + (k2·NO + (k6+k7)·NO2)·RP − k1·ROC = 0``;
+   nitrate formation removes ``NO2·(1 − 1/(1 + dt·(k6+k7)·RP))`` to the sink; RP + NO → NO2
+   converts ``NO·(1 − 1/(1 + dt·k2·RP))``; then NO + O3 ⇌ NO2 (k4, J) is advanced with its exact
+   solution (a Riccati equation with constant coefficients), which conserves NOx and Ox and tends
+   to the photostationary state ``[NO][O3]/[NO2] = J/k4``.
+
+Every step conserves nitrogen exactly (NO + NO2 + nitrate changes only by emission and exchange)
+and keeps all mixing ratios non-negative.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._numba import jit, prange
+
+# indices of the parameter vector built by photochem._param_vector
+P_REACT, P_NOFRAC, P_NIGHT, P_NOXBG, P_ROCBG, P_VD, P_CLOUD, P_VOC2PPBC, P_NOX2PPB, P_O3UG, P_MINH = range(11)
+N_PARAM = 11
+SUBSTEPS = 6  # per hour: dt = 10 min
+
+
+@jit(inline="always")
+def _height(t_hour, h_day, h_night):
+    """Mixed-layer height [m] at local solar hour *t_hour*: night value before 07 and after 19 h,
+    sin² growth to the daily height by 14 h, constant until 19 h."""
+    if t_hour < 7.0 or t_hour >= 19.0:
+        return h_night
+    if t_hour < 14.0:
+        s = math.sin(0.5 * math.pi * (t_hour - 7.0) / 7.0)
+        return h_night + (h_day - h_night) * s * s
+    return h_day
+
+
+@jit(inline="always")
+def _ps_step(no, no2, o3, k4, j, dt):
+    """Exact advance of NO + O3 ⇌ NO2 over *dt*; returns (no, no2, o3)."""
+    b = k4 * (no + o3) + j
+    c = k4 * no * o3 - j * no2
+    disc = b * b - 4.0 * k4 * c
+    sq = math.sqrt(disc if disc > 0.0 else 0.0)
+    if c == 0.0:
+        return no, no2, o3
+    r1 = 2.0 * c / (b + sq)          # the equilibrium extent (smaller root)
+    r2 = (b + sq) / (2.0 * k4)
+    e = math.exp(-sq * dt)
+    xi = r1 * r2 * (1.0 - e) / (r2 - r1 * e)
+    no_n = no - xi
+    o3_n = o3 - xi
+    no2_n = no2 + xi
+    return (no_n if no_n > 0.0 else 0.0), (no2_n if no2_n > 0.0 else 0.0), (o3_n if o3_n > 0.0 else 0.0)
+
+
+@jit(inline="always")
+def _rates(temp):
+    """GRS rate coefficients [ppb⁻¹ min⁻¹] at temperature *temp* [K]: (k2, k4, k5, k67, f1)."""
+    k2 = 5.482 * math.exp(242.0 / temp)
+    k4 = 2.643 * math.exp(-1370.0 / temp)
+    k5 = 10.2
+    k67 = 0.24
+    f1 = math.exp(-4710.0 * (1.0 / temp - 1.0 / 316.0))
+    return k2, k4, k5, k67, f1
+
+
+@jit
+def _box_day(state, e_nox, e_voc, vent, h_day, temp, cloud, jrow, inflow, prof_nox, prof_voc, par, hourly, record):
+    """Advance one box through one day; *state* = [NO, NO2, O3, ROC, nitrate] (ppb) in place.
+
+    *inflow* (24, 4): hourly NO, NO2, O3 [ppb] and ROC [ppbC] of the air entering the box (by
+    exchange and by entrainment from the residual layer). Hourly mean O3 [ppb] goes to
+    *hourly* (24,); with *record* the hourly means of NO, NO2, O3, ROC go to *record* (24, 4).
+    """
+    k2, k4, k5, k67, f1 = _rates(temp)
+    dt = 60.0 / SUBSTEPS
+    h_night = max(par[P_NIGHT] * h_day, par[P_MINH])
+    h_day = max(h_day, h_night)
+    kv = vent / 1440.0
+    no, no2, o3, roc, nit = state[0], state[1], state[2], state[3], state[4]
+    h0 = _height(0.0, h_day, h_night)
+    for hr in range(24):
+        j = jrow[hr] * cloud
+        k1 = par[P_REACT] * j * f1
+        en = e_nox * prof_nox[hr] * 24.0 / 1440.0 * par[P_NOX2PPB]  # ppb m / min
+        ev = e_voc * prof_voc[hr] * 24.0 / 1440.0 * par[P_VOC2PPBC]
+        no_b, no2_b, o3_b, roc_b = inflow[hr, 0], inflow[hr, 1], inflow[hr, 2], inflow[hr, 3]
+        acc = 0.0
+        a_no = 0.0
+        a_no2 = 0.0
+        a_roc = 0.0
+        for s in range(SUBSTEPS):
+            t = hr + (s + 1.0) / SUBSTEPS
+            h1 = _height(t, h_day, h_night)
+            if h1 > h0:
+                w = (h1 - h0) / h1
+                no += w * (no_b - no)
+                no2 += w * (no2_b - no2)
+                o3 += w * (o3_b - o3)
+                roc += w * (roc_b - roc)
+                nit -= w * nit
+            h0 = h1
+            # emission, exchange, deposition (backward Euler)
+            inv = 1.0 / (1.0 + dt * kv)
+            no = (no + dt * (par[P_NOFRAC] * en / h1 + kv * no_b)) * inv
+            no2 = (no2 + dt * ((1.0 - par[P_NOFRAC]) * en / h1 + kv * no2_b)) * inv
+            roc = (roc + dt * (ev / h1 + kv * roc_b)) * inv
+            o3 = (o3 + dt * kv * o3_b) / (1.0 + dt * (kv + par[P_VD] / h1))
+            nit = nit * inv
+            # chemistry
+            p = k1 * roc
+            bq = k2 * no + k67 * no2
+            rp = 2.0 * p / (bq + math.sqrt(bq * bq + 4.0 * k5 * p)) if p > 0.0 else 0.0
+            lost = no2 * (1.0 - 1.0 / (1.0 + dt * k67 * rp))
+            no2 -= lost
+            nit += lost
+            conv = no * (1.0 - 1.0 / (1.0 + dt * k2 * rp))
+            no -= conv
+            no2 += conv
+            no, no2, o3 = _ps_step(no, no2, o3, k4, j, dt)
+            acc += o3
+            a_no += no
+            a_no2 += no2
+            a_roc += roc
+        hourly[hr] = acc / SUBSTEPS
+        if record.shape[0] == 24:
+            record[hr, 0] = a_no / SUBSTEPS
+            record[hr, 1] = a_no2 / SUBSTEPS
+            record[hr, 2] = acc / SUBSTEPS
+            record[hr, 3] = a_roc / SUBSTEPS
+    state[0], state[1], state[2], state[3], state[4] = no, no2, o3, roc, nit
+
+
+@jit
+def _mda8(hourly):
+    """Maximum of the 8-h means ending at 08…24 h (HJ 663-2013) of one day's hourly values."""
+    s = 0.0
+    for i in range(8):
+        s += hourly[i]
+    best = s
+    for i in range(8, 24):
+        s += hourly[i] - hourly[i - 8]
+        if s > best:
+            best = s
+    return best / 8.0
+
+
+@jit(parallel=True)
+def run_grs(e_nox, e_voc, period, vent, mixh, temp, cloud, jtab, o3_bg, prof_nox, prof_voc, par, spinup, regional,
+            out_mda8, out_hourly, keep_hourly):
+    """Run every member and box through all days.
+
+    Shapes: e_nox, e_voc (period, box) [µg m⁻² d⁻¹]; period (day,); vent (member, day, box) [1/d];
+    mixh, temp, cloud, o3_bg (member, day) [m, K, 1, ppb]; jtab (day, 24) [1/min]; out_mda8
+    (member, day, box) [µg/m³]; out_hourly (member, day, 24, box) [ppb] when *keep_hourly*.
+    Box *regional* (or none if < 0) is run first each day with background inflow (``o3_bg``,
+    ``par[P_NOXBG]``, ``par[P_ROCBG]``); its hourly composition is the inflow of every other box.
+    The first day is repeated *spinup* times before recording.
+    """
+    n_m, n_d, n_b = out_mda8.shape
+    for m in prange(n_m):
+        state = np.empty((n_b, 5))
+        for b in range(n_b):
+            state[b, 0] = 0.1 * par[P_NOXBG]
+            state[b, 1] = 0.9 * par[P_NOXBG]
+            state[b, 2] = o3_bg[m, 0]
+            state[b, 3] = par[P_ROCBG]
+            state[b, 4] = 0.0
+        hourly = np.empty(24)
+        outer = np.empty((24, 4))
+        inflow = np.empty((24, 4))
+        none = np.empty((1, 4))
+        for dd in range(-spinup, n_d):
+            d = dd if dd > 0 else 0
+            p = period[d]
+            for h in range(24):
+                outer[h, 0] = 0.1 * par[P_NOXBG]
+                outer[h, 1] = 0.9 * par[P_NOXBG]
+                outer[h, 2] = o3_bg[m, d]
+                outer[h, 3] = par[P_ROCBG]
+            if regional >= 0:
+                _box_day(state[regional], e_nox[p, regional], e_voc[p, regional], vent[m, d, regional], mixh[m, d],
+                         temp[m, d], cloud[m, d], jtab[d], outer, prof_nox, prof_voc, par, hourly, inflow)
+                if dd >= 0:
+                    out_mda8[m, d, regional] = _mda8(hourly) * par[P_O3UG]
+                    if keep_hourly:
+                        for h in range(24):
+                            out_hourly[m, d, h, regional] = hourly[h]
+            else:
+                inflow[:, :] = outer
+            for b in range(n_b):
+                if b == regional:
+                    continue
+                _box_day(state[b], e_nox[p, b], e_voc[p, b], vent[m, d, b], mixh[m, d], temp[m, d], cloud[m, d],
+                         jtab[d], inflow, prof_nox, prof_voc, par, hourly, none)
+                if dd >= 0:
+                    out_mda8[m, d, b] = _mda8(hourly) * par[P_O3UG]
+                    if keep_hourly:
+                        for h in range(24):
+                            out_hourly[m, d, h, b] = hourly[h]

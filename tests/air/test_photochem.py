@@ -1,0 +1,180 @@
+"""Photochemical O3 (GRS): closed forms, conservation, regimes and bad input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ecomodel.air import photochem as pc
+from ecomodel.errors import EcomodelError, InputError
+from ecomodel.standards import hj663_percentile
+
+
+def _met(n_days=3, temp=298.0, mixh=1000.0, prec=0.0, doy=172.0, members=1):
+    return {"temp": np.full((members, n_days), temp), "mixh": np.full((members, n_days), mixh),
+            "prec": np.full((members, n_days), prec), "wind": np.full((members, n_days), 2.0),
+            "doy": np.full(n_days, doy)}
+
+
+def _run(nox=0.0, voc=0.0, vent=0.0, bg=80.0, n_days=3, grs=None, **met):
+    m = _met(n_days, **met)
+    e_n = np.full((1, 1), float(nox))
+    e_v = np.full((1, 1), float(voc))
+    ven = np.full((1, n_days, 1), float(vent))
+    o3bg = np.full((1, n_days), float(bg))
+    return pc.simulate_o3(e_n, e_v, np.zeros(n_days, dtype=np.int64), m, ven, o3bg, grs=grs, hourly=True)
+
+
+def test_solar_geometry_and_photolysis_closed_forms():
+    # noon at the solstice: zenith = latitude - declination; declination(172) = 23.45 sin(360*456/365)
+    decl = 23.45 * np.sin(np.deg2rad(360.0 * (284 + 172) / 365.0))
+    assert pc.cos_solar_zenith(31.8, 172, 12.0) == pytest.approx(np.cos(np.deg2rad(31.8 - decl)), rel=1e-12)
+    assert pc.cos_solar_zenith(31.8, 172, 0.0) < 0  # midnight: sun below the horizon
+    assert float(pc.j_no2(1.0)) == pytest.approx(1.165e-2 * np.exp(-0.267), rel=1e-12)
+    assert float(pc.j_no2(-0.2)) == 0.0
+    tab = pc.photolysis_table([15, 172])
+    assert tab.shape == (2, 24) and tab[:, :5].max() == 0.0
+    assert tab[1].max() > tab[0].max() > 0  # summer noon brighter than winter noon
+    assert np.argmax(tab[1]) in (11, 12)
+
+
+def test_mda8_follows_hj663_windows():
+    h = np.zeros(24)
+    h[17:24] = 100.0  # 7 high hours at the end of the day: the best window ending at 24 h holds all 7
+    assert float(pc.mda8(h)) == pytest.approx(700.0 / 8.0)
+    h2 = np.zeros(24)
+    h2[0] = 800.0  # only the window 01-08 h contains hour 1
+    assert float(pc.mda8(h2)) == pytest.approx(100.0)
+    with pytest.raises(InputError, match="24 values"):
+        pc.mda8(np.zeros(23))
+
+
+def test_photostationary_state_without_radicals():
+    # no ROC, no emission, no exchange: NO + O3 <-> NO2 reaches [NO][O3]/[NO2] = J/k4 at each hour
+    g = pc.GRSParameters(roc_background=0.0, nox_background=20.0, o3_deposition_velocity=0.0)
+    _, hr = _run(bg=80.0, grs=g, n_days=1, mixh=100.0)  # mixed layer never grows above the floor
+    from ecomodel.air import _o3kernels as k
+
+    # the kernel's state is not exposed; check through the exact step instead
+    no, no2, o3 = 2.0, 18.0, 40.0
+    k4 = 2.643 * np.exp(-1370.0 / 298.0)
+    j = 0.4
+    for _ in range(50):
+        no, no2, o3 = k._ps_step(no, no2, o3, k4, j, 10.0)
+    assert no * o3 / no2 == pytest.approx(j / k4, rel=1e-9)
+    assert no + no2 == pytest.approx(20.0, rel=1e-12) and o3 + no2 == pytest.approx(58.0, rel=1e-12)
+    assert hr.shape == (1, 1, 24, 1) and np.all(hr >= 0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(no=st.floats(0.0, 200.0), no2=st.floats(0.0, 200.0), o3=st.floats(0.0, 200.0), j=st.floats(0.0, 1.0),
+       dt=st.floats(0.1, 60.0))
+def test_ps_step_conserves_nox_and_ox_and_stays_positive(no, no2, o3, j, dt):
+    from ecomodel.air import _o3kernels as k
+
+    k4 = 2.643 * np.exp(-1370.0 / 290.0)
+    a, b, c = k._ps_step(no, no2, o3, k4, j, dt)
+    assert min(a, b, c) >= 0.0
+    assert a + b == pytest.approx(no + no2, rel=1e-9, abs=1e-9)
+    assert c + b == pytest.approx(o3 + no2, rel=1e-9, abs=1e-9)
+
+
+def test_titration_by_fresh_no_at_night():
+    # a strong NO source lowers O3 below the background, most at night when the layer is shallow
+    _, clean = _run(nox=0.0, voc=0.0, vent=10.0, bg=80.0)
+    _, dirty = _run(nox=200000.0, voc=0.0, vent=10.0, bg=80.0)
+    night = [0, 1, 2, 3, 4, 22, 23]
+    cut_night = 1 - dirty[0, -1, night, 0].mean() / clean[0, -1, night, 0].mean()
+    cut_noon = 1 - dirty[0, -1, 12:15, 0].mean() / clean[0, -1, 12:15, 0].mean()
+    assert cut_night > 0.2 and cut_night > cut_noon > 0
+    assert np.all(dirty <= clean + 1e-9)
+
+
+def test_voc_produces_ozone_in_sunlight_only():
+    _, base = _run(nox=20000.0, voc=0.0, vent=10.0)
+    _, smog = _run(nox=20000.0, voc=200000.0, vent=10.0)
+    assert smog[0, -1, 14, 0] > base[0, -1, 14, 0] + 1.0      # afternoon production
+    assert smog[0, -1, 3, 0] == pytest.approx(base[0, -1, 3, 0], rel=0.05, abs=0.5)  # no light, little change
+
+
+def _demo_o3(nox_factor=1.0, voc_factor=1.0, members=4, seed=5):
+    from ecomodel.air import demo
+    from ecomodel.air.emissions import POLLUTANT_SPECIES
+    from ecomodel.air.meteorology import generate_meteorology, meteorology_arrays
+
+    d = demo()
+    met = generate_meteorology(d.settings, years=[2021], members=members, seed=seed)
+    arr, dates, _ = meteorology_arrays(met)
+    flux, period, _ = d.inventory.fluxes(d.domain, dates, {2021: np.ones(d.inventory.emissions.shape)})
+    vent = arr["wind"][:, :, None] * d.domain.ventilation_rate(1.0)[None, None, :]
+    bg = pc.o3_background(arr, dates, 1.3, seed=seed)
+    regional = list(d.domain.kind).index("background")
+    out = pc.simulate_o3(flux[:, POLLUTANT_SPECIES["NOx"], :] * nox_factor,
+                         flux[:, POLLUTANT_SPECIES["VOCs"], :] * voc_factor, period, arr, vent, bg, regional=regional)
+    return out, dates, list(d.domain.boxes)
+
+
+def test_regimes_in_tianning__voc_limited_winter_transitional_summer():
+    """Mao et al. (2022, Front. Environ. Sci.) and Xing et al.'s pf-RSM peak ratios: urban southern
+    Jiangsu is VOC-limited in the cold season (NOx cuts raise O3, VOC cuts lower it) and
+    transitional in summer (moderate NOx cuts raise O3 little, deep cuts lower it)."""
+    base, dates, boxes = _demo_o3()
+    nox30, _, _ = _demo_o3(nox_factor=0.7)
+    voc30, _, _ = _demo_o3(voc_factor=0.7)
+    deep, _, _ = _demo_o3(nox_factor=0.1)
+    b = boxes.index("天宁")
+    win = np.asarray(dates.month.isin([12, 1, 2]))
+    summer = np.asarray(dates.month.isin([6, 7, 8]))
+    assert nox30[:, win, b].mean() > base[:, win, b].mean() + 1.0
+    assert voc30[:, win, b].mean() < base[:, win, b].mean()
+    p90 = lambda x: np.mean([hj663_percentile(x[m, :, b], 90) for m in range(x.shape[0])])  # noqa: E731
+    assert p90(voc30) < p90(base) - 2.0
+    assert deep[:, summer, b].mean() < base[:, summer, b].mean()   # deep NOx cut: NOx-limited side
+    assert deep[:, win, b].mean() > base[:, win, b].mean()         # winter: still rising
+    assert np.all(base >= 0) and np.all(np.isfinite(base))
+
+
+@settings(max_examples=8, deadline=None)
+@given(cut=st.floats(0.05, 0.9))
+def test_voc_cuts_never_raise_ozone(cut):
+    _, low = _run(nox=50000.0, voc=100000.0 * (1 - cut), vent=15.0)
+    _, high = _run(nox=50000.0, voc=100000.0, vent=15.0)
+    assert np.all(low <= high + 1e-9)
+
+
+def test_bad_input_names_the_field():
+    with pytest.raises(InputError, match="latitude"):
+        pc.GRSParameters(latitude=95.0)
+    with pytest.raises(InputError, match="nox_profile"):
+        pc.GRSParameters(nox_profile=[1.0 / 23] * 23)
+    with pytest.raises(InputError, match="voc_profile"):
+        pc.GRSParameters(voc_profile=[0.05] * 24)
+    with pytest.raises(InputError, match="latitude"):
+        pc.cos_solar_zenith(120.0, 1, 12)
+    with pytest.raises(EcomodelError, match="nox_flux"):
+        _run(nox=-1.0)
+    with pytest.raises(EcomodelError, match="voc_flux"):
+        _run(voc=float("nan"))
+    with pytest.raises(InputError, match="no_fraction"):
+        pc.GRSParameters(no_fraction=1.5)
+
+
+def test_projection_outputs_o3_indicators_and_responds_to_voc():
+    from ecomodel import air
+
+    kw = dict(years=[2024], members=3, seed=4)
+    base = air.trajectory(None, **kw)
+    voc = air.trajectory({2024: {"VOCs": 0.3}}, **kw)
+    stat = air.trajectory(None, ozone="statistical", **kw)
+    for v in ("o3_mda8_p90", "heavy_pollution_days", "good_air_days_ratio"):
+        assert v in base and base[v].attrs["units"]
+    t = dict(box="天宁", year=2024)
+    assert float(voc["o3_mda8_p90"].sel(**t).mean()) < float(base["o3_mda8_p90"].sel(**t).mean())
+    assert float(voc["good_air_days_ratio"].sel(**t).mean()) >= float(base["good_air_days_ratio"].sel(**t).mean())
+    # the statistical series ignores the cut: same series for every box
+    assert np.allclose(stat["o3_mda8_p90"].sel(box="天宁"), stat["o3_mda8_p90"].sel(box="江阴"))
+    assert "photochemical" in base["good_air_days_ratio"].attrs["comment"]
+    with pytest.raises(InputError, match="ozone"):
+        air.trajectory(None, ozone="cmaq", **kw)
+    assert pd.Index(base["box"].values).is_unique
