@@ -179,6 +179,7 @@ def _indicator_arrays(pm: np.ndarray, o3: np.ndarray | None, dates: pd.DatetimeI
     good_pm = np.empty(shape)
     p90 = np.empty(shape)
     heavy = np.empty(shape)
+    good_o3 = np.empty(shape)
     for k, (_, a, b) in enumerate(sl):
         x = pm[:, a:b, :]
         mean[k] = x.mean(axis=1)
@@ -188,7 +189,9 @@ def _indicator_arrays(pm: np.ndarray, o3: np.ndarray | None, dates: pd.DatetimeI
         good_pm[k] = okpm.mean(axis=1) * 100.0
         if o3 is not None:
             z = o3[:, a:b, :]
-            good[k] = (okpm & (z <= o3_good)).mean(axis=1) * 100.0
+            oko3 = z <= o3_good
+            good[k] = (okpm & oko3).mean(axis=1) * 100.0
+            good_o3[k] = oko3.mean(axis=1) * 100.0
             p90[k] = np.percentile(z, 90.0, axis=1, method="linear")
             heavy[k] = ((x > pm_heavy) | (z > o3_heavy)).sum(axis=1)
         else:
@@ -198,6 +201,7 @@ def _indicator_arrays(pm: np.ndarray, o3: np.ndarray | None, dates: pd.DatetimeI
            "good_days_pm25_ratio": good_pm, "heavy_pollution_days": heavy}
     if o3 is not None:
         out["o3_mda8_p90"] = p90
+        out["good_days_o3_ratio"] = good_o3
     return [y for y, _, _ in sl], out
 
 
@@ -215,6 +219,8 @@ INDICATOR_ATTRS = {
                                     "time: sum (interval: 1 year)", references="HJ 633-2012"),
     "good_days_pm25_ratio": cf_attrs("%", "share of days with PM2.5 IAQI <= 100", None,
                                      "time: sum (interval: 1 year)", references="HJ 633-2012"),
+    "good_days_o3_ratio": cf_attrs("%", "share of days with O3 8-h IAQI <= 100", None,
+                                   "time: sum (interval: 1 year)", references="HJ 633-2012"),
     "o3_mda8_p90": cf_attrs("ug/m3", "90th percentile of the daily maximum 8-hour mean O3",
                             "mass_concentration_of_ozone_in_air",
                             "time: maximum (interval: 1 day) time: percentile (interval: 1 year)",
@@ -291,6 +297,7 @@ def annual_indicators(ds: xr.Dataset, *, ozone: xr.DataArray | None = None, vari
                                   input_core_dims=[["time"]])
 
         extra["o3_mda8_p90"] = o3b.groupby(year).map(p90)
+        extra["good_days_o3_ratio"] = (standards.iaqi("O3_8h", o3b) <= 100).groupby(year).mean("time") * 100.0
     out = xr.Dataset({
         "pm25_annual_mean": pm.groupby(year).mean("time"),
         "pm25_p95": pm.groupby(year).quantile(0.95, dim="time", method="linear").drop_vars("quantile"),

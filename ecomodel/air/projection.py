@@ -12,8 +12,11 @@ Emissions in year ``y``:
 - the regional background box: its inventory × the calibrated background scale of ``y`` (held at
   the last calibrated year afterwards), or *background* when given.
 
-O3 (for the AQI good-day ratio) is the statistical series of :mod:`ecomodel.air.ozone` at its
-calibrated level; it does not respond to the reductions.
+O3 (for the AQI good-day ratio, ``o3_mda8_p90`` and ``heavy_pollution_days``) comes from the
+photochemical model of :mod:`ecomodel.air.photochem`, driven by the same NOx and VOC emissions
+(so it responds to the reductions, with VOC-limited and NOx-limited regimes), with its background
+level calibrated per year; ``ozone='statistical'`` uses the exogenous series of
+:mod:`ecomodel.air.ozone` instead.
 """
 
 from __future__ import annotations
@@ -296,8 +299,14 @@ def trajectory(reductions=None, years=range(2020, 2031), *, members: int = 200, 
     return ds
 
 
+#: indicators :func:`project` returns (those the trajectory has)
+PROJECT_VARIABLES = ("pm25_annual_mean", "good_air_days_ratio", "o3_mda8_p90", "good_days_o3_ratio",
+                     "heavy_pollution_days")
+
+
 def project(reductions=None, years=range(2020, 2031), members: int = 100, seed=None, **kwargs) -> xr.Dataset:
-    """Projection for the scenario layer: ``pm25_annual_mean`` [ug/m3] and ``good_air_days_ratio`` [%]
+    """Projection for the scenario layer: ``pm25_annual_mean`` [ug/m3], ``good_air_days_ratio`` [%]
+    and with O3 ``o3_mda8_p90`` [ug/m3], ``good_days_o3_ratio`` [%], ``heavy_pollution_days`` [d]
     over ``(year, member, region)`` (regions of the plan-target registry, plus ``常州市``).
 
     Parameters
@@ -333,6 +342,6 @@ def project(reductions=None, years=range(2020, 2031), members: int = 100, seed=N
     members = check_members(members)
     seed = check_seed(seed)
     tr = trajectory(reductions, years, members=members, seed=seed, **kwargs)
-    out = to_regions(tr)
+    out = to_regions(tr, [v for v in PROJECT_VARIABLES if v in tr])
     out.attrs = dict(tr.attrs) | {"title": "ecomodel.air projection", "source": "ecomodel.air.project"}
     return out

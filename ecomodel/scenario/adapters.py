@@ -474,6 +474,24 @@ class AirBackend:
         delta = np.where(ok, rsm * lin_pkg / np.where(ok, lin_uni, 1.0), lin_pkg)
         return (delta / y0[None])[index]
 
+    def o3_change(self, base, schedules, years) -> dict:
+        """Linear O3 responses ``{variable: (schedules, years, regions)}`` — the O3 good-day share [%]
+        and MDA8 P90 [ug/m3] — from the source–receptor sensitivities and each box's removed shares."""
+        boxes, regions, _ = self.source_receptor(base)
+        extra = _AIR_SRM_EXTRA.get((base, tuple(sorted(self.SRM_FIT.items())), tuple(self.surface(base).variables)))
+        if not extra:
+            return {}
+        out = {v: np.zeros((len(schedules), len(years), len(regions))) for v in extra}
+        for si, sched in enumerate(schedules):
+            for yi, y in enumerate(years):
+                mapping = {(k[3], k[2], k[1]): f for k, f in sched.at(int(y)).items() if f > 0}
+                if not mapping:
+                    continue
+                f, _ = self._box_fractions(base, mapping)
+                for v, G in extra.items():
+                    out[v][si, yi] = np.einsum("bp,bpr->r", f, G)
+        return out
+
     def _surface(self, base, schedules, years, members, seed):
         """PM2.5 from the response surface placed by the source–receptor sensitivities, as a relative
         change applied to the baseline ensemble (same weather); good-day ratio moved along its
@@ -488,7 +506,10 @@ class AirBackend:
         good0 = b["good_air_days_ratio"].transpose("year", "member", "region").values
         pm = pm0[None] * (1.0 + rel[:, :, None, :])
         slope = _good_day_slope(pm0, good0)  # (R,) percentage points per ug/m3
-        good = np.clip(good0[None] + slope[None, None, None, :] * (pm - pm0[None]), 0.0, 100.0)
+        o3_lin = self.o3_change(base, schedules, years)  # {variable: (S, Y, R)} linear O3 responses
+        d_good_o3 = o3_lin.get("good_days_o3_ratio", np.zeros(rel.shape))[:, :, col]
+        good = np.clip(good0[None] + slope[None, None, None, :] * (pm - pm0[None]) + d_good_o3[:, :, None, :],
+                       0.0, 100.0)
         ds = xr.Dataset(coords={"scenario": np.arange(len(schedules)), "year": b["year"].values,
                                 "member": b["member"].values, "region": b["region"].values})
         ds = ds.assign_coords({c: b[c] for c in b.coords if c not in ds.coords and b[c].dims == ("region",)})
@@ -497,7 +518,14 @@ class AirBackend:
             "comment": "response surface (ecomodel.air.ResponseSurface) placed by source-receptor sensitivities, "
                        "as a relative change of the baseline ensemble"})
         ds["good_air_days_ratio"] = (dims, good, dict(b["good_air_days_ratio"].attrs) | {
-            "comment": "baseline ensemble moved along the member-to-member slope of good days against PM2.5"})
+            "comment": "baseline ensemble moved along the member-to-member slope of good days against PM2.5, "
+                       "plus the linear source-receptor response of the O3 good-day share (photochemical O3)"})
+        if "o3_mda8_p90" in b and "o3_mda8_p90" in o3_lin:
+            o30 = b["o3_mda8_p90"].transpose("year", "member", "region").values
+            ds["o3_mda8_p90"] = (dims, np.maximum(o30[None] + o3_lin["o3_mda8_p90"][:, :, col][:, :, None, :], 0.0),
+                                 dict(b["o3_mda8_p90"].attrs) | {
+                                     "comment": "baseline ensemble plus the linear source-receptor response "
+                                                "of the photochemical O3 model"})
         ds.attrs = dict(b.attrs) | {"method": "surface", "surface": repr(self.surface(base))}
         return ds
 
@@ -531,8 +559,14 @@ def _air_baseline(base: str, years: tuple, members: int, seed: int):
     return air.project(None, years=list(years), members=members, seed=seed, **_air_kwargs(base, years))
 
 
+#: variables whose linear source–receptor sensitivities :func:`_air_srm` returns besides PM2.5
+SRM_EXTRA = ("good_days_o3_ratio", "o3_mda8_p90")
+
+
 @functools.lru_cache(maxsize=2)
 def _air_srm(base: str, settings: tuple, variables: tuple):
+    """Linear sensitivities per unit cut of one pollutant in one local box: PM2.5 ``S[box, pol, region]``
+    and, in ``extra``, the O3 good-day ratio and MDA8 P90 (same runs, same weather)."""
     from .. import air
 
     d = _air_demo(base)
@@ -540,15 +574,26 @@ def _air_srm(base: str, settings: tuple, variables: tuple):
     y = int(cfg["year"])
     run = functools.partial(air.project, years=[y], members=int(cfg["members"]), seed=int(cfg["seed"]),
                             **_air_kwargs(base, [y]))
-    b0 = run(None)["pm25_annual_mean"].sel(year=y).mean("member")
-    regions = [str(r) for r in b0["region"].values]
+    names = ("pm25_annual_mean",) + SRM_EXTRA
+
+    def means(ds):
+        return {v: ds[v].sel(year=y).mean("member") for v in names if v in ds}
+
+    b0 = means(run(None))
+    regions = [str(r) for r in b0["pm25_annual_mean"]["region"].values]
     boxes = list(d.domain.local_boxes())
-    S = np.zeros((len(boxes), len(variables), len(regions)))
+    out = {v: np.zeros((len(boxes), len(variables), len(regions))) for v in b0}
     for i, box in enumerate(boxes):
         for j, pol in enumerate(variables):
-            out = run({y: {(box, None, pol): float(cfg["cut"])}})["pm25_annual_mean"].sel(year=y).mean("member")
-            S[i, j] = (out - b0).values / float(cfg["cut"])
+            r = means(run({y: {(box, None, pol): float(cfg["cut"])}}))
+            for v in out:
+                out[v][i, j] = (r[v] - b0[v]).values / float(cfg["cut"])
+    S = out.pop("pm25_annual_mean")
+    _AIR_SRM_EXTRA[(base, settings, variables)] = out
     return boxes, regions, S
+
+
+_AIR_SRM_EXTRA: dict = {}
 
 
 # ------------------------------------------------------------------------------------------------ water
