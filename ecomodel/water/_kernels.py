@@ -24,6 +24,7 @@ from numba.core.extending import intrinsic
 
 from ecomodel._mathkernels import SAFE_FASTMATH_FLAGS
 from ecomodel._mathkernels import exp_neg as _exp_neg  # branch-free e^-x, shared with air
+from ecomodel._mathkernels import exp_neg_scaled as _exp_neg_scaled8
 from ecomodel._numba import jit, prange
 
 __all__ = [
@@ -372,9 +373,8 @@ def _vadd(typingctx, sa, row, off, m, w):
 @jit
 def _exp_neg_scaled(a, x, out):
     """``out[:] = exp(-a x)`` for a scalar ``a`` and flat arrays ``x >= 0`` (``out`` may be ``x``);
-    vectorised, about 1 ns per value."""
-    for j in range(out.shape[0]):
-        out[j] = _exp_neg(a * x[j])
+    eight values per instruction (:func:`ecomodel._mathkernels.exp_neg_scaled`)."""
+    _exp_neg_scaled8(a, x, out)
 
 
 @jit
