@@ -15,6 +15,10 @@ from .errors import EcomodelError, InputError, close_matches
 __all__ = ["as_float_array", "check_choice", "check_fraction", "first_bad", "is_clean"]
 
 
+#: the bit pattern of +inf as an unsigned integer (float64)
+_INF_BITS = np.uint64(0x7FF0000000000000)
+
+
 def first_bad(mask: np.ndarray, labels=None) -> str:
     """Describe where *mask* is first True: ``"at index (3, 1)"`` or ``"at 'WJG-3'"``."""
     idx = np.argwhere(np.asarray(mask))
@@ -37,6 +41,10 @@ def is_clean(arr: np.ndarray, *, finite: bool = True, positive: bool = False, no
     """
     if arr.size == 0:
         return True
+    if finite and nonnegative and not positive and arr.dtype == np.float64:
+        # one integer reduction: the bit patterns of finite x >= +0.0 are the integers below that of +inf;
+        # negatives (with -0.0), inf and NaN are not (-0.0 then gets the closer look and passes it)
+        return bool(arr.view(np.uint64).max() < _INF_BITS)
     lo, hi = arr.min(), arr.max()
     ok = bool(lo > -np.inf and hi < np.inf) if finite else True
     if positive:

@@ -57,7 +57,7 @@ from ecomodel._numba import SAFE_FASTMATH, jit
 
 __all__ = [
     "SAFE_FASTMATH", "SAFE_FASTMATH_FLAGS", "EXACT_FASTMATH", "LOG2E", "LN2_HI", "LN2_LO", "SQRT2",
-    "exp", "exp_neg", "log",
+    "exp", "exp_neg", "exp_neg_scaled", "log",
 ]
 
 #: :data:`SAFE_FASTMATH` as a sorted tuple, the form llvmlite's instruction builders take.
@@ -142,3 +142,86 @@ def log(x):
     u2 = (1.0 / 17.0 + s2 * (1.0 / 19.0)) + s4 * (1.0 / 21.0)
     p = u0 + s8 * (u1 + s8 * u2)
     return e * LN2_HI + (e * LN2_LO + 2.0 * s * p)
+
+
+# ------------------------------------------------------------------------- 8-wide exp_neg over arrays
+# numba's host CPU tuning (AVX-512 machines "prefer 256-bit" vectors) makes LLVM's loop vectoriser use
+# 4 lanes; an explicit <8 x double> in the IR is still lowered to one 512-bit register where the CPU
+# has them (two 256-bit halves elsewhere). _exp_neg8 is exp_neg, instruction for instruction, on 8
+# values: the same operations with the same fast-math flags, so LLVM contracts the same products into
+# the same FMAs and every value is bit-identical to the scalar function (tested).
+
+_V8 = None
+
+
+def _v8_types():
+    from llvmlite import ir
+
+    global _V8
+    if _V8 is None:
+        _V8 = (ir, ir.VectorType(ir.DoubleType(), 8), ir.VectorType(ir.IntType(64), 8))
+    return _V8
+
+
+def _make_exp_neg8():
+    from numba import types
+    from numba.core import cgutils
+    from numba.core.extending import intrinsic
+
+    @intrinsic
+    def _exp_neg8(typingctx, x, a, out, j):
+        """``out[j:j + 8] = exp_neg(a * x[j:j + 8])`` for C-contiguous 1-d float64 arrays (no checks)."""
+        sig = types.void(x, a, out, j)
+
+        def codegen(context, builder, signature, args):
+            ir, V8, I8 = _v8_types()
+            x_, a_, out_, j_ = args
+            f = tuple(sorted(EXACT_FASTMATH))
+            fs = tuple(sorted(SAFE_FASTMATH))
+
+            def ptr(arrty, arr):
+                arr = context.make_array(arrty)(context, builder, arr)
+                return builder.bitcast(builder.gep(arr.data, [j_], inbounds=True), V8.as_pointer())
+
+            def splat(v):
+                return ir.Constant(V8, [v] * 8)
+
+            av = builder.insert_element(ir.Constant(V8, ir.Undefined), a_, ir.Constant(ir.IntType(32), 0))
+            av = builder.shuffle_vector(av, av, ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8))
+            xv = builder.fmul(av, builder.load(ptr(signature.args[0], x_), align=8), flags=fs)
+            nx = builder.fneg(xv, flags=f)
+            y = builder.select(builder.fcmp_ordered(">", nx, splat(-708.0), flags=f), nx, splat(-708.0))
+            floor = cgutils.get_or_insert_function(builder.module, ir.FunctionType(V8, [V8]), "llvm.floor.v8f64")
+            n = builder.call(floor, [builder.fadd(builder.fmul(y, splat(LOG2E), flags=f), splat(0.5), flags=f)])
+            r = builder.fsub(builder.fsub(y, builder.fmul(n, splat(LN2_HI), flags=f), flags=f),
+                             builder.fmul(n, splat(LN2_LO), flags=f), flags=f)
+            p = splat(1.0 / 6227020800.0)
+            for c in (1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,
+                      1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0):
+                p = builder.fadd(builder.fmul(p, r, flags=f), splat(c), flags=f)
+            k = builder.shl(builder.add(builder.fptosi(n, I8), ir.Constant(I8, [1023] * 8)), ir.Constant(I8, [52] * 8))
+            e = builder.fmul(p, builder.bitcast(k, V8), flags=f)
+            keep = builder.fcmp_ordered("<=", xv, splat(708.0), flags=f)
+            builder.store(builder.select(keep, e, splat(0.0)), ptr(signature.args[2], out_), align=8)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return _exp_neg8
+
+
+_exp_neg8 = _make_exp_neg8()
+
+
+@jit(error_model="numpy")
+def exp_neg_scaled(a, x, out):
+    """``out[:] = exp_neg(a x)`` for a scalar ``a`` and 1-d float64 arrays ``x >= 0`` and ``out``
+    (``out`` may be ``x``): with unit strides eight values per instruction (:func:`_exp_neg8`), the
+    tail one by one; bit-identical to calling :func:`exp_neg` on every value (about 0.6 ns per
+    value on AVX-512, 1 ns with 256-bit vectors)."""
+    n = out.shape[0]
+    m = n - n % 8 if x.strides[0] == 8 and out.strides[0] == 8 else 0  # unit strides only
+    for j in range(0, m, 8):
+        _exp_neg8(x, a, out, j)
+    for j in range(m, n):
+        out[j] = exp_neg(a * x[j])

@@ -104,3 +104,18 @@ def test_domain_kernels_use_the_shared_intrinsics():
     assert air._exp is mk.exp and air._log is mk.log
     assert water._exp_neg is mk.exp_neg
     assert water._FAST == mk.SAFE_FASTMATH_FLAGS
+
+
+@pytest.mark.parametrize("a", [1.0, 0.1, 3.7])
+def test_exp_neg_scaled_eight_wide_is_bit_identical_to_the_scalar_function(a):
+    # the hand-written <8 x double> exp_neg must equal exp_neg value by value (same operations, same FMAs),
+    # including the tail that is not a multiple of 8, the cut-off at 708 and non-unit strides
+    rng = np.random.default_rng(4)
+    x = np.concatenate([np.linspace(0.0, 710.0, 100_003), rng.exponential(1.0, 50_000), rng.uniform(0, 1e-6, 999),
+                        [0.0, 708.0 / a, np.nextafter(708.0 / a, np.inf), 1e300, np.inf]])
+    got = np.empty_like(x)
+    mk.exp_neg_scaled(a, x, got)
+    assert np.array_equal(got, _apply(_map_exp_neg, a * x))
+    strided = np.empty(2 * x.size)
+    mk.exp_neg_scaled(a, x, strided[::2])
+    assert np.array_equal(strided[::2], got)

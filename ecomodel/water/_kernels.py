@@ -24,6 +24,7 @@ from numba.core.extending import intrinsic
 
 from ecomodel._mathkernels import SAFE_FASTMATH_FLAGS
 from ecomodel._mathkernels import exp_neg as _exp_neg  # branch-free e^-x, shared with air
+from ecomodel._mathkernels import exp_neg_scaled as _exp_neg_scaled8
 from ecomodel._numba import jit, prange
 
 __all__ = [
@@ -372,9 +373,8 @@ def _vadd(typingctx, sa, row, off, m, w):
 @jit
 def _exp_neg_scaled(a, x, out):
     """``out[:] = exp(-a x)`` for a scalar ``a`` and flat arrays ``x >= 0`` (``out`` may be ``x``);
-    vectorised, about 1 ns per value."""
-    for j in range(out.shape[0]):
-        out[j] = _exp_neg(a * x[j])
+    eight values per instruction (:func:`ecomodel._mathkernels.exp_neg_scaled`)."""
+    _exp_neg_scaled8(a, x, out)
 
 
 @jit
@@ -449,12 +449,28 @@ def _lake_carry(co, i0, i1, V, lake_of, la_next):
 
 
 @jit
-def _emit(oq, ol, t, kk, w, x, h):
-    """Add ``h x`` of lane ``w`` to the daily-mean outputs of output ``kk`` (padding lanes dropped)."""
+def _emit(oq, ol, t, kk, w, x, h, first):
+    """Add ``h x`` of lane ``w`` to the daily-mean outputs of output ``kk`` (padding lanes dropped); the
+    ``first`` substep of a day stores instead (``0 + h x`` is ``h x``: the outputs need no zeroing)."""
     if w == 0:
-        oq[t, kk] += h * x
+        if first:
+            oq[t, kk] = h * x
+        else:
+            oq[t, kk] += h * x
     elif w <= ol.shape[2]:
-        ol[t, kk, w - 1] += h * x
+        if first:
+            ol[t, kk, w - 1] = h * x
+        else:
+            ol[t, kk, w - 1] += h * x
+
+
+@jit
+def _emit4(oq, ol, t, kk, c, m, h, first):
+    """:func:`_emit` of the four lanes ``4 c .. 4 c + 3`` in ``m``."""
+    _emit(oq, ol, t, kk, 4 * c, m[0], h, first)
+    _emit(oq, ol, t, kk, 4 * c + 1, m[1], h, first)
+    _emit(oq, ol, t, kk, 4 * c + 2, m[2], h, first)
+    _emit(oq, ol, t, kk, 4 * c + 3, m[3], h, first)
 
 
 def lane_count(n_substances: int) -> int:
@@ -528,7 +544,10 @@ def _make_route(S, CH=0):
         scale by tfac[t]; a river's share applies to what enters it that day, a lake's step into day t
         uses day t's loss throughout); lateral flow ``ql[t, i]`` (dense) or ``ql_base[i] ql[t, ql_group[i]]``,
         lateral load ``pt fp[t] + em q fd[t]``. ``st`` (n, S + 1) state, updated in place; ``oq``
-        (T, K), ``ol`` (T, K, S) receive daily means. ``chunk`` days per time chunk.
+        (T, K), ``ol`` (T, K, S) receive daily means (stored, so they need no zeroing); with K = n
+        they hold every reach in position order, written as each reach is stepped (the plan then
+        need not mark outputs special: :func:`ecomodel.water.routing._plan`). ``chunk`` days per
+        time chunk.
 
         A transfer chain (compile-time length ``CH``) on lanes ``chain`` (CH,): river reaches mix
         the chain lanes' inflow with ``ct`` (n, CH, CH) before the step (their coefficients then use
@@ -539,6 +558,7 @@ def _make_route(S, CH=0):
         n = st.shape[0]
         T = ql.shape[0]
         dense = ql_group.shape[0] == 0
+        dense_out = oq.shape[1] == n  # every reach is an output, in position order: written in place
         daily_t = tfac.shape[0] > 0
         h = 1.0 / substeps
         nb = bstart.shape[0] - 1
@@ -607,6 +627,11 @@ def _make_route(S, CH=0):
                                 m = a * u + sa[i, 1] + ab * q
                                 sa[i, 0] = 0.0
                                 sa[i, 1] = b * u + (1.0 - ab) * m
+                                if dense_out:
+                                    if sub == 0:
+                                        oq[t, i] = h * m
+                                    else:
+                                        oq[t, i] += h * m
                                 d = de[i]
                                 if d >= 0:
                                     sa[d, 0] += m
@@ -615,8 +640,11 @@ def _make_route(S, CH=0):
                                 for e in range(sp_ptr[r], sp_ptr[r + 1]):
                                     sa[sp_tgt[e], 0] += sp_w[e] * m
                                 kk = sp_out[r]
-                                if kk >= 0:
-                                    oq[t, kk] += h * m
+                                if kk >= 0 and not dense_out:
+                                    if sub == 0:
+                                        oq[t, kk] = h * m
+                                    else:
+                                        oq[t, kk] += h * m
                         else:
                             for i in range(i0, i1):
                                 k = i - i0
@@ -650,6 +678,8 @@ def _make_route(S, CH=0):
                                                     mm)
                                         for c in range(NC):
                                             m = (mm[4 * c], mm[4 * c + 1], mm[4 * c + 2], mm[4 * c + 3])
+                                            if dense_out:
+                                                _emit4(oq, ol, t, i, c, m, h, sub == 0)
                                             if d >= 0:
                                                 _vadd(sa, d, 4 * c, m, 1.0)
                                                 continue
@@ -657,14 +687,13 @@ def _make_route(S, CH=0):
                                             for e in range(sp_ptr[r], sp_ptr[r + 1]):
                                                 _vadd(sa, sp_tgt[e], 4 * c, m, sp_w[e])
                                             kk = sp_out[r]
-                                            if kk >= 0:
-                                                _emit(oq, ol, t, kk, 4 * c, m[0], h)
-                                                _emit(oq, ol, t, kk, 4 * c + 1, m[1], h)
-                                                _emit(oq, ol, t, kk, 4 * c + 2, m[2], h)
-                                                _emit(oq, ol, t, kk, 4 * c + 3, m[3], h)
+                                            if kk >= 0 and not dense_out:
+                                                _emit4(oq, ol, t, kk, c, m, h, sub == 0)
                                         continue
                                 for c in range(NC):
                                     m = _vstep(sa, co, fpd, i, k, t, 4 * c, V, q)
+                                    if dense_out:
+                                        _emit4(oq, ol, t, i, c, m, h, sub == 0)
                                     if d >= 0:
                                         _vadd(sa, d, 4 * c, m, 1.0)
                                         continue
@@ -672,11 +701,8 @@ def _make_route(S, CH=0):
                                     for e in range(sp_ptr[r], sp_ptr[r + 1]):
                                         _vadd(sa, sp_tgt[e], 4 * c, m, sp_w[e])
                                     kk = sp_out[r]
-                                    if kk >= 0:
-                                        _emit(oq, ol, t, kk, 4 * c, m[0], h)
-                                        _emit(oq, ol, t, kk, 4 * c + 1, m[1], h)
-                                        _emit(oq, ol, t, kk, 4 * c + 2, m[2], h)
-                                        _emit(oq, ol, t, kk, 4 * c + 3, m[3], h)
+                                    if kk >= 0 and not dense_out:
+                                        _emit4(oq, ol, t, kk, c, m, h, sub == 0)
                         for j in range(fptr[blk], fptr[blk + 1]):
                             sl = fslot[j]
                             for w in range(V):

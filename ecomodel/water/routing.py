@@ -109,7 +109,8 @@ def _plan(network: RiverNetwork, out_pos: np.ndarray, block_size: int) -> _Plan:
     eptr = np.concatenate([[0], np.cumsum(out_count)])
     first = eptr[:-1]
     is_out = np.zeros(n, bool)
-    is_out[out_pos] = True
+    if len(out_pos) < n:  # with every reach an output the kernel writes each one in place (K = n)
+        is_out[out_pos] = True
     single = out_count == 1
     w1 = np.zeros(n, bool)
     w1[single] = w[first[single]] == 1.0
@@ -524,8 +525,8 @@ def _route_single(network: RiverNetwork, plan: "_Plan", inp: _Inputs, opt: Route
     if inp.chain is not None:
         tr[:, inp.chain.subs] = 1.0  # river chain lanes: the kernel applies the coupled shares to the inflow
     extra = chain_args(inp.chain) if inp.chain is not None else empty_chain(len(network.lakes))
-    oq = np.zeros((days, K))
-    ol = np.zeros((days, K, S))
+    oq = np.empty((days, K))  # the kernel stores every output on the first substep of a day
+    ol = np.empty((days, K, S))
     single, _ = route_kernel(S, 0 if inp.chain is None else len(inp.chain.subs))
     single(inp.c1, inp.c2, plan.de, network.lake_of, plan.sp_ptr, plan.sp_tgt, plan.sp_w, plan.sp_out, inp.lake_k,
            inp.lake_loss, tr, ktau, inp.tfac, inp.ql, inp.group, inp.base, inp.pt, inp.em, inp.fp, inp.fd, st,
@@ -671,8 +672,8 @@ def _route_ensemble(network: RiverNetwork, plan: "_Plan", ens, inp: _Inputs, opt
     st = np.zeros((M, n, S + 1))
     for m in range(M):
         st[m] = _initial_state(network, inp, opt, pt_m[m], em_m[m], rate_m[m], lake_loss_m[m])
-    oq = np.zeros((M, days, K))
-    ol = np.zeros((M, days, K, S))
+    oq = np.empty((M, days, K))
+    ol = np.empty((M, days, K, S))
     _, members = route_kernel(S)
     members(inp.c1, inp.c2, plan.de, network.lake_of, plan.sp_ptr, plan.sp_tgt, plan.sp_w, plan.sp_out, inp.lake_k,
             lake_loss_m, tr_m, ktau_m, inp.tfac, inp.ql, inp.group, inp.base, pt_m, em_m, inp.fp, inp.fd, st,

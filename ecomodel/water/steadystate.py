@@ -192,18 +192,15 @@ def steady(network: RiverNetwork, loads: Any, decay_rate: Any = None, *, settlin
     >>> [round(float(c), 6) for c in ds["concentration"]]    # exp(-0.2), exp(-0.4)
     [0.818731, 0.67032]
     """
-    import xarray as xr
-
-    from ecomodel._cf import cf_attrs
-
     from ._kernels import _steady_solve, _steady_solve1
 
     names = _substance_names(loads, substance)
     local = _load_matrix(network, loads, names)
     rate = _loss_rates(network, decay_rate, settling_velocity, temperature, theta, names)
-    trans = np.ascontiguousarray(transmission(network, rate))
     n, S = local.shape
     out = np.zeros((n, S))
+    factor = network._derived("mg_per_l_per_kg_d", lambda: KG_PER_DAY_TO_MG_PER_L / network.flow[:, None])
+    trans = np.ascontiguousarray(transmission(network, rate))
     inflow = np.empty((n if diagnostics else 0, S))
     if transfers:
         from ._kernels import _steady_coupled
@@ -218,7 +215,18 @@ def steady(network: RiverNetwork, loads: Any, decay_rate: Any = None, *, settlin
                        out[:, 0])
     else:
         _steady_solve(network.down, network.sp_ptr, network.sp_idx, network.sp_w, local, trans, out, inflow)
-    conc = out * network._derived("mg_per_l_per_kg_d", lambda: KG_PER_DAY_TO_MG_PER_L / network.flow[:, None])
+    return _steady_dataset(network, names, substance, out, out * factor, inflow if diagnostics else None, local,
+                           temperature)
+
+
+def _steady_dataset(network, names, substance, out, conc, inflow, local, temperature) -> "xr.Dataset":
+    """The :func:`steady` result: ``load``, ``concentration`` and ``flow`` (and, with ``inflow``, the
+    diagnostics) over ``reach`` (and ``substance``)."""
+    import xarray as xr
+
+    from ecomodel._cf import cf_attrs
+
+    diagnostics = inflow is not None
     squeeze = substance is None and names == ["load"]
     dims = ("reach",) if squeeze else ("reach", "substance")
 

@@ -311,3 +311,22 @@ def test_route__options_objects_equal_keywords_and_keywords_override():
     assert float(c["load"].isel(time=-1).sum()) > float(b["load"].isel(time=-1).sum())
     with pytest.raises(InputError, match="decay_rat"):
         route(net, None, {"r0": 10.0}, days=4, decay_rat=0.3)
+
+
+@pytest.mark.parametrize("per_reach_rate", [False, True])
+def test_steady__one_substance_fast_path_is_bit_identical_to_shares_general_solve_and_division(per_reach_rate):
+    # steady() takes the one-substance kernel and the 8-wide exp for one substance; every value must equal
+    # transmission() -> the general solve -> out * factor exactly (splits, a lake, an 8-wide tail)
+    from ecomodel.water._kernels import _steady_solve
+
+    net, rng = random_network(8, 1300, 0.2, True)
+    loads = rng.uniform(0.0, 5.0, net.n_reaches)
+    rate = rng.uniform(0.05, 0.5, net.n_reaches) if per_reach_rate else 0.2
+    ds = steady(net, loads, rate)
+    k = loss_rate(net, rate)
+    out = np.zeros((net.n_reaches, 1))
+    _steady_solve(net.down, net.sp_ptr, net.sp_idx, net.sp_w, loads[:, None].copy(), transmission(net, k), out,
+                  np.empty((0, 1)))
+    assert np.array_equal(ds["load"].values, out[:, 0])
+    assert np.array_equal(ds["concentration"].values, out[:, 0] * (KG_PER_DAY_TO_MG_PER_L / net.flow))
+    assert net.is_lake.any()
