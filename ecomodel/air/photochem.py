@@ -26,7 +26,7 @@ composition as it grows, exchanges air with the regional background at the box's
 rate, receives NOx and VOC emissions with hourly profiles and loses O3 by dry deposition.
 ``J(NO2)`` follows the solar zenith angle by latitude, day of year and hour (the MCM v3.3.1
 parameterisation, Saunders et al. 2003, *Atmos. Chem. Phys.* 3, 161), reduced on rainy days.
-The kernel (:mod:`ecomodel.air._o3kernels`) integrates 10-minute steps, with RP in quasi-steady
+The kernel (:mod:`ecomodel.air._o3kernels`) integrates 10-minute steps (``substeps``), with RP in quasi-steady
 state and the exact solution of NO + O3 ⇌ NO2 (nitrogen is conserved exactly).
 
 The background O3 (regional air that enters the boxes) is ``level × bg_fraction × Ō3(doy) ×
@@ -45,7 +45,7 @@ import numpy as np
 from ..errors import InputError
 
 __all__ = ["GRSParameters", "cos_solar_zenith", "j_no2", "photolysis_table", "mda8", "o3_background",
-           "simulate_o3", "ppb_to_ugm3", "DEFAULT_LATITUDE"]
+           "simulate_o3", "ppb_to_ugm3", "isopleth", "peak_ratio", "plot_isopleth", "DEFAULT_LATITUDE"]
 
 #: latitude of Changzhou [degrees north] (city centre 31.8 N, 119.97 E)
 DEFAULT_LATITUDE = 31.8
@@ -97,6 +97,9 @@ class GRSParameters:
         Background O3 as a share of the MDA8 climatology [1].
     latitude : float
         Latitude for the solar zenith angle [degrees north], −90…90.
+    substeps : int
+        Chemistry/transport steps per hour (6 = 10 min; halving the step changes the annual
+        MDA8 P90 by about 0.7 %, see tests).
     nox_profile, voc_profile : list of float
         Hourly shares of the daily emission (24 values, local solar time, summing to 1).
     """
@@ -112,6 +115,7 @@ class GRSParameters:
     voc_carbon_fraction: float = 0.85
     bg_fraction: float = 0.8
     latitude: float = DEFAULT_LATITUDE
+    substeps: int = 6
     nox_profile: list = field(default_factory=_nox_profile)
     voc_profile: list = field(default_factory=_voc_profile)
 
@@ -119,6 +123,10 @@ class GRSParameters:
         if not (np.isfinite(self.latitude) and -90.0 <= self.latitude <= 90.0):
             raise InputError(f"latitude {self.latitude!r}: expected degrees north in [-90, 90]", field="latitude",
                              value=self.latitude, expected="-90 <= latitude <= 90")
+        if isinstance(self.substeps, bool) or not isinstance(self.substeps, (int, np.integer)) or not (
+                1 <= self.substeps <= 60):
+            raise InputError(f"substeps {self.substeps!r}: expected an integer 1..60 per hour", field="substeps",
+                             value=self.substeps, expected="1..60")
         for name in ("nox_profile", "voc_profile"):
             p = np.asarray(getattr(self, name), dtype=float)
             if p.shape != (24,) or not np.all(np.isfinite(p)) or (p < 0).any() or abs(p.sum() - 1.0) > 1e-6:
@@ -140,7 +148,7 @@ class GRSParameters:
         return np.array([self.reactivity, self.no_fraction, self.night_height_fraction, self.nox_background,
                          self.roc_background, self.o3_deposition_velocity * 60.0,
                          1.0, self.voc_carbon_fraction * MOLAR_VOLUME / _M_C, MOLAR_VOLUME / _M_NO2,
-                         ppb_to_ugm3(_M_O3), self.min_height])
+                         ppb_to_ugm3(_M_O3), self.min_height, float(self.substeps)])
 
 
 def cos_solar_zenith(latitude, day_of_year, hour):
@@ -292,3 +300,160 @@ def simulate_o3(nox_flux, voc_flux, period, met: dict, ventilation, o3_bg, *, gr
               np.ascontiguousarray(cloud), jtab, bg, np.asarray(g.nox_profile, dtype=float),
               np.asarray(g.voc_profile, dtype=float), g.vector(), int(spinup_days), int(regional), out, hr, bool(hourly))
     return (out, hr) if hourly else out
+
+
+def _demo_inputs(year: int, members: int, seed):
+    """Inputs of :func:`simulate_o3` for the embedded demo in *year* (calibrated inventory, trend of the
+    year, calibrated O3 level), and the dates and domain."""
+    from . import demo
+    from .emissions import POLLUTANT_SPECIES
+    from .meteorology import generate_meteorology, meteorology_arrays
+    from .projection import _factors, _setup
+
+    inv, dom, _, settings, ozs, bg, trend_fn, lev = _setup(None, None, None, None, None, None, None, None, [year])
+    factors = _factors(inv, dom, None, [year], bg, trend_fn)
+    met = generate_meteorology(settings, years=[year], members=members, seed=seed)
+    arr, dates, _ = meteorology_arrays(met)
+    flux, period, _ = inv.fluxes(dom, dates, factors)
+    vent = arr["wind"][:, :, None] * dom.ventilation_rate(1.0)[None, None, :]
+    rng = np.random.default_rng(None if seed is None else [int(seed), 3])
+    o3bg = o3_background(arr, dates, lev[year], settings=ozs, seed=rng)
+    regional = next((i for i, k in enumerate(dom.kind) if k == "background"), -1)
+    demo()  # the cached demo (nothing recomputed)
+    return (flux[:, POLLUTANT_SPECIES["NOx"], :], flux[:, POLLUTANT_SPECIES["VOCs"], :], period, arr, vent, o3bg,
+            regional, dates, dom)
+
+
+def isopleth(nox_cuts=np.linspace(0.0, 0.8, 5), voc_cuts=np.linspace(0.0, 0.8, 5), *, year: int = 2025,
+             members: int = 4, seed: int = 0, statistic: str = "p90", scope: str = "all",
+             grs: GRSParameters | None = None):
+    """O3 over a grid of NOx × VOC cuts for the embedded Changzhou demo (an EKMA-style isopleth).
+
+    Parameters
+    ----------
+    nox_cuts, voc_cuts : sequence of float
+        Fractions [0, 1) of NOx and VOC emissions removed.
+    year : int
+        Emission and O3-level year.
+    members : int
+        Weather members (the same for every cell, so differences are not sampling noise).
+    seed : int
+    statistic : {'p90', 'summer', 'winter'}
+        Annual 90th percentile of MDA8 (HJ 663-2013), or the mean MDA8 of Jun–Aug / Dec–Feb [µg/m³].
+    scope : {'all', 'local'}
+        Cut every box (local and regional) or only the local (Changzhou and Jiangyin) boxes.
+    grs : GRSParameters, optional
+
+    Returns
+    -------
+    xarray.DataArray
+        ``(nox_cut, voc_cut, box)`` [µg/m³], member mean.
+
+    Examples
+    --------
+    >>> iso = isopleth([0.0, 0.5], [0.0, 0.5], members=1)
+    >>> iso.dims
+    ('nox_cut', 'voc_cut', 'box')
+    """
+    import xarray as xr
+
+    from .._cf import cf_attrs
+
+    if statistic not in ("p90", "summer", "winter"):
+        raise InputError(f"statistic {statistic!r}: expected 'p90', 'summer' or 'winter'", field="statistic",
+                         value=statistic, expected="p90, summer, winter")
+    if scope not in ("all", "local"):
+        raise InputError(f"scope {scope!r}: expected 'all' or 'local'", field="scope", value=scope,
+                         expected="all, local")
+    nc = np.asarray(nox_cuts, dtype=float)
+    vc = np.asarray(voc_cuts, dtype=float)
+    for name, c in (("nox_cuts", nc), ("voc_cuts", vc)):
+        if c.ndim != 1 or not np.all(np.isfinite(c)) or (c < 0).any() or (c >= 1).any():
+            raise InputError(f"{name}: expected fractions in [0, 1), got {c.tolist()}", field=name, value=c.tolist(),
+                             expected="0 <= cut < 1")
+    nox, voc, period, arr, vent, o3bg, regional, dates, dom = _demo_inputs(year, members, seed)
+    mask = np.ones(nox.shape[1], dtype=bool)
+    if scope == "local":
+        mask[:] = [k == "local" for k in dom.kind]
+    months = np.asarray(dates.month)
+    sel = {"summer": np.isin(months, [6, 7, 8]), "winter": np.isin(months, [12, 1, 2])}.get(statistic)
+    out = np.zeros((nc.size, vc.size, nox.shape[1]))
+    for i, a in enumerate(nc):
+        for j, b in enumerate(vc):
+            m = simulate_o3(nox * np.where(mask, 1 - a, 1.0), voc * np.where(mask, 1 - b, 1.0), period, arr, vent,
+                            o3bg, grs=grs, regional=regional)
+            out[i, j] = (np.percentile(m, 90.0, axis=1, method="linear").mean(axis=0) if sel is None
+                         else m[:, sel, :].mean(axis=(0, 1)))
+    da = xr.DataArray(out, dims=("nox_cut", "voc_cut", "box"),
+                      coords={"nox_cut": nc, "voc_cut": vc, "box": list(dom.boxes)}, name="o3_" + statistic)
+    da["nox_cut"].attrs = {"units": "1", "long_name": "fraction of NOx emissions removed"}
+    da["voc_cut"].attrs = {"units": "1", "long_name": "fraction of VOC emissions removed"}
+    da.attrs = cf_attrs("ug/m3", {"p90": "90th percentile of MDA8 O3", "summer": "Jun-Aug mean MDA8 O3",
+                                  "winter": "Dec-Feb mean MDA8 O3"}[statistic], "mass_concentration_of_ozone_in_air",
+                        comment=f"GRS photochemical box model, {year}, {members} members, cuts on {scope} boxes")
+    return da
+
+
+def peak_ratio(year: int = 2025, *, members: int = 4, seed: int = 0, scales=np.linspace(0.0, 1.5, 16),
+               grs: GRSParameters | None = None):
+    """pf-RSM-style peak ratio per box and month: the NOx emission level, as a multiple of today's,
+    at which monthly-mean MDA8 O3 is highest (Xing et al. 2018, *Atmos. Chem. Phys.* 18, 7799).
+
+    A value below 1 means cutting NOx first *raises* O3 until emissions fall to that level
+    (VOC-limited); a value of 1 or more means every NOx cut lowers O3 (NOx-limited or transitional at
+    the top of the scanned range). NOx is scaled in every box (local and regional) by each value in
+    *scales*; VOC emissions are unchanged.
+
+    Returns
+    -------
+    xarray.DataArray
+        ``o3_peak_ratio`` over ``(month, box)`` [1].
+    """
+    import xarray as xr
+
+    s = np.asarray(scales, dtype=float)
+    if s.ndim != 1 or s.size < 3 or not np.all(np.isfinite(s)) or (s < 0).any() or np.any(np.diff(s) <= 0):
+        raise InputError(f"scales: expected >= 3 increasing non-negative NOx multiples, got {s.tolist()}",
+                         field="scales", value=s.tolist(), expected="increasing, >= 0")
+    nox, voc, period, arr, vent, o3bg, regional, dates, dom = _demo_inputs(year, members, seed)
+    months = np.asarray(dates.month)
+    mon = np.zeros((s.size, 12, nox.shape[1]))
+    for i, f in enumerate(s):
+        m = simulate_o3(nox * f, voc, period, arr, vent, o3bg, grs=grs, regional=regional).mean(axis=0)
+        for k in range(12):
+            mon[i, k] = m[months == k + 1].mean(axis=0)
+    pr = s[np.argmax(mon, axis=0)]
+    da = xr.DataArray(pr, dims=("month", "box"), coords={"month": np.arange(1, 13), "box": list(dom.boxes)},
+                      name="o3_peak_ratio")
+    da.attrs = {"units": "1", "long_name": "NOx emission multiple at which monthly-mean MDA8 O3 peaks",
+                "comment": f"scan of NOx multiples {s.min():g}..{s.max():g}; < 1: VOC-limited (NOx cuts raise O3)",
+                "references": "Xing et al. (2018), Atmos. Chem. Phys. 18, 7799 (pf-RSM peak ratio)"}
+    return da
+
+
+def plot_isopleth(iso, box: str = "天宁", *, ax=None, path=None):
+    """Contour figure of :func:`isopleth` for one *box* (NOx cut on x, VOC cut on y, µg/m³ labels).
+
+    Returns the matplotlib Figure (written to *path* when given).
+    """
+    import matplotlib
+
+    if path is not None:
+        matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    if box not in [str(b) for b in iso["box"].values]:
+        raise InputError(f"box {box!r}: not in the isopleth ({[str(b) for b in iso['box'].values]})", field="box",
+                         value=box)
+    z = iso.sel(box=box).transpose("voc_cut", "nox_cut")
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(5.5, 4.5))
+    cs = ax.contourf(100 * z["nox_cut"].values, 100 * z["voc_cut"].values, z.values, levels=12, cmap="viridis")
+    ax.contour(100 * z["nox_cut"].values, 100 * z["voc_cut"].values, z.values, levels=12, colors="k",
+               linewidths=0.4)
+    fig.colorbar(cs, ax=ax, label=f"{iso.attrs.get('long_name', 'O3')} [µg/m³]")
+    ax.set_xlabel("NOx emissions removed [%]")
+    ax.set_ylabel("VOC emissions removed [%]")
+    ax.set_title(f"O3 isopleth, {box}")
+    if path is not None:
+        fig.savefig(path, dpi=120, bbox_inches="tight")
+    return fig

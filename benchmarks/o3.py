@@ -1,0 +1,73 @@
+"""Photochemical O3 benchmarks: the GRS kernel on one core and a 1000-member ensemble.
+
+    python -m benchmarks o3          # full sizes (goals of the issue "Air: ozone from NOx and VOCs")
+    python -m benchmarks o3 --tiny   # seconds (part of the test suite)
+
+Cases
+-----
+- ``o3.kernel_1thread``: box-days per second of the GRS kernel (hourly photochemistry, 10-minute
+  steps) on one core, demo domain (8 boxes); goal ≥ 2×10⁷. Best CPU time of 3 runs. The daily
+  PM2.5 kernel is measured by ``air.kernel_1thread`` (goal ≥ 5×10⁷), unchanged by the O3 model.
+- ``o3.ensemble_10box``: 1000 members × 365 days × 10 boxes (nine Tianning-like boxes and the
+  regional box) through :func:`ecomodel.air.photochem.simulate_o3`, all threads; goal ≤ 2 s.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from benchmarks._harness import best_time, result
+
+
+def _inputs(members: int, n_local: int | None = None):
+    from ecomodel.air import photochem as pc
+    from ecomodel.air.emissions import POLLUTANT_SPECIES, schedule_factors
+    from ecomodel.air import demo
+    from ecomodel.air.meteorology import generate_meteorology, meteorology_arrays
+
+    d = demo()
+    dom, inv = d.domain, d.inventory
+    met = generate_meteorology(d.settings, years=[2021], members=members, seed=1)
+    arr, dates, _ = meteorology_arrays(met)
+    flux, period, _ = inv.fluxes(dom, dates, schedule_factors(None, inv, [2021], domain=dom))
+    nox, voc = flux[:, POLLUTANT_SPECIES["NOx"], :], flux[:, POLLUTANT_SPECIES["VOCs"], :]
+    vr = dom.ventilation_rate(1.0)
+    regional = list(dom.kind).index("background")
+    if n_local is not None:  # n_local copies of Tianning plus the regional box
+        cols = [list(dom.boxes).index("天宁")] * n_local + [regional]
+        nox, voc, vr = nox[:, cols], voc[:, cols], vr[cols]
+        regional = n_local
+    vent = arr["wind"][:, :, None] * vr[None, None, :]
+    bg = pc.o3_background(arr, dates, 1.3, seed=2)
+    return pc, (np.ascontiguousarray(nox), np.ascontiguousarray(voc), period, arr, vent, bg), regional
+
+
+def _cpu_best(fn, repeat):
+    fn()
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.process_time()
+        fn()
+        best = min(best, time.process_time() - t0)
+    return best
+
+
+def run(tiny: bool = False):
+    """Yield benchmark records (see the module docstring)."""
+    from ecomodel._numba import threads
+
+    members = 4 if tiny else 200
+    pc, args, regional = _inputs(members)
+    with threads(1):
+        sec = _cpu_best(lambda: pc.simulate_o3(*args, regional=regional), 1 if tiny else 3)
+    n_box = args[0].shape[1]
+    yield result("o3.kernel_1thread", f"{members} members x 365 d x {n_box} boxes, hourly GRS", sec,
+                 members * 365 * n_box, "box-days/s", target=2e7)
+
+    members = 4 if tiny else 1000
+    pc, args, regional = _inputs(members, n_local=9)
+    t = best_time(lambda: pc.simulate_o3(*args, regional=regional), repeat=1 if tiny else 2)
+    yield result("o3.ensemble_10box", f"{members} members x 365 d x 10 boxes", t, members * 365 * 10, "box-days/s",
+                 target_seconds=2.0)
