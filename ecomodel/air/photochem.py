@@ -178,7 +178,7 @@ def j_no2(cos_zenith):
     Examples
     --------
     >>> round(float(j_no2(1.0)), 6)
-    0.008913
+    0.00892
     """
     c = np.asarray(cos_zenith, dtype=float)
     safe = np.where(c > 1e-3, c, 1.0)
