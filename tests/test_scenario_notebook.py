@@ -20,6 +20,6 @@ def test_compare_packages_notebook_executes(tmp_path):
     assert "met" in text or "infeasible" in text or "missed" in text  # the optimisation result was printed
     assert "state targets" in text  # the coverage line
     images = [o for o in outputs if "image/png" in o.get("data", {})]
-    assert len(images) >= 4  # trajectories, the package comparison and a cost curve
+    assert len(images) >= 5  # trajectories, the package comparison, the O3 isopleth and a cost curve
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "net_benefit_central_cny_per_yr" in html and "nox_reduction_t" in html
