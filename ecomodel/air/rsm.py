@@ -71,12 +71,55 @@ def _box_model_runs(context: dict, design: np.ndarray) -> np.ndarray:
     domain = context["domain"]
     out, _ = _run(domain, flux, context["period"], scenario, big, context["parameters"], chemistry=True,
                   components=False, substeps=1, spinup_days=30)
-    annual = out[0].mean(axis=1).reshape(n_pkg, members, domain.n).mean(axis=1)  # (package, box)
-    y = annual[:, context["keep"]]
-    if context["city"] is not None:
-        idx, w = context["city"]
-        y = np.column_stack([y, annual[:, idx] @ w])
-    return y
+    output = context.get("output", "pm25_annual_mean")
+    if output == "pm25_annual_mean":
+        annual = out[0].mean(axis=1).reshape(n_pkg, members, domain.n).mean(axis=1)  # (package, box)
+        y = annual[:, context["keep"]]
+        if context["city"] is not None:
+            idx, w = context["city"]
+            y = np.column_stack([y, annual[:, idx] @ w])
+        return y
+    return _o3_outputs(context, flux, out[0].reshape(n_pkg, members, -1, domain.n), output)
+
+
+def _o3_outputs(context: dict, flux: np.ndarray, pm: np.ndarray, output: str) -> np.ndarray:
+    """Ensemble-mean ``o3_mda8_p90`` [µg/m³] or ``good_air_days_ratio`` [%] ``(package, region)`` with
+    the photochemical O3 model on the packages' fluxes (same weather and background O3 for all)."""
+    from .emissions import POLLUTANT_SPECIES
+    from .indicators import good_day_threshold
+    from .photochem import o3_background, simulate_o3
+
+    domain, arr = context["domain"], context["arr"]
+    vent = arr["wind"][:, :, None] * domain.ventilation_rate(1.0)[None, None, :]
+    bg = o3_background(arr, context["dates"], context["o3_level"], settings=context.get("ozone_settings"),
+                       seed=np.random.default_rng(context["o3_seed"]))
+    regional = next((i for i, k in enumerate(domain.kind) if k == "background"), -1)
+    cols = list(context["keep"])
+    res = []
+    for k in range(flux.shape[0]):
+        o3 = simulate_o3(flux[k, :, POLLUTANT_SPECIES["NOx"], :], flux[k, :, POLLUTANT_SPECIES["VOCs"], :],
+                         context["period"], arr, vent, bg, regional=regional)  # (member, day, box)
+        x = pm[k]
+        if context["city"] is not None:
+            idx, w = context["city"]
+            o3 = np.concatenate([o3, np.tensordot(o3[:, :, idx], w, axes=([2], [0]))[:, :, None]], axis=2)
+            x = np.concatenate([x, np.tensordot(x[:, :, idx], w, axes=([2], [0]))[:, :, None]], axis=2)
+            use = cols + [o3.shape[2] - 1]
+        else:
+            use = cols
+        if output == "o3_mda8_p90":
+            v = np.percentile(o3[:, :, use], 90.0, axis=1, method="linear").mean(axis=0)
+        else:
+            good = (x[:, :, use] <= good_day_threshold("PM2.5")) & (o3[:, :, use] <= good_day_threshold("O3_8h"))
+            v = good.mean(axis=(0, 1)) * 100.0
+        res.append(v)
+    return np.asarray(res)
+
+
+#: indicators a surface can emulate, with units and long names
+OUTPUTS = {"pm25_annual_mean": ("ug/m3", "annual mean PM2.5"),
+           "o3_mda8_p90": ("ug/m3", "90th percentile of the daily maximum 8-hour mean O3"),
+           "good_air_days_ratio": ("%", "share of good air days (AQI <= 100)")}
 
 
 class ResponseSurface:
@@ -101,13 +144,15 @@ class ResponseSurface:
         Training packages and box-model responses.
     """
 
-    def __init__(self, coef, powers, regions, *, variables=VARIABLES, year=None, region_en=None):
+    def __init__(self, coef, powers, regions, *, variables=VARIABLES, year=None, region_en=None,
+                 output: str = "pm25_annual_mean"):
         self.coef_ = np.ascontiguousarray(coef, dtype=float)
         self.powers_ = np.ascontiguousarray(powers, dtype=np.int64)
         self.regions = list(regions)
         self.region_en = list(region_en) if region_en is not None else list(regions)
         self.variables = tuple(variables)
         self.year = year
+        self.output = output
         self.error_ = None
         self.design_ = None
         self.response_ = None
@@ -117,7 +162,8 @@ class ResponseSurface:
     @classmethod
     def fit(cls, *, samples: int = 120, test_samples: int = 40, members: int = 8, year: int = 2025, seed=0,
             degree: int = 3, bounds=(0.0, 1.0), base=None, inventory=None, domain=None, parameters=None,
-            settings=None, background=None, city: str | None = "常州市", regional: bool = False) -> "ResponseSurface":
+            settings=None, background=None, city: str | None = "常州市", regional: bool = False,
+            output: str = "pm25_annual_mean") -> "ResponseSurface":
         """Fit the surface to box-model runs on a Latin-hypercube design.
 
         Parameters
@@ -142,6 +188,10 @@ class ResponseSurface:
             Also emulate this city's average.
         regional : bool
             Add the variable ``regional``: a uniform cut of the background box's emissions [1].
+        output : str
+            Indicator emulated: ``pm25_annual_mean`` [µg/m³], ``o3_mda8_p90`` [µg/m³] or
+            ``good_air_days_ratio`` [%] (the last two with the photochemical O3 model of
+            :mod:`ecomodel.air.photochem` at the calibrated O3 level of *year*).
 
         Returns
         -------
@@ -160,6 +210,9 @@ class ResponseSurface:
         from .meteorology import generate_meteorology, meteorology_arrays
         from .projection import _city_columns, _factors, _seed_children, _setup
 
+        if output not in OUTPUTS:
+            raise InputError(f"output {output!r}: expected one of {list(OUTPUTS)}", field="output", value=output,
+                             expected=str(list(OUTPUTS)))
         lo, hi = (float(b) for b in bounds)
         if not (0.0 <= lo < hi <= 1.0):
             raise InputError(f"bounds: {bounds}; expected 0 <= low < high <= 1", field="bounds", value=bounds)
@@ -170,8 +223,8 @@ class ResponseSurface:
             raise InputError(f"samples: {samples}; a degree-{degree} surface has {n_terms} terms, so at least "
                              f"{n_terms - 1} samples are needed", field="samples", value=samples)
         years = [int(year)]
-        inventory, domain, parameters, settings, _, bg, trend_fn, _ = _setup(
-            inventory, domain, parameters, settings, None, background, None, 1.0, years)
+        inventory, domain, parameters, settings, ozs, bg, trend_fn, o3_lev = _setup(
+            inventory, domain, parameters, settings, None, background, None, None, years)
         base_f = _factors(inventory, domain, base, years, bg, trend_fn)[years[0]]
         rng_design, rng_met = _seed_children(seed, 2)
         train = qmc.LatinHypercube(d=nv, seed=rng_design).random(samples) * (hi - lo) + lo
@@ -200,12 +253,14 @@ class ResponseSurface:
             names.append(CITY_NAME_EN.get(city, city))
         context = {"domain": domain, "parameters": parameters, "arr": arr, "period": period, "members": members,
                    "flux_local": flux_local, "flux_bg": flux_bg, "keep": keep, "city": city_cols,
-                   "regional": bool(regional), "settings": settings, "year": years[0]}
+                   "regional": bool(regional), "settings": settings, "year": years[0], "output": output,
+                   "dates": dates, "o3_level": float(o3_lev[years[0]]), "ozone_settings": ozs,
+                   "o3_seed": [int(seed or 0), 3]}
         y = _box_model_runs(context, design)
         powers = monomial_powers(nv, degree)
         n_train = train.shape[0]
         coef, *_ = np.linalg.lstsq(_features(train, powers), y[:n_train], rcond=None)
-        rs = cls(coef, powers, regions, variables=variables, year=int(year), region_en=names)
+        rs = cls(coef, powers, regions, variables=variables, year=int(year), region_en=names, output=output)
         rs.design_, rs.response_ = train, y[:n_train]
         rs._context = context
         pred = rs._predict_array(test)
@@ -222,7 +277,7 @@ class ResponseSurface:
                        "mean_ne_pct": float(ne.mean()), "max_ne_pct": float(ne.max()),
                        "max_abs_error": float(table["max_abs_error"].max()),
                        "rmse": float(np.sqrt((err ** 2).mean())), "test_samples": int(test_samples),
-                       "units": "ug/m3 (errors), % (bias)"}
+                       "units": f"{OUTPUTS[output][0]} (errors), % (bias)"}
         rs.error_ = table
         rs.test_design_, rs.test_response_ = test, truth
         return rs
@@ -301,12 +356,16 @@ class ResponseSurface:
         scalar = isinstance(reductions, Mapping) and all(np.ndim(v) == 0 for v in reductions.values())
         x = self._as_matrix(reductions)
         y = self._predict_array(x)
+        units, long = OUTPUTS[self.output]
+        attrs = {"units": units, "long_name": f"{long} ({self.year}, response surface)"}
+        if self.output == "pm25_annual_mean":
+            attrs |= {"standard_name": "mass_concentration_of_pm2p5_ambient_aerosol_particles_in_air",
+                      "cell_methods": "time: mean (interval: 1 year)"}
+        elif self.output == "o3_mda8_p90":
+            attrs |= {"standard_name": "mass_concentration_of_ozone_in_air"}
         da = xr.DataArray(y, dims=("package", "region"),
                           coords={"region": self.regions, "region_en": ("region", self.region_en)},
-                          name="pm25_annual_mean",
-                          attrs={"units": "ug/m3", "long_name": f"annual mean PM2.5 ({self.year}, response surface)",
-                                 "standard_name": "mass_concentration_of_pm2p5_ambient_aerosol_particles_in_air",
-                                 "cell_methods": "time: mean (interval: 1 year)"})
+                          name=self.output, attrs=attrs)
         return da.isel(package=0, drop=True) if scalar else da
 
     def box_model(self, reductions) -> xr.DataArray:
@@ -321,7 +380,7 @@ class ResponseSurface:
         scalar = isinstance(reductions, Mapping) and all(np.ndim(v) == 0 for v in reductions.values())
         y = _box_model_runs(self._context, self._as_matrix(reductions))
         da = self.predict(np.zeros((y.shape[0], len(self.variables)))).copy(data=y)
-        da.attrs["long_name"] = f"annual mean PM2.5 ({self.year}, box model)"
+        da.attrs["long_name"] = f"{OUTPUTS[self.output][1]} ({self.year}, box model)"
         return da.isel(package=0, drop=True) if scalar else da
 
     def check(self, packages=None, *, seed=None, members: int | None = None) -> dict:
@@ -353,7 +412,8 @@ class ResponseSurface:
             ctx["members"] = int(members or ctx["members"])
             met = generate_meteorology(ctx["settings"], years=[ctx["year"]], members=ctx["members"],
                                        seed=np.random.default_rng(int(seed)))
-            ctx["arr"] = meteorology_arrays(met)[0]
+            ctx["arr"], ctx["dates"], _ = meteorology_arrays(met)
+            ctx["o3_seed"] = [int(seed), 3]
         truth = _box_model_runs(ctx, x)
         err = self._predict_array(x) - truth
         ne = 100.0 * np.abs(err) / truth
@@ -361,6 +421,8 @@ class ResponseSurface:
                 "max_abs_error": float(np.abs(err).max()), "packages": int(x.shape[0])}
 
     def __repr__(self) -> str:
+        unit = OUTPUTS.get(getattr(self, "output", "pm25_annual_mean"), ("ug/m3",))[0]
         err = "" if self.error_ is None else (f"; out-of-sample max |error| {self.error_.attrs['max_abs_error']:.3f} "
-                                              f"ug/m3, |mean bias| {self.error_.attrs['mean_bias_pct']:.2f} %")
-        return f"<ResponseSurface {len(self.powers_)} terms × {len(self.regions)} regions, year {self.year}{err}>"
+                                              f"{unit}, |mean bias| {self.error_.attrs['mean_bias_pct']:.2f} %")
+        return (f"<ResponseSurface {self.output}: {len(self.powers_)} terms × {len(self.regions)} regions, "
+                f"year {self.year}{err}>")

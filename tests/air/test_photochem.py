@@ -236,3 +236,21 @@ def test_isopleth_and_peak_ratio():
         pc.plot_isopleth(iso, "上海")
     with pytest.raises(InputError, match="scales"):
         pc.peak_ratio(scales=[1.0, 0.5])
+
+
+def test_response_surface_of_o3_and_good_days_meets_pf_rsm_criteria():
+    """pf-RSM criteria of Xing et al. (2018) on held-out packages: mean normalised error <= 2 %,
+    max <= 10 % (small design, degree 2, for test speed)."""
+    from ecomodel.air import ResponseSurface
+
+    o3 = ResponseSurface.fit(samples=24, test_samples=5, members=1, seed=2, degree=2, output="o3_mda8_p90")
+    assert o3.error_.attrs["mean_ne_pct"] <= 2.0 and o3.error_.attrs["max_ne_pct"] <= 10.0
+    da = o3.predict({"VOCs": 0.4})
+    assert da.name == "o3_mda8_p90" and da.attrs["units"] == "ug/m3"
+    truth = o3.box_model({"VOCs": 0.4})
+    assert np.allclose(da.values, truth.values, rtol=0.02)
+    gd = ResponseSurface.fit(samples=21, test_samples=3, members=1, seed=2, degree=2, output="good_air_days_ratio")
+    assert gd.predict({}).attrs["units"] == "%"
+    assert gd.error_.attrs["mean_ne_pct"] <= 2.0
+    with pytest.raises(InputError, match="output"):
+        ResponseSurface.fit(samples=21, test_samples=3, members=1, degree=2, output="no2_annual_mean")
