@@ -240,3 +240,28 @@ def run(tiny: bool = False):
                  max_abs_diff=float(np.abs(box_val.values - rsm_val.values).max()),
                  box_model_changzhou=float(box_val.sel(region="常州市")),
                  rsm_changzhou=float(rsm_val.sel(region="常州市")))
+    yield from pm25_kernel_speed(tiny)
+
+
+#: the PM2.5 kernel on one core before issue 15 (main at 0905196, best CPU time of 7 on the shared machine)
+PM25_BEFORE = {"box_days_per_s": 4.84e7, "issue_15": "4.4-4.7e7"}
+
+
+def pm25_kernel_speed(tiny: bool = False):
+    """``air.pm25_kernel_1thread``: the PM2.5-only kernel (chemistry on, the demo's 8 boxes) on one core,
+    best CPU time of 7 runs, with the figure before issue 15 and the goal (>= 5e7 box-days/s)."""
+    from ecomodel._numba import threads
+    from ecomodel.air import load_domain
+    from ecomodel.air.parameters import ProcessParameters
+
+    domain = load_domain()
+    members = 8 if tiny else 1000
+    _, arr, flux, period, _, _ = _kernel_inputs(domain, members)
+    call, _ = _kernel_call(domain, arr, flux, period, ProcessParameters(), members, serial=tiny)
+    with threads(1):
+        sec = _cpu_best(call, 1 if tiny else 7)
+    work = members * 365 * domain.n
+    yield result("air.pm25_kernel_1thread", f"{members} members x 365 d x {domain.n} boxes", sec, work,
+                 "box-days/s", goal=5e7, before=PM25_BEFORE,
+                 note="_simulate_block with 512-bit vectors preferred (ecomodel._mathkernels.prefer_512_bit_vectors); "
+                      "results bit-identical to the 256-bit build")

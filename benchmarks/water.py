@@ -28,6 +28,19 @@ from benchmarks._harness import best_time, result
 
 PEER = "river-route 2.1.1 rapid_route"
 
+#: figures of the speed cases of issue 15 before its optimisation (main at 0905196, this benchmark on the
+#: shared 2-core benchmark machine, best of 3-9 runs; ratios are to the peer measured in the same run)
+BEFORE = {
+    "water.steady.end_to_end": {"seconds": 0.0058, "note": "5.1-5.8 ms; 7.0-7.9 ms in the issue"},
+    "water.steady.scaling": {"kernel_ns_per_reach": {"1e6": 1.52, "2e6": 1.82, "4e6": 2.50},
+                             "end_to_end_ns_per_reach": {"1e6": 5.09, "2e6": 7.59, "4e6": 6.78}},
+    "water.steady.kernel.all_substances": {"seconds": 0.0223},
+    "water.route.flow.kernel": {"ratio": 1.94, "seconds": 0.880},
+    "water.route.flow.kernel.every_reach": {"ratio": 0.56, "seconds": 2.99},
+    "water.route.flow+TP+N3+CODMn.kernel": {"ratio_to_peer_flow_only": 3.39, "seconds": 5.79},
+    "water.route.members.scaling": {"cost_vs_1_member": {"1": 1.0, "2": 1.06, "4": 1.11, "8": 1.29, "16": 1.41}},
+}
+
 
 def _peer():
     try:
@@ -160,8 +173,10 @@ def run(tiny: bool = False):
     t = _timed(steady_kernel3, 5 if not tiny else 1)
     yield result("water.steady.kernel.3substances", f"{n} reaches x 3 substances", t, n, "reaches/s")
     t = _timed(lambda: steady(net, load_vec, 0.1), 5 if not tiny else 1)
-    yield result("water.steady.end_to_end", f"{n} reaches", t, n, "reaches/s",
+    yield result("water.steady.end_to_end", f"{n} reaches", t, n, "reaches/s", goal_seconds=0.005,
+                 before=BEFORE["water.steady.end_to_end"],
                  note="steady(network, loads, decay_rate) -> xarray.Dataset (exp of the decay included)")
+    yield from _steady_scaling(tiny)
 
     # all substances: TP, OrgN, NH3-N, NO3-N (coupled chain), CODcr, CODMn
     from ecomodel.water._kernels import _steady_coupled
@@ -182,7 +197,7 @@ def run(tiny: bool = False):
 
     t = _timed(steady_kernel6, 7 if not tiny else 1)
     yield result("water.steady.kernel.all_substances", f"{n} reaches x 6 substances (N chain coupled)", t, n,
-                 "reaches/s", goal_seconds=0.020, note="TP, OrgN, NH3-N, NO3-N, CODcr, CODMn; the solve with the "
+                 "reaches/s", goal_seconds=0.020, before=BEFORE["water.steady.kernel.all_substances"], note="TP, OrgN, NH3-N, NO3-N, CODcr, CODMn; the solve with the "
                  "chain couplings precomputed (goal <= 20 ms)")
     t = _timed(lambda: steady(net, loads6, rates6, substance=names6, transfers=chain6), 3 if not tiny else 1)
     yield result("water.steady.end_to_end.all_substances", f"{n} reaches x 6 substances", t, n, "reaches/s",
@@ -213,8 +228,11 @@ def run(tiny: bool = False):
         ref = peer_out[:, out_pos].astype(float)
         rel = float(np.max(np.abs(ours_q - ref) / np.maximum(np.abs(ref), 1e-30)))
     yield result("water.route.flow.kernel", size, t_ours, n * T, "reach-steps/s", peer=PEER if peer else None,
-                 peer_seconds=peer_t, max_rel_diff=rel, block_size=plan0.block_size,
-                 precision="ours float64 (float32 inputs); peer float32 fast-math")
+                 peer_seconds=peer_t, max_rel_diff=rel, block_size=plan0.block_size, goal_ratio=2.0,
+                 before=BEFORE["water.route.flow.kernel"], outputs=f"every 997th reach ({len(out_pos)})",
+                 precision="ours float64 (float32 inputs); peer float32 fast-math (the peer always writes every reach)")
+    if peer is not None:
+        yield from _every_reach(net, ql, x, peer_flow, peer_out, size, repeat)
 
     sub_kernel, sub_args, plan3 = _our_kernel_args(net, ql, x, 3, out_pos)
     t3 = _timed(lambda: sub_kernel(*sub_args()), repeat)
@@ -225,7 +243,8 @@ def run(tiny: bool = False):
     all_kernel, all_args, plan5 = _our_kernel_args(net, ql, x, 5, out_pos, chain=3)
     t5 = _timed(lambda: all_kernel(*all_args()), repeat)
     yield result("water.route.flow+TP+N3+CODMn.kernel", size, t5, n * T, "reach-steps/s", peer=PEER if peer else None,
-                 peer_seconds=peer_t, block_size=plan5.block_size,
+                 peer_seconds=peer_t, block_size=plan5.block_size, goal_ratio_to_peer_flow_only=3.0,
+                 before=BEFORE["water.route.flow+TP+N3+CODMn.kernel"],
                  ratio_to_peer_flow_only=(t5 / peer_t) if peer_t else None,
                  note="flow, TP, CODMn and the coupled N chain (TN and NH3-N from the species) against the peer's "
                       "flow-only time measured in this run (goal: ours <= 3x the peer's time)")
@@ -286,12 +305,99 @@ def run(tiny: bool = False):
                      speedup_vs_1_thread=times[1] / times[nt] if nt > 1 else 1.0,
                      note="flow + 3 substances, prange over members")
 
+    yield from _member_scaling(net_e, ql_e, x_e, members_kernel, _timed, tiny)
+
     # ---------------------------------------------------------------- annual projection
     from ecomodel.water import project
 
     pm = 10 if tiny else 500
     t = _timed(lambda: project(years=range(2021, 2031), members=pm, seed=0), 1 if tiny else 3)
     yield result("water.project", f"10 years x {pm} members (Wujin demo)", t, 10 * pm, "member-years/s")
+
+
+def _steady_scaling(tiny):
+    """steady() and its one-substance kernel at 1, 2 and 4 million reaches: cost per reach (goal: linear)."""
+    from ecomodel.water import steady
+    from ecomodel.water._kernels import _steady_solve1
+
+    sizes = (2_000, 4_000, 8_000) if tiny else (1_000_000, 2_000_000, 4_000_000)
+    kern, e2e = {}, {}
+    for n in sizes:
+        down, K, _ = synthetic(n)
+        net = network(down, K, np.full(n, 0.5))
+        load = np.random.default_rng(12).random(n)
+        trans = np.exp(-0.1 * net.travel_time)
+        out = np.zeros(n)
+
+        def kernel():
+            out.fill(0.0)
+            _steady_solve1(net.down, net.sp_ptr, net.sp_idx, net.sp_w, load, trans, out)
+
+        kern[n] = _timed(kernel, 1 if tiny else 7) / n * 1e9
+        e2e[n] = _timed(lambda: steady(net, load, 0.1), 1 if tiny else 7) / n * 1e9
+        del net
+    lo, hi = sizes[0], sizes[-1]
+    yield result("water.steady.scaling", f"{lo}-{hi} reaches", e2e[hi] * hi * 1e-9, hi, "reaches/s",
+                 kernel_ns_per_reach={f"{n:.0e}": kern[n] for n in sizes},
+                 end_to_end_ns_per_reach={f"{n:.0e}": e2e[n] for n in sizes},
+                 kernel_growth=kern[hi] / kern[lo], end_to_end_growth=e2e[hi] / e2e[lo],
+                 before=BEFORE["water.steady.scaling"],
+                 note="cost per reach at 4x the size over that at the smallest size (1.0 = linear); the smaller "
+                      "networks stay in the shared L3 between repeated calls, the largest streams from memory")
+
+
+def _every_reach(net, ql, x, peer_flow, peer_out, size, repeat):
+    """Flow routing writing every reach's daily flow, against the peer writing every reach (its only mode)."""
+    n, T = net.n_reaches, ql.shape[0]
+    every = np.arange(n, dtype=np.int64)
+    kern, args, plan = _our_kernel_args(net, ql, x, 0, every)
+    kept = {}
+
+    def fresh():  # a new (T, n) output per run, as route() allocates (its pages are first touched in the run)
+        a = args()
+        kern(*a)
+        kept["q"] = a[29]
+
+    t_fresh = _timed(fresh, repeat)
+    t_peer = _timed(peer_flow, repeat)
+    rel = float(np.max(np.abs(kept["q"] - peer_out) / np.maximum(np.abs(peer_out), 1e-30)))
+    yield result("water.route.flow.kernel.every_reach", size, t_fresh, n * T, "reach-steps/s", peer=PEER,
+                 peer_seconds=t_peer, goal_ratio=1.0, before=BEFORE["water.route.flow.kernel.every_reach"],
+                 max_rel_diff=rel, block_size=plan.block_size,
+                 note="ours: a fresh float64 (days, reaches) output per run; the peer: its float32 output reused")
+    out = kept.pop("q")
+
+    def reused():  # like for like with the peer: the output buffer of the previous run is overwritten
+        a = list(args())
+        a[29] = out
+        kern(*a)
+
+    t_reuse = _timed(reused, repeat)
+    t_peer = _timed(peer_flow, repeat)
+    yield result("water.route.flow.kernel.every_reach.reused_output", size, t_reuse, n * T, "reach-steps/s",
+                 peer=PEER, peer_seconds=t_peer, goal_ratio=1.0,
+                 note="both sides overwrite an output buffer from an earlier run (float64 ours, float32 peer)")
+
+
+def _member_scaling(net, ql, x, members_kernel, timed, tiny):
+    """Cost per reach-step of the members kernel on one thread for 1 to 16 members (goal: flat within 10 %)."""
+    from ecomodel._numba import threads
+
+    m_reaches, T = net.n_reaches, ql.shape[0]
+    _, one_args, _ = _our_kernel_args(net, ql, x, 3, np.arange(0, m_reaches, 997, dtype=np.int64))
+    cost = {}
+    for M in (1, 2, 4) if tiny else (1, 2, 4, 8, 16):
+        a = list(one_args())
+        for i in (9, 10, 11, 16, 17, 20, 29, 30, 33, 34, 35, 36, 37, 38):  # member arrays, built outside the timing
+            a[i] = np.array(np.broadcast_to(a[i], (M,) + a[i].shape))
+        with threads(1):
+            cost[M] = timed(lambda: members_kernel(*a), 1 if tiny else 3) / (M * m_reaches * T) * 1e9
+    hi = max(cost)
+    yield result("water.route.members.scaling", f"1-{hi} members x {m_reaches} reaches x {T} days", cost[hi] * 1e-9,
+                 1, "reach-steps/s", threads=1, ns_per_reach_step={str(M): c for M, c in cost.items()},
+                 cost_vs_1_member={str(M): c / cost[1] for M, c in cost.items()}, goal_growth=1.10,
+                 before=BEFORE["water.route.members.scaling"],
+                 note="flow + 3 substances, members one after another on one thread, arrays built outside the timing")
 
 
 def _peer_end_to_end(down, K, x, ql, repeat):

@@ -119,3 +119,24 @@ def test_exp_neg_scaled_eight_wide_is_bit_identical_to_the_scalar_function(a):
     strided = np.empty(2 * x.size)
     mk.exp_neg_scaled(a, x, strided[::2])
     assert np.array_equal(strided[::2], got)
+
+
+def test_prefer_512_bit_vectors_marks_the_kernel_and_keeps_element_wise_values():
+    @jit
+    def wide(x, out):
+        mk.prefer_512_bit_vectors()
+        for i in range(x.shape[0]):
+            out[i] = mk.exp(x[i]) * 0.5 + x[i]
+
+    @jit
+    def plain(x, out):
+        for i in range(x.shape[0]):
+            out[i] = mk.exp(x[i]) * 0.5 + x[i]
+
+    x = np.random.default_rng(5).uniform(-50.0, 50.0, 10_007)
+    a, b = np.empty_like(x), np.empty_like(x)
+    wide(x, a)
+    plain(x, b)
+    assert np.array_equal(a, b)
+    ir = next(iter(wide.inspect_llvm().values()))
+    assert '"prefer-vector-width"="512"' in ir

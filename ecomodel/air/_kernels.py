@@ -33,6 +33,7 @@ import numpy as np
 
 from ecomodel._mathkernels import exp as _exp  # branch-free e^x and ln x, shared with water
 from ecomodel._mathkernels import log as _log
+from ecomodel._mathkernels import prefer_512_bit_vectors
 from ecomodel._numba import jit, prange
 
 # ---------------------------------------------------------------------------------------- indices
@@ -305,6 +306,7 @@ def _simulate_block(blk, lam, V, W, Vp, Wp, cw, emis_modal, period, scenario, wi
                     par, nsub, chemistry, state, out):
     """Integrate the members ``blk·LANES …`` of :func:`_simulate_impl` (arguments as there, plus the
     zero-padded ``Vp, Wp (n4, n4)`` and the modal boundary inflow ``cw (n, NSPEC)``)."""
+    prefer_512_bit_vectors()  # the lane loops are element-wise: 8 lanes per instruction on AVX-512
     n = lam.shape[0]
     n4 = Vp.shape[0]
     n_member = wind.shape[0]

@@ -370,6 +370,28 @@ def _vadd(typingctx, sa, row, off, m, w):
     return sig, codegen
 
 
+@intrinsic
+def _vreload(typingctx, sa, row, off):
+    """Rewrite ``sa[row, off:off + 4]`` with one vector store of its own four values, read one by one.
+
+    After scalar stores into a row (the chain mixing), the vector load of :func:`_vstep` would wait
+    for them (a wide load cannot be forwarded from narrower stores); read back as scalars, which
+    forward, and stored as one vector, the row is ready for that load. Values are unchanged."""
+    sig = types.void(sa, row, off)
+
+    def codegen(context, builder, signature, args):
+        sa_, row_, off_ = args
+        v = ir.Constant(_VEC, ir.Undefined)
+        for j in range(4):
+            col = builder.add(off_, ir.Constant(off_.type, j))
+            x = builder.load(_elt_ptr(context, builder, signature.args[0], sa_, row_, col))
+            v = builder.insert_element(v, x, ir.Constant(_I32, j))
+        _vstore(builder, v, _elt_ptr(context, builder, signature.args[0], sa_, row_, off_))
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
 @jit
 def _exp_neg_scaled(a, x, out):
     """``out[:] = exp(-a x)`` for a scalar ``a`` and flat arrays ``x >= 0`` (``out`` may be ``x``);
@@ -662,8 +684,12 @@ def _make_route(S, CH=0):
                                         sa[i, ch0] = ct[i, 0, 0] * u0
                                         sa[i, ch1] = ct[i, 1, 0] * u0 + ct[i, 1, 1] * u1
                                         sa[i, ch2] = ct[i, 2, 0] * u0 + ct[i, 2, 1] * u1 + ct[i, 2, 2] * u2
+                                        for c in range(NC):
+                                            _vreload(sa, i, 4 * c)
                                     elif lk < 0:
                                         _chain_pre(sa, i, chain, ct, uc)
+                                        for c in range(NC):
+                                            _vreload(sa, i, 4 * c)
                                     else:
                                         for a in range(CH):
                                             uc[a] = sa[i, chain[a]]
