@@ -683,10 +683,10 @@ def _coal_equivalent(drivers: Drivers) -> float:
         v = float(k)
     except (TypeError, ValueError):
         v = float("nan")
-    if not np.isfinite(v) or not 0.1229 <= v <= 0.6:
-        raise CarbonError(f"drivers.electricity_coal_equivalent: {k!r}; expected tce per MWh between 0.1229 "
-                          "(calorific value) and 0.6", field="electricity_coal_equivalent", value=k,
-                          expected="0.1229 <= x <= 0.6 [tce/MWh]")
+    if not np.isfinite(v) or not 0.12 <= v <= 0.6:
+        raise CarbonError(f"drivers.electricity_coal_equivalent: {k!r}; expected tce per MWh between 0.12 "
+                          "(about the calorific value, 0.1229) and 0.6", field="electricity_coal_equivalent", value=k,
+                          expected="0.12 <= x <= 0.6 [tce/MWh]")
     return v
 
 
