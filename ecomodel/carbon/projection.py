@@ -17,17 +17,25 @@ The model is a Kaya-type identity per region *r*, sector *s* and fuel *j* (all e
   :math:`S_s(t)=\\prod(1-x_s)` the share is :math:`a_{rs}S_s` and the receiver gains
   :math:`\\sum_s a_{rs}(1-S_s)` (GDP unchanged: the industry share of GDP declines);
 - the energy intensity of each sector falls by ``energy_intensity_decline`` [1/yr];
-- the (unnormalised) fuel mix :math:`\\tilde m` evolves by two share shifts, applied every year:
-  ``coal_to_gas`` moves that fraction of the remaining coal energy to natural gas (1 tce for
-  1 tce), and ``electrification`` moves that fraction of the remaining fossil energy to
-  electricity, each tce of fossil fuel replaced by ``electrification_ratio`` tce of electricity
-  (electric end uses need less final energy). In closed form, with
-  :math:`K_c(t)=\\prod(1-x_c)` and :math:`F(t)=\\prod(1-x_e)`:
-  coal :math:`m_c(0)K_cF`, gas :math:`(m_g(0)+c_0(1-K_c))F`, other fossil :math:`m_o(0)F`,
-  electricity :math:`m_{el}(0)+\\rho\\,f_0(1-F)`;
+- the (unnormalised) fuel mix :math:`\\tilde m` evolves by three share shifts, applied every year:
+  ``coal_to_gas`` and ``coal_to_electricity`` move those fractions of the remaining coal energy
+  to natural gas (1 tce for 1 tce) and to electricity, and ``electrification`` moves that
+  fraction of the remaining fossil energy to electricity, each tce of fossil fuel replaced by
+  ``electrification_ratio`` tce of electricity (electric end uses need less final energy). In
+  closed form, with :math:`K(t)=\\prod(1-x_g-x_{ce})`, the coal moved to gas
+  :math:`G=\\sum K(\\tau-1)x_g(\\tau)` and to electricity :math:`H=\\sum K(\\tau-1)x_{ce}(\\tau)`
+  (:math:`K+G+H=1`) and :math:`F(t)=\\prod(1-x_e)`: coal :math:`c_0KF`, gas
+  :math:`(m_g(0)+c_0G)F`, other fossil :math:`m_o(0)F`, electricity
+  :math:`m_{el}(0)+\\rho\\,[c_0H+(f_0-c_0H)(1-F)]`;
 - the grid factor falls with the non-fossil share of the grid,
   :math:`EF_{el}(t)=EF_{el}(0)\\,(1-n(t))/(1-n(0))`, where :math:`n` rises by
   ``grid_non_fossil_increase`` [1/yr] from ``grid_non_fossil_base``.
+
+Primary energy (``primary_energy_consumption``, the denominator of
+``non_fossil_energy_share_pct``) counts fossil fuels at their calorific value and purchased
+electricity at ``Drivers.electricity_coal_equivalent`` tce/MWh, the coal-equivalent method (发电煤耗
+计算法) Chinese statistics use for primary electricity; ``coal_share_energy_pct`` stays a share of
+final energy at calorific value (the basis of the plans' raw-coal shares the demo is calibrated to).
 
 Each parameter is a number, a distribution (``{"dist": "uniform", "low", "high"}``,
 ``{"dist": "triangular", "low", "mode", "high"}``, ``{"dist": "normal", "mean", "sd"}``) sampled
@@ -624,10 +632,12 @@ def project(drivers: Drivers, years=range(2020, 2036), members: int = 100, seed=
         ``co2_intensity_decrease_pct`` [%] and ``energy_intensity_decrease_pct`` [%] (cut against
         the base year), ``energy_consumption`` [10⁴ tce], ``energy_intensity`` [tce/10⁴ CNY],
         ``coal_share_energy_pct`` [%], ``non_fossil_energy_share_pct`` [%] (non-fossil part of
-        purchased electricity only), ``industry_share_pct`` [%] (activity share of GDP of the
-        industrial sectors), ``grid_factor`` [t/MWh], ``co2_peak_year`` [year] (the horizon's
-        peak year, repeated along ``year``); over ``(member, region)``: ``co2_peak_value`` [Mt]
-        and ``co2_peaked``. Decrease variables carry ``attrs['reference_year']`` = the base year.
+        purchased electricity over primary energy, coal-equivalent method),
+        ``primary_energy_consumption`` [10⁴ tce], ``industry_share_pct`` [%] (activity share of
+        GDP of the industrial sectors), ``grid_factor`` [t/MWh]; over ``(member, region)``
+        (no ``year``): ``co2_peak_year`` [year] (the horizon's peak year; pass the Dataset
+        through :func:`ecomodel.carbon.for_check` for ``targets.check``), ``co2_peak_value``
+        [Mt] and ``co2_peaked``. Decrease variables carry ``attrs['reference_year']`` = the base year.
 
     Raises
     ------
