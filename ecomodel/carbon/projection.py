@@ -523,13 +523,18 @@ def _region_parameters(drivers: Drivers, base: _Base, members: int, rng) -> dict
         if region not in base.regions:
             raise CarbonError(f"region_parameters: unknown region {region!r}" + close_matches(str(region), base.regions),
                               field="region_parameters", value=region, expected=f"one of {base.regions}")
-    params = {name: np.repeat(arr[:, None], len(base.regions), axis=1) for name, arr in sampled.items()}
+    n_r = len(base.regions)
+    # read-only views over regions; a parameter some region overrides gets its own copy
+    params = {name: np.broadcast_to(arr[:, None], (arr.shape[0], n_r) + arr.shape[1:])
+              for name, arr in sampled.items()}
     for region, overrides in drivers.region_parameters.items():
         merged = dict(drivers.parameters)
         merged.update(overrides)
         own = sample_parameters(merged, base.model_years, base.sectors, members, rng)
         r = base.regions.index(region)
         for name in overrides:
+            if not params[name].flags.writeable:
+                params[name] = params[name].copy()
             params[name][:, r] = own[name]
     return params
 
@@ -715,6 +720,9 @@ def _coal_paths(to_gas: np.ndarray, to_elec: np.ndarray) -> dict:
         raise CarbonError(f"coal_to_gas + coal_to_electricity = {float(total[k]):.4g} > 1 in some year/sector; "
                           "more than all remaining coal cannot be switched", field="coal_to_electricity",
                           value=float(total[k]), expected="coal_to_gas + coal_to_electricity <= 1")
+    if not np.any(to_elec):  # one switch: the closed form needs no running sums
+        K = _cumulative(to_gas)
+        return {"K": K, "G": 1.0 - K, "H": 0.0}
     K = _cumulative(total)
     prev = np.concatenate([np.ones_like(K[:, :, :1]), K[:, :, :-1]], axis=2)
     first = (np.arange(K.shape[2]) == 0)[None, None, :, None]
