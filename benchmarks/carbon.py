@@ -67,6 +67,13 @@ def run(tiny: bool = False):
     t_proj = best_time(lambda: project(drivers, years=yrs, members=1), repeat=repeat)
     yield result("projection (members=1)", size, t_proj, cells, "cells/s")
     yield result("inventory + projection", size, t_inv + t_proj, cells, "cells/s", target_seconds=1.0)
+    from dataclasses import replace
+
+    shifting = replace(drivers.with_parameters(structure_shift={"*": 0.0123, "s0": 0.0}, coal_to_gas=0.05,
+                                               coal_to_electricity=0.05), structure_receiver="s0")
+    t_struct = best_time(lambda: project(shifting, years=yrs, members=1), repeat=repeat)
+    yield result("projection with structure shift + coal to gas/electricity", size, t_struct, cells, "cells/s",
+                 peer="projection without them", peer_seconds=t_proj)
 
     inv = co2_inventory(bal)
     act = bal.isel(fuel=0, drop=True).copy(data=rng.uniform(1.0, 10.0, bal.shape[:-1]))

@@ -6,6 +6,7 @@ Public API (loaded lazily, so ``import ecomodel.carbon`` imports neither numba n
 - :func:`emission_factors`, :func:`grid_factor`, :func:`fuel_table` — factors (``factors``)
 - :func:`energy_balance`, :func:`co2_inventory` — energy balance → CO2 by sector and fuel (``inventory``)
 - :class:`Drivers`, :func:`project`, :func:`peak_year` — projections 2020–2035 (``projection``)
+- :func:`for_check`, :func:`national_peak_rows` — projections against the target registry (``checks``)
 - :func:`lmdi_decomposition` — LMDI-I additive/multiplicative decomposition (``lmdi``)
 - :func:`air_cobenefits`, :func:`fuel_switch`, :func:`efficiency`, :func:`as_air_reductions` —
   SO2/NOx/PM2.5 co-benefits in the air model's layout (``cobenefits``)
@@ -33,10 +34,11 @@ _EXPORTS = {
     "air_cobenefits": "cobenefits", "cobenefit_factors": "cobenefits", "fuel_switch": "cobenefits",
     "efficiency": "cobenefits", "as_air_reductions": "cobenefits", "AIR_SECTORS": "cobenefits",
     "AIR_POLLUTANTS": "cobenefits",
+    "for_check": "checks", "national_peak_rows": "checks",
     "to_iamc": "iamc", "from_iamc": "iamc",
     "demo_balance": "demo", "demo_drivers": "demo", "demo_scenarios": "demo", "demo_regions": "demo",
 }
-_SUBMODULES = {"factors", "inventory", "projection", "lmdi", "cobenefits", "iamc", "demo"}
+_SUBMODULES = {"checks", "factors", "inventory", "projection", "lmdi", "cobenefits", "iamc", "demo"}
 
 __all__ = sorted(_EXPORTS)
 

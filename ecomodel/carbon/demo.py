@@ -206,6 +206,12 @@ def demo_balance(regions=None):
     return da
 
 
+#: Yearly fraction of the activity share of the secondary-sector demo sectors moved to services in
+#: every scenario: 1 − (45.5/52.8)^(1/12) = 0.0123, the decline of the secondary share of Jiangsu GDP
+#: 2010–2022 (see SOURCES.md); local power/heat is not shifted (its output follows demand).
+INDUSTRY_SHIFT = 0.0123
+SHIFTED_SECTORS = ("iron_steel", "chemicals", "building_materials", "textiles", "other_industry", "construction")
+
 #: Parameter specs of the three demo scenarios (assumptions; see SOURCES.md).
 _SCENARIOS = {
     "baseline": {
@@ -216,20 +222,30 @@ _SCENARIOS = {
                            2026: {"dist": "triangular", "low": 0.035, "mode": 0.045, "high": 0.055},
                            2031: {"dist": "triangular", "low": 0.025, "mode": 0.035, "high": 0.045}},
             "energy_intensity_decline": {"dist": "triangular", "low": 0.006, "mode": 0.012, "high": 0.02},
-            "coal_to_gas": 0.01,
+            # secondary share of Jiangsu GDP 52.8 % (2010) -> 45.5 % (2022): -1.23 %/yr of the share
+            "structure_shift": dict({"*": 0.0}, **{s: INDUSTRY_SHIFT for s in SHIFTED_SECTORS}),
+            # Jiangyin non-public coal 422.28 -> 275.22 10^4 t 2016-2020 (003:5): -10.2 %/yr, half to gas,
+            # half to electricity (000:1534: furnaces to 天然气、电); local power/heat keeps 1 %/yr to gas
+            "coal_to_gas": {"*": {"dist": "triangular", "low": 0.025, "mode": 0.05, "high": 0.05},
+                            "power_heat": 0.01},
+            "coal_to_electricity": {"*": {"dist": "triangular", "low": 0.025, "mode": 0.05, "high": 0.05},
+                                    "power_heat": 0.0},
             "electrification": {"*": 0.004, "power_heat": 0.0},
             "electrification_ratio": 0.5,
             "grid_non_fossil_base": 0.30,
-            "grid_non_fossil_increase": {"dist": "triangular", "low": 0.006, "mode": 0.01, "high": 0.014},
+            # East China grid factor 0.5617 (2022) -> 0.5500 (2023), -2.1 %/yr: 0.021 x (1 - 0.30) = 0.0147/yr
+            "grid_non_fossil_increase": {"dist": "triangular", "low": 0.01, "mode": 0.015, "high": 0.02},
         },
     },
     "policy": {
         "description": "plan-aligned: energy-intensity cuts near the 14th FYP pace, coal-to-gas and electrification",
         "parameters": {
             "energy_intensity_decline": {"dist": "triangular", "low": 0.015, "mode": 0.022, "high": 0.03},
-            "coal_to_gas": {"dist": "uniform", "low": 0.03, "high": 0.05},
+            "coal_to_gas": {"*": {"dist": "uniform", "low": 0.04, "high": 0.06},
+                            "power_heat": {"dist": "uniform", "low": 0.03, "high": 0.05}},
+            "coal_to_electricity": {"*": {"dist": "uniform", "low": 0.04, "high": 0.06}, "power_heat": 0.0},
             "electrification": {"*": {"dist": "uniform", "low": 0.01, "high": 0.02}, "power_heat": 0.0},
-            "grid_non_fossil_increase": {"dist": "triangular", "low": 0.01, "mode": 0.014, "high": 0.018},
+            "grid_non_fossil_increase": {"dist": "triangular", "low": 0.014, "mode": 0.018, "high": 0.022},
         },
     },
     "low_carbon": {
@@ -237,9 +253,11 @@ _SCENARIOS = {
                        "industry shifting to low-energy manufacturing",
         "parameters": {
             "energy_intensity_decline": {"dist": "triangular", "low": 0.025, "mode": 0.032, "high": 0.04},
-            "coal_to_gas": {"dist": "uniform", "low": 0.06, "high": 0.09},
+            "coal_to_gas": {"*": {"dist": "uniform", "low": 0.06, "high": 0.08},
+                            "power_heat": {"dist": "uniform", "low": 0.06, "high": 0.09}},
+            "coal_to_electricity": {"*": {"dist": "uniform", "low": 0.06, "high": 0.08}, "power_heat": 0.0},
             "electrification": {"*": {"dist": "uniform", "low": 0.02, "high": 0.035}, "power_heat": 0.0},
-            "grid_non_fossil_increase": {"dist": "triangular", "low": 0.015, "mode": 0.02, "high": 0.025},
+            "grid_non_fossil_increase": {"dist": "triangular", "low": 0.018, "mode": 0.024, "high": 0.03},
         },
         "structure_shift": 0.3,
     },

@@ -17,17 +17,25 @@ The model is a Kaya-type identity per region *r*, sector *s* and fuel *j* (all e
   :math:`S_s(t)=\\prod(1-x_s)` the share is :math:`a_{rs}S_s` and the receiver gains
   :math:`\\sum_s a_{rs}(1-S_s)` (GDP unchanged: the industry share of GDP declines);
 - the energy intensity of each sector falls by ``energy_intensity_decline`` [1/yr];
-- the (unnormalised) fuel mix :math:`\\tilde m` evolves by two share shifts, applied every year:
-  ``coal_to_gas`` moves that fraction of the remaining coal energy to natural gas (1 tce for
-  1 tce), and ``electrification`` moves that fraction of the remaining fossil energy to
-  electricity, each tce of fossil fuel replaced by ``electrification_ratio`` tce of electricity
-  (electric end uses need less final energy). In closed form, with
-  :math:`K_c(t)=\\prod(1-x_c)` and :math:`F(t)=\\prod(1-x_e)`:
-  coal :math:`m_c(0)K_cF`, gas :math:`(m_g(0)+c_0(1-K_c))F`, other fossil :math:`m_o(0)F`,
-  electricity :math:`m_{el}(0)+\\rho\\,f_0(1-F)`;
+- the (unnormalised) fuel mix :math:`\\tilde m` evolves by three share shifts, applied every year:
+  ``coal_to_gas`` and ``coal_to_electricity`` move those fractions of the remaining coal energy
+  to natural gas (1 tce for 1 tce) and to electricity, and ``electrification`` moves that
+  fraction of the remaining fossil energy to electricity, each tce of fossil fuel replaced by
+  ``electrification_ratio`` tce of electricity (electric end uses need less final energy). In
+  closed form, with :math:`K(t)=\\prod(1-x_g-x_{ce})`, the coal moved to gas
+  :math:`G=\\sum K(\\tau-1)x_g(\\tau)` and to electricity :math:`H=\\sum K(\\tau-1)x_{ce}(\\tau)`
+  (:math:`K+G+H=1`) and :math:`F(t)=\\prod(1-x_e)`: coal :math:`c_0KF`, gas
+  :math:`(m_g(0)+c_0G)F`, other fossil :math:`m_o(0)F`, electricity
+  :math:`m_{el}(0)+\\rho\\,[c_0H+(f_0-c_0H)(1-F)]`;
 - the grid factor falls with the non-fossil share of the grid,
   :math:`EF_{el}(t)=EF_{el}(0)\\,(1-n(t))/(1-n(0))`, where :math:`n` rises by
   ``grid_non_fossil_increase`` [1/yr] from ``grid_non_fossil_base``.
+
+Primary energy (``primary_energy_consumption``, the denominator of
+``non_fossil_energy_share_pct``) counts fossil fuels at their calorific value and purchased
+electricity at ``Drivers.electricity_coal_equivalent`` tce/MWh, the coal-equivalent method (发电煤耗
+计算法) Chinese statistics use for primary electricity; ``coal_share_energy_pct`` stays a share of
+final energy at calorific value (the basis of the plans' raw-coal shares the demo is calibrated to).
 
 Each parameter is a number, a distribution (``{"dist": "uniform", "low", "high"}``,
 ``{"dist": "triangular", "low", "mode", "high"}``, ``{"dist": "normal", "mean", "sd"}``) sampled
@@ -68,6 +76,9 @@ PARAMETERS = {
                         "fraction of a sector's remaining activity share moved to the receiving sector each year"),
     "energy_intensity_decline": (0.03, -0.5, 0.9, True, "1/yr", "annual decline of sectoral energy intensity"),
     "coal_to_gas": (0.0, 0.0, 1.0, True, "1/yr", "fraction of remaining coal energy switched to natural gas each year"),
+    "coal_to_electricity": (0.0, 0.0, 1.0, True, "1/yr",
+                            "fraction of remaining coal energy switched to electricity each year "
+                            "(electrification_ratio tce of electricity per tce of coal)"),
     "electrification": (0.0, 0.0, 1.0, True, "1/yr",
                         "fraction of remaining fossil final energy switched to electricity each year"),
     "electrification_ratio": (0.5, 0.0, 2.0, False, "1",
@@ -115,6 +126,11 @@ class Drivers:
         Emission factors (default :func:`~ecomodel.carbon.factors.emission_factors`).
     name_en : mapping, optional
         English names of the regions, used for the ``name_en`` coordinate.
+    electricity_coal_equivalent : float
+        Primary energy of one MWh of purchased electricity [tce/MWh] for the primary-energy
+        indicators (``non_fossil_energy_share_pct``, ``primary_energy_consumption``): the
+        coal-equivalent (发电煤耗) method of Chinese energy statistics; default 0.3055, the
+        2020 national average coal consumption of thermal power supply (305.5 gce/kWh, CEC).
     """
 
     balance: object
@@ -129,6 +145,7 @@ class Drivers:
     structure_receiver: str = "services"
     factors: object = None
     name_en: Mapping | None = None
+    electricity_coal_equivalent: float = 0.3055
 
     def with_parameters(self, **changes) -> Drivers:
         """A copy with some parameters replaced (``drivers.with_parameters(gdp_growth=0.04)``)."""
@@ -506,13 +523,18 @@ def _region_parameters(drivers: Drivers, base: _Base, members: int, rng) -> dict
         if region not in base.regions:
             raise CarbonError(f"region_parameters: unknown region {region!r}" + close_matches(str(region), base.regions),
                               field="region_parameters", value=region, expected=f"one of {base.regions}")
-    params = {name: np.repeat(arr[:, None], len(base.regions), axis=1) for name, arr in sampled.items()}
+    n_r = len(base.regions)
+    # read-only views over regions; a parameter some region overrides gets its own copy
+    params = {name: np.broadcast_to(arr[:, None], (arr.shape[0], n_r) + arr.shape[1:])
+              for name, arr in sampled.items()}
     for region, overrides in drivers.region_parameters.items():
         merged = dict(drivers.parameters)
         merged.update(overrides)
         own = sample_parameters(merged, base.model_years, base.sectors, members, rng)
         r = base.regions.index(region)
         for name in overrides:
+            if not params[name].flags.writeable:
+                params[name] = params[name].copy()
             params[name][:, r] = own[name]
     return params
 
@@ -615,10 +637,12 @@ def project(drivers: Drivers, years=range(2020, 2036), members: int = 100, seed=
         ``co2_intensity_decrease_pct`` [%] and ``energy_intensity_decrease_pct`` [%] (cut against
         the base year), ``energy_consumption`` [10⁴ tce], ``energy_intensity`` [tce/10⁴ CNY],
         ``coal_share_energy_pct`` [%], ``non_fossil_energy_share_pct`` [%] (non-fossil part of
-        purchased electricity only), ``industry_share_pct`` [%] (activity share of GDP of the
-        industrial sectors), ``grid_factor`` [t/MWh], ``co2_peak_year`` [year] (the horizon's
-        peak year, repeated along ``year``); over ``(member, region)``: ``co2_peak_value`` [Mt]
-        and ``co2_peaked``. Decrease variables carry ``attrs['reference_year']`` = the base year.
+        purchased electricity over primary energy, coal-equivalent method),
+        ``primary_energy_consumption`` [10⁴ tce], ``industry_share_pct`` [%] (activity share of
+        GDP of the industrial sectors), ``grid_factor`` [t/MWh]; over ``(member, region)``
+        (no ``year``): ``co2_peak_year`` [year] (the horizon's peak year; pass the Dataset
+        through :func:`ecomodel.carbon.for_check` for ``targets.check``), ``co2_peak_value``
+        [Mt] and ``co2_peaked``. Decrease variables carry ``attrs['reference_year']`` = the base year.
 
     Raises
     ------
@@ -630,7 +654,7 @@ def project(drivers: Drivers, years=range(2020, 2036), members: int = 100, seed=
     >>> from ecomodel.carbon import demo_drivers
     >>> d = demo_drivers(regions=["常州市钟楼区"]).with_parameters(
     ...     gdp_growth=0.0, energy_intensity_decline=0.0, coal_to_gas=0.0, electrification=0.0,
-    ...     grid_non_fossil_increase=0.0, structure_shift=0.0)
+    ...     grid_non_fossil_increase=0.0, structure_shift=0.0, coal_to_electricity=0.0)
     >>> ds = project(d, years=[2020, 2030], members=1)
     >>> bool(abs(ds["co2_emissions"].sel(year=2030) - ds["co2_emissions"].sel(year=2020)).max() < 1e-9)
     True
@@ -646,24 +670,78 @@ def project(drivers: Drivers, years=range(2020, 2036), members: int = 100, seed=
     gdp, activity = _activity(drivers, base, params, structure)
     nf, grid_tce = _grid(params, float(base.ef_tce[base.el]))
     D = _cumulative(params["energy_intensity_decline"])  # (m, r, t, s)
-    Kc = _cumulative(params["coal_to_gas"])
+    coal = _coal_paths(params["coal_to_gas"], params["coal_to_electricity"])
     F = _cumulative(params["electrification"])
     rho = params["electrification_ratio"][..., None]  # (m, r, t, 1)
     scale = activity * base.intensity0[None, :, None, :] * D  # (m, r, t, s) tce before the mix factor
     if detail or fuel_cuts:
-        res = _project_fuels(scale, base, Kc, F, rho, grid_tce, fuel_cuts)
+        res = _project_fuels(scale, base, coal, F, rho, grid_tce, fuel_cuts)
     else:
-        res = _project_groups(scale, base, Kc, F, rho, grid_tce)
+        res = _project_groups(scale, base, coal, F, rho, grid_tce)
     if np.any(res["energy"] <= 0):
         raise CarbonError("project: total energy use fell to zero in some year/region; check the parameters",
                           field="parameters", value=0.0, expected="positive energy use")
     industry = np.array([s in _INDUSTRY for s in base.sectors])
     res["industry_share"] = activity[..., industry].sum(-1) / (gdp * 1e4)
+    _primary(res, base, _coal_equivalent(drivers))
     ds = _dataset(res, gdp, nf, grid_tce, base, drivers, members, seed)
     _add_peak(ds, tolerance)
     if detail:
         _add_detail(ds, res, activity, base)
     return ds
+
+
+def _coal_equivalent(drivers: Drivers) -> float:
+    """The checked primary-energy factor of purchased electricity [tce/MWh]."""
+    k = drivers.electricity_coal_equivalent
+    try:
+        v = float(k)
+    except (TypeError, ValueError):
+        v = float("nan")
+    if not np.isfinite(v) or not 0.12 <= v <= 0.6:
+        raise CarbonError(f"drivers.electricity_coal_equivalent: {k!r}; expected tce per MWh between 0.12 "
+                          "(about the calorific value, 0.1229) and 0.6", field="electricity_coal_equivalent", value=k,
+                          expected="0.12 <= x <= 0.6 [tce/MWh]")
+    return v
+
+
+def _coal_paths(to_gas: np.ndarray, to_elec: np.ndarray) -> dict:
+    """Coal kept, and coal moved to gas and to electricity, as fractions of base-year coal [1].
+
+    Each year the remaining coal loses ``to_gas + to_elec`` of itself, so with
+    :math:`K(t)=\\prod_{\\tau\\le t}(1-x_g-x_e)` the gas share gained is
+    :math:`G(t)=\\sum_{\\tau\\le t}K(\\tau-1)x_g(\\tau)` and the electricity share
+    :math:`H(t)=\\sum K(\\tau-1)x_e(\\tau)`; :math:`K+G+H=1` (coal is conserved) and with
+    :math:`x_e=0`, :math:`G=1-K` (the one-switch closed form). Arrays (member, region, year, sector).
+    """
+    total = to_gas + to_elec
+    if np.any(total > 1.0 + 1e-12):
+        k = np.unravel_index(int(np.argmax(total)), total.shape)
+        raise CarbonError(f"coal_to_gas + coal_to_electricity = {float(total[k]):.4g} > 1 in some year/sector; "
+                          "more than all remaining coal cannot be switched", field="coal_to_electricity",
+                          value=float(total[k]), expected="coal_to_gas + coal_to_electricity <= 1")
+    if not np.any(to_elec):  # one switch: the closed form needs no running sums
+        K = _cumulative(to_gas)
+        return {"K": K, "G": 1.0 - K, "H": 0.0}
+    K = _cumulative(total)
+    prev = np.concatenate([np.ones_like(K[:, :, :1]), K[:, :, :-1]], axis=2)
+    first = (np.arange(K.shape[2]) == 0)[None, None, :, None]
+    G = np.cumsum(np.where(first, 0.0, prev * to_gas), axis=2)
+    H = np.cumsum(np.where(first, 0.0, prev * to_elec), axis=2)
+    return {"K": K, "G": G, "H": H}
+
+
+def _primary(res: dict, base: _Base, coal_eq: float) -> None:
+    """Add primary energy [tce] (coal-equivalent method for purchased electricity) to *res*.
+
+    Fossil fuels count at their calorific value; each MWh of purchased electricity counts
+    *coal_eq* tce (发电煤耗计算法, as Chinese statistics count primary electricity), so the
+    non-fossil part of it is ``MWh × n × coal_eq``.
+    """
+    mwh = res["elec"] / base.tce_f[base.el]
+    res["primary"] = res["energy"] - res["elec"] + mwh * coal_eq
+    res["elec_mwh"] = mwh
+    res["coal_eq"] = coal_eq
 
 
 #: Sectors counted in ``industry_share_pct`` (industrial value added, excluding construction).
@@ -681,7 +759,7 @@ def _indicators(res: dict, gdp: np.ndarray, nf: np.ndarray) -> dict:
         "co2_cut": 100.0 * (1.0 - co2_int / co2_int[..., :1]),
         "e_cut": 100.0 * (1.0 - e_int / e_int[..., :1]),
         "coal_pct": 100.0 * res["coal"] / res["energy"],
-        "nonfossil_pct": 100.0 * res["elec"] * nf / res["energy"],
+        "nonfossil_pct": 100.0 * res["elec_mwh"] * nf * res["coal_eq"] / res["primary"],
     }
 
 
@@ -716,10 +794,14 @@ def _dataset(res: dict, gdp, nf, grid_tce, base: _Base, drivers: Drivers, member
         "energy_intensity_decrease_pct": pack(ind["e_cut"], "%", "cut of energy use per unit GDP against the base year",
                                               reference_year=by),
         "coal_share_energy_pct": pack(ind["coal_pct"], "%", "share of coal (raw coal, washed coal, coke) in energy use"),
-        "non_fossil_energy_share_pct": pack(ind["nonfossil_pct"], "%", "non-fossil share of energy use",
-                                            comment="only the non-fossil part of purchased electricity, at the "
-                                                    "electricity tce basis of the factors; local renewables are not "
-                                                    "modelled"),
+        "non_fossil_energy_share_pct": pack(ind["nonfossil_pct"], "%", "non-fossil share of primary energy use",
+                                            comment="non-fossil part of purchased electricity at the coal-equivalent "
+                                                    f"method ({res['coal_eq']} tce/MWh, 发电煤耗计算法) over primary "
+                                                    "energy (fossil fuels at calorific value + purchased electricity "
+                                                    "at the same coal equivalent); local renewables are not modelled"),
+        "primary_energy_consumption": pack(res["primary"] * 1e-4, "10^4 tce", "primary energy use (coal-equivalent "
+                                           "method for purchased electricity)",
+                                           comment=f"electricity at {res['coal_eq']} tce/MWh"),
         "industry_share_pct": pack(100.0 * res["industry_share"], "%", "industrial value added as a share of GDP",
                                    comment=f"sectors {list(_INDUSTRY)}"),
         "grid_factor": pack(grid_tce * base.tce_f[base.el], "t/MWh", "grid emission factor of purchased electricity"),
@@ -729,17 +811,16 @@ def _dataset(res: dict, gdp, nf, grid_tce, base: _Base, drivers: Drivers, member
 
 
 def _add_peak(ds, tolerance: float) -> None:
-    """Add the peak year (repeated along ``year``), peak value and peaked flag to *ds*."""
+    """Add the peak year, peak value and peaked flag over ``(member, region)`` (no ``year``) to *ds*."""
     peak = peak_year(ds["co2_emissions"], tolerance=tolerance)
     for name, var in peak.data_vars.items():
         ds[name] = var
-    # targets.check reads every indicator at a target year: repeat the horizon's peak year along `year`
-    ds["co2_peak_year"] = peak["co2_peak_year"].expand_dims(year=ds["year"].values).transpose("year", "member",
-                                                                                              "region")
-    ds["co2_peak_year"].attrs = dict(peak["co2_peak_year"].attrs, comment=(
-        "peak year over the whole projection horizon, the same value in every year (so that "
-        "ecomodel.targets.check can read it at a target year); last year + 1 (a lower bound) where emissions "
-        "have not peaked within the horizon"))
+    ds["co2_peak_year"].attrs["comment"] = (
+        "peak year over the whole projection horizon, one value per member and region (no year dimension); "
+        "last year + 1 (a lower bound) where emissions have not peaked within the horizon. ecomodel.targets.check "
+        "needs a year dimension: pass ecomodel.carbon.for_check(ds). The only numeric peak target is the "
+        "national 'peak before 2030' quoted in the Wujin plan (000:94, region 中国); Wujin must peak before "
+        "the nation (000:912, no year) - ecomodel.carbon.national_peak_rows() applies 000:94 to each region")
 
 
 def _add_detail(ds, res: dict, activity: np.ndarray, base: _Base) -> None:
@@ -760,7 +841,7 @@ def _add_detail(ds, res: dict, activity: np.ndarray, base: _Base) -> None:
                                   attrs=cf_attrs("10^4 CNY", "sector activity (value added or household proxy)"))
 
 
-def _project_groups(scale, base: _Base, Kc, F, rho, grid_tce) -> dict:
+def _project_groups(scale, base: _Base, coal: dict, F, rho, grid_tce) -> dict:
     """Totals over sectors and fuels without materialising the fuel dimension (t, tce)."""
     mix0, ef_tce, is_coal, other, ng, el = base.mix0, base.ef_tce, base.is_coal, base.other, base.ng, base.el
     c0 = mix0[..., is_coal].sum(-1)  # (r, s)
@@ -771,14 +852,16 @@ def _project_groups(scale, base: _Base, Kc, F, rho, grid_tce) -> dict:
     el0 = mix0[..., el]
     fossil0 = c0 + g0 + o0
     exp = lambda a: a[None, :, None, :]  # noqa: E731  (r, s) -> (1, r, 1, s)
-    coal_share = exp(c0) * Kc * F
-    gas_share = (exp(g0) + exp(c0) * (1.0 - Kc)) * F
-    elec_share = exp(el0) + rho * exp(fossil0) * (1.0 - F)
+    K, G, H = coal["K"], coal["G"], coal["H"]
+    coal_share = exp(c0) * K * F
+    gas_share = (exp(g0) + exp(c0) * G) * F
+    # electricity: rho per tce of coal switched directly, and rho per tce of the fossil mix electrified
+    elec_share = exp(el0) + rho * (exp(c0) * H + (exp(fossil0) - exp(c0) * H) * (1.0 - F))
     energy = (scale * (coal_share + gas_share + exp(o0) * F + elec_share)).sum(-1)
-    direct = (scale * (exp(kc0) * Kc * F + gas_share * ef_tce[ng] + exp(ko0) * F)).sum(-1)
+    direct = (scale * (exp(kc0) * K * F + gas_share * ef_tce[ng] + exp(ko0) * F)).sum(-1)
     elec = (scale * elec_share).sum(-1)
-    coal = (scale * coal_share).sum(-1)
-    return {"energy": energy, "coal": coal, "elec": elec, "direct": direct, "indirect": elec * grid_tce}
+    coal_e = (scale * coal_share).sum(-1)
+    return {"energy": energy, "coal": coal_e, "elec": elec, "direct": direct, "indirect": elec * grid_tce}
 
 
 def _measure_field(m, name, default=None):
@@ -848,16 +931,17 @@ def _fuel_cut(meas, where: str, base: _Base, region, sector, frac) -> dict:
             "to": None if to_fuel is None else FUELS.index(to_fuel)}
 
 
-def _project_fuels(scale, base: _Base, Kc, F, rho, grid_tce, fuel_cuts: list) -> dict:
+def _project_fuels(scale, base: _Base, coal: dict, F, rho, grid_tce, fuel_cuts: list) -> dict:
     """Full (member, region, year, sector, fuel) energy [tce] and CO2 [t], with fuel cuts applied."""
     mix0, is_coal, ng, el = base.mix0, base.is_coal, base.ng, base.el
-    c0 = mix0[..., is_coal].sum(-1)
-    fossil0 = mix0.sum(-1) - mix0[..., el]
+    c0 = mix0[..., is_coal].sum(-1)[None, :, None]  # (1, r, 1, s)
+    fossil0 = (mix0.sum(-1) - mix0[..., el])[None, :, None]
+    K, G, H = coal["K"], coal["G"], coal["H"]
     m = np.broadcast_to(mix0[None, :, None], scale.shape + (len(FUELS),)).copy()  # (m, r, t, s, j)
-    m[..., is_coal] *= (Kc * F)[..., None]
+    m[..., is_coal] *= (K * F)[..., None]
     m[..., base.other] *= F[..., None]
-    m[..., ng] = (mix0[None, :, None, :, ng] + c0[None, :, None] * (1.0 - Kc)) * F
-    m[..., el] = mix0[None, :, None, :, el] + rho * fossil0[None, :, None] * (1.0 - F)
+    m[..., ng] = (mix0[None, :, None, :, ng] + c0 * G) * F
+    m[..., el] = mix0[None, :, None, :, el] + rho * (c0 * H + (fossil0 - c0 * H) * (1.0 - F))
     energy_fuel = scale[..., None] * m
     for cut_spec in fuel_cuts:
         j_idx = cut_spec["fuels"]

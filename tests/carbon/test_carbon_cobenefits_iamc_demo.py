@@ -6,7 +6,8 @@ import pytest
 import xarray as xr
 
 from ecomodel.carbon import (AIR_POLLUTANTS, AIR_SECTORS, FUELS, as_air_reductions, air_cobenefits, cobenefit_factors,
-                             demo_balance, demo_drivers, efficiency, energy_balance, from_iamc, fuel_switch, project,
+                             demo_balance, demo_drivers, efficiency, energy_balance, for_check, from_iamc, fuel_switch,
+                             project,
                              to_iamc)
 from ecomodel.carbon.cobenefits import _build_factor_rows, _flue_gas_nm3_per_gj
 from ecomodel.carbon.demo import build_demo_balance, demo_regions
@@ -100,6 +101,7 @@ def test_cobenefit_factor_table__matches_its_documented_construction():
 
 def test_iamc__round_trip_through_pandas_csv(tmp_path):
     ds = project(demo_drivers(scenario="policy"), years=range(2020, 2036), members=5, seed=0)
+    ds = for_check(ds)  # IAMC tables are by year: the peak year repeated along year
     table = to_iamc(ds, scenario="policy", quantiles=(0.05, 0.95))
     assert list(table.columns) == ["model", "scenario", "region", "variable", "unit", "year", "value"]
     path = tmp_path / "carbon.csv"

@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from ecomodel.carbon import FUELS, Drivers, demo_drivers, energy_balance, peak_year, project, sample_parameters
+from ecomodel.carbon import (FUELS, Drivers, demo_drivers, energy_balance, for_check, peak_year, project,
+                             sample_parameters)
 from ecomodel.errors import CarbonError
 
 STILL = dict(gdp_growth=0.0, energy_intensity_decline=0.0, coal_to_gas=0.0, electrification=0.0,
-             grid_non_fossil_increase=0.0)
+             grid_non_fossil_increase=0.0, structure_shift=0.0, coal_to_electricity=0.0)
 
 
 def one_region(coal=100.0, gas=10.0, elec=1000.0, **params):
@@ -159,13 +160,16 @@ def test_project__output_follows_the_interface_and_targets_check_reads_it():
 
     ds = project(demo_drivers(scenario="policy"), years=range(2020, 2036), members=50, seed=7)
     for var in ("co2_emissions", "co2_intensity_decrease_pct", "energy_intensity_decrease_pct",
-                "coal_share_energy_pct", "co2_peak_year"):
+                "coal_share_energy_pct", "non_fossil_energy_share_pct"):
         assert ds[var].dims == ("year", "member", "region")
         assert "units" in ds[var].attrs and "long_name" in ds[var].attrs
+    assert ds["co2_peak_year"].dims == ("member", "region")  # one peak year per horizon, no year dimension
     assert ds["co2_emissions"].attrs["units"] == "Mt"
     assert ds["co2_intensity_decrease_pct"].attrs["reference_year"] == 2020
     assert list(ds["name_en"].values) == ["Changzhou", "Wujin", "Tianning", "Zhonglou", "Jiangyin"]
-    result = targets.check(ds, outside="skip")
+    with pytest.raises(Exception, match="co2_peak_year"):
+        targets.check(ds, outside="skip")  # targets.check reads indicators at a year: use for_check
+    result = targets.check(for_check(ds), outside="skip")
     row = result[(result["region"] == "江阴市") & (result["indicator"] == "energy_intensity_decrease_pct")]
     assert len(row) == 1 and row["target_value"].item() == 8.0
     expected = float(ds["energy_intensity_decrease_pct"].sel(year=2025, region="江阴市").mean())
