@@ -86,9 +86,12 @@ def national_peak_rows(regions: Sequence[str]):
         raise CarbonError("national_peak_rows: no regions given", field="regions", value=[], expected="region names")
     row = targets.load(region="中国", indicator="co2_peak_year")
     row = row[row["target_value"].notna()]
+    registry = targets.load()
+    english = dict(zip(registry["region"], registry["region_en"], strict=True))
     frames = []
     for region in regions:
         r = row.copy()
-        r["region"] = targets.resolve_region(region)
+        r["region"] = name = targets.resolve_region(region)
+        r["region_en"] = f"{english.get(name, name)} (China's goal)"  # labels stay unique per region
         frames.append(r)
     return pd.concat(frames, ignore_index=True)

@@ -126,6 +126,8 @@ def to_iamc(projection, *, model: str = "ecomodel.carbon", scenario: str = "defa
             labels = [str(x) for x in ds["name_en"].values] if "name_en" in ds.coords else regions
         for key in wanted:
             da = ds[key]
+            if "year" not in da.dims and "year" in ds.dims and "region" in da.dims:
+                da = da.expand_dims(year=ds["year"].values[-1:])  # a horizon-wide value (peak year): at its end
             if "year" not in da.dims or "region" not in da.dims:
                 raise CarbonError(f"to_iamc: variable {key!r} needs 'year' and 'region' dimensions (has {da.dims})",
                                   field=key, value=da.dims, expected="('year', 'region', …)")

@@ -74,8 +74,8 @@ _FUEL_GROUPS = {"coal": ("raw_coal", "washed_coal", "coke"), "gas": ("natural_ga
     "crude_oil", "gasoline", "kerosene", "diesel", "fuel_oil", "lpg")}
 _SECTOR_GROUPS = {"industry": ("iron_steel", "chemicals", "building_materials", "textiles", "other_industry"),
                   "power": ("power_heat",)}
-_LINEAR = ("co2_emissions", "co2_direct", "co2_indirect", "energy_consumption", "_coal_energy",
-           "_non_fossil_energy")
+_LINEAR = ("co2_emissions", "co2_direct", "co2_indirect", "energy_consumption", "primary_energy_consumption",
+           "_coal_energy", "_non_fossil_energy")
 
 
 class CarbonBackend:
@@ -223,8 +223,6 @@ class CarbonBackend:
         peak = carbon.peak_year(co2)
         for v in peak.data_vars:
             da = peak[v]
-            if v == "co2_peak_year":  # along year, as ecomodel.carbon.project gives it (readable by targets.check)
-                da = da.broadcast_like(co2).transpose(*co2.dims)
             ds[v] = da.assign_attrs(attrs.get(v, {}) or da.attrs)
         return ds
 
@@ -254,9 +252,10 @@ def _inventory(drivers):
 
 
 def _linear_quantities(ds):
-    q = {name: ds[name] for name in ("co2_emissions", "co2_direct", "co2_indirect", "energy_consumption")}
-    q["_coal_energy"] = ds["coal_share_energy_pct"] * ds["energy_consumption"] / 100.0
-    q["_non_fossil_energy"] = ds["non_fossil_energy_share_pct"] * ds["energy_consumption"] / 100.0
+    q = {name: ds[name] for name in ("co2_emissions", "co2_direct", "co2_indirect", "energy_consumption",
+                                     "primary_energy_consumption")}
+    q["_coal_energy"] = ds["coal_share_energy_pct"] * ds["energy_consumption"] / 100.0  # final energy basis
+    q["_non_fossil_energy"] = ds["non_fossil_energy_share_pct"] * ds["primary_energy_consumption"] / 100.0
     return q
 
 
@@ -286,7 +285,8 @@ def _rebuild(base_ds, q, base_year, n):
             "energy_intensity": ei,
             "energy_intensity_decrease_pct": 100.0 * (1.0 - ei / ei[:, ib:ib + 1]),
             "coal_share_energy_pct": 100.0 * q["_coal_energy"] / q["energy_consumption"],
-            "non_fossil_energy_share_pct": 100.0 * q["_non_fossil_energy"] / q["energy_consumption"],
+            "primary_energy_consumption": q["primary_energy_consumption"],
+            "non_fossil_energy_share_pct": 100.0 * q["_non_fossil_energy"] / q["primary_energy_consumption"],
             "grid_factor": np.broadcast_to(b["grid_factor"][None], q["co2_emissions"].shape),
         }
     coords = {"scenario": np.arange(n), "year": base_ds["year"].values, "member": base_ds["member"].values,

@@ -223,9 +223,19 @@ def _check_targets(datasets: dict, targets=None):
 
     frames = []
     for domain, ds in datasets.items():
+        extra = None
+        if domain == "carbon":  # year-less peak years read at every target year; 000:94 applied to the regions
+            from .. import carbon
+
+            ds = carbon.for_check(ds)
+            extra = carbon.national_peak_rows([str(r) for r in ds["region"].values])
         yearly = ds[[v for v in ds.data_vars if "year" in ds[v].dims]]  # check() needs a year dimension
         try:
             table = registry.check(yearly, outside="skip")
+            if extra is not None and len(extra):
+                more = registry.check(yearly, extra, outside="skip")
+                table.attrs, more.attrs = {}, {}  # side tables (not_checkable, outside) are not needed here
+                table = pd.concat([table, more], ignore_index=True)
         except TargetError as exc:
             if exc.field == "projection":  # this domain's indicators and places have no plan target
                 continue
@@ -706,6 +716,10 @@ def _stacked_targets(stacked: dict, targets=None):
         if table is None or len(table) == 0:
             return None
         rows, values = [], []
+        if "carbon" in stacked:  # year-less indicators (peak year) read at every target year, as in _check_targets
+            from .. import carbon
+
+            stacked = {**stacked, "carbon": carbon.for_check(stacked["carbon"])}
         for _, row in table.iterrows():
             ds = stacked[row["domain"]]
             da = ds[row["variable"]].sel(year=int(row["target_year"]))
