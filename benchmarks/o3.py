@@ -80,7 +80,7 @@ def run(tiny: bool = False):
 
     n_pkg = 20_000 if tiny else 2_000_000
     for name, output in (("o3.rsm_mda8_p90", "o3_mda8_p90"), ("o3.rsm_good_days", "good_air_days_ratio")):
-        kw = dict(samples=21, test_samples=2, members=1, degree=2) if tiny else dict(samples=100, test_samples=30,
+        kw = dict(samples=10, test_samples=2, members=1, degree=1) if tiny else dict(samples=100, test_samples=30,
                                                                                        members=4, degree=3)
         t0 = time.perf_counter()
         rs = ResponseSurface.fit(seed=0, regional=True, output=output, **kw)

@@ -7,8 +7,15 @@ their ``_kernels`` inside functions: ``import ecomodel`` never pulls numba in.
 
 Environment
 -----------
-``ECOMODEL_NUMBA_CACHE=1``
-    Cache compiled kernels on disk (off by default).
+``ECOMODEL_NUMBA_CACHE``
+    Compiled kernels are cached on disk by default, so a second process starts in seconds
+    instead of recompiling (~10 s). ``0`` (or ``off``/``false``/``no``) turns the kernel cache off;
+    ``ECOMODEL_CACHE=0`` turns off every ecomodel cache.
+
+The directory is ``<root>/numba`` with the root of :mod:`ecomodel._cache`
+(``ECOMODEL_CACHE_DIR``, default ``~/.cache/ecomodel``); a ``NUMBA_CACHE_DIR`` set by the user
+wins. When it cannot be created or written (read-only home, sandbox), caching is switched off
+quietly and the kernels compile in memory; :data:`CACHE_PROBLEM` says why.
 
 Fast-math is restricted to the safe flag set :data:`SAFE_FASTMATH`; ``nnan``/``ninf`` are never
 enabled, so NaN checks inside kernels stay meaningful.
@@ -22,13 +29,37 @@ import os
 import numba
 from numba import prange  # noqa: F401  (re-exported for kernels)
 
-__all__ = ["jit", "prange", "SAFE_FASTMATH", "CACHE", "threads", "get_num_threads"]
+from . import _cache
+
+__all__ = ["jit", "prange", "SAFE_FASTMATH", "CACHE", "CACHE_DIR", "default_cache_dir", "threads",
+           "get_num_threads"]
 
 #: LLVM fast-math flags that keep IEEE NaN/Inf semantics.
 SAFE_FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
-#: Whether compiled kernels are cached on disk (``ECOMODEL_NUMBA_CACHE=1``).
-CACHE = os.environ.get("ECOMODEL_NUMBA_CACHE", "0").strip().lower() in {"1", "true", "yes", "on"}
+
+def default_cache_dir() -> str:
+    """Where compiled kernels are kept (see the module docstring)."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return os.path.abspath(os.path.expanduser(os.environ["NUMBA_CACHE_DIR"]))
+    return str(_cache.root() / "numba")
+
+
+def _configure_cache() -> tuple[bool, str | None, str | None]:
+    for variable in ("ECOMODEL_CACHE", "ECOMODEL_NUMBA_CACHE"):
+        if _cache.switched_off(variable):
+            return False, None, f"turned off by {variable}"
+    directory = default_cache_dir()
+    problem = _cache.writable(directory)
+    if problem is not None:
+        return False, None, f"cache directory not writable ({problem})"
+    numba.config.CACHE_DIR = directory  # read when each kernel's cache locator is built (at decoration)
+    return True, directory, None
+
+
+#: Whether compiled kernels are cached on disk (on unless ``ECOMODEL_NUMBA_CACHE=0`` or not writable).
+#: CACHE_DIR is the directory used (None when off); CACHE_PROBLEM why it is off (None when on).
+CACHE, CACHE_DIR, CACHE_PROBLEM = _configure_cache()
 
 
 def jit(func=None, *, parallel: bool = False, fastmath: bool = True, **options):

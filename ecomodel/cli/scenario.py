@@ -267,10 +267,6 @@ _MODEL_INDICATORS = {"pm25_annual_mean", "good_air_days_ratio", "tp_concentratio
 
 
 def _cmd_demo(args) -> int:
-    import os
-
-    # compiled kernels are kept on disk so that the README's main command is fast the second time
-    os.environ.setdefault("ECOMODEL_NUMBA_CACHE", "1")
     from ..scenario.demo import DEMO_TARGETS, run_demo
 
     _check_outputs((args.out, "directory", "--out"))

@@ -25,6 +25,7 @@ import functools
 
 import numpy as np
 
+from .. import _cache
 from ..errors import EcomodelError, ScenarioError, close_matches
 
 __all__ = ["make", "CarbonBackend", "AirBackend", "WaterBackend"]
@@ -548,15 +549,18 @@ def _air_kwargs(base: str, years) -> dict:
 def _air_surface(base: str, settings: tuple):
     from .. import air
 
-    _air_demo(base)
-    return air.ResponseSurface.fit(**dict(settings))
+    _air_demo(base)  # the embedded data only: so the fit depends on the installed version and settings alone
+    # ~40 photochemical projections: kept on disk per installed version (see ecomodel._cache)
+    return _cache.load_or_compute("air_surface", (base, settings), lambda: air.ResponseSurface.fit(**dict(settings)))
 
 
 @functools.lru_cache(maxsize=8)
 def _air_baseline(base: str, years: tuple, members: int, seed: int):
     from .. import air
 
-    return air.project(None, years=list(years), members=members, seed=seed, **_air_kwargs(base, years))
+    _demo_base(base, "air")  # embedded data only: the baseline depends on the installed version and these settings
+    return _cache.load_or_compute("air_baseline", (base, years, members, seed), lambda: air.project(
+        None, years=list(years), members=members, seed=seed, **_air_kwargs(base, years)))
 
 
 #: variables whose linear source–receptor sensitivities :func:`_air_srm` returns besides PM2.5
@@ -567,6 +571,14 @@ SRM_EXTRA = ("good_days_o3_ratio", "o3_mda8_p90")
 def _air_srm(base: str, settings: tuple, variables: tuple):
     """Linear sensitivities per unit cut of one pollutant in one local box: PM2.5 ``S[box, pol, region]``
     and, in ``extra``, the O3 good-day ratio and MDA8 P90 (same runs, same weather)."""
+    _air_demo(base)  # embedded data only; the runs are kept on disk per installed version (ecomodel._cache)
+    boxes, regions, S, extra = _cache.load_or_compute("air_srm", (base, settings, variables),
+                                                      lambda: _air_srm_compute(base, settings, variables))
+    _AIR_SRM_EXTRA[(base, settings, variables)] = extra
+    return boxes, regions, S
+
+
+def _air_srm_compute(base: str, settings: tuple, variables: tuple):
     from .. import air
 
     d = _air_demo(base)
@@ -589,8 +601,7 @@ def _air_srm(base: str, settings: tuple, variables: tuple):
             for v in out:
                 out[v][i, j] = (r[v] - b0[v]).values / float(cfg["cut"])
     S = out.pop("pm25_annual_mean")
-    _AIR_SRM_EXTRA[(base, settings, variables)] = out
-    return boxes, regions, S
+    return boxes, regions, S, out
 
 
 _AIR_SRM_EXTRA: dict = {}

@@ -1,0 +1,122 @@
+"""The compiled-kernel disk cache: on by default in a per-user directory, opt-out, read-only safe.
+
+Each case runs in a fresh interpreter (the cache is configured once, when ``ecomodel._numba`` is
+first imported) with its own cache directory.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PROBE = """
+import json, math
+from ecomodel import _numba
+from ecomodel._mathkernels import exp_neg
+assert abs(exp_neg(0.5) - math.exp(-0.5)) < 1e-15
+print(json.dumps({"cache": _numba.CACHE, "dir": _numba.CACHE_DIR, "problem": _numba.CACHE_PROBLEM}))
+"""
+
+
+def _probe(env_extra, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOMODEL_", "NUMBA_CACHE_DIR", "XDG_CACHE"))}
+    env.update({"PYTHONPATH": str(ROOT), "HOME": str(tmp_path / "home"), **env_extra})
+    proc = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _cached_files(directory):
+    return [p for p in Path(directory).rglob("*") if p.suffix in {".nbi", ".nbc"}]
+
+
+def test_cache_is_on_by_default_in_the_user_cache_directory(tmp_path):
+    got = _probe({"XDG_CACHE_HOME": str(tmp_path / "xdg")}, tmp_path)
+    assert got["cache"] is True and got["problem"] is None
+    assert Path(got["dir"]) == tmp_path / "xdg" / "ecomodel" / "numba"
+    assert _cached_files(got["dir"]), "a called kernel leaves its compiled code in the cache directory"
+
+
+def test_home_cache_when_xdg_is_unset(tmp_path):
+    got = _probe({}, tmp_path)
+    assert Path(got["dir"]) == tmp_path / "home" / ".cache" / "ecomodel" / "numba"
+
+
+def test_explicit_root_wins(tmp_path):
+    got = _probe({"ECOMODEL_CACHE_DIR": str(tmp_path / "mine"), "XDG_CACHE_HOME": str(tmp_path / "xdg")}, tmp_path)
+    assert Path(got["dir"]) == tmp_path / "mine" / "numba" and _cached_files(tmp_path / "mine")
+    assert not (tmp_path / "xdg").exists()
+    got = _probe({"NUMBA_CACHE_DIR": str(tmp_path / "numba_own"), "ECOMODEL_CACHE_DIR": str(tmp_path / "m")}, tmp_path)
+    assert Path(got["dir"]) == tmp_path / "numba_own"
+
+
+def test_opt_out(tmp_path):
+    for variable, value in (("ECOMODEL_NUMBA_CACHE", "0"), ("ECOMODEL_NUMBA_CACHE", "off"), ("ECOMODEL_CACHE", "False")):
+        got = _probe({variable: value, "XDG_CACHE_HOME": str(tmp_path / "xdg")}, tmp_path)
+        assert got["cache"] is False and got["dir"] is None and variable in got["problem"]
+    assert not (tmp_path / "xdg" / "ecomodel" / "numba").exists()
+
+
+def test_unwritable_directory_turns_caching_off_and_kernels_still_run(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a directory")  # a path under a regular file cannot be created, even by root
+    got = _probe({"ECOMODEL_CACHE_DIR": str(blocker / "root")}, tmp_path)
+    assert got["cache"] is False and got["dir"] is None
+    assert "not writable" in got["problem"] and str(blocker) in got["problem"]
+
+
+# ---------------------------------------------------------------------------------------- results
+
+
+def test_results_cache_round_trip_and_key(tmp_path, monkeypatch):
+    from ecomodel import _cache
+
+    monkeypatch.setenv("ECOMODEL_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("ECOMODEL_CACHE", raising=False)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"value": [1.5, 2.5]}
+
+    assert _cache.load_or_compute("probe", ("a", 1), compute) == {"value": [1.5, 2.5]}
+    assert _cache.load_or_compute("probe", ("a", 1), compute) == {"value": [1.5, 2.5]}
+    assert len(calls) == 1, "the second call reads the entry"
+    _cache.load_or_compute("probe", ("a", 2), compute)
+    assert len(calls) == 2, "another key is another entry"
+    entries = sorted((tmp_path / "results").glob("probe-*.pkl"))
+    assert len(entries) == 2 and not list((tmp_path / "results").glob(".*.tmp"))
+    entries[0].write_bytes(b"not a pickle")  # a corrupt entry is recomputed and replaced
+    _cache.load_or_compute("probe", ("a", 1), compute)
+    _cache.load_or_compute("probe", ("a", 2), compute)
+    assert len(calls) == 3
+
+
+def test_results_cache_key_includes_the_installed_code(tmp_path, monkeypatch):
+    from ecomodel import _cache
+
+    monkeypatch.setenv("ECOMODEL_CACHE_DIR", str(tmp_path))
+    first = _cache._entry("probe", ("a", 1))
+    monkeypatch.setattr(_cache, "fingerprint", lambda: "another version")
+    assert _cache._entry("probe", ("a", 1)) != first
+
+
+def test_results_cache_off_or_unwritable_recomputes(tmp_path, monkeypatch):
+    from ecomodel import _cache
+
+    calls = []
+    monkeypatch.setenv("ECOMODEL_CACHE", "0")
+    monkeypatch.setenv("ECOMODEL_CACHE_DIR", str(tmp_path))
+    for _ in range(2):
+        _cache.load_or_compute("probe", (), lambda: calls.append(1))
+    assert len(calls) == 2 and not (tmp_path / "results").exists()
+    monkeypatch.delenv("ECOMODEL_CACHE")
+    (tmp_path / "file").write_text("x")
+    monkeypatch.setenv("ECOMODEL_CACHE_DIR", str(tmp_path / "file" / "sub"))
+    assert "not writable" in _cache.problem()
+    _cache.load_or_compute("probe", (), lambda: calls.append(1))
+    assert len(calls) == 3
