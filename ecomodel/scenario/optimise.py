@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import ScenarioError
+from .indicators import check_value
 from .model import DEFAULT_DISCOUNT_RATE, Measure, Package
 
 __all__ = ["TargetSpec", "parse_target", "targets_from_registry", "optimise", "OptimisationResult", "linear_problem"]
@@ -100,6 +101,7 @@ class TargetSpec:
                                 field="value", value=self.value, expected="a finite number")
         object.__setattr__(self, "value", v)
         object.__setattr__(self, "year", int(self.year))
+        check_value(self.indicator, v, label=self.label)
         if self.probability is not None:
             p = float(self.probability)
             if not 0.0 < p <= 1.0:
@@ -221,6 +223,23 @@ def _as_targets(targets) -> list[TargetSpec]:
     if not out:
         raise ScenarioError("the target list is empty", field="targets", expected="at least one target")
     return out
+
+
+def check_horizon(specs, scenario=None) -> None:
+    """Refuse, before any run, targets the default evaluators cannot project: an indicator no model
+    produces, or a year outside the scenario's horizon (the demo's 2020–2030 when *scenario* is None).
+    """
+    from .demo import demo_scenario
+    from .indicators import indicator
+
+    base = scenario if scenario is not None else demo_scenario(members=1)
+    for t in specs:
+        indicator(t.indicator)
+        if not base.start_year <= t.year <= base.end_year:
+            raise ScenarioError(f"target {t.label}: year {t.year} is outside the run's horizon "
+                                f"{base.start_year}–{base.end_year}; give a scenario that covers it "
+                                "(Scenario.replace(end_year=…) or end_year in the scenario file)", field="year",
+                                value=t.year, expected=f"{base.start_year}..{base.end_year}")
 
 
 def _as_measures(measures) -> list[Measure]:
@@ -411,6 +430,8 @@ def optimise(measures, targets, budget: float | None = None, *, scenario=None,
         measures = load_package(measures)
     cands = _as_measures(measures)
     specs = _as_targets(targets)
+    if evaluate is None:  # the default evaluators project the scenario: check the targets fit it first
+        check_horizon(specs, scenario)
     if not cands:
         raise ScenarioError("no candidate measures", field="measures", expected="at least one measure")
     if budget is not None and (not np.isfinite(budget) or budget < 0):

@@ -649,10 +649,11 @@ def _find(datasets: dict, t):
         if t.indicator not in ds:
             continue
         da = ds[t.indicator]
-        if int(t.year) not in set(np.asarray(da["year"].values).tolist()):
-            raise ScenarioError(f"target {t.label}: year {t.year} is outside the projection "
-                                f"({int(da['year'].min())}–{int(da['year'].max())})", field="year", value=t.year)
-        da = da.sel(year=t.year)
+        if "year" in da.dims:  # a horizon-wide indicator (the peak year) has none
+            if int(t.year) not in set(np.asarray(da["year"].values).tolist()):
+                raise ScenarioError(f"target {t.label}: year {t.year} is outside the projection "
+                                    f"({int(da['year'].min())}–{int(da['year'].max())})", field="year", value=t.year)
+            da = da.sel(year=t.year)
         for dim in ("region", "site"):
             if dim in da.dims:
                 loc = t.location
@@ -803,19 +804,7 @@ def evaluator(measures: Sequence[Measure], specs, *, scenario: Scenario | None =
     return evaluate
 
 
-_INDICATOR_DOMAIN = {
-    "pm25_annual_mean": "air", "good_air_days_ratio": "air", "tp_concentration": "water",
-    "nh3n_concentration": "water", "cod_concentration": "water", "co2_emissions": "carbon",
-    "co2_intensity_decrease_pct": "carbon", "energy_intensity_decrease_pct": "carbon",
-    "coal_share_energy_pct": "carbon", "non_fossil_energy_share_pct": "carbon",
-}
-
-
 def _indicator_domain(indicator: str) -> str:
-    if indicator not in _INDICATOR_DOMAIN:
-        from ..errors import close_matches
+    from .indicators import indicator as known
 
-        raise ScenarioError(f"indicator {indicator!r} is not produced by a model" +
-                            close_matches(indicator, list(_INDICATOR_DOMAIN)), field="indicator", value=indicator,
-                            expected=f"one of {list(_INDICATOR_DOMAIN)}")
-    return _INDICATOR_DOMAIN[indicator]
+    return known(indicator).domain

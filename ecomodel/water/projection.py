@@ -277,12 +277,12 @@ def project(reductions=None, years=range(2021, 2031), members: int = 50, seed=0,
     """
     from .wujin import demo
 
-    d = demo() if data is None else data
     years = _check_years(years)
     M = check_members(members)
     seed = check_seed(seed)
     for name, v in (("hydrology_cv", hydrology_cv), ("load_cv", load_cv)):
         as_float_array(v, name)
+    d = demo() if data is None else data  # after the argument checks: a bad argument costs no data loading
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     plan = schedule(reductions, years)
     run = _Run.build(d, M, rng, years, parameter_uncertainty, hydrology_cv, load_cv)
