@@ -287,6 +287,8 @@ class WujinDemo:
 def _network_for(d: WujinDemo, m: float) -> RiverNetwork:
     cache = d.meta.setdefault("_networks", {})
     if m not in cache:
+        if len(cache) >= 32:  # bounded: one entry per flow multiplier (ensemble member) in use
+            cache.clear()
         net = d.network
         cache[m] = net.with_flow(net.flow * m)
         scale = m ** 0.4 / m  # velocity factor relative to with_flow's keep-the-cross-section scaling (x m)
@@ -294,8 +296,6 @@ def _network_for(d: WujinDemo, m: float) -> RiverNetwork:
         rv = ~new.is_lake
         new.velocity[rv] = new.velocity[rv] * scale
         new.travel_time[rv] = new.length[rv] / new.velocity[rv] / 86400.0
-        if len(cache) > 32:
-            cache.clear()
     return cache[m]
 
 
