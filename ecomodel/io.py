@@ -107,6 +107,11 @@ _interrupt: int | None = None
 _previous: dict[int, object] = {}
 #: lists collecting the destinations committed while a recording() block is active
 _recorders: list[list[Path]] = []
+#: set when an Interrupted was swallowed as "unraisable" and is being delivered again
+_redeliver = False
+_in_hook = False
+#: sys.unraisablehook before install_signal_handlers
+_previous_unraisablehook = None
 
 
 class Interrupted(SystemExit):
@@ -219,7 +224,14 @@ def _say(text: str) -> None:
 
 
 def _on_signal(signum, frame) -> None:
-    global _interrupt
+    global _interrupt, _redeliver
+    if _redeliver:  # our own re-delivery of an Interrupted that a __del__ or weakref callback swallowed
+        if _in_hook:  # raising here would be swallowed again: later
+            _redeliver_soon(signum)
+            return
+        _redeliver = False
+        _remove_live()
+        raise Interrupted(_interrupt if _interrupt is not None else signum)
     first = _interrupt is None
     if first:
         _interrupt = signum
@@ -234,6 +246,36 @@ def _on_signal(signum, frame) -> None:
     what = f"removed {n} unfinished output file{'s' if n != 1 else ''}" if n else "no unfinished output"
     _say(f"ecomodel: {'interrupted' if signum == signal.SIGINT else 'terminated'} ({name}); {what}; exit {code}")
     raise Interrupted(signum)
+
+
+def _redeliver_soon(signum: int) -> None:
+    import _thread
+    import threading
+
+    timer = threading.Timer(0.01, _thread.interrupt_main, args=(signum,))  # from outside: runs the handler
+    timer.daemon = True                                                   # in the main flow, not in here
+    timer.start()
+
+
+def _unraisable(info) -> None:
+    """``sys.unraisablehook`` while the handlers are installed.
+
+    A signal handled while Python runs a ``__del__`` or a weakref callback raises there, and Python
+    would print "Exception ignored … Interrupted" and go on as if nothing happened. Instead the
+    interrupt is delivered again, shortly, to the main flow (silently); and after an interrupt the
+    noise of other objects torn down half-way is not printed either."""
+    global _redeliver, _in_hook
+    _in_hook = True
+    try:
+        if isinstance(info.exc_value, Interrupted):
+            _redeliver = True
+            _redeliver_soon(info.exc_value.signum)
+            return
+        if _interrupt is not None:
+            return
+        (_previous_unraisablehook or sys.__unraisablehook__)(info)
+    finally:
+        _in_hook = False
 
 
 def install_signal_handlers(signals=None) -> dict:
@@ -258,8 +300,12 @@ def install_signal_handlers(signals=None) -> dict:
     dict
         The handlers replaced, by signal number (see :func:`restore_signal_handlers`).
     """
+    global _previous_unraisablehook
     if signals is None:
         signals = [signal.SIGTERM, signal.SIGINT] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    if sys.unraisablehook is not _unraisable:
+        _previous_unraisablehook = sys.unraisablehook
+        sys.unraisablehook = _unraisable
     replaced = {}
     for sig in signals:
         current = signal.getsignal(sig)
@@ -273,11 +319,15 @@ def install_signal_handlers(signals=None) -> dict:
 
 def restore_signal_handlers(replaced: dict | None = None) -> None:
     """Put back the handlers :func:`install_signal_handlers` replaced (those in *replaced*, or all)."""
+    global _previous_unraisablehook
     items = dict(_previous if replaced is None else replaced)
     for sig, handler in items.items():
         if signal.getsignal(sig) is _on_signal:
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
         _previous.pop(sig, None)
+    if not _previous and sys.unraisablehook is _unraisable:
+        sys.unraisablehook = _previous_unraisablehook or sys.__unraisablehook__
+        _previous_unraisablehook = None
 
 
 def interrupted() -> int | None:
@@ -392,6 +442,7 @@ def atomic_path(path: str | os.PathLike):
     _live[str(tmp)] = (os.getpid(), "tmp")
     try:
         yield tmp
+        _check_interrupt()  # a handler may have removed tmp under a write that then went on
         if not tmp.exists():
             raise OutputError(f"output {str(path)!r}: nothing was written", field="path", value=str(path))
         _fsync(tmp)
@@ -414,6 +465,8 @@ def atomic_path(path: str | os.PathLike):
                 found.append(path)
     except BaseException as exc:
         _remove(tmp)
+        if _interrupt is not None and not isinstance(exc, Interrupted):
+            raise Interrupted(_interrupt) from exc  # whatever failed, it failed because of the signal
         if isinstance(exc, OSError) and not isinstance(exc, OutputError):
             raise OutputError(f"output {str(path)!r}: {exc}", field="path", value=str(path)) from exc
         raise
