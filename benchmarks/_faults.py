@@ -129,7 +129,7 @@ def _writer(dest: str, members: int, seed: int) -> int:
     n = 0
     while True:
         t0 = time.perf_counter()
-        io.write_netcdf(tree, dest)
+        io.write(tree, dest)
         n += 1
         _emit({"event": "wrote", "pid": os.getpid(), "n": n, "seconds": time.perf_counter() - t0})
 
@@ -244,15 +244,16 @@ class ForkServer:
         self.close()
 
 
-def expected_output(directory, members: int, seed: int):
+def expected_output(directory, members: int, seed: int, suffix: str = ".nc"):
     """The reference a complete destination must equal, written once through ecomodel.io into
-    *directory*: ``(path, bytes, seconds of the write)``."""
+    *directory*: ``(path, bytes or None for a Zarr store, seconds of the write)``."""
     from ecomodel import io
 
-    ref = Path(directory) / "reference.nc"
+    ref = Path(directory) / f"reference{suffix}"
     t0 = time.perf_counter()
-    io.write_netcdf(realistic_tree(members, seed), ref)
-    return ref, ref.read_bytes(), time.perf_counter() - t0
+    io.write(realistic_tree(members, seed), ref)
+    seconds = time.perf_counter() - t0
+    return ref, (ref.read_bytes() if ref.is_file() else None), seconds
 
 
 def check_destination(dest: Path, reference: Path, raw: bytes | None = None) -> str:
@@ -275,7 +276,7 @@ def check_destination(dest: Path, reference: Path, raw: bytes | None = None) -> 
 
 
 def campaign(directory, *, seeds=(0, 1, 2, 3, 4), kills_per_seed: int = 10, members: int = 50,
-             max_delay: float | None = None, server: ForkServer | None = None) -> dict:
+             max_delay: float | None = None, server: ForkServer | None = None, output: str = "run.nc") -> dict:
     """Kill writers ``len(seeds) × kills_per_seed`` times and count what they leave behind.
 
     Each seed draws the signal (SIGKILL, SIGTERM, SIGINT) and the delay after ``ready``
@@ -284,7 +285,9 @@ def campaign(directory, *, seeds=(0, 1, 2, 3, 4), kills_per_seed: int = 10, memb
     by the next writer's start; before each kill the destination is removed, so that a kill during
     the first write must leave it absent.
 
-    Returns a summary dict (counts; ``partial_files`` and ``temps_after_sweep`` must be 0).
+    *output* names the destination: ``.nc`` (netCDF) or ``.zarr`` (a Zarr store, written with
+    :func:`ecomodel.io.write`). Returns a summary dict (counts; ``partial_files`` and
+    ``temps_after_sweep`` must be 0).
     """
     import numpy as np
 
@@ -302,14 +305,14 @@ def campaign(directory, *, seeds=(0, 1, 2, 3, 4), kills_per_seed: int = 10, memb
             rng = np.random.default_rng(seed)
             folder = directory / f"seed{seed}"
             folder.mkdir(parents=True, exist_ok=True)
-            dest = folder / "run.nc"
-            reference, raw, t_write = expected_output(folder, members, seed)
+            dest = folder / output
+            reference, raw, t_write = expected_output(folder, members, seed, Path(output).suffix)
             hi = max_delay if max_delay is not None else 2.5 * t_write
             for k in range(kills_per_seed):
                 name = str(rng.choice(list(SIGNALS)))
                 delay = float(rng.uniform(0.0, hi))
-                if dest.exists():
-                    dest.unlink()
+                if os.path.lexists(dest):
+                    io.discard([dest])
                 ready = server.start(dest, members=members, seed=seed)
                 pid = ready["pid"]
                 stale = [t for t in temps(folder) if t[1] != pid]  # after this start's sweep

@@ -1,6 +1,7 @@
 """Fault injection: writers of a run-shaped netCDF output killed mid-work (issue 14, item 2).
 
-    python -m benchmarks fault_injection          # 50 kills: 5 seeds × 10, members 50 (~360 kB files)
+    python -m benchmarks fault_injection          # 50 kills: 5 seeds × 10, members 50 (~360 kB files),
+                                                  # and 10 more on a Zarr store
     python -m benchmarks fault_injection --tiny   # 4 kills, members 5
 
 A writer process (forked from a server started with ``PYTHONPATH`` set to this worktree; see
@@ -28,14 +29,20 @@ from benchmarks._faults import run_campaign_in_tmp
 from benchmarks._harness import result
 
 
-def run(tiny: bool = False):
-    if tiny:
-        seeds, kills, members, max_delay = (0, 1), 2, 5, 0.5
-    else:
-        seeds, kills, members, max_delay = (0, 1, 2, 3, 4), 10, 50, None
-    s = run_campaign_in_tmp(seeds=seeds, kills_per_seed=kills, members=members, max_delay=max_delay)
+def _record(name, output, seeds, kills, members, max_delay):
+    s = run_campaign_in_tmp(seeds=seeds, kills_per_seed=kills, members=members, max_delay=max_delay, output=output)
     for line in s.pop("failures"):
         print(f"# fault_injection: FAILURE {line}", file=sys.stderr)
     seconds = s.pop("seconds")
-    size = f"{s['kills']} kills ({len(seeds)} seeds × {kills}), SIGKILL/SIGTERM/SIGINT, run tree with {members} members"
-    yield result("io.fault_injection", size, seconds, s["kills"], "kills/s", seeds=list(seeds), members=members, **s)
+    size = (f"{s['kills']} kills ({len(seeds)} seeds × {kills}), SIGKILL/SIGTERM/SIGINT, run tree with {members} "
+            f"members as {output}")
+    return result(name, size, seconds, s["kills"], "kills/s", seeds=list(seeds), members=members, output=output, **s)
+
+
+def run(tiny: bool = False):
+    if tiny:
+        yield _record("io.fault_injection", "run.nc", (0, 1), 2, 5, 0.5)
+        return
+    yield _record("io.fault_injection", "run.nc", (0, 1, 2, 3, 4), 10, 50, None)
+    # the same for a Zarr store (a directory: swapped with a parked .old copy when it exists)
+    yield _record("io.fault_injection.zarr", "run.zarr", (5, 6), 5, 50, None)

@@ -196,8 +196,10 @@ def sweep_stale(directory: str | os.PathLike = ".") -> list[Path]:
     return swept
 
 
-def _remove_live(*, restore: bool = False) -> int:
-    """Remove this process's unfinished temporaries (and with *restore*, move swapped-out stores back)."""
+def _remove_live() -> int:
+    """Remove this process's unfinished temporaries; a swapped-out store goes back to its destination
+    if that is missing (the swap had not happened), else it is removed (the swap is done). Returns
+    the number of ``.tmp`` paths removed."""
     me = os.getpid()
     n = 0
     for name, (pid, kind) in list(_live.items()):
@@ -207,14 +209,13 @@ def _remove_live(*, restore: bool = False) -> int:
         if kind == "tmp":
             if os.path.lexists(p):
                 n += 1
-            _remove(p)
-        elif restore:
+        else:
             m = _TEMP_RE.match(p.name)
             dest = p.parent / m["name"] if m else None
             if dest is not None and not os.path.lexists(dest):
                 with contextlib.suppress(OSError):
                     os.replace(p, dest)
-            _remove(p)
+        _remove(p)
     return n
 
 
@@ -237,7 +238,7 @@ def _on_signal(signum, frame) -> None:
         _interrupt = signum
     code = 128 + int(_interrupt)
     if not first:  # second signal: the first one's unwinding hangs or was swallowed — end now
-        _remove_live(restore=True)
+        _remove_live()
         with contextlib.suppress(Exception):
             sys.stdout.flush()
         os._exit(code)

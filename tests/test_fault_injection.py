@@ -151,6 +151,13 @@ def test_random_kills_over_several_seeds(server, tmp_path):
     assert s["absent"] + s["complete"] == 6
 
 
+def test_random_kills_of_a_zarr_writer(server, tmp_path):
+    s = _faults.campaign(tmp_path, seeds=(21,), kills_per_seed=3, members=5, max_delay=0.8, server=server,
+                         output="run.zarr")
+    assert s["kills"] == 3 and s["failures"] == []
+    assert s["partial_files"] == s["temps_after_sweep"] == s["temps_at_exit_sigterm_sigint"] == 0
+
+
 def test_no_output_is_moved_into_place_after_a_swallowed_signal(tmp_path, sigint_default):
     replaced = io.install_signal_handlers([signal.SIGINT])
     try:
