@@ -5,6 +5,18 @@ with :func:`os.replace` only when the write has finished, so an error or an inte
 (``KeyboardInterrupt``) leaves neither a half-written file nor the temporary one behind; an
 existing file at the destination stays as it was until the new one is complete.
 
+Temporary paths are named ``.<name>.<pid>.<token>.tmp`` (``.old`` for the moment a Zarr store is
+being swapped) after the writing process. Signals and crashes:
+
+- :func:`install_signal_handlers` (the ``ecomodel`` command calls it): SIGTERM and SIGINT (Ctrl-C)
+  remove this process's unfinished temporary paths, print one line on stderr and end the process
+  with 143 (SIGTERM) or 130 (SIGINT) through :class:`Interrupted`; a second signal ends it at once.
+  Once a signal arrived, no output is moved into place any more, even if some code swallowed the
+  exception.
+- SIGKILL (or a power cut) cannot be caught: its temporary path stays, and :func:`sweep_stale`
+  removes it the next time anything writes into (or checks an output path in) that directory,
+  because its process is gone. Temporary paths of live processes are never touched.
+
 netCDF is written with the ``h5netcdf`` engine (HDF5, Unicode names kept as they are); Zarr with
 xarray's Zarr backend. :class:`xarray.DataTree` objects (the result of :func:`ecomodel.run`) are
 written with their groups. :func:`open_output` reads either format back fully into memory (the file
@@ -24,7 +36,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
+import signal
+import sys
 import uuid
 from pathlib import Path
 
@@ -32,6 +47,15 @@ from .errors import OutputError
 
 __all__ = [
     "atomic_path",
+    "check_output",
+    "sweep_stale",
+    "install_signal_handlers",
+    "restore_signal_handlers",
+    "interrupted",
+    "clear_interrupt",
+    "recording",
+    "discard",
+    "Interrupted",
     "write_netcdf",
     "write_zarr",
     "write",
@@ -70,12 +94,322 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
+# --- unfinished outputs: names, the registry of this process's temporaries, signals, sweeping ----
+
+#: ``.<name>.<pid>.<token>.tmp`` (being written) or ``.old`` (an existing store being swapped out)
+_TEMP_RE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>[0-9]+)\.(?P<token>[0-9a-f]{12})\.(?P<kind>tmp|old)$")
+
+#: this process's unfinished paths: str(path) -> (owner pid, 'tmp' or 'old')
+_live: dict[str, tuple[int, str]] = {}
+#: the first handled signal's number, once one arrived
+_interrupt: int | None = None
+#: handlers replaced by install_signal_handlers: signal number -> previous handler
+_previous: dict[int, object] = {}
+#: lists collecting the destinations committed while a recording() block is active
+_recorders: list[list[Path]] = []
+#: set when an Interrupted was swallowed as "unraisable" and is being delivered again
+_redeliver = False
+_in_hook = False
+#: sys.unraisablehook before install_signal_handlers
+_previous_unraisablehook = None
+
+
+class Interrupted(SystemExit):
+    """Raised by the handlers of :func:`install_signal_handlers`; a :class:`SystemExit` whose code is
+    ``128 + signal number`` (143 for SIGTERM, 130 for SIGINT), so an uncaught one ends the process
+    with that code and no traceback. ``signum`` is the signal."""
+
+    def __init__(self, signum: int):
+        super().__init__(128 + int(signum))
+        self.signum = int(signum)
+
+
+def _temp_path(path: Path, kind: str = "tmp") -> Path:
+    return path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.{kind}"
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether process *pid* exists and is not a zombie (on doubt: alive, so nothing is removed)."""
+    if pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill would terminate it; never judge there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: someone else's live process
+        return True
+    try:  # a killed child not yet waited for is a zombie: gone for our purpose
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            state = fh.read().rsplit(b")", 1)[1].split()[0]
+        return state not in (b"Z", b"X")
+    except (OSError, IndexError):
+        return True
+
+
+def sweep_stale(directory: str | os.PathLike = ".") -> list[Path]:
+    """Remove the ecomodel temporary paths in *directory* whose writing process no longer runs.
+
+    A ``.tmp`` path (an output being written when its process died, e.g. by SIGKILL) is removed. A
+    ``.old`` path (an existing Zarr store that was being replaced) is moved back onto its destination
+    if that is missing, else removed. Paths of live processes — including this one — are left alone,
+    and nothing else in the directory is touched. Never raises for a missing or unreadable directory.
+    Run before every write and by :func:`check_output`.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The paths removed or moved back.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / ".out.nc.999999999.0123456789ab.tmp").write_text("half")   # no such process
+    >>> [p.name for p in sweep_stale(d)], list(d.iterdir())
+    (['.out.nc.999999999.0123456789ab.tmp'], [])
+    """
+    directory = Path(directory)
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    swept = []
+    for name in names:
+        m = _TEMP_RE.match(name)
+        if m is None or _pid_alive(int(m["pid"])):
+            continue
+        stale = directory / name
+        if m["kind"] == "old":
+            dest = directory / m["name"]
+            if not os.path.lexists(dest):
+                with contextlib.suppress(OSError):
+                    os.replace(stale, dest)
+                    swept.append(stale)
+                    continue
+        _remove(stale)
+        if not os.path.lexists(stale):
+            swept.append(stale)
+    return swept
+
+
+def _remove_live() -> int:
+    """Remove this process's unfinished temporaries; a swapped-out store goes back to its destination
+    if that is missing (the swap had not happened), else it is removed (the swap is done). Returns
+    the number of ``.tmp`` paths removed."""
+    me = os.getpid()
+    n = 0
+    for name, (pid, kind) in list(_live.items()):
+        if pid != me:
+            continue
+        p = Path(name)
+        if kind == "tmp":
+            if os.path.lexists(p):
+                n += 1
+        else:
+            m = _TEMP_RE.match(p.name)
+            dest = p.parent / m["name"] if m else None
+            if dest is not None and not os.path.lexists(dest):
+                with contextlib.suppress(OSError):
+                    os.replace(p, dest)
+        _remove(p)
+    return n
+
+
+def _say(text: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        os.write(2, (text + "\n").encode("utf-8", "replace"))  # not print: safe inside a signal handler
+
+
+def _on_signal(signum, frame) -> None:
+    global _interrupt, _redeliver
+    if _redeliver:  # our own re-delivery of an Interrupted that a __del__ or weakref callback swallowed
+        if _in_hook:  # raising here would be swallowed again: later
+            _redeliver_soon(signum)
+            return
+        _redeliver = False
+        _remove_live()
+        raise Interrupted(_interrupt if _interrupt is not None else signum)
+    first = _interrupt is None
+    if first:
+        _interrupt = signum
+    code = 128 + int(_interrupt)
+    if not first:  # second signal: the first one's unwinding hangs or was swallowed — end now
+        _remove_live()
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        os._exit(code)
+    n = _remove_live()
+    name = signal.Signals(signum).name
+    what = f"removed {n} unfinished output file{'s' if n != 1 else ''}" if n else "no unfinished output"
+    _say(f"ecomodel: {'interrupted' if signum == signal.SIGINT else 'terminated'} ({name}); {what}; exit {code}")
+    raise Interrupted(signum)
+
+
+def _redeliver_soon(signum: int) -> None:
+    import _thread
+    import threading
+
+    timer = threading.Timer(0.01, _thread.interrupt_main, args=(signum,))  # from outside: runs the handler
+    timer.daemon = True                                                   # in the main flow, not in here
+    timer.start()
+
+
+def _unraisable(info) -> None:
+    """``sys.unraisablehook`` while the handlers are installed.
+
+    A signal handled while Python runs a ``__del__`` or a weakref callback raises there, and Python
+    would print "Exception ignored … Interrupted" and go on as if nothing happened. Instead the
+    interrupt is delivered again, shortly, to the main flow (silently); and after an interrupt the
+    noise of other objects torn down half-way is not printed either."""
+    global _redeliver, _in_hook
+    _in_hook = True
+    try:
+        if isinstance(info.exc_value, Interrupted):
+            _redeliver = True
+            _redeliver_soon(info.exc_value.signum)
+            return
+        if _interrupt is not None:
+            return
+        (_previous_unraisablehook or sys.__unraisablehook__)(info)
+    finally:
+        _in_hook = False
+
+
+def install_signal_handlers(signals=None) -> dict:
+    """Handle SIGTERM and SIGINT (and SIGHUP) so that an interrupted process leaves no temporary file.
+
+    On the first signal: this process's unfinished temporary paths are removed, one line is printed
+    on stderr and :class:`Interrupted` (a ``SystemExit`` with code ``128 + signal``: 143 for SIGTERM,
+    130 for SIGINT/Ctrl-C) is raised in the main thread, so ``finally`` blocks run and the process
+    ends with that code and no traceback. From then on no output is moved into place (see
+    :func:`interrupted`). A second signal ends the process at once (``os._exit``) with the same code.
+
+    A signal that is ignored (``SIG_IGN``, e.g. SIGINT of a background job or SIGHUP under ``nohup``)
+    stays ignored. Call from the main thread; calling again is harmless.
+
+    Parameters
+    ----------
+    signals : iterable of int, optional
+        Default SIGTERM, SIGINT and SIGHUP (where it exists).
+
+    Returns
+    -------
+    dict
+        The handlers replaced, by signal number (see :func:`restore_signal_handlers`).
+    """
+    global _previous_unraisablehook
+    if signals is None:
+        signals = [signal.SIGTERM, signal.SIGINT] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    if sys.unraisablehook is not _unraisable:
+        _previous_unraisablehook = sys.unraisablehook
+        sys.unraisablehook = _unraisable
+    replaced = {}
+    for sig in signals:
+        current = signal.getsignal(sig)
+        if current is signal.SIG_IGN or current is _on_signal:
+            continue
+        signal.signal(sig, _on_signal)
+        replaced[int(sig)] = current
+        _previous.setdefault(int(sig), current)
+    return replaced
+
+
+def restore_signal_handlers(replaced: dict | None = None) -> None:
+    """Put back the handlers :func:`install_signal_handlers` replaced (those in *replaced*, or all)."""
+    global _previous_unraisablehook
+    items = dict(_previous if replaced is None else replaced)
+    for sig, handler in items.items():
+        if signal.getsignal(sig) is _on_signal:
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        _previous.pop(sig, None)
+    if not _previous and sys.unraisablehook is _unraisable:
+        sys.unraisablehook = _previous_unraisablehook or sys.__unraisablehook__
+        _previous_unraisablehook = None
+
+
+def interrupted() -> int | None:
+    """The number of the signal the handlers received (SIGTERM 15, SIGINT 2 …), or None."""
+    return _interrupt
+
+
+def clear_interrupt() -> None:
+    """Forget a received signal so that outputs can be written again (for long-lived interpreters)."""
+    global _interrupt
+    _interrupt = None
+
+
+def _check_interrupt() -> None:
+    if _interrupt is not None:
+        raise Interrupted(_interrupt)
+
+
+@contextlib.contextmanager
+def recording():
+    """Collect the destinations that writers move into place inside the block (a list of Paths)."""
+    found: list[Path] = []
+    _recorders.append(found)
+    try:
+        yield found
+    finally:
+        _recorders.remove(found)
+
+
+def discard(paths) -> list[Path]:
+    """Remove finished outputs (e.g. those :func:`recording` collected, when the run was interrupted)."""
+    gone = []
+    for p in paths:
+        p = Path(p)
+        if os.path.lexists(p):
+            _remove(p)
+            gone.append(p)
+    return gone
+
+
+@contextlib.contextmanager
+def _signals_held():
+    """Block the handled signals during the move into place, so that moving and bookkeeping are one step."""
+    sigs = set(_previous) if hasattr(signal, "pthread_sigmask") else set()
+    if not sigs:
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _fsync(path: Path) -> None:
+    if path.is_file():
+        with contextlib.suppress(OSError):
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+
+def _after_fork_in_child() -> None:
+    _live.clear()  # the parent's unfinished files are the parent's business
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike):
     """Yield a temporary path beside *path*; move it onto *path* when the block succeeds.
 
     Works for files and for directories (Zarr stores). On any exception, including
-    ``KeyboardInterrupt``, the temporary path is removed and *path* is left untouched.
+    ``KeyboardInterrupt``, the temporary path is removed and *path* is left untouched. The temporary
+    path is ``.<name>.<pid>.<token>.tmp`` in the same directory; stale ones of dead processes there
+    are swept first (:func:`sweep_stale`). After a handled signal (:func:`install_signal_handlers`)
+    nothing is moved into place and :class:`Interrupted` is raised.
 
     Parameters
     ----------
@@ -101,27 +435,48 @@ def atomic_path(path: str | os.PathLike):
     if not parent.is_dir():
         raise OutputError(f"output {str(path)!r}: directory {str(parent)!r} does not exist", field="path",
                           value=str(path), expected="a path in an existing directory")
-    tmp = parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
+    _check_interrupt()
+    sweep_stale(parent)
+    tmp = _temp_path(path)
+    backup = None
+    committed = False
+    _live[str(tmp)] = (os.getpid(), "tmp")
     try:
         yield tmp
+        _check_interrupt()  # a handler may have removed tmp under a write that then went on
         if not tmp.exists():
             raise OutputError(f"output {str(path)!r}: nothing was written", field="path", value=str(path))
-        if path.exists() and (path.is_dir() or tmp.is_dir()):
-            backup = parent / f".{path.name}.{uuid.uuid4().hex[:12]}.old"
-            os.replace(path, backup)
-            try:
+        _fsync(tmp)
+        with _signals_held():
+            _check_interrupt()
+            if path.exists() and (path.is_dir() or tmp.is_dir()):
+                backup = _temp_path(path, "old")
+                _live[str(backup)] = (os.getpid(), "old")
+                os.replace(path, backup)
+                try:
+                    os.replace(tmp, path)
+                except BaseException:
+                    os.replace(backup, path)
+                    raise
+            else:
                 os.replace(tmp, path)
-            except BaseException:
-                os.replace(backup, path)
-                raise
-            _remove(backup)
-        else:
-            os.replace(tmp, path)
+            committed = True
+            _live.pop(str(tmp), None)
+            for found in _recorders:
+                found.append(path)
     except BaseException as exc:
         _remove(tmp)
+        if _interrupt is not None and not isinstance(exc, Interrupted):
+            raise Interrupted(_interrupt) from exc  # whatever failed, it failed because of the signal
         if isinstance(exc, OSError) and not isinstance(exc, OutputError):
             raise OutputError(f"output {str(path)!r}: {exc}", field="path", value=str(path)) from exc
         raise
+    finally:
+        _live.pop(str(tmp), None)
+        if backup is not None:
+            if committed:
+                _remove(backup)
+            _live.pop(str(backup), None)
 
 
 #: the file kinds the writers know, by the option that writes them
@@ -159,6 +514,7 @@ def check_output(path: str | os.PathLike, kind: str = "dataset", *, field: str =
     if not os.access(parent, os.W_OK):
         raise OutputError(f"{field} {str(path)!r}: directory {str(parent)!r} is not writable", field=field,
                           value=str(path), expected="a writable directory")
+    sweep_stale(path if kind == "directory" and path.is_dir() else parent)
     return path
 
 

@@ -8,6 +8,7 @@ Heavy imports happen inside ``func``, so ``ecomodel --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 
@@ -38,7 +39,45 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``ecomodel`` console script; returns the process exit code."""
+    """Entry point of the ``ecomodel`` console script; returns the process exit code.
+
+    SIGTERM and SIGINT are handled for the length of the command (:func:`ecomodel.io.install_signal_handlers`):
+    an interrupted command ends with 143 (SIGTERM) or 130 (SIGINT, Ctrl-C, or a ``KeyboardInterrupt``
+    raised anywhere), prints one line on stderr instead of a traceback, and leaves no output: neither
+    the unfinished one nor those it had already finished.
+    """
+    from .. import io
+
+    replaced = {}
+    with contextlib.suppress(ValueError):  # not the main thread: signals stay as they are
+        replaced = io.install_signal_handlers()
+    was_interrupted = io.interrupted() is not None
+    try:
+        with io.recording() as written:
+            stopped = True
+            try:
+                code = _run(argv)
+                stopped = False
+            except KeyboardInterrupt as exc:  # Ctrl-C before the handlers were in place, or raised by code
+                command = getattr(exc, "ecomodel_command", None)
+                print(f"ecomodel{' ' + command if command else ''}: interrupted; no output written",
+                      file=sys.stderr)
+                code = 130
+            except io.Interrupted as exc:  # SIGTERM/SIGINT: the handler has printed its line
+                code = int(exc.code)
+            if not stopped and not was_interrupted and io.interrupted() is not None:
+                # a signal arrived but its exception was swallowed somewhere: still not a success
+                stopped, code = True, 128 + int(io.interrupted())
+            if stopped:
+                io.discard(written)
+        return code
+    finally:
+        io.restore_signal_handlers(replaced)
+        if not was_interrupted:
+            io.clear_interrupt()
+
+
+def _run(argv) -> int:
     from ..errors import EcomodelError
 
     parser = build_parser()
@@ -51,11 +90,11 @@ def main(argv: list[str] | None = None) -> int:
     except EcomodelError as err:
         print(f"ecomodel {args.command}: error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:  # e.g. `ecomodel targets | head`
         return 0
+    except KeyboardInterrupt as exc:
+        exc.ecomodel_command = args.command
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover
