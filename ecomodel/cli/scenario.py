@@ -190,10 +190,17 @@ def _cmd_compare(args) -> int:
     cols = [c for c in ("annualised_cost", "capital_cost", "measures", "targets_met", "share_targets_met",
                         "mean_probability", "min_probability") if c in summary]
     df = summary[cols].to_dataframe()
+    if "net_benefit" in summary:  # GEMM deaths avoided in the city, valued at the central VSL, minus cost
+        df["deaths_avoided"] = summary["deaths_avoided"].to_series()
+        df["health_benefit_central"] = summary["health_benefit"].sel(vsl="central").to_series()
+        df["net_benefit_central"] = summary["net_benefit"].sel(vsl="central").to_series()
     shown = df.copy()
-    for c in ("annualised_cost", "capital_cost"):
-        shown[c] = shown[c] / 1e8
-    shown = shown.rename(columns={"annualised_cost": "cost [10^8 CNY/yr]", "capital_cost": "capital [10^8 CNY]"})
+    money = {"annualised_cost": "cost [10^8 CNY/yr]", "capital_cost": "capital [10^8 CNY]",
+             "health_benefit_central": "benefit [10^8 CNY/yr]", "net_benefit_central": "benefit-cost [10^8 CNY/yr]"}
+    for c in money:
+        if c in shown:
+            shown[c] = shown[c] / 1e8
+    shown = shown.rename(columns=money | {"deaths_avoided": "deaths avoided [1/yr]"})
     print(shown.to_string(float_format=lambda v: f"{v:.3g}"))
     if "targets" in cmp.children and "target" in cmp["targets"].dims:
         att = attainment_table(cmp)

@@ -225,6 +225,23 @@ def _as_targets(targets) -> list[TargetSpec]:
     return out
 
 
+def _health_of(measures, scenario=None) -> dict:
+    """Deaths avoided in the city and their value for *measures* against no measures (last year of the
+    scenario; the air response surface), as :func:`~ecomodel.scenario.run.compare` reports them."""
+    from .demo import demo_scenario
+    from .run import BENEFIT_REGION, compare
+
+    base = (scenario if scenario is not None else demo_scenario()).replace(domains=("air",), method="surface")
+    summary = compare([base.with_package(Package("chosen", tuple(measures)), name="chosen")],
+                      targets=False)["summary"].to_dataset()
+    if "health_benefit" not in summary:
+        return None
+    b = summary["health_benefit"].sel(scenario="chosen")
+    return {"deaths_avoided": float(summary["deaths_avoided"].sel(scenario="chosen")),
+            "benefit": {str(k): float(b.sel(vsl=k)) for k in b["vsl"].values},
+            "where": f"{BENEFIT_REGION}, {base.end_year}, GEMM"}
+
+
 def check_horizon(specs, scenario=None) -> None:
     """Refuse, before any run, targets the default evaluators cannot project: an indicator no model
     produces, or a year outside the scenario's horizon (the demo's 2020–2030 when *scenario* is None).
@@ -289,6 +306,12 @@ class OptimisationResult:
     message: str
     candidates: list = field(default_factory=list)
     costs: np.ndarray | None = None
+    health: dict | None = None
+
+    @property
+    def net_benefit(self) -> float | None:
+        """Health benefit at the central value of a statistical life minus :attr:`cost` [CNY/yr]."""
+        return None if self.health is None else self.health["benefit"]["central"] - self.cost
 
     @property
     def met(self) -> bool:
@@ -308,6 +331,12 @@ class OptimisationResult:
     def __str__(self) -> str:
         lines = [self.message, f"chosen ({len(self.chosen)}): {', '.join(self.chosen) or '-'}",
                  f"annualised cost: {self.cost / 1e8:.3f} × 10^8 CNY/yr"]
+        if self.health is not None:
+            b = self.health["benefit"]
+            lines.append(f"health benefit ({self.health['where']}): {self.health['deaths_avoided']:.1f} deaths "
+                         f"avoided/yr, {b['central'] / 1e8:.3f} × 10^8 CNY/yr (VSL low–high "
+                         f"{b['low'] / 1e8:.3f}–{b['high'] / 1e8:.3f}); benefit − cost "
+                         f"{self.net_benefit / 1e8:+.3f} × 10^8 CNY/yr")
         if self.table is not None and not self.table.empty:
             lines.append(self.table.to_string(index=False))
         return "\n".join(lines)
@@ -430,7 +459,8 @@ def optimise(measures, targets, budget: float | None = None, *, scenario=None,
         measures = load_package(measures)
     cands = _as_measures(measures)
     specs = _as_targets(targets)
-    if evaluate is None:  # the default evaluators project the scenario: check the targets fit it first
+    default = evaluate is None
+    if default:  # the default evaluators project the scenario: check the targets fit it first
         check_horizon(specs, scenario)
     if not cands:
         raise ScenarioError("no candidate measures", field="measures", expected="at least one measure")
@@ -498,13 +528,16 @@ def optimise(measures, targets, budget: float | None = None, *, scenario=None,
             "baseline": base, "linearised": predicted, "verified": verified,
             "margin": [float(s.margin(v)) for s, v in zip(specs, verified, strict=True)], "met": ok})
 
+    def health(x):  # the default evaluators run the demo models: value the chosen set's cleaner air too
+        return _health_of([c for c, s in zip(cands, x, strict=True) if s], scenario) if default else None
+
     if chosen is not None:
         x, checked, ok, predicted = chosen
         ids = [c.id for c, s in zip(cands, x, strict=True) if s]
         msg = (f"met: the cheapest set found ({len(ids)} of {n} measures) meets all {m} targets "
                f"(verified, {rounds} round{'s' if rounds > 1 else ''})")
         return OptimisationResult("met", ids, float(costs[x].sum()), table(x, checked, ok, predicted), rounds, msg,
-                                  cands, costs)
+                                  cands, costs, health(x))
     if best is not None:
         x, checked, ok, predicted = best
         ids = [c.id for c, s in zip(cands, x, strict=True) if s]
@@ -512,7 +545,7 @@ def optimise(measures, targets, budget: float | None = None, *, scenario=None,
         msg = (f"missed: no verified set after {rounds} round(s); the best set found misses {len(missed)} "
                f"target(s): {', '.join(missed)}")
         return OptimisationResult("missed", ids, float(costs[x].sum()), table(x, checked, ok, predicted), rounds, msg,
-                                  cands, costs)
+                                  cands, costs, health(x))
     # infeasible even when linearised: show what all measures (one per group) would reach
     allx = np.ones(n, dtype=bool)
     for g in groups:  # one alternative per group: the one with the largest effect

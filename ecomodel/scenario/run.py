@@ -470,7 +470,10 @@ def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = 
         ``cost_effectiveness_<indicator>`` over (scenario, place, year): equivalent annual cost
         divided by the improvement over the baseline — CNY/yr per µg/m³, per mg/L at each section,
         CNY per t CO2 avoided. It is NaN for the baseline (no cost, no change; said in the
-        variable's ``comment``) and +inf where a package does not improve the indicator.
+        variable's ``comment``) and +inf where a package does not improve the indicator. With air:
+        ``deaths_avoided`` [1/yr], ``health_benefit`` and ``net_benefit`` (benefit − cost) [CNY/yr]
+        over (``vsl``, scenario) for the whole city (常州市) in the last year (GEMM,
+        :mod:`ecomodel.scenario.health`).
     """
     import xarray as xr
 
@@ -520,6 +523,8 @@ def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = 
     if base_name is not None:
         for d in domains:
             _cost_effectiveness(summary, stacked[d], names.index(base_name), costs, base_name)
+        if "air" in stacked:
+            _health_benefits(summary, stacked["air"], base_name, costs)
     out["/summary"] = summary
     return xr.DataTree.from_dict(out)
 
@@ -592,6 +597,45 @@ def _cost_effectiveness(summary, ds, ibase, costs, base_name):
                                "does not improve it"}
         summary[f"cost_effectiveness_{name}"] = ce.transpose("scenario", ...).drop_vars(
             [c for c in ce.coords if c not in ce.dims and c != "name_en"], errors="ignore")
+
+
+#: Region and year of the health benefit in the comparison summary (the whole demo city, last year).
+BENEFIT_REGION = "常州市"
+
+
+def _health_benefits(summary, air, base_name, costs):
+    """Deaths avoided, their value and value − cost per scenario (GEMM, :mod:`ecomodel.scenario.health`)."""
+    import xarray as xr
+
+    from .health import benefits
+
+    if "pm25_annual_mean" not in air or BENEFIT_REGION not in {str(r) for r in air["region"].values}:
+        return
+    ds = benefits(air["pm25_annual_mean"], base_name)
+    year = int(ds["year"].values[-1])
+    ds = ds.sel(year=year, region=BENEFIT_REGION, drop=True)
+    where = f"{BENEFIT_REGION}, {year}, against '{base_name}'"
+    summary["deaths_avoided"] = ("scenario", ds["deaths_avoided"].values, {
+        "units": "1/yr", "long_name": f"premature deaths avoided per year ({where})",
+        "references": "GEMM NCD+LRI, Burnett et al. 2018 PNAS 115:9592 (ecomodel.scenario.health)"})
+    benefit = ds["benefit"].transpose("vsl", "scenario")
+    summary.coords["vsl"] = ("vsl", benefit["vsl"].values.astype(str), {"long_name": "value of a statistical life"})
+    summary["health_benefit"] = (("vsl", "scenario"), benefit.values, {
+        "units": "CNY/yr", "long_name": f"value of the deaths avoided ({where})",
+        "comment": "value of a statistical life per vsl: " + ", ".join(
+            f"{k} {v:.3g} CNY" for k, v in zip(benefit["vsl"].values, _vsl_values(benefit["vsl"].values),
+                                                strict=True))})
+
+    summary["net_benefit"] = (("vsl", "scenario"), benefit.values - np.asarray(costs)[None, :], {
+        "units": "CNY/yr", "long_name": "health benefit minus equivalent annual cost",
+        "comment": f"health benefit ({where}) minus annualised_cost; positive: the package pays for itself in "
+                   "avoided deaths alone (other benefits are not counted)"})
+
+
+def _vsl_values(labels):
+    from .health import VSL_CNY
+
+    return [VSL_CNY.get(str(k), float("nan")) for k in labels]
 
 
 def _ton_factor(unit):

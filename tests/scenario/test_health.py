@@ -55,3 +55,37 @@ def test_benefits_scale_with_vsl_and_vanish_for_the_baseline():
     b = ds["benefit"].sel(scenario="p", region="常州市武进区").squeeze("year")
     assert b.sel(vsl="low").item() < b.sel(vsl="central").item() < b.sel(vsl="high").item()
     assert b.sel(vsl="central").item() == pytest.approx(d * 4.76e6)
+
+
+# ------------------------------------------------------------------ benefits in compare and optimise
+
+def test_compare_summary_reports_benefit_minus_cost():
+    from ecomodel.scenario import load_package
+    from ecomodel.scenario.demo import demo_scenario
+    from ecomodel.scenario.run import BENEFIT_REGION, compare
+
+    sc = demo_scenario(load_package("changzhou_2023_key_projects"), members=4).replace(domains=("air",))
+    cmp = compare([sc], targets=False)
+    s = cmp["summary"].to_dataset()
+    ref = health.benefits(cmp["air"].to_dataset()["pm25_annual_mean"], "baseline")
+    ref = ref.sel(year=int(ref["year"].values[-1]), region=BENEFIT_REGION)
+    np.testing.assert_allclose(s["deaths_avoided"].values, ref["deaths_avoided"].sel(scenario=s["scenario"]).values)
+    assert float(s["deaths_avoided"].sel(scenario="changzhou_2023_key_projects")) > 0  # cleaner air saves lives
+    np.testing.assert_allclose(s["net_benefit"].values, (s["health_benefit"] - s["annualised_cost"]).values)
+    central = s["health_benefit"].sel(vsl="central")
+    np.testing.assert_allclose((s["health_benefit"].sel(vsl="high") / central).values[1:],
+                               health.VSL_CNY["high"] / health.VSL_CNY["central"])
+    assert float(s["net_benefit"].sel(vsl="central", scenario="baseline")) == 0.0
+
+
+def test_optimiser_reports_the_chosen_sets_benefit(monkeypatch):
+    from ecomodel.scenario import load_package, optimise
+
+    pkg = load_package("changzhou_2023_key_projects")
+    res = optimise(pkg, ["pm25_annual_mean@天宁<=32.9:2025"])
+    assert res.health is not None and res.chosen
+    assert res.health["deaths_avoided"] > 0
+    assert res.net_benefit == pytest.approx(res.health["benefit"]["central"] - res.cost)
+    assert "benefit − cost" in str(res)
+    custom = optimise(pkg, ["pm25_annual_mean@天宁<=34:2025"], evaluate=lambda sel: np.full((len(sel), 1), 30.0))
+    assert custom.health is None and custom.net_benefit is None  # a user's evaluator: no demo model is run
