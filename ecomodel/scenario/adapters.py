@@ -611,7 +611,12 @@ _AIR_SRM_EXTRA: dict = {}
 
 
 class WaterBackend:
-    """:func:`ecomodel.water.project` on the embedded Wujin demo (``base='demo'``).
+    """:func:`ecomodel.water.project` on the embedded Wujin demo (``base='demo'``), and the 天宁
+    network (新沟河 to 粮庄桥, :func:`ecomodel.water.networks.tianning`) beside it.
+
+    An effect's ``region`` picks the network: none or 常州市武进区 → Wujin, 常州市天宁区 → 天宁,
+    常州市 → both (each where it has such a source). The output has both networks' sections on one
+    ``site`` dimension, with ``section_water_class`` at each (GB 3838 single factor).
 
     Effects cut source loads by ``category`` (``wwtp``, ``industry``, ``agriculture``,
     ``aquaculture`` …), optionally on one ``reach`` and for one substance (``pollutant``: TP,
@@ -632,7 +637,31 @@ class WaterBackend:
     def demo(self, base: str):
         return _water_demo(base)
 
+    def networks(self, effect) -> tuple[str, ...]:
+        """The embedded networks a water effect acts on: its ``region`` (武进 → ``wujin``, 天宁 →
+        ``tianning``, 常州市 → both); no region → ``wujin`` (the packages written for the Wujin demo)."""
+        if effect.region is None:
+            return ("wujin",)
+        from .. import targets
+
+        try:
+            full = targets.resolve_region(effect.region)
+        except EcomodelError:
+            full = str(effect.region)
+        if full == CITY:
+            return tuple(WATER_NETWORKS.values())
+        if full not in WATER_NETWORKS:
+            raise ScenarioError(f"{_where(effect)}: field 'region': no water network for {effect.region!r} in the "
+                                f"base data (embedded: {list(WATER_NETWORKS)} and {CITY} for both)", field="region",
+                                value=effect.region, expected=f"one of {list(WATER_NETWORKS) + [CITY]}")
+        return (WATER_NETWORKS[full],)
+
     def _fields(self, base, effect):
+        nets = self.networks(effect)
+        if nets == ("tianning",):
+            return self._tianning_fields(effect)
+        if "tianning" in nets:
+            self._tianning_fields(effect, required=False)
         d = self.demo(base)
         where = _where(effect)
         table = d.sources.table
@@ -671,11 +700,50 @@ class WaterBackend:
                                     expected=f"one of {reaches}")
         return "load", (effect.category, effect.reach, effect.pollutant)
 
+    def _tianning_fields(self, effect, *, required: bool = True):
+        """Validate an effect on the 天宁 network (sources cut by category/reach/substance; no lakes)."""
+        d = _tianning_demo()
+        where = _where(effect)
+        table = d.sources.table
+        cats = sorted(set(table["category"].astype(str)))
+        subs = list(d.substances)
+        if effect.pollutant not in subs:
+            if not required:
+                return None
+            raise ScenarioError(f"{where}: field 'pollutant': {effect.pollutant!r} is not modelled on the 天宁 network "
+                                f"(it models {subs})", field="pollutant", value=effect.pollutant,
+                                expected=f"one of {subs}")
+        if effect.lake is not None or effect.category == "sediment_release":
+            raise ScenarioError(f"{where}: the 天宁 network has no lake (dredging acts on 滆湖/竺山湖 of the Wujin "
+                                "network: no region or region 常州市武进区)", field="lake", value=effect.lake,
+                                expected="no lake")
+        if effect.category not in cats:
+            if not required:
+                return None
+            raise ScenarioError(f"{where}: field 'category': no {effect.category!r} source on the 天宁 network"
+                                + close_matches(str(effect.category), cats), field="category",
+                                value=effect.category, expected=f"one of {cats}")
+        if effect.reach is not None:
+            reaches = sorted(set(table.loc[table["category"].astype(str) == effect.category, "reach"].astype(str)))
+            if str(effect.reach) not in reaches:
+                if not required:
+                    return None
+                raise ScenarioError(f"{where}: field 'reach': no {effect.category!r} source on 天宁 reach "
+                                    f"{effect.reach!r}" + close_matches(str(effect.reach), reaches), field="reach",
+                                    value=effect.reach, expected=f"one of {reaches}")
+        return "tianning", (effect.category, effect.reach, effect.pollutant)
+
     def check_effect(self, base, effect) -> None:
         self._fields(base, effect)
 
     def baseline_amount(self, base, effect) -> float:
         kind, key = self._fields(base, effect)
+        if kind == "tianning":  # loads [t/yr] of the 天宁 network's sources
+            table = _tianning_demo().sources.table
+            mask = table["category"].astype(str) == key[0]
+            if key[1] is not None:
+                mask &= table["reach"].astype(str) == str(key[1])
+            return float(table.loc[mask, key[2]].sum())
         if kind == "lake":
             raise ScenarioError(f"{_where(effect)}: field 'amount': give dredging as the 'fraction' of the mobile "
                                 "sediment P pool removed", field="amount", value=effect.amount,
@@ -694,6 +762,8 @@ class WaterBackend:
         lakes = {}
         for k, fr in sched.as_dict().items():
             effect = _effect_from_key(k)
+            if "wujin" not in self.networks(effect):
+                continue  # acts on the 天宁 network only (see _tianning_stack)
             kind, key = self._fields(base, effect)
             if kind == "load":
                 for i, y in enumerate(years):
@@ -722,6 +792,41 @@ class WaterBackend:
         return ds
 
     def project_stack(self, base, schedules, years, members, seed, method, progress=False):
+        """Both networks over ``(scenario, year, member, site)``: the Wujin demo (rivers and lakes)
+        and the 天宁 network (粮庄桥; TP, NH3-N, COD — its other variables are NaN, not modelled),
+        with ``section_water_class`` at every section (GB 3838 single factor on the annual means)."""
+        wujin = self._wujin_stack(base, schedules, years, members, seed, method, progress)
+        return _with_classes(_join_sites(wujin, self._tianning_stack(base, schedules, years, members, seed)))
+
+    def _tianning_stack(self, base, schedules, years, members, seed):
+        """The 天宁 network's steady ensemble, superposed: base + Σ fraction × unit response per key.
+        Exact — steady concentrations are linear in the source loads for given parameter and flow
+        draws, and the draws do not depend on the year (same members every year)."""
+        import xarray as xr
+
+        _demo_base(base, "water")
+        years = [int(y) for y in years]
+        keys = sorted({k for s in schedules for k in s.keys if "tianning" in self.networks(_effect_from_key(k))
+                       and self._tianning_fields(_effect_from_key(k), required=False) is not None},
+                      key=lambda k: tuple(str(v) for v in k))
+        b = _tianning_response(base, int(members), int(seed), None)
+        unit = {k: _tianning_response(base, int(members), int(seed), self._tianning_fields(_effect_from_key(k))[1])
+                for k in keys}
+        names = list(b.data_vars)
+        out = {v: np.broadcast_to(b[v].values[None, None], (len(schedules), len(years)) + b[v].shape).copy()
+               for v in names}
+        for i, sched in enumerate(schedules):
+            for k, fr in sched.as_dict().items():
+                if k in unit:
+                    f = np.asarray(fr, dtype=float).reshape((-1, 1, 1))
+                    for v in names:
+                        out[v][i] += f * (unit[k][v].values - b[v].values)[None]
+        dims = ("scenario", "year", "member", "site")
+        coords = {"scenario": np.arange(len(schedules)), "year": years, "member": b["member"].values,
+                  "site": b["site"].values}
+        return xr.Dataset({v: (dims, np.maximum(out[v], 0.0), b[v].attrs) for v in names}, coords=coords)
+
+    def _wujin_stack(self, base, schedules, years, members, seed, method, progress=False):
         import xarray as xr
 
         years = [int(y) for y in years]
@@ -733,7 +838,8 @@ class WaterBackend:
         tag = ("water", base, tuple(years), int(members), int(seed))
         base_ds = _cached(tag + ("base",), lambda: self._project(base, {y: {} for y in years}, {}, years, members,
                                                                  seed))
-        keys = sorted({k for s in schedules for k in s.keys}, key=lambda k: tuple(str(v) for v in k))
+        keys = sorted({k for s in schedules for k in s.keys if "wujin" in self.networks(_effect_from_key(k))},
+                      key=lambda k: tuple(str(v) for v in k))
         names = [v for v in base_ds.data_vars if base_ds[v].dims[:2] == ("year", "member")]
 
         def response(k):
@@ -745,6 +851,8 @@ class WaterBackend:
         out = base_ds.expand_dims(scenario=np.arange(len(schedules))).copy(deep=True)
         for i, sched in enumerate(schedules):
             for k, fr in sched.as_dict().items():
+                if k not in unit:
+                    continue  # a 天宁-only effect
                 f = np.asarray(fr, dtype=float).reshape((-1,) + (1,) * 2)
                 for v in names:
                     out[v].values[i] += f * unit[k][v]
@@ -753,6 +861,86 @@ class WaterBackend:
                 out[v].values[...] = np.maximum(out[v].values, 0.0)
         out.attrs = dict(base_ds.attrs) | {"method": "surface (superposed unit responses of the water model)"}
         return out
+
+
+#: Embedded water networks by the region whose plan they serve; ``CITY`` effects act on both.
+WATER_NETWORKS = {"常州市武进区": "wujin", "常州市天宁区": "tianning"}
+CITY = "常州市"
+
+
+@functools.lru_cache(maxsize=1)
+def _tianning_demo():
+    from ..water.networks import tianning
+
+    return tianning()
+
+
+@functools.lru_cache(maxsize=64)
+def _tianning_response(base: str, members: int, seed: int, key):
+    """Steady ensemble at the 天宁 sections with the source *key* (category, reach, substance) removed
+    (None: no reduction); one year — the draws are the same every year. Kept on disk (embedded data)."""
+    from ..water.networks import section_ensemble
+
+    _demo_base(base, "water")
+    red = None if key is None else {tuple(key): 1.0}
+    ds = _cache.load_or_compute("water_tianning", (base, members, seed, key), lambda: section_ensemble(
+        _tianning_demo(), years=[2000], members=members, seed=seed, reductions=red))
+    return ds.isel(year=0, drop=True)
+
+
+def _join_sites(wujin, tianning):
+    """The two networks' sections along one ``site`` dimension; a variable a network does not model
+    is NaN there (the 天宁 network: TP, NH3-N and CODcr only). Lake variables are Wujin's."""
+    import xarray as xr
+
+    site_vars = [v for v in wujin.data_vars if "site" in wujin[v].dims]
+    info = _tianning_demo().network.sections
+    extra = {}
+    for v in site_vars:
+        if v in tianning:
+            extra[v] = tianning[v].transpose(*wujin[v].dims)
+        else:
+            template = tianning["tp_concentration"].transpose(*wujin[v].dims)
+            extra[v] = xr.full_like(template, np.nan, dtype=float).assign_attrs(
+                comment="not modelled on this network")
+    t = xr.Dataset(extra)
+    for c, da in wujin.coords.items():
+        if c != "site" and da.dims == ("site",):
+            values = [str(info.loc[s, c]) if c in info.columns else "" for s in t["site"].values]
+            t = t.assign_coords({c: ("site", np.asarray(values, dtype=object))})
+    sites = xr.concat([wujin[site_vars], t], dim="site", coords="different", compat="equals", join="exact",
+                      combine_attrs="override")
+    both = wujin.drop_vars(site_vars).drop_dims("site").merge(sites, combine_attrs="override")
+    for v in site_vars:
+        both[v].attrs = dict(wujin[v].attrs)
+    both.attrs = dict(wujin.attrs) | {"networks": "wujin (Wujin demo, rivers and lakes), tianning (新沟河, 粮庄桥)"}
+    return both
+
+
+def _with_classes(ds):
+    """``section_water_class`` [class] at every section: GB 3838 single factor over the modelled
+    Table 1 factors of 环办〔2011〕22号 (TP, NH3-N, CODcr, CODMn; a factor a network does not model —
+    CODMn on the 天宁 network — is left out there)."""
+    from .. import standards
+
+    factors = {"tp_concentration": "TP", "nh3n_concentration": "NH3-N", "cod_concentration": "COD",
+               "codmn_concentration": "CODMn"}
+    tp = ds["tp_concentration"]
+    cls = np.ones(tp.shape, dtype=np.int64)
+    for var, par in factors.items():
+        if var in ds:
+            v = ds[var].transpose(*tp.dims).values
+            cls = np.maximum(cls, np.where(np.isnan(v), 1, _classes(standards, par, np.nan_to_num(v))))
+    ds["section_water_class"] = (tp.dims, cls, {
+        "units": "class", "long_name": "section class by the single-factor method over TP, NH3-N, CODcr and CODMn "
+        "(where modelled); 1-5 = I-V, 6 = worse than V", "references": "GB 3838-2002 Table 1; 环办〔2011〕22号"})
+    return ds
+
+
+def _classes(standards, parameter, values):
+    flat = np.asarray(values, dtype=float).ravel()
+    out = np.asarray(standards.water_class(parameter, flat), dtype=np.int64)
+    return out.reshape(np.shape(values))
 
 
 @functools.lru_cache(maxsize=2)
