@@ -195,3 +195,34 @@ def test_coordinate_table_units_parse():
     for name, attrs in COORDINATES.items():
         if "units" in attrs:
             assert udunits_error(attrs["units"]) is None, name
+
+
+# --- IAMC regions are named for the place ------------------------------------------------------
+
+def test_iamc_regions_are_administrative_paths_not_world(carbon_projection):
+    from ecomodel.carbon.iamc import IAMC_REGIONS, from_iamc, to_iamc
+
+    table = to_iamc(carbon_projection)
+    regions = set(table["region"])
+    assert "World" not in regions
+    assert regions == {IAMC_REGIONS[str(r)] for r in carbon_projection["region"].values}
+    assert "China|Jiangsu|Changzhou|Wujin" in regions and "China|Jiangsu|Wuxi|Jiangyin" in regions
+    assert all(r.startswith("China|Jiangsu|") for r in regions)
+    back = from_iamc(table)  # the paths become registry names again
+    assert set(back["region"].values.tolist()) == set(carbon_projection["region"].values.tolist())
+    np.testing.assert_allclose(back["co2_emissions"].sel(year=2021, region="常州市武进区"),
+                               carbon_projection["co2_emissions"].sel(year=2021, region="常州市武进区").mean())
+    assert set(to_iamc(carbon_projection, region_names="zh")["region"]) == set(carbon_projection["region"].values)
+
+
+def test_iamc_region_of_names_and_sections():
+    from ecomodel.carbon.iamc import iamc_region
+    from ecomodel.errors import CarbonError
+
+    assert iamc_region("常州市武进区") == iamc_region("Wujin") == iamc_region("武进区") == \
+        "China|Jiangsu|Changzhou|Wujin"
+    assert iamc_region("常州市") == "China|Jiangsu|Changzhou" and iamc_region("中国") == "China"
+    assert iamc_region("黄埝桥") == "China|Jiangsu|Changzhou|Wujin"  # a section: the district it lies in
+    assert iamc_region("Nowhere", default="Nowhere") == "Nowhere"
+    with pytest.raises(CarbonError, match="no IAMC region"):
+        iamc_region("Nowhere")
