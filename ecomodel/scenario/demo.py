@@ -361,7 +361,8 @@ def run_demo(out: str | Path | None = "ecomodel-demo", *, members: int = 50, cli
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(stages), desc=stages[0], unit="step", bar_format="{desc:<22}{bar}| {n}/{total} [{elapsed}]")
+        bar = tqdm(total=len(stages), desc=stages[0], unit="step", bar_format="{desc:<22}{bar}| {n}/{total} [{elapsed}]",
+                   disable=None)  # silent when stderr is not a terminal
 
     def step(i):
         if bar is not None:
@@ -370,7 +371,7 @@ def run_demo(out: str | Path | None = "ecomodel-demo", *, members: int = 50, cli
                 bar.set_description(stages[i + 1])
 
     scenarios = demo_scenarios(members=members)
-    cmp = compare(scenarios, client=client)
+    cmp = compare(scenarios, client=client, progress=progress)  # a bar per domain stage
     att = attainment_table(cmp)
     met = attainment_table(cmp, met=True)
     summary = cmp["summary"].to_dataset()[["annualised_cost", "targets_met", "mean_probability"]].to_dataframe()
@@ -380,7 +381,7 @@ def run_demo(out: str | Path | None = "ecomodel-demo", *, members: int = 50, cli
         from .files import load_package
 
         pool = load_package(DEMO_PACKAGES[0]).merged(*(load_package(n) for n in DEMO_PACKAGES[1:]), name="pool")
-        opt = optimise(pool, list(optimise_targets), scenario=demo_scenario(members=members))
+        opt = optimise(pool, list(optimise_targets), scenario=demo_scenario(members=members), progress=progress)
     step(1)
     files = []
     if out is not None:
