@@ -8,7 +8,9 @@
 
 Every function takes an optional ``ax`` and returns the :class:`matplotlib.figure.Figure`; pass
 ``path`` to save a PNG/SVG/PDF as well (written atomically). Labels use English names (the
-``name_en`` coordinate when there is one), so no CJK font is needed.
+``name_en`` coordinate when there is one), so no CJK font is needed. Units on the axes are
+typeset (``ug/m3`` → µg/m³, ``10^8`` → 10⁸, :func:`ecomodel.units.display`) from the variable's
+``units_label`` (the ecomodel spelling kept by CF outputs) or ``units``.
 
 Class colours follow the usual presentation of Chinese surface-water quality reports
 (I–II blue, III green, IV yellow, V orange, 劣V red); they are a convention, not part of GB 3838.
@@ -84,6 +86,35 @@ def _english(name: str) -> str:
     return name
 
 
+def _unit_label(attrs) -> str:
+    """Typeset unit of a variable for an axis label ('' when it has none)."""
+    from .units import display
+
+    unit = attrs.get("units_label") or attrs.get("units") or ""
+    return display(unit) if unit not in ("", "1") else ""
+
+
+_BAND_GID = "ecomodel-band:"
+
+
+def _legend(ax) -> None:
+    """Legend of a trajectory axes: the lines and targets, then one entry per distinct band label
+    (one band entry for several scenarios drawn with the same members and quantiles)."""
+    from matplotlib.patches import Patch
+
+    handles, labels = ax.get_legend_handles_labels()
+    bands = []
+    for coll in ax.collections:
+        gid = coll.get_gid() or ""
+        if gid.startswith(_BAND_GID) and gid[len(_BAND_GID):] not in bands:
+            bands.append(gid[len(_BAND_GID):])
+    for text in bands:
+        n = sum(1 for c in ax.collections if c.get_gid() == _BAND_GID + text)
+        handles.append(Patch(facecolor="0.55", alpha=0.35, linewidth=0))
+        labels.append(text + (f", shaded in each line's colour ({n} bands)" if n > 1 else ""))
+    ax.legend(handles, labels, loc="best", fontsize=8)
+
+
 def trajectory(da, *, target=None, target_year=None, comparator="<=", band=(0.05, 0.95), ax=None, title=None,
                label=None, color="C0", path=None):
     """Ensemble trajectory with a band, against a target.
@@ -134,8 +165,8 @@ def trajectory(da, *, target=None, target_year=None, comparator="<=", band=(0.05
     if "member" in da.dims and da.sizes["member"] > 1:
         lo, hi = da.quantile(list(band), dim="member").values
         mid = da.median("member").values
-        ax.fill_between(years, lo, hi, color=color, alpha=0.25, linewidth=0,
-                        label=f"{band[0]:.0%}–{band[1]:.0%} of {da.sizes['member']} members")
+        text = f"{band[0]:.0%}–{band[1]:.0%} of {da.sizes['member']} members"
+        ax.fill_between(years, lo, hi, color=color, alpha=0.25, linewidth=0, label="_band", gid=_BAND_GID + text)
     else:
         mid = da.values.reshape(-1) if "member" not in da.dims else da.isel(member=0).values
     ax.plot(years, mid, color=color, marker="o", ms=3, label=label or ("median" if "member" in da.dims else None))
@@ -151,18 +182,22 @@ def trajectory(da, *, target=None, target_year=None, comparator="<=", band=(0.05
         ax.axvline(target_year, color="0.4", ls=":", lw=1)
         if target is not None:
             ax.plot([target_year], [target], marker="*", ms=12, color="k", zorder=5)
-    units = da.attrs.get("units", "")
+    units = _unit_label(da.attrs)
     name = da.attrs.get("long_name", da.name or "")
     ax.set_xlabel("year")
     ax.set_ylabel(f"{name} [{units}]" if units else str(name))
-    ax.set_title(title or "")
-    ax.legend(loc="best", fontsize=8)
+    if title is not None or not ax.get_title():
+        ax.set_title(title or "")
+    _legend(ax)
     ax.grid(alpha=0.3)
     return _finish(fig, path)
 
 
 def section_classes(classes, *, ax=None, title=None, path=None):
     """Monitoring sections × years coloured by GB 3838-2002 class.
+
+    Every calendar year from the first to the last gets a column and a tick; a year missing from
+    *classes* is drawn hatched as "no data" (so a gap shows instead of being closed up).
 
     Parameters
     ----------
@@ -179,7 +214,7 @@ def section_classes(classes, *, ax=None, title=None, path=None):
     >>> fig = section_classes(c)
     """
     from matplotlib.colors import BoundaryNorm, ListedColormap
-    from matplotlib.patches import Patch
+    from matplotlib.patches import Patch, Rectangle
 
     place = next((d for d in ("site", "section", "reach") if d in classes.dims), None)
     if place is None or "year" not in classes.dims or classes.ndim != 2:
@@ -194,23 +229,37 @@ def section_classes(classes, *, ax=None, title=None, path=None):
         raise InputError(f"section_classes: class {values.min()}–{values.max()}; expected integers 1–6",
                          field="classes", value=int(values.max()), expected="1–6")
     n_sites = values.shape[0]
-    fig, ax = _axes(ax, figsize=(7.0, 1.0 + 0.55 * n_sites))
+    given = [int(y) for y in classes["year"].values]
+    if len(set(given)) != len(given) or given != sorted(given):
+        raise InputError(f"section_classes: years {given} are not increasing", field="year", value=given,
+                         expected="increasing years")
+    years = list(range(given[0], given[-1] + 1))
+    full = np.zeros((n_sites, len(years)), dtype=int)  # 0 = no data for that year
+    full[:, [years.index(y) for y in given]] = values
+    fig, ax = _axes(ax, figsize=(max(7.0, 2.0 + 0.55 * len(years)), 1.0 + 0.55 * n_sites))
     cmap = ListedColormap([CLASS_COLOURS[k] for k in range(1, 7)])
     norm = BoundaryNorm(np.arange(0.5, 7.5), cmap.N)
-    years = classes["year"].values
-    ax.pcolormesh(np.arange(len(years) + 1), np.arange(n_sites + 1), values, cmap=cmap, norm=norm,
-                  edgecolors="white", linewidth=1.5)
+    ax.pcolormesh(np.arange(len(years) + 1), np.arange(n_sites + 1), np.ma.masked_equal(full, 0), cmap=cmap,
+                  norm=norm, edgecolors="white", linewidth=1.5)
+    missing = [j for j, y in enumerate(years) if y not in given]
+    for j in missing:
+        ax.add_patch(Rectangle((j, 0), 1, n_sites, facecolor="0.92", edgecolor="0.6", hatch="//", linewidth=0))
     for i in range(n_sites):
         for j in range(len(years)):
-            ax.text(j + 0.5, i + 0.5, CLASS_LABELS[values[i, j]].replace("worse than V", "<V"), ha="center",
-                    va="center", fontsize=8)
-    ax.set_xticks(np.arange(len(years)) + 0.5, [str(y) for y in years])
+            text = CLASS_LABELS[full[i, j]].replace("worse than V", "<V") if full[i, j] else "–"
+            ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=8)
+    ax.set_xlim(0, len(years))
+    ax.set_ylim(0, n_sites)
+    ax.set_xticks(np.arange(len(years)) + 0.5, [str(y) for y in years],
+                  rotation=45 if len(years) > 12 else 0)
     ax.set_yticks(np.arange(n_sites) + 0.5, [_label(classes, place, s) for s in classes[place].values])
     ax.set_xlabel("year")
     ax.set_title(title or "GB 3838-2002 class by section")
     present = sorted(set(values.ravel().tolist()))
-    ax.legend(handles=[Patch(color=CLASS_COLOURS[k], label=CLASS_LABELS[k]) for k in present], loc="upper left",
-              bbox_to_anchor=(1.0, 1.0), fontsize=8, title="class")
+    handles = [Patch(color=CLASS_COLOURS[k], label=CLASS_LABELS[k]) for k in present]
+    if missing:
+        handles.append(Patch(facecolor="0.92", edgecolor="0.6", hatch="//", label="no data"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title="class")
     return _finish(fig, path)
 
 
@@ -238,6 +287,8 @@ def package_comparison(table, *, cost="annualised_cost", probability="probabilit
     """
     import pandas as pd
 
+    from .units import display
+
     if not isinstance(table, pd.DataFrame):
         table = table.to_dataframe().reset_index()
     if name not in table.columns and table.index.name == name:
@@ -253,7 +304,7 @@ def package_comparison(table, *, cost="annualised_cost", probability="probabilit
         ax.scatter([xi], [yi], s=60, color=f"C{i % 10}", marker="os^Dv<>ph*"[(i // 10) % 10], edgecolors="k",
                    zorder=3, label=f"{label}: {xi:.2f}, {yi:.0%}")
     ax.legend(fontsize=8, loc="best", title="package: cost, probability", title_fontsize=8)
-    ax.set_xlabel("annualised cost [10^8 CNY/yr]")
+    ax.set_xlabel(f"annualised cost [{display('10^8 CNY/yr')}]")
     ax.set_ylabel(ylabel)
     ax.set_ylim(-0.05, 1.05)
     ax.grid(alpha=0.3)
@@ -281,9 +332,12 @@ def decomposition(effects, *, total=None, units="", ax=None, title=None, path=No
     """
     import pandas as pd
 
+    from .units import display
+
     if hasattr(effects, "to_series"):
-        units = units or effects.attrs.get("units", "")
+        units = units or effects.attrs.get("units_label") or effects.attrs.get("units", "")
         effects = effects.to_series()
+    units = display(units) if units else ""
     effects = pd.Series(effects, dtype=float)
     if effects.empty or not np.isfinite(effects.to_numpy()).all():
         raise InputError("decomposition: effects are empty or not finite", field="effects",

@@ -15,6 +15,15 @@ Examples
 1000.0
 >>> canonical("µg/m³")
 'ug/m3'
+
+CF outputs (:func:`ecomodel._cf.conform`) write some units in UDUNITS-2 spellings (money with the
+currency counted as 1 and ``currency = "CNY"``, tce as GJ, ``MW h``); those spellings are aliases
+here, so a conformed output converts as before:
+
+>>> canonical("1e8"), canonical("2.93076e5 GJ"), canonical("1e-4 t"), canonical("t/(MW h)")
+('10^8 CNY', '10^4 tce', 't/10^4 CNY', 't/MWh')
+>>> display("ug/m3"), display("10^4 tce")
+('µg/m³', '10⁴ tce')
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ import numpy as np
 
 from .errors import UnitError, close_matches
 
-__all__ = ["canonical", "dimension", "convert", "factor", "require", "UNITS", "SECONDS_PER_DAY", "DAYS_PER_YEAR"]
+__all__ = ["canonical", "dimension", "convert", "factor", "require", "display", "UNITS", "SECONDS_PER_DAY", "DAYS_PER_YEAR"]
 
 SECONDS_PER_DAY = 86400.0
 DAYS_PER_YEAR = 365.0
@@ -105,6 +114,11 @@ UNITS: dict[str, tuple[str, float]] = {
     "10^8 CNY": ("money", 1e8),
     # precipitation depth rate
     "mm/d": ("depth_rate", 1.0),
+    # intensities (base t/CNY, GJ/CNY, kg/GJ)
+    "t/10^4 CNY": ("mass_per_money", 1e-4),
+    "tce/10^4 CNY": ("energy_per_money", 29.3076e-4),
+    "t/MWh": ("mass_per_energy", 1e3 / 3.6),
+    "kg/GJ": ("mass_per_energy", 1.0),
 }
 
 _ALIASES = {
@@ -126,6 +140,12 @@ _ALIASES = {
     "°C": "degC", "℃": "degC", "C": "degC", "celsius": "degC", "kelvin": "K",
     "吨标准煤": "tce", "万吨标准煤": "10^4 tce", "元": "CNY", "万元": "10^4 CNY", "亿元": "10^8 CNY",
     "mm": "mm/d", "mm day-1": "mm/d",
+    # UDUNITS-2 spellings written by ecomodel._cf.conform (money: currency counted as 1)
+    "1e4": "10^4 CNY", "1e8": "10^8 CNY", "1e-4 t": "t/10^4 CNY", "2.93076e-3 GJ": "tce/10^4 CNY",
+    "29.3076 GJ": "tce", "2.93076e5 GJ": "10^4 tce", "kW h": "kWh", "MW h": "MWh", "GW h": "GWh",
+    "t/(MW h)": "t/MWh", "666.6667 m2": "mu", "class": "1", "tCO2/MWh": "t/MWh", "t CO2/MWh": "t/MWh",
+    "1e4 t": "10^4 t", "1e4 t/yr": "10^4 t/yr", "1e4 m3": "10^4 m3", "1e8 m3": "10^8 m3",
+    "1e4 m3/d": "10^4 m3/d", "1e8 m3/yr": "10^8 m3/yr",
 }
 _LOWER = {k.lower(): k for k in UNITS}
 
@@ -152,6 +172,21 @@ def canonical(unit: str) -> str:
         return _ALIASES[u.lower()]
     raise UnitError(f"unknown unit {unit!r}" + close_matches(u, list(UNITS)), field="units", value=unit,
                     expected="a unit in ecomodel.units.UNITS")
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def display(unit: str) -> str:
+    """Typeset *unit* for a figure or a report: ``'ug/m3'`` → ``'µg/m³'``, ``'10^4 tce'`` → ``'10⁴ tce'``,
+    ``'degC'`` → ``'°C'`` (any string; unknown ones are returned with the same replacements)."""
+    import re
+
+    u = str(unit)
+    u = re.sub(r"\^(-?\d+)", lambda m: m.group(1).translate(_SUPERSCRIPT), u)
+    u = re.sub(r"\bug\b", "µg", u)
+    u = re.sub(r"\b(km|m)([23])\b", lambda m: m.group(1) + m.group(2).translate(_SUPERSCRIPT), u)
+    return u.replace("degC", "°C")
 
 
 def dimension(unit: str) -> str:

@@ -334,6 +334,7 @@ def project(reductions=None, years=range(2020, 2031), members: int = 100, seed=N
     >>> p["pm25_annual_mean"].dims, p["pm25_annual_mean"].attrs["units"]
     (('year', 'member', 'region'), 'ug/m3')
     """
+    from .._cf import conform
     from .indicators import to_regions
 
     from .._checks import check_members, check_seed, check_years
@@ -344,4 +345,4 @@ def project(reductions=None, years=range(2020, 2031), members: int = 100, seed=N
     tr = trajectory(reductions, years, members=members, seed=seed, **kwargs)
     out = to_regions(tr, [v for v in PROJECT_VARIABLES if v in tr])
     out.attrs = dict(tr.attrs) | {"title": "ecomodel.air projection", "source": "ecomodel.air.project"}
-    return out
+    return conform(out)

@@ -5,6 +5,13 @@ reads (``pyam.IamDataFrame(table)``); ``pyam`` itself is not needed here. Variab
 ``ecomodel.io.IAMC_VARIABLES`` for the plan indicators and IAMC habits for the rest
 (``Emissions|CO2``, ``Final Energy``, ``GDP|...``), with units converted to per-year IAMC units.
 
+Regions are named for the place, never ``World``: the IAMC region of a plan region is its
+administrative path in English (pinyin) names joined by ``|``, the way IAMC/``nomenclature``
+hierarchies name sub-national regions — ``China``, ``China|Jiangsu``, ``China|Jiangsu|Changzhou``,
+``China|Jiangsu|Changzhou|Wujin`` (districts and the county-level city Liyang under Changzhou;
+Jiangyin under Wuxi: ``China|Jiangsu|Wuxi|Jiangyin``). A monitoring section takes the region it lies
+in (:func:`iamc_region`). :func:`from_iamc` maps these names back to the registry's names.
+
 Examples
 --------
 >>> from ecomodel.carbon import demo_drivers, project
@@ -12,6 +19,8 @@ Examples
 >>> table = to_iamc(ds, scenario="baseline")
 >>> list(table.columns)
 ['model', 'scenario', 'region', 'variable', 'unit', 'year', 'value']
+>>> sorted(set(table["region"]))
+['China|Jiangsu|Changzhou|Zhonglou']
 >>> back = from_iamc(table)
 >>> bool(abs(back["co2_emissions"] - ds["co2_emissions"].mean("member")).max() < 1e-9)
 True
@@ -23,7 +32,7 @@ import numpy as np
 
 from ..errors import CarbonError
 
-__all__ = ["IAMC_COLUMNS", "VARIABLES", "to_iamc", "from_iamc"]
+__all__ = ["IAMC_COLUMNS", "IAMC_REGIONS", "VARIABLES", "iamc_region", "to_iamc", "from_iamc"]
 
 IAMC_COLUMNS = ["model", "scenario", "region", "variable", "unit", "year", "value"]
 
@@ -45,6 +54,72 @@ VARIABLES = {
 }
 _STATISTICS = ("mean", "median", "members")
 
+#: registry region (full Chinese name) -> IAMC region (English administrative path, see the module docstring)
+IAMC_REGIONS = {
+    "中国": "China",
+    "江苏省": "China|Jiangsu",
+    "常州市": "China|Jiangsu|Changzhou",
+    "常州市武进区": "China|Jiangsu|Changzhou|Wujin",
+    "常州市天宁区": "China|Jiangsu|Changzhou|Tianning",
+    "常州市钟楼区": "China|Jiangsu|Changzhou|Zhonglou",
+    "常州市新北区": "China|Jiangsu|Changzhou|Xinbei",
+    "常州市金坛区": "China|Jiangsu|Changzhou|Jintan",
+    "溧阳市": "China|Jiangsu|Changzhou|Liyang",
+    "无锡市": "China|Jiangsu|Wuxi",
+    "江阴市": "China|Jiangsu|Wuxi|Jiangyin",
+}
+_FROM_IAMC = {v: k for k, v in IAMC_REGIONS.items()}
+
+
+def iamc_region(name: str, *, default: str | None = None) -> str:
+    """IAMC region name of a plan region or monitoring section.
+
+    Parameters
+    ----------
+    name : str
+        A region in any form :func:`ecomodel.targets.resolve_region` accepts (``常州市武进区``,
+        ``武进``, ``Wujin``), or a section that :func:`ecomodel.targets.resolve_site` knows
+        (``姚巷桥``: the region it lies in).
+    default : str, optional
+        Returned for a name that is neither; without it such a name raises.
+
+    Returns
+    -------
+    str
+        ``China|Jiangsu|Changzhou|Wujin`` … (:data:`IAMC_REGIONS`).
+
+    Raises
+    ------
+    CarbonError
+        Unknown name and no *default*.
+
+    Examples
+    --------
+    >>> iamc_region("武进"), iamc_region("Jiangyin"), iamc_region("姚巷桥")
+    ('China|Jiangsu|Changzhou|Wujin', 'China|Jiangsu|Wuxi|Jiangyin', 'China|Jiangsu|Changzhou|Wujin')
+    """
+    from .. import targets
+    from ..errors import TargetError
+
+    text = str(name)
+    if text in _FROM_IAMC:
+        return text
+    try:
+        region = targets.resolve_region(text)
+    except TargetError:
+        region = None
+        try:
+            site = targets.resolve_site(text)
+            region = next((s.region for s in targets.SITES if s.name == site), None)
+        except TargetError:
+            pass
+    if region in IAMC_REGIONS:
+        return IAMC_REGIONS[region]
+    if default is not None:
+        return default
+    raise CarbonError(f"iamc_region: no IAMC region for {name!r}; expected a region or section of the registry "
+                      f"({sorted(IAMC_REGIONS)})", field="region", value=name, expected=str(sorted(IAMC_REGIONS)))
+
 
 def _io_names():
     """Use the shared IAMC names of ecomodel.io for the indicator keys when it is there."""
@@ -60,7 +135,7 @@ def _io_names():
 
 
 def to_iamc(projection, *, model: str = "ecomodel.carbon", scenario: str = "default", statistic: str = "mean",
-            quantiles=(), region_names: str = "zh", variables=None):
+            quantiles=(), region_names: str = "iamc", variables=None):
     """IAMC long table of a carbon projection.
 
     Parameters
@@ -77,8 +152,10 @@ def to_iamc(projection, *, model: str = "ecomodel.carbon", scenario: str = "defa
         ``'<scenario>|member <k>'``.
     quantiles : sequence of float
         Extra ensemble quantiles (0–1) written as variables ``'<variable>|<q>th Percentile'``.
-    region_names : {'zh', 'en'}
-        Registry (Chinese) region names or the ``name_en`` coordinate.
+    region_names : {'iamc', 'zh', 'en'}
+        IAMC administrative paths (default, :func:`iamc_region`: ``China|Jiangsu|Changzhou|Wujin``;
+        a region outside the registry keeps its ``name_en``, else its name), registry (Chinese)
+        region names, or the ``name_en`` coordinate.
     variables : sequence of str, optional
         Projection variables to write (default: all of :data:`VARIABLES` present).
 
@@ -104,9 +181,9 @@ def to_iamc(projection, *, model: str = "ecomodel.carbon", scenario: str = "defa
     if statistic not in _STATISTICS:
         raise CarbonError(f"to_iamc: statistic {statistic!r}; expected one of {list(_STATISTICS)}", field="statistic",
                           value=statistic, expected=str(list(_STATISTICS)))
-    if region_names not in ("zh", "en"):
-        raise CarbonError(f"to_iamc: region_names {region_names!r}; expected 'zh' or 'en'", field="region_names",
-                          value=region_names, expected="'zh' or 'en'")
+    if region_names not in ("iamc", "zh", "en"):
+        raise CarbonError(f"to_iamc: region_names {region_names!r}; expected 'iamc', 'zh' or 'en'",
+                          field="region_names", value=region_names, expected="'iamc', 'zh' or 'en'")
     for q in quantiles:
         if not 0.0 <= float(q) <= 1.0:
             raise CarbonError(f"to_iamc: quantile {q!r} outside [0, 1]", field="quantiles", value=q, expected="0-1")
@@ -121,9 +198,12 @@ def to_iamc(projection, *, model: str = "ecomodel.carbon", scenario: str = "defa
     for s_label in scen_values:
         ds = projection.sel(scenario=s_label) if "scenario" in projection.dims else projection
         regions = [str(r) for r in ds["region"].values]
+        english = [str(x) for x in ds["name_en"].values] if "name_en" in ds.coords else regions
         labels = regions
         if region_names == "en":
-            labels = [str(x) for x in ds["name_en"].values] if "name_en" in ds.coords else regions
+            labels = english
+        elif region_names == "iamc":
+            labels = [iamc_region(r, default=e) for r, e in zip(regions, english, strict=True)]
         for key in wanted:
             da = ds[key]
             if "year" not in da.dims and "year" in ds.dims and "region" in da.dims:
@@ -173,7 +253,8 @@ def from_iamc(table, *, model: str | None = None, scenario: str | None = None):
     -------
     xarray.Dataset
         Variables of :data:`VARIABLES` found in the table, over (year, region) in the projection's
-        units (``co2_emissions`` [Mt] …). Percentile rows are skipped.
+        units (``co2_emissions`` [Mt] …); IAMC region paths (:data:`IAMC_REGIONS`) become the
+        registry's names again, other region labels are kept. Percentile rows are skipped.
 
     Examples
     --------
@@ -215,7 +296,8 @@ def from_iamc(table, *, model: str | None = None, scenario: str | None = None):
                               field="unit", value=sorted(units), expected=unit)
         wide = group.pivot(index="year", columns="region", values="value").sort_index()
         da = xr.DataArray(wide.to_numpy(dtype=float) / factor, dims=("year", "region"),
-                          coords={"year": wide.index.astype(int).to_numpy(), "region": [str(c) for c in wide.columns]})
+                          coords={"year": wide.index.astype(int).to_numpy(),
+                                  "region": [_FROM_IAMC.get(str(c), str(c)) for c in wide.columns]})
         out[key] = da
     if not out:
         raise CarbonError("from_iamc: no known variable in the table", field="variable",

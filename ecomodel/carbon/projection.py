@@ -63,7 +63,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .._cf import cf_attrs
+from .._cf import cf_attrs, conform
 from ..errors import CarbonError, close_matches
 from .factors import FUELS, emission_factors
 
@@ -688,7 +688,7 @@ def project(drivers: Drivers, years=range(2020, 2036), members: int = 100, seed=
     _add_peak(ds, tolerance)
     if detail:
         _add_detail(ds, res, activity, base)
-    return ds
+    return conform(ds)  # CF-1.10: Conventions, coordinate attributes, UDUNITS spellings (units_label keeps ours)
 
 
 def _coal_equivalent(drivers: Drivers) -> float:

@@ -319,12 +319,14 @@ def _resolve_region(name, regions, where):
     return full
 
 
-def _progress(items, progress, desc):
-    if not progress or len(items) < 2:
+def _progress(items, progress, desc, unit="package"):
+    """*items* behind a progress bar for the stage *desc* when *progress* is set; silent (``disable=None``)
+    when stderr is not a terminal."""
+    if not progress or not len(items):
         return items
     from tqdm.auto import tqdm
 
-    return tqdm(items, desc=desc, unit="package", leave=False)
+    return tqdm(items, desc=desc, unit=unit, leave=False, disable=None)
 
 
 # ------------------------------------------------------------------------------------------------ air
@@ -389,7 +391,10 @@ class AirBackend:
 
         years = [int(y) for y in years]
         if method == "surface":
-            return self._surface(base, schedules, years, members, seed)
+            # one stage (the response surface is fitted on first use, then cached)
+            for _ in _progress([0], progress, "air (response surface)", unit="stage"):
+                out = self._surface(base, schedules, years, members, seed)
+            return out
         kw = _air_kwargs(base, years)
         out = [air.project(self.schedule(s, years) if s.keys else None, years=years, members=members, seed=seed, **kw)
                for s in _progress(schedules, progress, "air")]

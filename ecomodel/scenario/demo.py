@@ -224,8 +224,7 @@ def _figures(cmp, out: Path, members: int, progress: bool) -> list[Path]:
         files.append(out / "tp_yaoxiangqiao.png")
         mean_tp = tp.sel(scenario="key+all").mean("member")
         classes = standards.water_class("TP", mean_tp, waterbody="river")
-        classes = mean_tp.copy(data=np.asarray(classes, dtype=int)).sel(year=[y for y in mean_tp["year"].values
-                                                                               if y % 2 == 0 or y == 2021])
+        classes = mean_tp.copy(data=np.asarray(classes, dtype=int))  # every year: one column and tick each
         plot.section_classes(classes, title="GB 3838 class of TP (river), key projects + all three",
                              path=out / "section_classes.png")
         files.append(out / "section_classes.png")
@@ -361,7 +360,8 @@ def run_demo(out: str | Path | None = "ecomodel-demo", *, members: int = 50, cli
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=len(stages), desc=stages[0], unit="step", bar_format="{desc:<22}{bar}| {n}/{total} [{elapsed}]")
+        bar = tqdm(total=len(stages), desc=stages[0], unit="step", bar_format="{desc:<22}{bar}| {n}/{total} [{elapsed}]",
+                   disable=None)  # silent when stderr is not a terminal
 
     def step(i):
         if bar is not None:
@@ -370,7 +370,7 @@ def run_demo(out: str | Path | None = "ecomodel-demo", *, members: int = 50, cli
                 bar.set_description(stages[i + 1])
 
     scenarios = demo_scenarios(members=members)
-    cmp = compare(scenarios, client=client)
+    cmp = compare(scenarios, client=client, progress=progress)  # a bar per domain stage
     att = attainment_table(cmp)
     met = attainment_table(cmp, met=True)
     summary = cmp["summary"].to_dataset()[["annualised_cost", "targets_met", "mean_probability"]].to_dataframe()
@@ -380,7 +380,7 @@ def run_demo(out: str | Path | None = "ecomodel-demo", *, members: int = 50, cli
         from .files import load_package
 
         pool = load_package(DEMO_PACKAGES[0]).merged(*(load_package(n) for n in DEMO_PACKAGES[1:]), name="pool")
-        opt = optimise(pool, list(optimise_targets), scenario=demo_scenario(members=members))
+        opt = optimise(pool, list(optimise_targets), scenario=demo_scenario(members=members), progress=progress)
     step(1)
     files = []
     if out is not None:

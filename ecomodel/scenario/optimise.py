@@ -495,7 +495,14 @@ def optimise(measures, targets, budget: float | None = None, *, scenario=None,
     chosen = None
     best = None
     rounds = 0
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=max(1, int(max_rounds)), desc="optimiser rounds", unit="round", leave=False, disable=None)
     for rounds in range(1, max(1, int(max_rounds)) + 1):
+        if bar is not None:
+            bar.update(1)
         x = linear_problem(costs, lin_const, lin_deltas, specs, budget, groups, cuts, slack)
         if x is None:
             break
@@ -519,6 +526,8 @@ def optimise(measures, targets, budget: float | None = None, *, scenario=None,
         bias = checked - v0  # verifying model minus fast responses, at x
         lin_deltas = slope
         lin_const = v0 + bias - x.astype(float) @ slope
+    if bar is not None:
+        bar.close()
 
     def table(sel, verified, ok, predicted):
         return pd.DataFrame({

@@ -26,7 +26,7 @@ from ecomodel._checks import as_float_array, check_members, check_seed, check_ye
 from ecomodel.errors import InputError, ScenarioError, SourceError
 from ecomodel.units import DAYS_PER_YEAR
 
-from ecomodel._cf import cf_attrs
+from ecomodel._cf import cf_attrs, conform
 
 from .lake import dredge, dredging_recovery, sediment_pool_step
 from .sources import N_SPECIES, _reduction_keys
@@ -293,7 +293,7 @@ def project(reductions=None, years=range(2021, 2031), members: int = 50, seed=0,
         res, inflow, share, q = run.solve(yi, local)
         run.record(yi, res, q)
         run.step_pools(yi, inflow, share)
-    return run.dataset(years, seed, hydrology_cv)
+    return conform(run.dataset(years, seed, hydrology_cv))
 
 
 def _check_years(years) -> list:
