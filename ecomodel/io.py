@@ -529,6 +529,13 @@ def _as_writable(obj):
                       field="obj", value=type(obj).__name__, expected="xarray object")
 
 
+def conform(obj):
+    """:func:`ecomodel._cf.conform` (imported on use: it needs xarray)."""
+    from ._cf import conform as _conform
+
+    return _conform(obj)
+
+
 def write_netcdf(obj, path: str | os.PathLike) -> Path:
     """Write *obj* (Dataset, DataArray or DataTree) to a netCDF-4 file, atomically.
 
@@ -544,7 +551,7 @@ def write_netcdf(obj, path: str | os.PathLike) -> Path:
     pathlib.Path
         The destination.
     """
-    data = _as_writable(obj)
+    data = conform(_as_writable(obj))  # CF-1.10 conventions, coordinate attributes, UDUNITS units
     path = Path(path)
     with atomic_path(path) as tmp:
         data.to_netcdf(tmp, engine="h5netcdf")
@@ -561,7 +568,7 @@ def write_zarr(obj, path: str | os.PathLike) -> Path:
     path : str or path-like
         Destination directory (``.zarr``); an existing store there is replaced.
     """
-    data = _vlen_strings(_as_writable(obj))
+    data = _vlen_strings(conform(_as_writable(obj)))
     path = Path(path)
     with atomic_path(path) as tmp:
         data.to_zarr(tmp, mode="w", consolidated=False)
@@ -656,7 +663,7 @@ def _iamc_rows(ds, model: str, scenario: str, region: str | None, reduce_members
         if "member" in da.dims:
             da = da.mean("member") if reduce_members == "mean" else da.median("member")
         other = [d for d in da.dims if d != "year"]
-        unit = str(da.attrs.get("units", ""))
+        unit = str(da.attrs.get("units_label") or da.attrs.get("units", ""))  # the readable spelling (10^8 CNY)
         template = IAMC_VARIABLES.get(str(name), str(name))
         stacked = da.transpose(*other, "year") if other else da
         labels = [da[d].values for d in other]
@@ -671,8 +678,20 @@ def _iamc_rows(ds, model: str, scenario: str, region: str | None, reduce_members
             values = stacked.values[idx] if other else stacked.values
             for year, value in zip(da["year"].values, np.atleast_1d(values), strict=True):
                 if np.isfinite(value):
-                    rows.append((model, scenario, reg or "World", var, unit, int(year), float(value)))
+                    rows.append((model, scenario, _iamc_place(reg, site), var, unit, int(year), float(value)))
     return rows
+
+
+def _iamc_place(region, site) -> str:
+    """IAMC region of a row: the region's (or the section's) administrative path, as
+    :func:`ecomodel.carbon.iamc.iamc_region` names it; 'World' only when there is no place at all."""
+    from .carbon.iamc import iamc_region
+
+    if region:
+        return iamc_region(region, default=str(region))
+    if site:
+        return iamc_region(site, default="World")
+    return "World"
 
 
 def to_iamc(data, *, model: str | None = None, scenario: str | None = None, region: str | None = None,

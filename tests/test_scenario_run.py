@@ -88,8 +88,11 @@ def test_package_with_no_measures_equals_the_baseline():
     from ecomodel.scenario.run import Reductions
 
     zero = Reductions("air", YEARS, (), np.zeros((0, YEARS.size)))
-    expected_air = air.project_stack("demo", [zero], YEARS, 16, 1, "surface").isel(scenario=0, drop=True)
-    expected_water = water.project_stack("demo", [zero], YEARS, 16, 1, "surface").isel(scenario=0, drop=True)
+    from ecomodel._cf import conform  # run trees are written as CF-1.10
+
+    expected_air = conform(air.project_stack("demo", [zero], YEARS, 16, 1, "surface").isel(scenario=0, drop=True))
+    expected_water = conform(water.project_stack("demo", [zero], YEARS, 16, 1, "surface").isel(scenario=0,
+                                                                                                drop=True))
     xr.testing.assert_identical(empty["air"].to_dataset(), expected_air)
     xr.testing.assert_identical(empty["water"].to_dataset(), expected_water)
     xr.testing.assert_identical(late["air"].to_dataset(), expected_air)
@@ -146,7 +149,8 @@ def test_compare__scenario_dimension_costs_and_cost_effectiveness():
     np.testing.assert_allclose(s["annualised_cost"].values, [0.0, 1e8, 2.3e8])
     ce = s["cost_effectiveness_pm25_annual_mean"].sel(scenario="a", region="常州市", year=2025).item()
     assert ce == pytest.approx(1e8 / (4.0 * 0.25))  # CNY/yr per µg/m³ (common random numbers cancel)
-    assert s["cost_effectiveness_pm25_annual_mean"].attrs["units"] == "CNY/yr per ug/m3"
+    ce = s["cost_effectiveness_pm25_annual_mean"].attrs
+    assert ce["units_label"] == "CNY/yr per ug/m3" and ce["units"] == "(yr-1)/(ug/m3)" and ce["currency"] == "CNY"
     assert np.isinf(s["cost_effectiveness_pm25_annual_mean"].sel(scenario="b").values).all()  # no air effect
     assert np.isnan(s["cost_effectiveness_pm25_annual_mean"].sel(scenario="baseline").values).all()
     tp_ce = s["cost_effectiveness_tp_concentration"].sel(scenario="b", site="姚巷桥", year=2026).item()

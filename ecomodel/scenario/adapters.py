@@ -937,7 +937,7 @@ def _with_classes(ds):
             v = ds[var].transpose(*tp.dims).values
             cls = np.maximum(cls, np.where(np.isnan(v), 1, _classes(standards, par, np.nan_to_num(v))))
     ds["section_water_class"] = (tp.dims, cls, {
-        "units": "class", "long_name": "section class by the single-factor method over TP, NH3-N, CODcr and CODMn "
+        "units": "1", "units_label": "class", "long_name": "section class by the single-factor method over TP, NH3-N, CODcr and CODMn "
         "(where modelled); 1-5 = I-V, 6 = worse than V", "references": "GB 3838-2002 Table 1; 环办〔2011〕22号"})
     return ds
 

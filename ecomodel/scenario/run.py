@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._cf import conform
 from ..errors import ScenarioError
 from .model import DOMAINS, Effect, Measure, Package, Scenario, combine_fractions
 
@@ -320,7 +321,7 @@ def _tree(scenario: Scenario, datasets: dict, schedules: dict, table):
         nodes[f"/{domain}"] = ds
     nodes["/targets"] = _table_to_dataset(table)
     nodes.update(_package_dataset(scenario, schedules))
-    return xr.DataTree.from_dict(nodes)
+    return conform(xr.DataTree.from_dict(nodes))
 
 
 def _run_batch(scenarios: Sequence[Scenario], progress=False, targets=None):
@@ -526,7 +527,7 @@ def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = 
         if "air" in stacked:
             _health_benefits(summary, stacked["air"], base_name, costs)
     out["/summary"] = summary
-    return xr.DataTree.from_dict(out)
+    return conform(xr.DataTree.from_dict(out))
 
 
 def _check_names(scenarios):
