@@ -20,7 +20,9 @@ being swapped) after the writing process. Signals and crashes:
 netCDF is written with the ``h5netcdf`` engine (HDF5, Unicode names kept as they are); Zarr with
 xarray's Zarr backend. :class:`xarray.DataTree` objects (the result of :func:`ecomodel.run`) are
 written with their groups. :func:`open_output` reads either format back fully into memory (the file
-is closed again), and what it returns is identical to what was written.
+is closed again), and what it returns is identical to what was written — after
+:func:`conform`, which every writer applies (CF-1.10 ``Conventions``, coordinate attributes,
+UDUNITS units).
 
 Examples
 --------
@@ -28,8 +30,8 @@ Examples
 >>> ds = xr.Dataset({"tp": ("year", [0.15, 0.14], {"units": "mg/L"})}, coords={"year": [2021, 2022]})
 >>> path = os.path.join(tempfile.mkdtemp(), "tp.nc")
 >>> _ = write_netcdf(ds, path)
->>> open_output(path).identical(ds)
-True
+>>> open_output(path).identical(conform(ds)), open_output(path).attrs["Conventions"]
+(True, 'CF-1.10')
 """
 
 from __future__ import annotations
@@ -702,7 +704,7 @@ def to_iamc(data, *, model: str | None = None, scenario: str | None = None, regi
     ----------
     data : xarray.Dataset, xarray.DataTree or mapping of scenario name → Dataset/DataTree
         Variables with a ``year`` dimension are exported; a ``member`` dimension is reduced by
-        ``reduce_members`` (``'mean'`` or ``'median'``); ``region`` becomes the IAMC region,
+        ``reduce_members`` (``'mean'`` or ``'median'``); ``region`` becomes the IAMC region (its administrative path, ``China|Jiangsu|Changzhou|Wujin``),
         ``site``/``section`` is appended to the variable name, any other dimension too (``|dim=value``).
         A ``scenario`` dimension is split into scenarios.
     model : str
@@ -722,8 +724,9 @@ def to_iamc(data, *, model: str | None = None, scenario: str | None = None, regi
     >>> import xarray as xr
     >>> ds = xr.Dataset({"pm25_annual_mean": (("year", "region"), [[36.0], [34.0]], {"units": "ug/m3"})},
     ...                 coords={"year": [2020, 2025], "region": ["常州市"]})
-    >>> to_iamc(ds, model="m", scenario="s")[["region", "variable", "year", "value"]].values.tolist()
-    [['常州市', 'Concentration|PM2.5|Annual Mean', 2020, 36.0], ['常州市', 'Concentration|PM2.5|Annual Mean', 2025, 34.0]]
+    >>> t = to_iamc(ds, model="m", scenario="s")
+    >>> sorted(set(t["region"])), sorted(set(t["variable"])), t["value"].tolist()
+    (['China|Jiangsu|Changzhou'], ['Concentration|PM2.5|Annual Mean'], [36.0, 34.0])
     """
     import pandas as pd
     import xarray as xr
