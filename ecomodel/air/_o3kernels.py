@@ -29,6 +29,7 @@ import math
 
 import numpy as np
 
+from .._mathkernels import exp_neg
 from .._numba import jit, prange
 
 # indices of the parameter vector built by photochem._param_vector
@@ -155,6 +156,119 @@ def _box_day(state, e_nox, e_voc, vent, h_day, temp, cloud, jrow, inflow, prof_n
     state[0], state[1], state[2], state[3], state[4] = no, no2, o3, roc, nit
 
 
+@jit(inline="always")
+def _ps_extent(no, no2, o3, k4, j, dt):
+    """Extent ξ of NO + O3 → NO2 over *dt* (exact, as :func:`_ps_step`), branch-free so that a loop
+    over boxes vectorises: the double root and the ``c = 0`` cases are selected, not branched to."""
+    b = k4 * (no + o3) + j
+    c = k4 * no * o3 - j * no2
+    disc = b * b - 4.0 * k4 * c
+    sq = math.sqrt(disc if disc > 0.0 else 0.0)
+    bs = b + sq
+    bs = bs if bs > 1e-300 else 1e-300
+    r1 = 2.0 * c / bs
+    r2 = bs / (2.0 * k4)
+    e = exp_neg(sq * dt)
+    den = r2 - r1 * e
+    xi = r1 * r2 * (1.0 - e) / (den if den != 0.0 else 1e-300)
+    r = b / (2.0 * k4)
+    xi_double = r * r * k4 * dt / (1.0 + r * k4 * dt)
+    xi = xi_double if sq <= 1e-9 * b else xi
+    return xi if c != 0.0 else 0.0
+
+
+@jit
+def _local_day(state, boxes, e_nox, e_voc, vent, h_day, temp, cloud, jrow, inflow, prof_nox, prof_voc, par,
+               hourly):
+    """:func:`_box_day` for several boxes at once (same day, weather and inflow; their own emissions
+    and ventilation), the box loop innermost and branch-free so that it runs in SIMD lanes.
+
+    *state* (box, 5) is updated in place for the rows in *boxes*; *e_nox*, *e_voc*, *vent* are
+    indexed by box; hourly mean O3 [ppb] goes to *hourly* (24, len(boxes)).
+    """
+    k2, k4, k5, k67, f1 = _rates(temp)
+    n_sub = int(par[P_SUB])
+    dt = 60.0 / n_sub
+    h_night = max(par[P_NIGHT] * h_day, par[P_MINH])
+    h_day = max(h_day, h_night)
+    nb = boxes.shape[0]
+    no = np.empty(nb)
+    no2 = np.empty(nb)
+    o3 = np.empty(nb)
+    roc = np.empty(nb)
+    nit = np.empty(nb)
+    inv = np.empty(nb)
+    kv = np.empty(nb)
+    en0 = np.empty(nb)
+    ev0 = np.empty(nb)
+    acc = np.empty(nb)
+    for i in range(nb):
+        b = boxes[i]
+        no[i], no2[i], o3[i], roc[i], nit[i] = state[b, 0], state[b, 1], state[b, 2], state[b, 3], state[b, 4]
+        kv[i] = vent[b] / 1440.0
+        inv[i] = 1.0 / (1.0 + dt * kv[i])
+        en0[i] = e_nox[b] * 24.0 / 1440.0 * par[P_NOX2PPB]
+        ev0[i] = e_voc[b] * 24.0 / 1440.0 * par[P_VOC2PPBC]
+    fno = par[P_NOFRAC]
+    vd = par[P_VD]
+    h0 = _height(0.0, h_day, h_night)
+    for hr in range(24):
+        j = jrow[hr] * cloud
+        k1 = par[P_REACT] * j * f1
+        pn = prof_nox[hr]
+        pv = prof_voc[hr]
+        no_b, no2_b, o3_b, roc_b = inflow[hr, 0], inflow[hr, 1], inflow[hr, 2], inflow[hr, 3]
+        for i in range(nb):
+            acc[i] = 0.0
+        for s in range(n_sub):
+            h1 = _height(hr + (s + 1.0) / n_sub, h_day, h_night)
+            w = (h1 - h0) / h1 if h1 > h0 else 0.0  # entrainment share (0 when the layer does not grow)
+            rh = 1.0 / h1
+            h0 = h1
+            for i in range(nb):
+                # entrainment of residual-layer air
+                a_no = no[i] + w * (no_b - no[i])
+                a_no2 = no2[i] + w * (no2_b - no2[i])
+                a_o3 = o3[i] + w * (o3_b - o3[i])
+                a_roc = roc[i] + w * (roc_b - roc[i])
+                a_nit = nit[i] - w * nit[i]
+                # emission, exchange, deposition (backward Euler)
+                en = en0[i] * pn * rh
+                a_no = (a_no + dt * (fno * en + kv[i] * no_b)) * inv[i]
+                a_no2 = (a_no2 + dt * ((1.0 - fno) * en + kv[i] * no2_b)) * inv[i]
+                a_roc = (a_roc + dt * (ev0[i] * pv * rh + kv[i] * roc_b)) * inv[i]
+                a_o3 = (a_o3 + dt * kv[i] * o3_b) / (1.0 + dt * (kv[i] + vd * rh))
+                a_nit = a_nit * inv[i]
+                # chemistry
+                p = k1 * a_roc
+                bq = k2 * a_no + k67 * a_no2
+                root = bq + math.sqrt(bq * bq + 4.0 * k5 * p)
+                rp = 2.0 * p / (root if root > 0.0 else 1.0)
+                lost = a_no2 * (1.0 - 1.0 / (1.0 + dt * k67 * rp))
+                a_no2 -= lost
+                a_nit += lost
+                conv = dt * k2 * rp * a_no
+                used = conv if conv < a_no else a_no  # beyond the NO present: NO2 photolysed back, O3 made
+                a_no -= used
+                a_no2 += used
+                a_o3 += conv - used
+                xi = _ps_extent(a_no, a_no2, a_o3, k4, j, dt)
+                a_no -= xi
+                a_o3 -= xi
+                a_no2 += xi
+                no[i] = a_no if a_no > 0.0 else 0.0
+                no2[i] = a_no2 if a_no2 > 0.0 else 0.0
+                o3[i] = a_o3 if a_o3 > 0.0 else 0.0
+                roc[i] = a_roc
+                nit[i] = a_nit
+                acc[i] += o3[i]
+        for i in range(nb):
+            hourly[hr, i] = acc[i] / n_sub
+    for i in range(nb):
+        b = boxes[i]
+        state[b, 0], state[b, 1], state[b, 2], state[b, 3], state[b, 4] = no[i], no2[i], o3[i], roc[i], nit[i]
+
+
 @jit
 def _mda8(hourly):
     """Maximum of the 8-h means ending at 08…24 h (HJ 663-2013) of one day's hourly values."""
@@ -193,7 +307,15 @@ def run_grs(e_nox, e_voc, period, vent, mixh, temp, cloud, jtab, o3_bg, prof_nox
         hourly = np.empty(24)
         outer = np.empty((24, 4))
         inflow = np.empty((24, 4))
-        none = np.empty((1, 4))
+        n_loc = n_b - 1 if 0 <= regional < n_b else n_b
+        local = np.empty(n_loc, dtype=np.int64)
+        k = 0
+        for b in range(n_b):
+            if b != regional:
+                local[k] = b
+                k += 1
+        hourly_local = np.empty((24, n_loc))
+        day = np.empty(24)
         for dd in range(-spinup, n_d):
             d = dd if dd > 0 else 0
             p = period[d]
@@ -212,13 +334,14 @@ def run_grs(e_nox, e_voc, period, vent, mixh, temp, cloud, jtab, o3_bg, prof_nox
                             out_hourly[m, d, h, regional] = hourly[h]
             else:
                 inflow[:, :] = outer
-            for b in range(n_b):
-                if b == regional:
-                    continue
-                _box_day(state[b], e_nox[p, b], e_voc[p, b], vent[m, d, b], mixh[m, d], temp[m, d], cloud[m, d],
-                         jtab[d], inflow, prof_nox, prof_voc, par, hourly, none)
-                if dd >= 0:
-                    out_mda8[m, d, b] = _mda8(hourly) * par[P_O3UG]
+            _local_day(state, local, e_nox[p], e_voc[p], vent[m, d], mixh[m, d], temp[m, d], cloud[m, d], jtab[d],
+                       inflow, prof_nox, prof_voc, par, hourly_local)
+            if dd >= 0:
+                for i in range(n_loc):
+                    b = local[i]
+                    for h in range(24):
+                        day[h] = hourly_local[h, i]
+                    out_mda8[m, d, b] = _mda8(day) * par[P_O3UG]
                     if keep_hourly:
                         for h in range(24):
-                            out_hourly[m, d, h, b] = hourly[h]
+                            out_hourly[m, d, h, b] = day[h]

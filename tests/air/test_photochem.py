@@ -254,3 +254,36 @@ def test_response_surface_of_o3_and_good_days_meets_pf_rsm_criteria():
     assert gd.error_.attrs["mean_ne_pct"] <= 2.0
     with pytest.raises(InputError, match="output"):
         ResponseSurface.fit(samples=21, test_samples=3, members=1, degree=2, output="no2_annual_mean")
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), doy=st.integers(1, 365))
+def test_vectorised_local_boxes_equal_the_one_box_step(seed, doy):
+    """The kernel runs the local boxes together (box loop innermost, branch-free); each box must
+    follow exactly the one-box day step it replaced, from any state, by day and by night."""
+    from ecomodel.air import _o3kernels as k
+
+    rng = np.random.default_rng(seed)
+    nb = 5
+    g = pc.GRSParameters()
+    par = g.vector()
+    jrow = pc.photolysis_table(np.array([doy]))[0]
+    inflow = np.column_stack([rng.uniform(0, 5, 24), rng.uniform(0, 20, 24), rng.uniform(10, 90, 24),
+                              rng.uniform(5, 60, 24)])
+    state = np.column_stack([rng.uniform(0, 30, nb), rng.uniform(0, 40, nb), rng.uniform(0, 80, nb),
+                             rng.uniform(0, 200, nb), rng.uniform(0, 5, nb)])
+    e_nox, e_voc = rng.uniform(0, 5e4, nb), rng.uniform(0, 8e4, nb)
+    vent = rng.uniform(2, 30, nb)
+    prof = np.asarray(g.nox_profile, dtype=float)
+    profv = np.asarray(g.voc_profile, dtype=float)
+    weather = (float(rng.uniform(300, 1800)), float(rng.uniform(265, 305)), float(rng.uniform(0.3, 1.0)))
+    together = state.copy()
+    hourly = np.empty((24, nb))
+    k._local_day(together, np.arange(nb), e_nox, e_voc, vent, *weather, jrow, inflow, prof, profv, par, hourly)
+    one = np.empty(24)
+    for b in range(nb):
+        alone = state[b].copy()
+        k._box_day(alone, e_nox[b], e_voc[b], vent[b], *weather, jrow, inflow, prof, profv, par, one,
+                   np.empty((1, 4)))
+        np.testing.assert_allclose(together[b], alone, rtol=1e-9, atol=1e-9)
+        np.testing.assert_allclose(hourly[:, b], one, rtol=1e-9, atol=1e-9)
