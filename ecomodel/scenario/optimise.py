@@ -45,7 +45,6 @@ A linear toy problem (the evaluator returns target values for each row of a 0/1 
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -59,11 +58,6 @@ __all__ = ["TargetSpec", "parse_target", "targets_from_registry", "optimise", "O
            "evaluator", "check_horizon"]
 
 _REEXPORTED = (as_targets, parse_target, targets_from_registry)  # moved to .specs; still importable from here
-
-
-def _run_module():
-    """:mod:`ecomodel.scenario.run`, looked up when used (the package's ``run`` attribute is the function)."""
-    return importlib.import_module(f"{__package__}.run")
 
 
 def evaluator(measures: Sequence[Measure], specs, *, scenario: Scenario | None = None, method: str = "surface",
@@ -85,7 +79,8 @@ def evaluator(measures: Sequence[Measure], specs, *, scenario: Scenario | None =
                       domains=tuple(d for d in DOMAINS if d in domains))
 
     def evaluate(selection):
-        stack = _run_module()._stacked
+        from .run import _stacked as stack  # looked up at each call (run imports this module lazily)
+
         sel = np.asarray(selection, dtype=bool)
         scenarios = [sc.with_package(Package(f"s{k}", tuple(m for m, on in zip(measures, row, strict=True) if on)),
                                      name=f"s{k}") for k, row in enumerate(sel)]

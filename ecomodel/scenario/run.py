@@ -36,10 +36,14 @@ __all__ = ["Reductions", "reduction_schedule", "run", "run_many", "compare", "ev
 def __getattr__(name: str):
     """``evaluator`` and ``_indicator_domain`` moved to :mod:`ecomodel.scenario.optimise` (which
     imports this module); they are still reachable here."""
-    if name in ("evaluator", "_indicator_domain"):
-        import importlib
+    if name == "evaluator":
+        from .optimise import evaluator
 
-        return getattr(importlib.import_module(f"{__package__}.optimise"), name)
+        return evaluator
+    if name == "_indicator_domain":
+        from .optimise import _indicator_domain
+
+        return _indicator_domain
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
