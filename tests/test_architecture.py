@@ -211,3 +211,40 @@ def test_adapters_reexports_the_same_objects():
     assert adapters._carbon_drivers is carbon._carbon_drivers
     assert adapters.WATER_NETWORKS is water.WATER_NETWORKS
     assert adapters.AirBackend is air.AirBackend
+
+
+# ------------------------------------------------------------------------------------------------ typed keys
+
+KEY_READERS = ["ecomodel.scenario.backends.air", "ecomodel.scenario.backends.water",
+               "ecomodel.scenario.backends.carbon", "ecomodel.scenario.backends._shared",
+               "ecomodel.scenario.backends.linear", "ecomodel.scenario.accounting"]
+
+
+@pytest.mark.parametrize("module", KEY_READERS)
+def test_backends_do_not_read_reduction_keys_by_position(module):
+    """``k[3]``, ``key[1]`` … on a reduction key are refused: read ``ReductionKey`` fields by name."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    hits = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name)
+            and n.value.id in ("k", "key") and isinstance(n.slice, ast.Constant) and isinstance(n.slice.value, int)]
+    assert hits == []
+
+
+def test_reduction_key_is_the_effect_key_by_name():
+    import numpy as np
+
+    from ecomodel.scenario.backends.air import AirBackend
+    from ecomodel.scenario.model import Effect
+    from ecomodel.scenario.schedule import ReductionKey, Reductions
+
+    effect = Effect(domain="air", pollutant="NOx", sector="industry", region="常州市天宁区", fraction=0.3)
+    key = ReductionKey.of(effect)
+    assert ReductionKey._fields == Effect.KEY_FIELDS
+    assert key == effect.key and hash(key) == hash(effect.key) and {effect.key: 1}[key] == 1
+    assert (key.region, key.sector, key.pollutant) == ("常州市天宁区", "industry", "NOx")
+    assert key.effect(1.0).key == effect.key
+    years = np.array([2024, 2025])
+    fr = np.array([[0.1, 0.3]])
+    typed = Reductions("air", years, (key,), fr)
+    plain = Reductions("air", years, (tuple(effect.key),), fr)  # a schedule built with plain tuples
+    expected = {2024: {("常州市天宁区", "industry", "NOx"): 0.1}, 2025: {("常州市天宁区", "industry", "NOx"): 0.3}}
+    assert AirBackend().schedule(typed, years) == AirBackend().schedule(plain, years) == expected
