@@ -14,17 +14,13 @@ import argparse
 import json
 import math
 import sys
-import unicodedata
+
+from .._text import display_width
 
 __all__ = ["register", "render_table", "display_width"]
 
 _BINDING_SHORT = {"约束性": "约束", "预期性": "预期", "参考性": "参考"}
 _CMP_SYMBOL = {"<=": "≤", ">=": "≥", "==": "="}
-
-
-def display_width(text: str) -> int:
-    """Terminal columns taken by *text* (East Asian wide/full-width characters count 2)."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
 
 
 def _clip(text: str, width: int) -> str:

@@ -9,6 +9,8 @@
 - :func:`optimise` — the cheapest set of measures meeting every chosen target (``optimise``);
 - :func:`run_demo` — the Changzhou demo behind ``ecomodel demo`` (``demo``).
 
+How the modules (rooms) depend on each other: ``ARCHITECTURE.md`` beside this file.
+
 Importing this package imports neither scipy, matplotlib nor numba.
 
 Examples
@@ -23,8 +25,11 @@ from .demo import demo_scenario, demo_scenarios, run_demo
 from .files import dump, dumps, embedded_packages, load, load_package, load_scenario, loads
 from .model import (DEFAULT_DISCOUNT_RATE, DOMAINS, POLLUTANTS, Cost, Effect, Measure, Package, Scenario,
                     capital_recovery_factor, combine_fractions)
-from .optimise import OptimisationResult, TargetSpec, optimise, parse_target
-from .run import compare, reduction_schedule, register_backend, run, run_many
+from .backends import register_backend
+from .optimise import OptimisationResult, optimise
+from .run import compare, run, run_many
+from .schedule import reduction_schedule
+from .specs import TargetSpec, parse_target
 
 __all__ = [
     "DEFAULT_DISCOUNT_RATE", "DOMAINS", "POLLUTANTS", "Cost", "Effect", "Measure", "Package", "Scenario",

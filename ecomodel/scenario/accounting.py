@@ -35,6 +35,7 @@ import numpy as np
 
 from ..errors import ScenarioError
 from .model import Package
+from .schedule import ReductionKey
 
 __all__ = ["UNCERTAINTY_95", "lognormal_parameters", "air_accounts", "water_accounts", "accounts",
            "REDUCTION_KEYS"]
@@ -87,7 +88,7 @@ def _factors(pollutants: Sequence[str], members: int, seed: int) -> np.ndarray:
 @functools.lru_cache(maxsize=4)
 def _air_layout(base: str):
     """Inventory (box, sector, pollutant) [t/yr], box regions and the region index matrix."""
-    from .run import get_backend
+    from .backends import get_backend
 
     d = get_backend("air").demo(base)
     inv = d.inventory
@@ -121,7 +122,7 @@ def air_accounts(schedules, years, *, base: str = "demo", members: int = 1, seed
     """
     import xarray as xr
 
-    from .run import get_backend
+    from .backends import get_backend
 
     E, local, names, M, sectors, pols, d = _air_layout(base)
     years = np.asarray(years, dtype=int)
@@ -132,7 +133,8 @@ def air_accounts(schedules, years, *, base: str = "demo", members: int = 1, seed
     rows = slice(0, len(local))
     for s, sched in enumerate(schedules):
         for i, k in enumerate(sched.keys):
-            mask = backend.mask(base, (k[3], k[2], k[1]))
+            key = ReductionKey.of(k)
+            mask = backend.mask(base, (key.region, key.sector, key.pollutant))  # the air model's key
             mask = mask[[d.inventory.boxes.index(b) for b in local]] if mask.shape[0] != len(local) else mask[rows]
             f = sched.fractions[i]
             remaining[s] *= np.where(mask[None], 1.0 - f[:, None, None, None], 1.0)
@@ -159,7 +161,7 @@ def air_accounts(schedules, years, *, base: str = "demo", members: int = 1, seed
 
 
 def _water_parts(base: str):
-    from .run import get_backend
+    from .backends import get_backend
 
     table = get_backend("water").demo(base).sources.table
     return table
@@ -258,7 +260,8 @@ def accounts(packages: Sequence[Package] | Package, years, *, base: str = "demo"
     >>> round(float(ds["cod_reduction_t"].sel(year=2023, region="常州市").mean()))
     3993
     """
-    from .run import get_backend, reduction_schedule
+    from .backends import get_backend
+    from .schedule import reduction_schedule
 
     single = isinstance(packages, Package)
     pkgs = [packages] if single else list(packages)

@@ -16,13 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .model import Package, Scenario
+from .._text import display_width
+from .model import DEFAULT_SEED, Package, Scenario
 
 __all__ = ["DEMO_SEED", "DEMO_PACKAGES", "DEMO_TARGETS", "demo_scenario", "demo_scenarios", "run_demo",
            "attainment_table", "DemoResult"]
 
-#: Seed of the demo ensembles: the date the 2023 work plan was issued (004:8, 2023-04-17).
-DEMO_SEED = 20230417
+#: Seed of the demo ensembles: the date the 2023 work plan was issued (004:8, 2023-04-17); the
+#: library default (:data:`ecomodel.scenario.model.DEFAULT_SEED`).
+DEMO_SEED = DEFAULT_SEED
 
 #: The embedded packages, the plan's first.
 DEMO_PACKAGES = ("changzhou_2023_key_projects", "agri_nh3_control", "wwtp_taihu_limits",
@@ -40,7 +42,9 @@ DEMO_TARGETS = ("tp_concentration@姚巷桥<=0.136:2026", "tp_concentration@黄�
 
 
 def demo_scenario(package: Package | str | None = None, *, members: int = 50, method: str = "surface") -> Scenario:
-    """Demo settings: embedded Changzhou base data, 2020–2030, *members* members, fixed seed.
+    """Demo settings: embedded Changzhou base data, 2020–2030, *members* members, fixed seed
+    (:meth:`Scenario.default <ecomodel.scenario.model.Scenario.default>`); *package* may be an
+    embedded package name.
 
     Examples
     --------
@@ -51,9 +55,7 @@ def demo_scenario(package: Package | str | None = None, *, members: int = 50, me
         from .files import load_package
 
         package = load_package(package)
-    package = package or Package("baseline", title="no measures")
-    return Scenario(name=package.name, package=package, base="demo", start_year=2020, end_year=2030,
-                    members=members, seed=DEMO_SEED, method=method)
+    return Scenario.default(package, members=members, method=method)
 
 
 def demo_scenarios(members: int = 50, method: str = "surface") -> list[Scenario]:
@@ -153,8 +155,6 @@ def _o3_lines(cmp, region: str = "常州市天宁区", year: int = 2025) -> list
 
 
 def _report(res: DemoResult) -> str:
-    from ..cli.targets import display_width
-
     att = res.attainment
     met = res.met
     cols = list(att.columns)

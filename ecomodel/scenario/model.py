@@ -48,6 +48,7 @@ __all__ = [
     "DOMAINS",
     "POLLUTANTS",
     "DEFAULT_DISCOUNT_RATE",
+    "DEFAULT_SEED",
     "Effect",
     "Cost",
     "Measure",
@@ -64,6 +65,9 @@ POLLUTANTS = vocabulary.POLLUTANTS
 
 #: Social discount rate of 《建设项目经济评价方法与参数》(第三版, 2006): 8 %.
 DEFAULT_DISCOUNT_RATE = 0.08
+
+#: Seed of the default (and demo) ensembles: the date the 2023 work plan was issued (004:8, 2023-04-17).
+DEFAULT_SEED = 20230417
 
 #: Unit each domain's ``amount`` is converted to (mass flow for emissions and loads, mass for CO2).
 AMOUNT_UNITS = {"air": "t/yr", "water": "t/yr", "carbon": "t"}
@@ -736,6 +740,26 @@ class Scenario:
     def replace(self, **changes) -> Scenario:
         """A copy with some fields changed (validated again)."""
         return replace(self, where="", **changes)
+
+    @classmethod
+    def default(cls, package: Package | None = None, *, members: int = 50, method: str = "surface") -> Scenario:
+        """The library's default settings: embedded Changzhou base data (``'demo'``), 2020–2030,
+        *members* members, seed :data:`DEFAULT_SEED`, all domains, the default discount rate; the
+        scenario is named after *package* (none: the empty ``baseline`` package).
+
+        This is what the optimiser's evaluators, embedded package names given to ``run`` and
+        :func:`ecomodel.scenario.demo.demo_scenario` use.
+
+        Examples
+        --------
+        >>> sc = Scenario.default()
+        >>> sc.name, sc.years[[0, -1]].tolist(), sc.members, sc.seed, sc.domains
+        ('baseline', [2020, 2030], 50, 20230417, ('air', 'water', 'carbon'))
+        """
+        package = package or Package("baseline", title="no measures")
+        return cls(name=package.name, package=package, base="demo", start_year=2020, end_year=2030,
+                   members=members, seed=DEFAULT_SEED, discount_rate=DEFAULT_DISCOUNT_RATE, domains=DOMAINS,
+                   method=method)
 
     def to_dict(self) -> dict:
         head = {"name": self.name, "base": self.base, "start_year": self.start_year, "end_year": self.end_year,

@@ -45,193 +45,63 @@ A linear toy problem (the evaluator returns target values for each row of a 0/1 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..errors import ScenarioError
-from .indicators import check_value
-from .model import DEFAULT_DISCOUNT_RATE, Measure, Package
+from .model import DEFAULT_DISCOUNT_RATE, DOMAINS, Measure, Package, Scenario
+from .specs import TargetSpec, _as_targets, as_targets, parse_target, target_statistics, targets_from_registry
 
-__all__ = ["TargetSpec", "parse_target", "targets_from_registry", "optimise", "OptimisationResult", "linear_problem"]
+__all__ = ["TargetSpec", "parse_target", "targets_from_registry", "optimise", "OptimisationResult", "linear_problem",
+           "evaluator", "check_horizon"]
 
-_COMPARATORS = ("<=", ">=")
+_REEXPORTED = (as_targets, parse_target, targets_from_registry)  # moved to .specs; still importable from here
 
 
-@dataclass(frozen=True)
-class TargetSpec:
-    """One target to meet.
+def evaluator(measures: Sequence[Measure], specs, *, scenario: Scenario | None = None, method: str = "surface",
+              progress: bool = False) -> Callable:
+    """``evaluate(selection) -> statistics`` for :func:`optimise`.
 
-    Parameters
-    ----------
-    indicator : str
-        Indicator key (``pm25_annual_mean``, ``tp_concentration`` …, see docs/interfaces.md).
-    value : float
-        Limit in the indicator's unit (µg/m³, mg/L, %, Mt …).
-    year : int
-        Year the limit applies to.
-    comparator : {'<=', '>='}
-        Direction.
-    region, site : str, optional
-        Where (a region for air/carbon indicators, a monitoring section for water).
-    probability : float, optional
-        Required share of ensemble members meeting it (none: the ensemble mean must meet it).
-    source : str
-        Where the target comes from (registry document and line).
+    For each row of a 0/1 selection matrix (k, n measures), the package made of the selected
+    measures is projected (only the domains the targets need, only up to the last target year)
+    and each target's statistic returned (k, m). Without *scenario*, the library default
+    (:meth:`Scenario.default <ecomodel.scenario.model.Scenario.default>`).
     """
+    base = scenario or Scenario.default()
+    measures = list(measures)
+    specs = list(specs)
+    domains = {_indicator_domain(t.indicator) for t in specs}
+    end = max(t.year for t in specs)
+    start = min(base.start_year, min(t.year for t in specs))
+    sc = base.replace(start_year=start, end_year=end, method=method,
+                      domains=tuple(d for d in DOMAINS if d in domains))
 
-    indicator: str
-    value: float
-    year: int
-    comparator: str = "<="
-    region: str | None = None
-    site: str | None = None
-    probability: float | None = None
-    source: str = ""
+    def evaluate(selection):
+        from .run import _stacked as stack  # looked up at each call (run imports this module lazily)
 
-    def __post_init__(self):
-        if self.comparator not in _COMPARATORS:
-            raise ScenarioError(f"target {self.indicator!r}: comparator {self.comparator!r}; expected '<=' or '>='",
-                                field="comparator", value=self.comparator, expected="'<=' or '>='")
-        v = float(self.value)
-        if not np.isfinite(v):
-            raise ScenarioError(f"target {self.indicator!r}: value {self.value!r}; expected a finite number",
-                                field="value", value=self.value, expected="a finite number")
-        object.__setattr__(self, "value", v)
-        object.__setattr__(self, "year", int(self.year))
-        check_value(self.indicator, v, label=self.label)
-        if self.probability is not None:
-            p = float(self.probability)
-            if not 0.0 < p <= 1.0:
-                raise ScenarioError(f"target {self.indicator!r}: probability {self.probability!r}; expected 0 < p <= 1",
-                                    field="probability", value=self.probability, expected="0 < p <= 1")
-            object.__setattr__(self, "probability", p)
+        sel = np.asarray(selection, dtype=bool)
+        scenarios = [sc.with_package(Package(f"s{k}", tuple(m for m, on in zip(measures, row, strict=True) if on)),
+                                     name=f"s{k}") for k, row in enumerate(sel)]
+        stacked = {d: stack(scenarios, d, sc.years, method, progress=progress)[0] for d in sc.domains}
+        return target_statistics(stacked, specs).reshape(len(scenarios), len(specs))
 
-    @property
-    def location(self) -> str | None:
-        return self.site or self.region
-
-    @property
-    def label(self) -> str:
-        where = f"@{self.location}" if self.location else ""
-        prob = f" (p>={self.probability:g})" if self.probability is not None else ""
-        return f"{self.indicator}{where}{self.comparator}{self.value:g}:{self.year}{prob}"
-
-    def met(self, value) -> np.ndarray:
-        """Whether *value* meets the target (elementwise)."""
-        v = np.asarray(value, dtype=float)
-        return v <= self.value if self.comparator == "<=" else v >= self.value
-
-    def margin(self, value) -> np.ndarray:
-        """Room left [indicator unit]: positive when met."""
-        v = np.asarray(value, dtype=float)
-        return self.value - v if self.comparator == "<=" else v - self.value
-
-    def statistic(self, members) -> float:
-        """The number compared with the limit: ensemble mean, or the quantile for a probability target."""
-        m = np.asarray(members, dtype=float)
-        if m.ndim == 0 or m.size == 1:
-            return float(m.reshape(-1)[0])
-        if self.probability is None:
-            return float(m.mean())
-        q = self.probability if self.comparator == "<=" else 1.0 - self.probability
-        return float(np.quantile(m, q))
+    return evaluate
 
 
-_SPEC = re.compile(r"^\s*(?P<ind>[A-Za-z0-9_]+)\s*(?:@\s*(?P<loc>[^<>=:]+?))?\s*(?P<cmp><=|>=)\s*"
-                   r"(?P<val>[-+0-9.eE]+)\s*(?::\s*(?P<year>\d{4}))?\s*(?:p\s*=?\s*(?P<p>[0-9.]+))?\s*$")
+def _indicator_domain(indicator: str) -> str:
+    from .indicators import indicator as known
 
-
-def parse_target(text: str, *, site_indicators: Iterable[str] = ("tp_concentration", "nh3n_concentration",
-                                                                "cod_concentration"),
-                 default_year: int | None = None) -> TargetSpec:
-    """Parse ``'indicator@place<=value:year'`` (optionally ``' p=0.9'``) into a :class:`TargetSpec`.
-
-    Examples
-    --------
-    >>> parse_target("tp_concentration@姚巷桥<=0.136:2026")
-    TargetSpec(indicator='tp_concentration', value=0.136, year=2026, comparator='<=', region=None, site='姚巷桥', probability=None, source='')
-    >>> parse_target("good_air_days_ratio@常州市>=80:2025 p=0.9").probability
-    0.9
-    """
-    m = _SPEC.match(str(text))
-    if not m:
-        raise ScenarioError(f"target {text!r}: cannot read it; expected 'indicator@place<=value:year' such as "
-                            "'tp_concentration@姚巷桥<=0.136:2026' (optionally ' p=0.9')", field="targets", value=text,
-                            expected="indicator@place<=value:year")
-    year = m["year"] or default_year
-    if year is None:
-        raise ScenarioError(f"target {text!r}: no year; add ':YYYY'", field="targets", value=text,
-                            expected="indicator@place<=value:year")
-    loc = m["loc"].strip() if m["loc"] else None
-    is_site = m["ind"] in set(site_indicators)
-    return TargetSpec(m["ind"], float(m["val"]), int(year), m["cmp"], region=None if is_site else loc,
-                      site=loc if is_site else None, probability=float(m["p"]) if m["p"] else None)
-
-
-def targets_from_registry(table, probability: float | None = None) -> list[TargetSpec]:
-    """Turn rows of :func:`ecomodel.targets.load` into :class:`TargetSpec` objects.
-
-    Rows whose comparator is not ``<=``/``>=`` or whose value is not numeric are skipped only
-    if they are not model indicators; a numeric model row with another comparator raises.
-    """
-    import pandas as pd
-
-    out = []
-    cols = {c.lower(): c for c in table.columns}
-
-    def col(*names):
-        for n in names:
-            if n in cols:
-                return cols[n]
-        return None
-
-    c_ind, c_val, c_year = col("indicator", "metric_key"), col("target_value", "value"), col("target_year", "year")
-    c_cmp, c_reg, c_site = col("comparator"), col("region", "region_zh"), col("site", "site_zh")
-    c_src = col("source_line", "source")
-    if not (c_ind and c_val and c_year and c_cmp):
-        raise ScenarioError(f"targets table: columns {list(table.columns)} lack indicator/target_value/target_year/"
-                            "comparator", field="targets", value=list(table.columns),
-                            expected="rows of ecomodel.targets.load()")
-    for _, row in table.iterrows():
-        cmp_ = str(row[c_cmp]).strip()
-        try:
-            value = float(row[c_val])
-            year = int(row[c_year])
-        except (TypeError, ValueError):
-            continue
-        if cmp_ not in _COMPARATORS or not np.isfinite(value):
-            continue
-        site = row[c_site] if c_site and isinstance(row[c_site], str) and row[c_site] else None
-        region = row[c_reg] if c_reg and isinstance(row[c_reg], str) and row[c_reg] else None
-        src = "" if c_src is None or pd.isna(row[c_src]) else str(row[c_src])
-        out.append(TargetSpec(str(row[c_ind]), value, year, cmp_, region=None if site else region, site=site,
-                              probability=probability, source=src))
-    return out
-
-
-def _as_targets(targets) -> list[TargetSpec]:
-    if targets is None:
-        raise ScenarioError("no targets given", field="targets", expected="TargetSpec objects or 'indicator@place<=v:year'")
-    if hasattr(targets, "columns"):
-        return targets_from_registry(targets)
-    if isinstance(targets, (str, TargetSpec)):
-        targets = [targets]
-    out = [t if isinstance(t, TargetSpec) else parse_target(t) for t in targets]
-    if not out:
-        raise ScenarioError("the target list is empty", field="targets", expected="at least one target")
-    return out
+    return known(indicator).domain
 
 
 def _health_of(measures, scenario=None) -> dict:
     """Deaths avoided in the city and their value for *measures* against no measures (last year of the
     scenario; the air response surface), as :func:`~ecomodel.scenario.run.compare` reports them."""
-    from .demo import demo_scenario
     from .run import BENEFIT_REGION, compare
 
-    base = (scenario if scenario is not None else demo_scenario()).replace(domains=("air",), method="surface")
+    base = (scenario if scenario is not None else Scenario.default()).replace(domains=("air",), method="surface")
     summary = compare([base.with_package(Package("chosen", tuple(measures)), name="chosen")],
                       targets=False)["summary"].to_dataset()
     if "health_benefit" not in summary:
@@ -244,12 +114,11 @@ def _health_of(measures, scenario=None) -> dict:
 
 def check_horizon(specs, scenario=None) -> None:
     """Refuse, before any run, targets the default evaluators cannot project: an indicator no model
-    produces, or a year outside the scenario's horizon (the demo's 2020–2030 when *scenario* is None).
+    produces, or a year outside the scenario's horizon (the default 2020–2030 when *scenario* is None).
     """
-    from .demo import demo_scenario
     from .indicators import indicator
 
-    base = scenario if scenario is not None else demo_scenario(members=1)
+    base = scenario if scenario is not None else Scenario.default(members=1)
     for t in specs:
         indicator(t.indicator)
         if not base.start_year <= t.year <= base.end_year:
@@ -434,7 +303,7 @@ def optimise(measures, targets, budget: float | None = None, *, scenario=None,
     evaluate : callable, optional
         ``evaluate(selection) -> values``: for a 0/1 matrix (k, n) of measure selections, the
         statistic of each target (k, m). Used to linearise; by default the fast responses
-        (response surfaces) of :func:`ecomodel.scenario.run.evaluator`.
+        (response surfaces) of :func:`evaluator`.
     verify : callable, optional
         Same signature; used to verify the choice (default: the full models; *evaluate* when an
         *evaluate* is given without *verify*).
@@ -473,8 +342,6 @@ def optimise(measures, targets, budget: float | None = None, *, scenario=None,
     costs = np.array([m.annualised_cost(rate) for m in cands])
     n, m = len(cands), len(specs)
     if evaluate is None:
-        from .run import evaluator
-
         evaluate = evaluator(cands, specs, scenario=scenario, method="surface", progress=progress)
         if verify is None:
             verify = evaluator(cands, specs, scenario=scenario, method="full", progress=progress)

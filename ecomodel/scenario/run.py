@@ -7,164 +7,44 @@ targets. :func:`compare` does this for several scenarios (serially, or on a dask
 ``Client``) and stacks them along a ``scenario`` dimension with cost, attainment probability and
 cost-effectiveness against the baseline.
 
-The domain models are reached through *backends* (:mod:`ecomodel.scenario.backends`), one per
-domain, each offering ``project_many`` for a batch of reduction schedules with the fast method
-(response surfaces, linear responses) or the full process model.
+The domain models are reached through *backends* (:mod:`ecomodel.scenario.backends`, with the
+registry :func:`register_backend` / :func:`get_backend`), one per domain, each offering
+``project_stack`` for a batch of reduction schedules (:mod:`ecomodel.scenario.schedule`) with the
+fast method (response surfaces, linear responses) or the full process model. Targets are read
+with :mod:`ecomodel.scenario.specs`; the optimiser's evaluator is in
+:mod:`ecomodel.scenario.optimise` (still reachable as ``run.evaluator``).
 """
 
 from __future__ import annotations
 
 import os
-
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 
 from .._cf import conform
 from ..errors import ScenarioError
-from .model import DOMAINS, Effect, Measure, Package, Scenario, combine_fractions
+from .backends import _BACKENDS, get_backend, register_backend  # noqa: F401  (registry; re-exported)
+from .model import DOMAINS, Package, Scenario
+from .schedule import ReductionKey, Reductions, reduction_schedule  # noqa: F401  (moved there; re-exported)
+from .specs import _find, _match_place, _member_values, as_targets, target_statistics  # noqa: F401
 
 __all__ = ["Reductions", "reduction_schedule", "run", "run_many", "compare", "evaluator", "get_backend",
            "register_backend", "target_statistics"]
 
 
-# ------------------------------------------------------------------------------------------------ backends
+def __getattr__(name: str):
+    """``evaluator`` and ``_indicator_domain`` moved to :mod:`ecomodel.scenario.optimise` (which
+    imports this module); they are still reachable here."""
+    if name == "evaluator":
+        from .optimise import evaluator
 
-_BACKENDS: dict[str, object] = {}
+        return evaluator
+    if name == "_indicator_domain":
+        from .optimise import _indicator_domain
 
-
-def register_backend(domain: str, backend) -> None:
-    """Use *backend* for *domain* (``'air'``, ``'water'``, ``'carbon'``) from now on.
-
-    A backend has ``domain`` and the methods ``baseline_amount(base, effect) -> float`` [t/yr or t],
-    ``check_effect(base, effect)`` and ``project_many(base, schedules, years, members, seed, method)
-    -> list[xarray.Dataset]`` (see :mod:`ecomodel.scenario.backends`). Passing ``None`` restores the
-    default backend.
-    """
-    if domain not in DOMAINS:
-        raise ScenarioError(f"unknown domain {domain!r}; expected one of {DOMAINS}", field="domain", value=domain)
-    if backend is None:
-        _BACKENDS.pop(domain, None)
-    else:
-        _BACKENDS[domain] = backend
-
-
-def get_backend(domain: str):
-    """The backend used for *domain*."""
-    if domain not in _BACKENDS:
-        from . import backends
-
-        _BACKENDS[domain] = backends.default_backend(domain)
-    return _BACKENDS[domain]
-
-
-# ------------------------------------------------------------------------------------------------ schedules
-
-
-@dataclass(frozen=True)
-class Reductions:
-    """Reduction schedule of one domain: effect key → fractions [0–1] by year.
-
-    ``keys`` are :attr:`Effect.key` tuples; ``fractions`` has shape (keys, years).
-    """
-
-    domain: str
-    years: np.ndarray
-    keys: tuple
-    fractions: np.ndarray
-
-    def as_dict(self) -> dict:
-        """``{key: fractions-by-year}``."""
-        return {k: self.fractions[i] for i, k in enumerate(self.keys)}
-
-    def at(self, year: int) -> dict:
-        """``{key: fraction}`` in *year*."""
-        idx = int(np.searchsorted(self.years, year))
-        if idx >= len(self.years) or self.years[idx] != year:
-            raise ScenarioError(f"year {year} is outside the schedule ({self.years[0]}–{self.years[-1]})",
-                                field="year", value=year)
-        return {k: float(self.fractions[i, idx]) for i, k in enumerate(self.keys)}
-
-    @property
-    def is_zero(self) -> bool:
-        return not self.keys or not np.any(self.fractions)
-
-    def to_dataarray(self):
-        """The schedule as a DataArray over (``reduction``, ``year``) with the key fields as coordinates."""
-        import xarray as xr
-
-        names = [" ".join(str(v) for v in k[1:] if v) for k in self.keys]
-        coords = {"reduction": names, "year": self.years}
-        for j, f in enumerate(Effect.KEY_FIELDS[1:], start=1):
-            coords[f] = ("reduction", [k[j] or "" for k in self.keys])
-        return xr.DataArray(self.fractions.reshape(len(self.keys), len(self.years)), dims=("reduction", "year"),
-                            coords=coords, name=f"{self.domain}_reduction_fraction",
-                            attrs={"units": "1", "long_name": f"{self.domain} reduction fraction of the base",
-                                   "comment": "measures on the same key combined as 1 - prod(1 - f_i)"})
-
-
-def reduction_schedule(measures: Sequence[Measure] | Package, years, domain: str,
-                       baseline_amount: Callable[[Effect], float] | None = None) -> Reductions:
-    """Combine the effects of *measures* on *domain* into fractions by year.
-
-    Parameters
-    ----------
-    measures : Package or sequence of Measure
-        Measures (main effects and co-benefits both count).
-    years : array-like of int
-        Years [year].
-    domain : str
-        Domain whose effects are collected.
-    baseline_amount : callable, optional
-        ``baseline_amount(effect) -> float``: the base amount [t/yr, or t CO2] the effect acts on,
-        used to turn an ``amount`` into a fraction. Required when an effect gives an amount.
-
-    Returns
-    -------
-    Reductions
-
-    Examples
-    --------
-    >>> from ecomodel.scenario.model import Effect, Measure
-    >>> ms = [Measure(id="a", name="a", domain="air", start=2022, ramp_years=2,
-    ...               effects=(Effect(domain="air", pollutant="NOx", fraction=0.4),)),
-    ...       Measure(id="b", name="b", domain="air", start=2021,
-    ...               effects=(Effect(domain="air", pollutant="NOx", amount=500.0),))]
-    >>> r = reduction_schedule(ms, [2021, 2022, 2023], "air", baseline_amount=lambda e: 1000.0)
-    >>> r.fractions.round(3).tolist()
-    [[0.5, 0.6, 0.7]]
-    """
-    measures = list(measures.measures if isinstance(measures, Package) else measures)
-    years = np.asarray(years, dtype=int)
-    per_key: dict[tuple, list[np.ndarray]] = {}
-    for m in measures:
-        ramp = m.ramp(years)
-        for e in m.all_effects:
-            if e.domain != domain:
-                continue
-            if e.fraction is not None:
-                f = e.fraction
-            else:
-                if baseline_amount is None:
-                    raise ScenarioError(f"{e.where or m.id}: amount {e.amount:g} {e.unit} needs the base inventory to "
-                                        "become a fraction", field="amount", value=e.amount)
-                base = float(baseline_amount(e))
-                if not np.isfinite(base) or base <= 0:
-                    raise ScenarioError(f"{e.where or 'measure ' + repr(m.id)}: nothing to reduce — the base "
-                                        f"{e.describe()} is {base:g} {e.unit}", field="amount", value=e.amount,
-                                        expected="an effect on something present in the base data")
-                f = e.modelled_amount / base
-                if f > 1.0 + 1e-9:
-                    what = f"{e.amount:g} {e.unit}" + (f" × share {e.share:g}" if e.share is not None else "")
-                    raise ScenarioError(f"{e.where or 'measure ' + repr(m.id)}: field 'amount': {what} is more than "
-                                        f"the base {base:g} {e.unit} it reduces ({e.describe()})",
-                                        field="amount", value=e.amount, expected=f"<= {base:g} {e.unit}")
-                f = min(f, 1.0)
-            per_key.setdefault(e.key, []).append(f * ramp)
-    keys = tuple(sorted(per_key, key=lambda k: tuple(str(v) for v in k)))
-    fr = np.array([combine_fractions(np.vstack(per_key[k]), axis=0) for k in keys]).reshape(len(keys), len(years))
-    return Reductions(domain, years, keys, fr)
+        return _indicator_domain
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ------------------------------------------------------------------------------------------------ runs
@@ -216,9 +96,7 @@ def _check_targets(datasets: dict, targets=None):
     if targets is False:
         return None
     if targets is not None:
-        from .optimise import _as_targets
-
-        return _spec_table(datasets, _as_targets(targets))
+        return _spec_table(datasets, as_targets(targets))
     from .. import targets as registry
     from ..errors import TargetError
 
@@ -429,9 +307,7 @@ def _load(ref):
     if not (text.endswith(".toml") or "/" in text or os.sep in text or os.path.exists(text)):
         names = embedded_packages()
         if text in names:
-            from .demo import demo_scenario
-
-            return demo_scenario(load_package(text))
+            return Scenario.default(load_package(text))
         from ..errors import ScenarioError, close_matches
 
         raise ScenarioError(f"{text}: file not found and not an embedded package" + close_matches(text, names),
@@ -648,95 +524,6 @@ def _ton_factor(unit):
 # ------------------------------------------------------------------------------------------------ targets
 
 
-def target_statistics(datasets: dict, specs) -> np.ndarray:
-    """Statistic of each target (ensemble mean, or the quantile of a probability target).
-
-    Parameters
-    ----------
-    datasets : dict of domain → xarray.Dataset
-        Projections (variables named by indicator key, with ``year`` and ``member``), optionally
-        with a leading ``scenario`` dimension.
-    specs : sequence of TargetSpec
-        Targets.
-
-    Returns
-    -------
-    numpy.ndarray
-        (targets,) or, with a ``scenario`` dimension, (scenarios, targets).
-    """
-    cols = []
-    stacked = any("scenario" in ds.dims for ds in datasets.values())
-    for t in specs:
-        values = _member_values(_find(datasets, t))
-        cols.append(_statistic(t, values))
-    out = np.stack(cols, axis=-1)
-    return out if stacked else out[0]
-
-
-def _member_values(da) -> np.ndarray:
-    """(scenario, member) values of a selected DataArray (scenario and member axes added if absent)."""
-    if "scenario" not in da.dims:
-        da = da.expand_dims("scenario")
-    if "member" not in da.dims:
-        da = da.expand_dims("member", axis=-1)
-    return np.asarray(da.transpose("scenario", "member").values, dtype=float)
-
-
-def _statistic(t, values: np.ndarray) -> np.ndarray:
-    if t.probability is None or values.shape[1] == 1:
-        return values.mean(axis=1)
-    q = t.probability if t.comparator == "<=" else 1.0 - t.probability
-    return np.quantile(values, q, axis=1)
-
-
-def _find(datasets: dict, t):
-    for ds in datasets.values():
-        if t.indicator not in ds:
-            continue
-        da = ds[t.indicator]
-        if "year" in da.dims:  # a horizon-wide indicator (the peak year) has none
-            if int(t.year) not in set(np.asarray(da["year"].values).tolist()):
-                raise ScenarioError(f"target {t.label}: year {t.year} is outside the projection "
-                                    f"({int(da['year'].min())}–{int(da['year'].max())})", field="year", value=t.year)
-            da = da.sel(year=t.year)
-        for dim in ("region", "site"):
-            if dim in da.dims:
-                loc = t.location
-                if loc is None:
-                    if da.sizes[dim] == 1:
-                        da = da.isel({dim: 0})
-                        continue
-                    raise ScenarioError(f"target {t.label}: say which {dim} (one of {list(da[dim].values)})",
-                                        field=dim, expected=f"one of {list(da[dim].values)}")
-                da = da.sel({dim: _match_place(da, dim, loc, t)})
-        return da
-    known = sorted({str(v) for ds in datasets.values() for v in ds.data_vars})
-    raise ScenarioError(f"target {t.label}: indicator {t.indicator!r} is not produced by the domains run "
-                        f"({known})", field="indicator", value=t.indicator, expected=f"one of {known}")
-
-
-def _match_place(da, dim, loc, t):
-    from .. import targets as registry
-    from ..errors import EcomodelError, close_matches
-
-    values = [str(v) for v in da[dim].values]
-    if loc in values:
-        return loc
-    resolver = registry.resolve_region if dim == "region" else registry.resolve_site
-    try:
-        want = resolver(loc)
-    except EcomodelError:
-        want = None
-    for v in values:
-        try:
-            if want is not None and resolver(v) == want:
-                return v
-        except EcomodelError:
-            continue
-    raise ScenarioError(f"target {t.label}: unknown {dim} {loc!r}" + close_matches(str(loc), values), field=dim,
-                        value=loc, expected=f"one of {values}")
-
-
 def _stacked_targets(stacked: dict, targets=None):
     """Attainment over (scenario, target): the plan registry (None), these targets, or none (False).
 
@@ -749,9 +536,7 @@ def _stacked_targets(stacked: dict, targets=None):
     if targets is False:
         return None
     if targets is not None:
-        from .optimise import _as_targets
-
-        specs = _as_targets(targets)
+        specs = as_targets(targets)
         rows = [{"label": t.label, "indicator": t.indicator, "region": t.region or "", "site": t.site or "",
                  "unit": "", "target_year": t.year, "comparator": t.comparator, "target_value": t.value,
                  "source_line": t.source} for t in specs]
@@ -818,38 +603,3 @@ def _isna(v) -> bool:
     import pandas as pd
 
     return v is None or (not isinstance(v, str) and bool(pd.isna(v)))
-
-
-def evaluator(measures: Sequence[Measure], specs, *, scenario: Scenario | None = None, method: str = "surface",
-              progress: bool = False) -> Callable:
-    """``evaluate(selection) -> statistics`` for :func:`~ecomodel.scenario.optimise.optimise`.
-
-    For each row of a 0/1 selection matrix (k, n measures), the package made of the selected
-    measures is projected (only the domains the targets need, only up to the last target year)
-    and each target's statistic returned (k, m).
-    """
-    from .demo import demo_scenario
-
-    base = scenario or demo_scenario()
-    measures = list(measures)
-    specs = list(specs)
-    domains = {_indicator_domain(t.indicator) for t in specs}
-    end = max(t.year for t in specs)
-    start = min(base.start_year, min(t.year for t in specs))
-    sc = base.replace(start_year=start, end_year=end, method=method,
-                      domains=tuple(d for d in DOMAINS if d in domains))
-
-    def evaluate(selection):
-        sel = np.asarray(selection, dtype=bool)
-        scenarios = [sc.with_package(Package(f"s{k}", tuple(m for m, on in zip(measures, row, strict=True) if on)),
-                                     name=f"s{k}") for k, row in enumerate(sel)]
-        stacked = {d: _stacked(scenarios, d, sc.years, method, progress=progress)[0] for d in sc.domains}
-        return target_statistics(stacked, specs).reshape(len(scenarios), len(specs))
-
-    return evaluate
-
-
-def _indicator_domain(indicator: str) -> str:
-    from .indicators import indicator as known
-
-    return known(indicator).domain

@@ -1,25 +1,4 @@
-"""Backends: how a scenario reaches each domain model.
-
-A backend turns reduction schedules (:class:`~ecomodel.scenario.run.Reductions`) into a projection
-of the domain's indicators. It has
-
-``domain``
-    ``'air'``, ``'water'`` or ``'carbon'``;
-``check_effect(base, effect)``
-    raise :class:`~ecomodel.errors.ScenarioError` when the base data has nothing the effect can act
-    on (unknown sector, source category, reach, fuel …), naming the effect's file and table;
-``baseline_amount(base, effect) -> float``
-    the base quantity the effect acts on [t/yr; t CO2 for carbon], to turn amounts into fractions;
-``project_stack(base, schedules, years, members, seed, method, progress=False) -> Dataset``
-    the projections of all schedules in one Dataset over ``scenario`` (position, leading), ``year``,
-    ``member`` and ``region``/``site``, with the same random numbers for every schedule (common
-    random numbers: differences between packages are not blurred by sampling noise). ``method`` is
-    ``'surface'`` (fast responses) or ``'full'``.
-
-:class:`LinearBackend` is a complete backend defined by baseline trajectories and linear
-sensitivities — for what-if studies with published coefficients and for testing the scenario
-machinery. The default backends for the embedded models are in :func:`default_backend`.
-"""
+"""A backend defined by baseline trajectories and linear sensitivities (see :class:`LinearBackend`)."""
 
 from __future__ import annotations
 
@@ -27,10 +6,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ..errors import ScenarioError
-from .model import DOMAINS, Effect
+from ...errors import ScenarioError
+from ..model import DOMAINS, Effect
 
-__all__ = ["LinearBackend", "default_backend", "effect_fields"]
+__all__ = ["LinearBackend", "effect_fields"]
 
 _MATCH_FIELDS = Effect.KEY_FIELDS[1:]
 
@@ -155,10 +134,3 @@ class LinearBackend:
             arr = value[:, :, None, :] + noise[name][None, None, :, :]
             ds[name] = (("scenario", "year", "member", self.place), arr, dict(da.attrs))
         return ds
-
-
-def default_backend(domain: str):
-    """The backend of an embedded domain model (``air``, ``water``, ``carbon``)."""
-    from . import adapters
-
-    return adapters.make(domain)

@@ -1,0 +1,359 @@
+"""The water backend: :func:`ecomodel.water.project` on the embedded Wujin demo and the steady
+ensemble of the 天宁 network (:func:`ecomodel.water.networks.tianning`) beside it, on one ``site``
+dimension with the GB 3838 class of every section.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ... import _cache
+from ...errors import EcomodelError, ScenarioError, close_matches
+from ._shared import _cached, _demo_base, _effect_from_key, _progress, _where
+
+__all__ = ["WaterBackend", "WATER_NETWORKS", "CITY"]
+
+
+class WaterBackend:
+    """:func:`ecomodel.water.project` on the embedded Wujin demo (``base='demo'``), and the 天宁
+    network (新沟河 to 粮庄桥, :func:`ecomodel.water.networks.tianning`) beside it.
+
+    An effect's ``region`` picks the network: none or 常州市武进区 → Wujin, 常州市天宁区 → 天宁,
+    常州市 → both (each where it has such a source). The output has both networks' sections on one
+    ``site`` dimension, with ``section_water_class`` at each (GB 3838 single factor).
+
+    Effects cut source loads by ``category`` (``wwtp``, ``industry``, ``agriculture``,
+    ``aquaculture`` …), optionally on one ``reach`` and for one substance (``pollutant``: TP,
+    NH3-N, COD). Category ``sediment_release`` with a ``lake`` is dredging: its fraction is the
+    share of the lake's mobile sediment P pool removed, turned into a dredged volume
+    ``share × area × active layer`` (the inverse of :func:`ecomodel.water.dredge`). Amounts [t/yr]
+    are taken against the demo's source loads (use ``share`` for the modelled catchment's part of a
+    city-wide figure).
+
+    The model is linear in the source loads for given weather and parameter draws, so the
+    ``surface`` method superposes one projection per reduction key at fraction 1 from the first
+    year (exact for the current-year loads of keys on different sources; the lake pools' lagged
+    response and dredging are first-order approximations). ``full`` runs the model per package.
+    """
+
+    domain = "water"
+
+    def demo(self, base: str):
+        return _water_demo(base)
+
+    def networks(self, effect) -> tuple[str, ...]:
+        """The embedded networks a water effect acts on: its ``region`` (武进 → ``wujin``, 天宁 →
+        ``tianning``, 常州市 → both); no region → ``wujin`` (the packages written for the Wujin demo)."""
+        if effect.region is None:
+            return ("wujin",)
+        from ... import targets
+
+        try:
+            full = targets.resolve_region(effect.region)
+        except EcomodelError:
+            full = str(effect.region)
+        if full == CITY:
+            return tuple(WATER_NETWORKS.values())
+        if full not in WATER_NETWORKS:
+            raise ScenarioError(f"{_where(effect)}: field 'region': no water network for {effect.region!r} in the "
+                                f"base data (embedded: {list(WATER_NETWORKS)} and {CITY} for both)", field="region",
+                                value=effect.region, expected=f"one of {list(WATER_NETWORKS) + [CITY]}")
+        return (WATER_NETWORKS[full],)
+
+    def _fields(self, base, effect):
+        nets = self.networks(effect)
+        if nets == ("tianning",):
+            return self._tianning_fields(effect)
+        if "tianning" in nets:
+            self._tianning_fields(effect, required=False)
+        d = self.demo(base)
+        where = _where(effect)
+        table = d.sources.table
+        cats = sorted(set(table["category"].astype(str)))
+        subs = list(d.substances)
+        if effect.pollutant not in subs:
+            raise ScenarioError(f"{where}: field 'pollutant': {effect.pollutant!r} is not modelled by the water model "
+                                f"(it models {subs})", field="pollutant", value=effect.pollutant,
+                                expected=f"one of {subs}")
+        if effect.category is None:
+            raise ScenarioError(f"{where}: field 'category' is missing; a water effect cuts a source category"
+                                + close_matches("", cats + ["sediment_release"]), field="category",
+                                expected=f"one of {cats + ['sediment_release']}")
+        if effect.category == "sediment_release":
+            if effect.lake is None or effect.lake not in d.lakes:
+                raise ScenarioError(f"{where}: field 'lake': {effect.lake!r}; dredging (sediment_release) needs a lake"
+                                    + close_matches(str(effect.lake), list(d.lakes)), field="lake", value=effect.lake,
+                                    expected=f"one of {list(d.lakes)}")
+            if effect.pollutant != "TP" or effect.reach is not None:
+                raise ScenarioError(f"{where}: sediment_release acts on TP of a whole lake (no reach); got pollutant "
+                                    f"{effect.pollutant!r}, reach {effect.reach!r}", field="pollutant",
+                                    value=effect.pollutant, expected="pollutant 'TP', no reach")
+            return "lake", effect.lake
+        if effect.category not in cats:
+            raise ScenarioError(f"{where}: field 'category': no {effect.category!r} source in the water base data"
+                                + close_matches(effect.category, cats + ["sediment_release"]), field="category",
+                                value=effect.category, expected=f"one of {cats + ['sediment_release']}")
+        if effect.lake is not None:
+            raise ScenarioError(f"{where}: field 'lake' only applies to category 'sediment_release' (dredging)",
+                                field="lake", value=effect.lake, expected="no lake")
+        if effect.reach is not None:
+            reaches = sorted(set(table.loc[table["category"].astype(str) == effect.category, "reach"].astype(str)))
+            if str(effect.reach) not in reaches:
+                raise ScenarioError(f"{where}: field 'reach': no {effect.category!r} source on reach {effect.reach!r}"
+                                    + close_matches(str(effect.reach), reaches), field="reach", value=effect.reach,
+                                    expected=f"one of {reaches}")
+        return "load", (effect.category, effect.reach, effect.pollutant)
+
+    def _tianning_fields(self, effect, *, required: bool = True):
+        """Validate an effect on the 天宁 network (sources cut by category/reach/substance; no lakes)."""
+        d = _tianning_demo()
+        where = _where(effect)
+        table = d.sources.table
+        cats = sorted(set(table["category"].astype(str)))
+        subs = list(d.substances)
+        if effect.pollutant not in subs:
+            if not required:
+                return None
+            raise ScenarioError(f"{where}: field 'pollutant': {effect.pollutant!r} is not modelled on the 天宁 network "
+                                f"(it models {subs})", field="pollutant", value=effect.pollutant,
+                                expected=f"one of {subs}")
+        if effect.lake is not None or effect.category == "sediment_release":
+            raise ScenarioError(f"{where}: the 天宁 network has no lake (dredging acts on 滆湖/竺山湖 of the Wujin "
+                                "network: no region or region 常州市武进区)", field="lake", value=effect.lake,
+                                expected="no lake")
+        if effect.category not in cats:
+            if not required:
+                return None
+            raise ScenarioError(f"{where}: field 'category': no {effect.category!r} source on the 天宁 network"
+                                + close_matches(str(effect.category), cats), field="category",
+                                value=effect.category, expected=f"one of {cats}")
+        if effect.reach is not None:
+            reaches = sorted(set(table.loc[table["category"].astype(str) == effect.category, "reach"].astype(str)))
+            if str(effect.reach) not in reaches:
+                if not required:
+                    return None
+                raise ScenarioError(f"{where}: field 'reach': no {effect.category!r} source on 天宁 reach "
+                                    f"{effect.reach!r}" + close_matches(str(effect.reach), reaches), field="reach",
+                                    value=effect.reach, expected=f"one of {reaches}")
+        return "tianning", (effect.category, effect.reach, effect.pollutant)
+
+    def check_effect(self, base, effect) -> None:
+        self._fields(base, effect)
+
+    def baseline_amount(self, base, effect) -> float:
+        kind, key = self._fields(base, effect)
+        if kind == "tianning":  # loads [t/yr] of the 天宁 network's sources
+            category, reach, substance = key
+            table = _tianning_demo().sources.table
+            mask = table["category"].astype(str) == category
+            if reach is not None:
+                mask &= table["reach"].astype(str) == str(reach)
+            return float(table.loc[mask, substance].sum())
+        if kind == "lake":
+            raise ScenarioError(f"{_where(effect)}: field 'amount': give dredging as the 'fraction' of the mobile "
+                                "sediment P pool removed", field="amount", value=effect.amount,
+                                expected="a fraction")
+        category, reach, substance = key
+        table = self.demo(base).sources.table
+        mask = table["category"].astype(str) == category
+        if reach is not None:
+            mask &= table["reach"].astype(str) == str(reach)
+        return float(table.loc[mask, substance].sum())
+
+    def _split(self, base, sched, years):
+        """Load reductions ``{year: {(category, reach, substance): f}}`` and dredging
+        ``{lake: {year: {"volume": m3}}}`` of a schedule."""
+        d = self.demo(base)
+        loads = {int(y): {} for y in years}
+        lakes = {}
+        for k, fr in sched.as_dict().items():
+            effect = _effect_from_key(k)
+            if "wujin" not in self.networks(effect):
+                continue  # acts on the 天宁 network only (see _tianning_stack)
+            kind, key = self._fields(base, effect)
+            if kind == "load":
+                for i, y in enumerate(years):
+                    if fr[i] > 0:
+                        loads[int(y)][key] = float(fr[i])
+                continue
+            lake = d.lakes[key]
+            prev = 1.0
+            for i, y in enumerate(years):
+                r = 1.0 - float(fr[i])
+                if r > prev + 1e-12:
+                    raise ScenarioError(f"water effect {effect.describe()!r}: dredging cannot be undone (the removed "
+                                        f"share falls in {y})", field="end", value=int(y))
+                if r < prev - 1e-12:
+                    step = 1.0 - r / prev  # share of the pool left by earlier dredging
+                    volume = step * lake.area * 1e6 * lake.active_layer
+                    lakes.setdefault(key, {})[int(y)] = {"volume": float(volume)}
+                prev = r
+        return loads, lakes
+
+    def _project(self, base, loads, lakes, years, members, seed):
+        from ... import water
+
+        ds = water.project(loads if any(loads.values()) else None, years=years, members=members, seed=seed,
+                           lake_measures=lakes or None, data=self.demo(base))
+        return ds
+
+    def project_stack(self, base, schedules, years, members, seed, method, progress=False):
+        """Both networks over ``(scenario, year, member, site)``: the Wujin demo (rivers and lakes)
+        and the 天宁 network (粮庄桥; TP, NH3-N, COD — its other variables are NaN, not modelled),
+        with ``section_water_class`` at every section (GB 3838 single factor on the annual means)."""
+        wujin = self._wujin_stack(base, schedules, years, members, seed, method, progress)
+        return _with_classes(_join_sites(wujin, self._tianning_stack(base, schedules, years, members, seed)))
+
+    def _tianning_stack(self, base, schedules, years, members, seed):
+        """The 天宁 network's steady ensemble, superposed: base + Σ fraction × unit response per key.
+        Exact — steady concentrations are linear in the source loads for given parameter and flow
+        draws, and the draws do not depend on the year (same members every year)."""
+        import xarray as xr
+
+        _demo_base(base, "water")
+        years = [int(y) for y in years]
+        keys = sorted({k for s in schedules for k in s.keys if "tianning" in self.networks(_effect_from_key(k))
+                       and self._tianning_fields(_effect_from_key(k), required=False) is not None},
+                      key=lambda k: tuple(str(v) for v in k))
+        b = _tianning_response(base, int(members), int(seed), None)
+        unit = {k: _tianning_response(base, int(members), int(seed), self._tianning_fields(_effect_from_key(k))[1])
+                for k in keys}
+        names = list(b.data_vars)
+        out = {v: np.broadcast_to(b[v].values[None, None], (len(schedules), len(years)) + b[v].shape).copy()
+               for v in names}
+        for i, sched in enumerate(schedules):
+            for k, fr in sched.as_dict().items():
+                if k in unit:
+                    f = np.asarray(fr, dtype=float).reshape((-1, 1, 1))
+                    for v in names:
+                        out[v][i] += f * (unit[k][v].values - b[v].values)[None]
+        dims = ("scenario", "year", "member", "site")
+        coords = {"scenario": np.arange(len(schedules)), "year": years, "member": b["member"].values,
+                  "site": b["site"].values}
+        return xr.Dataset({v: (dims, np.maximum(out[v], 0.0), b[v].attrs) for v in names}, coords=coords)
+
+    def _wujin_stack(self, base, schedules, years, members, seed, method, progress=False):
+        import xarray as xr
+
+        years = [int(y) for y in years]
+        if method == "full":
+            out = [self._project(base, *self._split(base, s, years), years, members, seed)
+                   for s in _progress(schedules, progress, "water")]
+            return xr.concat(out, dim="scenario", coords="minimal", compat="override", join="override",
+                             combine_attrs="override")
+        tag = ("water", base, tuple(years), int(members), int(seed))
+        base_ds = _cached(tag + ("base",), lambda: self._project(base, {y: {} for y in years}, {}, years, members,
+                                                                 seed))
+        keys = sorted({k for s in schedules for k in s.keys if "wujin" in self.networks(_effect_from_key(k))},
+                      key=lambda k: tuple(str(v) for v in k))
+        names = [v for v in base_ds.data_vars if base_ds[v].dims[:2] == ("year", "member")]
+
+        def response(k):
+            one = type(schedules[0])("water", np.asarray(years), (k,), np.ones((1, len(years))))
+            ds_k = self._project(base, *self._split(base, one, years), years, members, seed)
+            return {v: (ds_k[v] - base_ds[v]).values for v in names}
+
+        unit = {k: _cached(tag + (k,), lambda k=k: response(k)) for k in _progress(keys, progress, "water responses")}
+        out = base_ds.expand_dims(scenario=np.arange(len(schedules))).copy(deep=True)
+        for i, sched in enumerate(schedules):
+            for k, fr in sched.as_dict().items():
+                if k not in unit:
+                    continue  # a 天宁-only effect
+                f = np.asarray(fr, dtype=float).reshape((-1,) + (1,) * 2)
+                for v in names:
+                    out[v].values[i] += f * unit[k][v]
+        for v in names:
+            if v != "flow":
+                out[v].values[...] = np.maximum(out[v].values, 0.0)
+        out.attrs = dict(base_ds.attrs) | {"method": "surface (superposed unit responses of the water model)"}
+        return out
+
+
+#: Embedded water networks by the region whose plan they serve; ``CITY`` effects act on both.
+WATER_NETWORKS = {"常州市武进区": "wujin", "常州市天宁区": "tianning"}
+CITY = "常州市"
+
+
+@functools.lru_cache(maxsize=1)
+def _tianning_demo():
+    from ...water.networks import tianning
+
+    return tianning()
+
+
+@functools.lru_cache(maxsize=64)
+def _tianning_response(base: str, members: int, seed: int, key):
+    """Steady ensemble at the 天宁 sections with the source *key* (category, reach, substance) removed
+    (None: no reduction); one year — the draws are the same every year. Kept on disk (embedded data)."""
+    from ...water.networks import section_ensemble
+
+    _demo_base(base, "water")
+    red = None if key is None else {tuple(key): 1.0}
+    ds = _cache.load_or_compute("water_tianning", (base, members, seed, key), lambda: section_ensemble(
+        _tianning_demo(), years=[2000], members=members, seed=seed, reductions=red))
+    return ds.isel(year=0, drop=True)
+
+
+def _join_sites(wujin, tianning):
+    """The two networks' sections along one ``site`` dimension; a variable a network does not model
+    is NaN there (the 天宁 network: TP, NH3-N and CODcr only). Lake variables are Wujin's."""
+    import xarray as xr
+
+    site_vars = [v for v in wujin.data_vars if "site" in wujin[v].dims]
+    info = _tianning_demo().network.sections
+    extra = {}
+    for v in site_vars:
+        if v in tianning:
+            extra[v] = tianning[v].transpose(*wujin[v].dims)
+        else:
+            template = tianning["tp_concentration"].transpose(*wujin[v].dims)
+            extra[v] = xr.full_like(template, np.nan, dtype=float).assign_attrs(
+                comment="not modelled on this network")
+    t = xr.Dataset(extra)
+    for c, da in wujin.coords.items():
+        if c != "site" and da.dims == ("site",):
+            values = [str(info.loc[s, c]) if c in info.columns else "" for s in t["site"].values]
+            t = t.assign_coords({c: ("site", np.asarray(values, dtype=object))})
+    sites = xr.concat([wujin[site_vars], t], dim="site", coords="different", compat="equals", join="exact",
+                      combine_attrs="override")
+    both = wujin.drop_vars(site_vars).drop_dims("site").merge(sites, combine_attrs="override")
+    for v in site_vars:
+        both[v].attrs = dict(wujin[v].attrs)
+    both.attrs = dict(wujin.attrs) | {"networks": "wujin (Wujin demo, rivers and lakes), tianning (新沟河, 粮庄桥)"}
+    return both
+
+
+def _with_classes(ds):
+    """``section_water_class`` [class] at every section: GB 3838 single factor over the modelled
+    Table 1 factors of 环办〔2011〕22号 (TP, NH3-N, CODcr, CODMn; a factor a network does not model —
+    CODMn on the 天宁 network — is left out there)."""
+    from ... import standards
+
+    factors = {"tp_concentration": "TP", "nh3n_concentration": "NH3-N", "cod_concentration": "COD",
+               "codmn_concentration": "CODMn"}
+    tp = ds["tp_concentration"]
+    cls = np.ones(tp.shape, dtype=np.int64)
+    for var, par in factors.items():
+        if var in ds:
+            v = ds[var].transpose(*tp.dims).values
+            cls = np.maximum(cls, np.where(np.isnan(v), 1, _classes(standards, par, np.nan_to_num(v))))
+    ds["section_water_class"] = (tp.dims, cls, {
+        "units": "1", "units_label": "class", "long_name": "section class by the single-factor method over TP, NH3-N, CODcr and CODMn "
+        "(where modelled); 1-5 = I-V, 6 = worse than V", "references": "GB 3838-2002 Table 1; 环办〔2011〕22号"})
+    return ds
+
+
+def _classes(standards, parameter, values):
+    flat = np.asarray(values, dtype=float).ravel()
+    out = np.asarray(standards.water_class(parameter, flat), dtype=np.int64)
+    return out.reshape(np.shape(values))
+
+
+@functools.lru_cache(maxsize=2)
+def _water_demo(base: str):
+    from ... import water
+
+    _demo_base(base, "water")
+    return water.demo()
