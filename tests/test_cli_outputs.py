@@ -60,3 +60,12 @@ def test_empty_package_file_is_refused(tmp_path, capsys):
     assert main(["run", str(empty)]) == 2
     assert time.perf_counter() - t0 < 1.0
     assert "empty" in capsys.readouterr().err
+
+
+def test_standards_cli_refuses_missing_values_without_python_only_advice(capsys):
+    from ecomodel.cli import main
+
+    for token in ("PM2.5=nan", "PM2.5=inf"):
+        assert main(["standards", "aqi", token, "O3_8h=100"]) == 2
+        err = capsys.readouterr().err
+        assert "not a measured value" in err and "nan_policy" not in err and "Traceback" not in err

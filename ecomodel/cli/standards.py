@@ -30,6 +30,10 @@ def parse_tokens(tokens: list[str], what: str) -> dict[str, float]:
         except ValueError:
             raise StandardsError(f"{what}: {token!r}: {value!r} is not a number", field=name, value=value,
                                  expected="a number") from None
+        if number != number or number in (float("inf"), float("-inf")):  # NaN / inf: nothing measured
+            raise StandardsError(f"{what}: {token!r}: {value!r} is not a measured value; leave a pollutant "
+                                 "that was not measured out of the command", field=name, value=value,
+                                 expected="a finite number")
         if name in out:
             raise StandardsError(f"{what}: {name!r} given twice", field=name, value=token, expected="once")
         out[name] = number
