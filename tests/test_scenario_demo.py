@@ -20,6 +20,8 @@ def test_demo_end_to_end(tmp_path, capsys):
     assert "Attainment probability of the plan targets" in text
     assert "Yaoxiangqiao TP ≤0.136 mg/L (2026)" in text and "Tianning PM2.5 ≤34 ug/m3 (2025)" in text
     assert "annualised cost" in text and "Cheapest set of the demo measures" in text
+    assert "benefit − cost" in text  # the optimiser's choice is valued (GEMM health benefit)
+    assert "Liangzhuangqiao section_water_class" in text  # the 天宁 network's section is checked
     for name in ("comparison.nc", "attainment.csv", "summary.csv", "iamc.csv", "pm25_tianning.png",
                  "tp_yaoxiangqiao.png", "section_classes.png", "package_comparison.png", "co2_decomposition.png"):
         assert (out / name).exists(), name

@@ -190,6 +190,11 @@ def _report(res: DemoResult) -> str:
         lines.append(f"  {opt.message}")
         if opt.chosen:
             lines.append(f"  chosen: {', '.join(opt.chosen)}  —  {opt.cost / 1e8:.2f} × 10^8 CNY/yr")
+        if opt.health is not None:
+            h = opt.health
+            lines.append(f"  health benefit ({h['where']}): {h['deaths_avoided']:.1f} deaths avoided/yr, "
+                         f"{h['benefit']['central'] / 1e8:.2f} × 10^8 CNY/yr; benefit − cost "
+                         f"{opt.net_benefit / 1e8:+.2f} × 10^8 CNY/yr")
         lines.append("")
     if res.files:
         lines.append(f"Wrote {len(res.files)} files to {Path(res.files[0]).parent}/: "
