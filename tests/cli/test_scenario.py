@@ -8,7 +8,7 @@ import xarray as xr
 
 from ecomodel import io
 from ecomodel.cli import main
-from tests.test_scenario_run import linear_backends  # noqa: F401  (autouse: the linear test backends)
+from tests.scenario.test_run import linear_backends  # noqa: F401  (autouse: the linear test backends)
 
 
 PACKAGE = """

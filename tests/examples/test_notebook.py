@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "examples" / "compare_packages.ipynb"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "examples" / "compare_packages.ipynb"
 
 
 def test_compare_packages_notebook_executes(tmp_path):
