@@ -120,3 +120,23 @@ def test_results_cache_off_or_unwritable_recomputes(tmp_path, monkeypatch):
     assert "not writable" in _cache.problem()
     _cache.load_or_compute("probe", (), lambda: calls.append(1))
     assert len(calls) == 3
+
+
+def test_no_two_kernels_share_a_disk_cache_entry():
+    """numba names a cache entry by file, qualified name and first line (and keys it by signature and
+    bytecode, not by ``parallel=``): two dispatchers of one function would load each other's code."""
+    import importlib
+
+    from numba.core.registry import CPUDispatcher
+
+    seen = {}
+    for name in ("ecomodel._mathkernels", "ecomodel.air._kernels", "ecomodel.air._o3kernels",
+                 "ecomodel.water._kernels", "ecomodel.carbon._kernels"):
+        module = importlib.import_module(name)
+        for attr, obj in vars(module).items():
+            if isinstance(obj, CPUDispatcher):
+                f = obj.py_func
+                key = (f.__code__.co_filename, f.__qualname__, f.__code__.co_firstlineno)
+                assert key not in seen or seen[key] is obj, f"{name}.{attr} and {seen[key]} share {key}"
+                seen[key] = obj
+    assert len(seen) > 10

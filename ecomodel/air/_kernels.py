@@ -579,10 +579,22 @@ def _simulate_impl(lam, V, W, wb, c_out, emis_modal, period, scenario, wind, mix
                         par, nsub, chemistry, state, out)
 
 
+def _named(func, name):
+    """*func* under another name: numba's disk cache keys an entry by qualified name, source line,
+    signature and bytecode, not by ``parallel=``, so two dispatchers of one function would load each
+    other's machine code (a serial run then differs from a fresh compile in the last bits)."""
+    import types
+
+    out = types.FunctionType(func.__code__, func.__globals__, name, func.__defaults__, func.__closure__)
+    out.__qualname__ = name
+    out.__doc__ = func.__doc__
+    return out
+
+
 #: parallel over member blocks (large ensembles)
-simulate_ensemble = jit(parallel=True, error_model="numpy")(_simulate_impl)
-#: the same kernel without threads (both share the compiled block function)
-simulate_serial = jit(error_model="numpy")(_simulate_impl)
+simulate_ensemble = jit(parallel=True, error_model="numpy")(_named(_simulate_impl, "simulate_ensemble"))
+#: the same kernel without threads (both share the compiled block function; own cache entry)
+simulate_serial = jit(error_model="numpy")(_named(_simulate_impl, "simulate_serial"))
 
 
 @jit(parallel=True)
