@@ -203,3 +203,35 @@ def test_compare__same_bits_for_any_number_of_workers_even_when_a_batch_shapes_t
             assert_trees_equal_bitwise(s, r)
     finally:
         register_backend("air", None)
+
+
+def test_cli_scheduler_address__runs_on_that_scheduler_and_refuses_an_unreachable_one(tmp_path, capsys, monkeypatch):
+    """``--scheduler tcp://host:port`` (here a cluster started by the test) gives the serial file."""
+    distributed = pytest.importorskip("distributed")
+    from ecomodel import io
+    from ecomodel.cli import main
+    from ecomodel.scenario.run import register_backend
+    from tests.test_cli_scenario import package
+    from tests.test_scenario_run import _air_backend, _water_backend
+
+    register_backend("air", _air_backend())
+    register_backend("water", _water_backend())
+    try:
+        a = package(tmp_path, "a")
+        serial = tmp_path / "serial.nc"
+        assert main(["compare", str(a), "--members", "4", "-o", str(serial), "-q"]) == 0
+        remote = tmp_path / "remote.nc"
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, protocol="tcp",
+                                      dashboard_address=None, silence_logs=40) as lc:
+            address = lc.scheduler_address
+            assert address.startswith("tcp://")
+            assert main(["compare", str(a), "--members", "4", "-o", str(remote), "--scheduler", address]) == 0
+        assert f"dask: scheduler {address} with 1 workers" in capsys.readouterr().err
+        assert_trees_equal_bitwise(io.open_output(serial), io.open_output(remote))
+        real = distributed.Client
+        monkeypatch.setattr(distributed, "Client", lambda address, timeout=None, **kw: real(address, timeout=1, **kw))
+        assert main(["compare", str(a), "--members", "2", "-q", "--scheduler", "tcp://127.0.0.1:9"]) == 2
+        assert "cannot reach a dask scheduler" in capsys.readouterr().err
+    finally:
+        register_backend("air", None)
+        register_backend("water", None)
