@@ -1,0 +1,94 @@
+"""Scale-out benchmark: one package comparison serially and on dask.distributed clusters.
+
+    python -m benchmarks dask           # 40 packages x 4 members x 2020-2030, full models
+    python -m benchmarks dask --tiny    # as in the test suite (in-process workers)
+
+Cases
+-----
+``compare_serial``
+    :func:`ecomodel.scenario.run.compare` of the baseline and N random packages (subsets of the
+    candidate measures of :mod:`benchmarks.packages`) with the full air, water and carbon models,
+    in this process.
+``compare_dask_1w``, ``compare_dask_2w``
+    The same comparison on a ``LocalCluster`` with 1 and 2 worker processes of one thread each
+    (``peer`` is the serial run: ``ratio`` is the speed-up). ``seconds`` is a second run on the
+    same cluster; ``cold_seconds`` the first one, which includes starting the workers' imports,
+    loading (or compiling) the numba kernels and the demo data in each worker. ``bit_identical``
+    says whether every variable of every node equals the serial result (``np.array_equal``);
+    ``differing_variables`` lists those that do not.
+
+The machine's load average is recorded: the benchmark shares its cores with whatever else runs.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from benchmarks._harness import result
+
+
+def _scenarios(n_pkg, members, end_year, method="full"):
+    from ecomodel.scenario import Package
+    from ecomodel.scenario.demo import demo_scenario
+
+    from benchmarks.packages import candidate_measures
+
+    pool = candidate_measures(200)
+    rng = np.random.default_rng(1)
+    packages = [Package(f"p{k:03d}", tuple(m for m in pool if rng.random() < 0.03) or (pool[k],))
+                for k in range(n_pkg)]
+    return [demo_scenario(p, members=members, method=method).replace(end_year=end_year) for p in packages]
+
+
+def differing_variables(a, b) -> list[str]:
+    """``node/variable`` of every variable (and coordinate) that is not bit-identical in trees *a*, *b*."""
+    out = []
+    for node in a.subtree:
+        other = b[node.path].dataset if node.path in [n.path for n in b.subtree] else None
+        for v in node.dataset.variables:
+            if other is None or v not in other.variables:
+                out.append(f"{node.path}/{v} (missing)")
+                continue
+            x, y = node.dataset[v].values, other[v].values
+            if x.shape != y.shape or not np.array_equal(x, y, equal_nan=x.dtype.kind in "fc"):
+                out.append(f"{node.path}/{v}")
+    return out
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def run(tiny: bool = False):
+    from ecomodel.scenario.run import SCENARIO_CHUNK, compare
+
+    n_pkg, members, end_year = (3, 2, 2021) if tiny else (40, 4, 2030)
+    scenarios = _scenarios(n_pkg, members, end_year)
+    size = f"{n_pkg} packages + baseline x {members} members x 2020-{end_year}, full models"
+    work = (n_pkg + 1) * members * (end_year - 2019)
+    compare(scenarios[:2])  # warm-up: imports, kernels, demo data of this process
+    serial_s, serial = _timed(lambda: compare(scenarios))
+    load = os.getloadavg()[0]
+    yield result("compare_serial", size, serial_s, work, "package-member-years/s", load_average=load,
+                 cpu_count=os.cpu_count(), chunk=SCENARIO_CHUNK)
+    try:
+        import distributed
+    except ImportError:
+        return
+    for n in (1, 2):
+        kwargs = dict(n_workers=n, threads_per_worker=1, dashboard_address=None, silence_logs=40)
+        if tiny:  # in-process workers: no worker start-up and compilation in the test suite
+            kwargs["processes"] = False
+        with distributed.LocalCluster(**kwargs) as cluster, distributed.Client(cluster) as client:
+            cold_s, _ = _timed(lambda: compare(scenarios, client=client))
+            seconds, remote = _timed(lambda: compare(scenarios, client=client))
+        diff = differing_variables(serial, remote)
+        yield result(f"compare_dask_{n}w", size, seconds, work, "package-member-years/s", peer="serial (same process)",
+                     peer_seconds=serial_s, workers=n, threads_per_worker=1, processes=not tiny,
+                     cold_seconds=cold_s, speedup=serial_s / seconds, bit_identical=not diff,
+                     differing_variables=diff, load_average=os.getloadavg()[0])
