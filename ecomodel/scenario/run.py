@@ -521,9 +521,18 @@ def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = 
     targets : None or sequence of TargetSpec / str
         Plan-target registry (None) or these targets.
     client : dask.distributed.Client, optional
-        Run on this cluster (same numbers as the serial run).
+        Run on this cluster: ``Client(LocalCluster(n_workers=2, threads_per_worker=1))`` on this
+        machine, or ``Client("tcp://host:8786")`` for a scheduler started elsewhere (``dask
+        scheduler``, and ``dask worker tcp://host:8786`` on machines with ecomodel installed; the
+        CLI's ``--scheduler tcp://host:8786``). The projections are made per canonical chunk of
+        :data:`SCENARIO_CHUNK` scenarios and domain, one task each, exactly as the serial run
+        makes them, so the result is bit-identical to the serial one for any number of workers.
+        Ensemble members stay together (each model draws all members from one random stream).
+        Workers keep compiled kernels in numba's disk cache (``ECOMODEL_NUMBA_CACHE=1`` unless
+        set to 0 there). It pays with ``method="full"``; the fast method's one-off fits are made
+        in every worker process.
     progress : bool
-        Progress bars.
+        Progress bars (per task with a client).
 
     Returns
     -------
