@@ -11,9 +11,10 @@ Cases
     in this process.
 ``compare_dask_1w``, ``compare_dask_2w``
     The same comparison on a ``LocalCluster`` with 1 and 2 worker processes of one thread each
-    (``peer`` is the serial run: ``ratio`` is the speed-up). ``seconds`` is a second run on the
-    same cluster; ``cold_seconds`` the first one, which includes starting the workers' imports,
-    loading (or compiling) the numba kernels and the demo data in each worker. ``bit_identical``
+    (``peer`` is the serial run: ``ratio`` is the speed-up; numba's parallel loops get one thread
+    per worker, the serial run keeps its default). ``seconds`` is a second run on the same
+    cluster; ``cold_seconds`` the first one, which includes the workers' imports, compiling the
+    numba kernels (or loading them with ``ECOMODEL_NUMBA_CACHE=1``) and the demo data. ``bit_identical``
     says whether every variable of every node equals the serial result (``np.array_equal``);
     ``differing_variables`` lists those that do not.
 
@@ -74,8 +75,10 @@ def run(tiny: bool = False):
     compare(scenarios[:2])  # warm-up: imports, kernels, demo data of this process
     serial_s, serial = _timed(lambda: compare(scenarios))
     load = os.getloadavg()[0]
+    from ecomodel._numba import get_num_threads
+
     yield result("compare_serial", size, serial_s, work, "package-member-years/s", load_average=load,
-                 cpu_count=os.cpu_count(), chunk=SCENARIO_CHUNK)
+                 cpu_count=os.cpu_count(), numba_threads=get_num_threads(), chunk=SCENARIO_CHUNK)
     try:
         import distributed
     except ImportError:
@@ -84,11 +87,13 @@ def run(tiny: bool = False):
         kwargs = dict(n_workers=n, threads_per_worker=1, dashboard_address=None, silence_logs=40)
         if tiny:  # in-process workers: no worker start-up and compilation in the test suite
             kwargs["processes"] = False
+        else:  # one core per worker: numba's parallel loops run on one thread there
+            kwargs["env"] = {"NUMBA_NUM_THREADS": "1"}
         with distributed.LocalCluster(**kwargs) as cluster, distributed.Client(cluster) as client:
             cold_s, _ = _timed(lambda: compare(scenarios, client=client))
             seconds, remote = _timed(lambda: compare(scenarios, client=client))
         diff = differing_variables(serial, remote)
         yield result(f"compare_dask_{n}w", size, seconds, work, "package-member-years/s", peer="serial (same process)",
                      peer_seconds=serial_s, workers=n, threads_per_worker=1, processes=not tiny,
-                     cold_seconds=cold_s, speedup=serial_s / seconds, bit_identical=not diff,
-                     differing_variables=diff, load_average=os.getloadavg()[0])
+                     numba_threads_per_worker=None if tiny else 1, cold_seconds=cold_s, speedup=serial_s / seconds,
+                     bit_identical=not diff, differing_variables=diff, load_average=os.getloadavg()[0])

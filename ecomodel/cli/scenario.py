@@ -79,13 +79,11 @@ def register(subparsers) -> None:
 def _client(address, quiet):
     """A dask.distributed client: none (no address), a local cluster (``local``, dask's default
     workers for this machine) or the scheduler at *address* (``tcp://host:8786``, with workers
-    started there). Workers keep compiled kernels in numba's disk cache (``ECOMODEL_NUMBA_CACHE=1``
-    unless set)."""
+    started there). The workers follow this process's ``ECOMODEL_NUMBA_CACHE`` (see
+    :func:`ecomodel.scenario.run.run_many`)."""
     if not address:
         yield None
         return
-    import os
-
     from ..errors import ScenarioError
 
     try:
@@ -93,7 +91,6 @@ def _client(address, quiet):
     except ImportError:
         raise ScenarioError("--scheduler needs dask.distributed (pip install 'ecomodel[dask]')", field="scheduler",
                             value=address) from None
-    os.environ.setdefault("ECOMODEL_NUMBA_CACHE", "1")  # inherited by the worker processes started here
     if address == "local":
         with LocalCluster(dashboard_address=None, silence_logs=40) as cluster, Client(cluster) as client:
             if not quiet:

@@ -383,17 +383,28 @@ def _contiguous(ds):
     return ds.copy(data={v: np.ascontiguousarray(ds[v].values) for v in ds.data_vars})
 
 
-def _on_worker(fn, *args, **kwargs):
-    """Run ``fn(*args, **kwargs)`` as a cluster task.
+def _numba_cache() -> str:
+    """This process's numba disk-cache switch, ``'1'`` or ``'0'`` (``ECOMODEL_NUMBA_CACHE``)."""
+    numba_module = sys.modules.get("ecomodel._numba")
+    if numba_module is not None:
+        return "1" if numba_module.CACHE else "0"
+    value = os.environ.get("ECOMODEL_NUMBA_CACHE", "0").strip().lower()
+    return "1" if value in {"1", "true", "yes", "on"} else "0"
 
-    Before the first kernel module is imported in the worker process (numba reads the switch
-    then), compiled kernels are set to be kept on disk (``ECOMODEL_NUMBA_CACHE=1`` unless the
-    worker's environment sets it, e.g. to 0): every worker process compiles a kernel at most once,
-    and workers started later load it from numba's cache instead of compiling again. With an
-    in-process cluster (``processes=False``) this is the calling process.
+
+def _on_worker(fn, cache, *args, **kwargs):
+    """Run ``fn(*args, **kwargs)`` as a cluster task, with the numba disk-cache switch *cache* of
+    the calling process.
+
+    The worker process takes the caller's ``ECOMODEL_NUMBA_CACHE`` before it imports its first
+    kernel module (numba reads the switch then), whatever its own environment says: kernels loaded
+    from numba's disk cache can differ in the last bits from freshly compiled ones (seen with the
+    air model's kernels), so the workers build them the way the caller does. With the cache off
+    (the default) each worker process compiles each kernel once, on first use; with
+    ``ECOMODEL_NUMBA_CACHE=1`` in the caller the workers load them from the cache.
     """
     if "ecomodel._numba" not in sys.modules:
-        os.environ.setdefault("ECOMODEL_NUMBA_CACHE", "1")
+        os.environ["ECOMODEL_NUMBA_CACHE"] = cache
     return fn(*args, **kwargs)
 
 
@@ -457,8 +468,9 @@ def run_many(scenarios: Sequence[Scenario], *, targets=None, client=None, progre
         The cluster to run on: ``Client(LocalCluster(n_workers=2, threads_per_worker=1))`` on
         this machine, or ``Client("tcp://host:8786")`` for a scheduler started elsewhere
         (``dask scheduler`` and ``dask worker tcp://host:8786`` on machines with ecomodel
-        installed; the CLI's ``--scheduler tcp://host:8786``). Workers keep compiled kernels in
-        numba's disk cache (``ECOMODEL_NUMBA_CACHE=1`` unless set to 0 there).
+        installed; the CLI's ``--scheduler tcp://host:8786``). Workers follow this process's
+        numba disk-cache switch ``ECOMODEL_NUMBA_CACHE`` (off: each worker process compiles the
+        kernels once; on: they load them from the cache).
     progress : bool
         Progress bars (per task with a client).
 
@@ -476,8 +488,9 @@ def run_many(scenarios: Sequence[Scenario], *, targets=None, client=None, progre
     if client is None:
         results = [_run_batch([scenarios[i] for i in chunk], progress=progress, targets=targets) for chunk in chunks]
     else:
-        futures = [client.submit(_on_worker, _run_batch, [scenarios[i] for i in chunk], targets=targets, pure=False)
-                   for chunk in chunks]
+        cache = _numba_cache()
+        futures = [client.submit(_on_worker, _run_batch, cache, [scenarios[i] for i in chunk], targets=targets,
+                                 pure=False) for chunk in chunks]
         results = _gather(client, futures, progress, "scenario chunks")
     for chunk, trees in zip(chunks, results, strict=True):
         for i, tree in zip(chunk, trees, strict=True):
@@ -528,9 +541,8 @@ def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = 
         :data:`SCENARIO_CHUNK` scenarios and domain, one task each, exactly as the serial run
         makes them, so the result is bit-identical to the serial one for any number of workers.
         Ensemble members stay together (each model draws all members from one random stream).
-        Workers keep compiled kernels in numba's disk cache (``ECOMODEL_NUMBA_CACHE=1`` unless
-        set to 0 there). It pays with ``method="full"``; the fast method's one-off fits are made
-        in every worker process.
+        Workers follow this process's ``ECOMODEL_NUMBA_CACHE`` (see :func:`run_many`). It pays
+        with ``method="full"``; the fast method's one-off fits are made in every worker process.
     progress : bool
         Progress bars (per task with a client).
 
@@ -623,8 +635,9 @@ def _compare_stacks(scenarios, client, progress):
     if client is None:
         results = [_compare_batch([scenarios[i] for i in chunk], progress) for chunk in chunks]
     else:
-        futures = {(d, c): client.submit(_on_worker, _compare_batch, [scenarios[i] for i in chunk], False, (d,),
-                                         pure=False) for d in domains for c, chunk in enumerate(chunks)}
+        cache = _numba_cache()
+        futures = {(d, c): client.submit(_on_worker, _compare_batch, cache, [scenarios[i] for i in chunk], False,
+                                         (d,), pure=False) for d in domains for c, chunk in enumerate(chunks)}
         done = dict(zip(futures, _gather(client, list(futures.values()), progress, "scenario chunks"), strict=True))
         results = [{d: done[(d, c)][d] for d in domains} for c in range(len(chunks))]
     order = np.argsort(np.concatenate([np.array(chunk) for chunk in chunks]), kind="stable")
