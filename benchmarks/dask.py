@@ -9,6 +9,10 @@ Cases
     :func:`ecomodel.scenario.run.compare` of the baseline and N random packages (subsets of the
     candidate measures of :mod:`benchmarks.packages`) with the full air, water and carbon models,
     in this process.
+``compare_serial_1thread``
+    The same with numba's parallel loops on one thread (as in each worker below): the per-core
+    reference of the scale-out. The full models already spread each run's members over the cores
+    (``prange``), so on a machine with few cores the serial run is not single-core.
 ``compare_dask_1w``, ``compare_dask_2w``
     The same comparison on a ``LocalCluster`` with 1 and 2 worker processes of one thread each
     (``peer`` is the serial run: ``ratio`` is the speed-up; numba's parallel loops get one thread
@@ -75,10 +79,14 @@ def run(tiny: bool = False):
     compare(scenarios[:2])  # warm-up: imports, kernels, demo data of this process
     serial_s, serial = _timed(lambda: compare(scenarios))
     load = os.getloadavg()[0]
-    from ecomodel._numba import get_num_threads
+    from ecomodel._numba import get_num_threads, threads
 
     yield result("compare_serial", size, serial_s, work, "package-member-years/s", load_average=load,
                  cpu_count=os.cpu_count(), numba_threads=get_num_threads(), chunk=SCENARIO_CHUNK)
+    with threads(1):
+        one_s, one = _timed(lambda: compare(scenarios))
+    yield result("compare_serial_1thread", size, one_s, work, "package-member-years/s",
+                 load_average=os.getloadavg()[0], numba_threads=1, bit_identical=not differing_variables(serial, one))
     try:
         import distributed
     except ImportError:
@@ -96,4 +104,5 @@ def run(tiny: bool = False):
         yield result(f"compare_dask_{n}w", size, seconds, work, "package-member-years/s", peer="serial (same process)",
                      peer_seconds=serial_s, workers=n, threads_per_worker=1, processes=not tiny,
                      numba_threads_per_worker=None if tiny else 1, cold_seconds=cold_s, speedup=serial_s / seconds,
+                     speedup_vs_1thread=one_s / seconds,
                      bit_identical=not diff, differing_variables=diff, load_average=os.getloadavg()[0])
