@@ -20,7 +20,9 @@ Cases
     cluster; ``cold_seconds`` the first one, which includes the workers' imports, compiling the
     numba kernels (or loading them with ``ECOMODEL_NUMBA_CACHE=1``) and the demo data. ``bit_identical``
     says whether every variable of every node equals the serial result (``np.array_equal``);
-    ``differing_variables`` lists those that do not.
+    ``differing_variables`` lists those that do not. ``task_compute_seconds`` is the sum of the
+    tasks' compute times and ``mean_busy_workers`` that sum over the wall time (how many workers
+    were computing on average; the tasks slow down when other processes share the cores).
 
 The machine's load average is recorded: the benchmark shares its cores with whatever else runs.
 """
@@ -63,6 +65,12 @@ def differing_variables(a, b) -> list[str]:
     return out
 
 
+def _compute_seconds(stream) -> float:
+    """Sum of the compute intervals of a dask task stream [s]."""
+    return float(sum(ss["stop"] - ss["start"] for task in stream for ss in task.get("startstops", ())
+                     if ss.get("action") == "compute"))
+
+
 def _timed(fn):
     t0 = time.perf_counter()
     out = fn()
@@ -99,10 +107,13 @@ def run(tiny: bool = False):
             kwargs["env"] = {"NUMBA_NUM_THREADS": "1"}
         with distributed.LocalCluster(**kwargs) as cluster, distributed.Client(cluster) as client:
             cold_s, _ = _timed(lambda: compare(scenarios, client=client))
-            seconds, remote = _timed(lambda: compare(scenarios, client=client))
+            with distributed.get_task_stream(client) as stream:
+                seconds, remote = _timed(lambda: compare(scenarios, client=client))
+            busy = _compute_seconds(stream.data)
         diff = differing_variables(serial, remote)
         yield result(f"compare_dask_{n}w", size, seconds, work, "package-member-years/s", peer="serial (same process)",
                      peer_seconds=serial_s, workers=n, threads_per_worker=1, processes=not tiny,
                      numba_threads_per_worker=None if tiny else 1, cold_seconds=cold_s, speedup=serial_s / seconds,
-                     speedup_vs_1thread=one_s / seconds,
+                     speedup_vs_1thread=one_s / seconds, tasks=len(stream.data), task_compute_seconds=busy,
+                     mean_busy_workers=busy / seconds,
                      bit_identical=not diff, differing_variables=diff, load_average=os.getloadavg()[0])
