@@ -77,14 +77,18 @@ def register(subparsers) -> None:
 
 @contextlib.contextmanager
 def _client(address, quiet):
+    """A dask.distributed client: none (no address), a local cluster (``local``, dask's default
+    workers for this machine) or the scheduler at *address* (``tcp://host:8786``, with workers
+    started there). The workers follow this process's ``ECOMODEL_NUMBA_CACHE`` (see
+    :func:`ecomodel.scenario.run.run_many`)."""
     if not address:
         yield None
         return
+    from ..errors import ScenarioError
+
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        from ..errors import ScenarioError
-
         raise ScenarioError("--scheduler needs dask.distributed (pip install 'ecomodel[dask]')", field="scheduler",
                             value=address) from None
     if address == "local":
@@ -92,9 +96,23 @@ def _client(address, quiet):
             if not quiet:
                 print(f"dask: local cluster with {len(cluster.workers)} workers", file=sys.stderr)
             yield client
-    else:
-        with Client(address) as client:
-            yield client
+        return
+    try:
+        client = Client(address, timeout=30)
+    except (OSError, TimeoutError) as exc:
+        raise ScenarioError(f"--scheduler {address}: cannot reach a dask scheduler there ({exc})", field="scheduler",
+                            value=address, expected="'local' or the address of a running scheduler, "
+                                                    "e.g. tcp://host:8786") from None
+    with client:
+        try:
+            client.wait_for_workers(1, timeout=60)
+        except (OSError, TimeoutError):
+            raise ScenarioError(f"--scheduler {address}: the scheduler has no workers (start some with "
+                                f"'dask worker {address}')", field="scheduler", value=address) from None
+        if not quiet:
+            n = len(client.scheduler_info().get("workers", {}))
+            print(f"dask: scheduler {address} with {n} workers", file=sys.stderr)
+        yield client
 
 
 def _scenario(ref, args, default_members=50):

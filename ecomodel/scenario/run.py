@@ -18,6 +18,7 @@ with :mod:`ecomodel.scenario.specs`; the optimiser's evaluator is in
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 
 import numpy as np
@@ -203,12 +204,16 @@ def _tree(scenario: Scenario, datasets: dict, schedules: dict, table):
 
 
 def _run_batch(scenarios: Sequence[Scenario], progress=False, targets=None):
-    """Run scenarios sharing base, horizon, ensemble, seed, method and domains; one tree each."""
+    """Run scenarios sharing base, horizon, ensemble, seed, method and domains; one tree each.
+
+    *scenarios* is one canonical chunk (:data:`SCENARIO_CHUNK`); the projections are made
+    C-contiguous before anything is computed from them."""
     first = scenarios[0]
     years = first.years
     per_domain, per_sched = {}, {}
     for domain in first.domains:
-        per_domain[domain], per_sched[domain] = _stacked(scenarios, domain, years, first.method, progress)
+        ds, per_sched[domain] = _stacked(scenarios, domain, years, first.method, progress)
+        per_domain[domain] = _contiguous(ds)
     trees = []
     for i, s in enumerate(scenarios):
         datasets = {d: per_domain[d].isel(scenario=i, drop=True) for d in first.domains}
@@ -218,14 +223,82 @@ def _run_batch(scenarios: Sequence[Scenario], progress=False, targets=None):
     return trees
 
 
-def _compare_batch(scenarios: Sequence[Scenario], progress=False):
-    """Stacked projections of a batch: ``{domain: Dataset over (scenario, …)}``."""
+def _compare_batch(scenarios: Sequence[Scenario], progress=False, domains=None):
+    """Stacked projections of one canonical chunk: ``{domain: Dataset over (scenario, …)}`` for
+    *domains* (default: the scenarios' domains), every variable C-contiguous."""
     first = scenarios[0]
-    return {d: _stacked(scenarios, d, first.years, first.method, progress)[0] for d in first.domains}
+    return {d: _contiguous(_stacked(scenarios, d, first.years, first.method, progress)[0])
+            for d in (domains or first.domains)}
 
 
 def _batch_key(s: Scenario):
     return (s.base, s.start_year, s.end_year, s.members, s.seed, s.method, s.domains)
+
+
+#: Scenarios per canonical chunk. Scenarios with the same settings form a batch; each batch is cut,
+#: in input order, into chunks of this many scenarios (positions 0–7, 8–15, …) and every run —
+#: serial, or on a cluster with any number of workers — projects exactly these chunks. A scenario's
+#: numbers may depend on its chunk (the fast air method evaluates the distinct reductions of a chunk
+#: together, merging reductions equal to 15 decimals), never on how the chunks are spread.
+SCENARIO_CHUNK = 8
+
+
+def _canonical_chunks(scenarios) -> list[list[int]]:
+    """Indices of *scenarios* grouped by settings (in order of first appearance), cut into chunks of
+    :data:`SCENARIO_CHUNK`."""
+    batches: dict[tuple, list[int]] = {}
+    for i, s in enumerate(scenarios):
+        batches.setdefault(_batch_key(s), []).append(i)
+    return [idx[k:k + SCENARIO_CHUNK] for idx in batches.values() for k in range(0, len(idx), SCENARIO_CHUNK)]
+
+
+def _contiguous(ds):
+    """*ds* with every data variable C-contiguous.
+
+    The summation order of a numpy reduction (``mean`` over ``member`` …) follows the memory
+    layout, and arrays change layout when they travel (pickle sends a strided array as a
+    contiguous copy). One fixed layout makes the reductions downstream give the same bits whether
+    the projection was made here or on a worker."""
+    return ds.copy(data={v: np.ascontiguousarray(ds[v].values) for v in ds.data_vars})
+
+
+def _numba_cache() -> str:
+    """This process's numba disk-cache switch, ``'1'`` or ``'0'`` (``ECOMODEL_NUMBA_CACHE``)."""
+    numba_module = sys.modules.get("ecomodel._numba")
+    if numba_module is not None:
+        return "1" if numba_module.CACHE else "0"
+    from .. import _cache  # the default is on (ecomodel._numba): off only when switched off
+
+    off = _cache.switched_off("ECOMODEL_CACHE") or _cache.switched_off("ECOMODEL_NUMBA_CACHE")
+    return "0" if off else "1"
+
+
+def _on_worker(fn, cache, *args, **kwargs):
+    """Run ``fn(*args, **kwargs)`` as a cluster task, with the numba disk-cache switch *cache* of
+    the calling process.
+
+    The worker process takes the caller's ``ECOMODEL_NUMBA_CACHE`` before it imports its first
+    kernel module (numba reads the switch then), whatever its own environment says: kernels loaded
+    from numba's disk cache can differ in the last bits from freshly compiled ones (seen with the
+    air model's kernels), so the workers build them the way the caller does. With the cache on
+    (the default) the workers load them from the per-user cache; with ``ECOMODEL_NUMBA_CACHE=0`` in
+    the caller each worker process compiles each kernel once, on first use.
+    """
+    if "ecomodel._numba" not in sys.modules:
+        os.environ["ECOMODEL_NUMBA_CACHE"] = cache
+    return fn(*args, **kwargs)
+
+
+def _gather(client, futures, progress, what):
+    """Results of *futures* (in order), with a progress bar over completed tasks."""
+    if progress:
+        from tqdm.auto import tqdm
+
+        from distributed import as_completed
+
+        for _ in tqdm(as_completed(futures), total=len(futures), desc=what, unit="task"):
+            pass
+    return client.gather(futures)
 
 
 def run(scenario: Scenario | str, *, targets=None, progress: bool = False):
@@ -259,42 +332,49 @@ def run(scenario: Scenario | str, *, targets=None, progress: bool = False):
 def run_many(scenarios: Sequence[Scenario], *, targets=None, client=None, progress: bool = False) -> list:
     """Run several scenarios; on a dask.distributed *client* when one is given.
 
-    Scenarios with the same base, horizon, ensemble, seed and method are run as one batch (the
-    fast methods evaluate a batch in one vectorised call). With a *client*, each batch is one task;
-    every scenario keeps its own seed, so the numbers equal the serial run's.
+    Scenarios with the same base, horizon, ensemble, seed and method form a batch, cut into
+    canonical chunks of :data:`SCENARIO_CHUNK` scenarios (the fast methods evaluate a chunk in
+    one vectorised call). Serially the chunks run one after the other; with a *client* each chunk
+    is one task. The chunks do not depend on the number of workers, every scenario keeps its own
+    seed, and the projections get one memory layout before anything is reduced, so the trees are
+    bit-identical to the serial run's (``tests/test_dask.py``). Ensemble members are not split
+    across tasks: the domain models draw all members of a seed from one random stream.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario, TOML paths or embedded package names
+    targets : None, False or sequence of TargetSpec / str
+        As in :func:`run`.
+    client : dask.distributed.Client, optional
+        The cluster to run on: ``Client(LocalCluster(n_workers=2, threads_per_worker=1))`` on
+        this machine, or ``Client("tcp://host:8786")`` for a scheduler started elsewhere
+        (``dask scheduler`` and ``dask worker tcp://host:8786`` on machines with ecomodel
+        installed; the CLI's ``--scheduler tcp://host:8786``). Workers follow this process's
+        numba disk-cache switch ``ECOMODEL_NUMBA_CACHE`` (off: each worker process compiles the
+        kernels once; on: they load them from the cache).
+    progress : bool
+        Progress bars (per task with a client).
+
+    Returns
+    -------
+    list of xarray.DataTree
+        One tree per scenario, as :func:`run` returns, in input order.
     """
     scenarios = [s if isinstance(s, Scenario) else _load(s) for s in scenarios]
     if not scenarios:
         raise ScenarioError("no scenarios to run", field="scenarios", expected="at least one scenario")
     _check_names(scenarios)
-    batches: dict[tuple, list[int]] = {}
-    for i, s in enumerate(scenarios):
-        batches.setdefault(_batch_key(s), []).append(i)
+    chunks = _canonical_chunks(scenarios)
     out = [None] * len(scenarios)
     if client is None:
-        for idx in batches.values():
-            batch = _run_batch([scenarios[i] for i in idx], progress=progress, targets=targets)
-            for i, tree in zip(idx, batch, strict=True):
-                out[i] = tree
-        return out
-    # one task per chunk of a batch, so that workers share the work
-    n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-    tasks = []
-    for idx in batches.values():
-        chunks = np.array_split(np.array(idx), min(len(idx), n_workers))
-        for chunk in chunks:
-            if len(chunk):
-                tasks.append((list(chunk), client.submit(_run_batch, [scenarios[i] for i in chunk], targets=targets,
-                                                     pure=False)))
-    if progress:
-        from tqdm.auto import tqdm
-
-        from distributed import as_completed
-
-        for _ in tqdm(as_completed([f for _, f in tasks]), total=len(tasks), desc="scenarios", unit="batch"):
-            pass
-    for chunk, fut in tasks:
-        for i, tree in zip(chunk, fut.result(), strict=True):
+        results = [_run_batch([scenarios[i] for i in chunk], progress=progress, targets=targets) for chunk in chunks]
+    else:
+        cache = _numba_cache()
+        futures = [client.submit(_on_worker, _run_batch, cache, [scenarios[i] for i in chunk], targets=targets,
+                                 pure=False) for chunk in chunks]
+        results = _gather(client, futures, progress, "scenario chunks")
+    for chunk, trees in zip(chunks, results, strict=True):
+        for i, tree in zip(chunk, trees, strict=True):
             out[i] = tree
     return out
 
@@ -333,9 +413,17 @@ def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = 
     targets : None or sequence of TargetSpec / str
         Plan-target registry (None) or these targets.
     client : dask.distributed.Client, optional
-        Run on this cluster (same numbers as the serial run).
+        Run on this cluster: ``Client(LocalCluster(n_workers=2, threads_per_worker=1))`` on this
+        machine, or ``Client("tcp://host:8786")`` for a scheduler started elsewhere (``dask
+        scheduler``, and ``dask worker tcp://host:8786`` on machines with ecomodel installed; the
+        CLI's ``--scheduler tcp://host:8786``). The projections are made per canonical chunk of
+        :data:`SCENARIO_CHUNK` scenarios and domain, one task each, exactly as the serial run
+        makes them, so the result is bit-identical to the serial one for any number of workers.
+        Ensemble members stay together (each model draws all members from one random stream).
+        Workers follow this process's ``ECOMODEL_NUMBA_CACHE`` (see :func:`run_many`). It pays
+        with ``method="full"``; the fast method's one-off fits are made in every worker process.
     progress : bool
-        Progress bars.
+        Progress bars (per task with a client).
 
     Returns
     -------
@@ -415,35 +503,36 @@ def _check_names(scenarios):
 
 
 def _compare_stacks(scenarios, client, progress):
-    """Stacked projections of all scenarios (batched by settings; on *client* when given)."""
+    """Stacked projections of all scenarios, per canonical chunk and domain (on *client* when given).
+
+    The work is the same with and without a client: one :func:`_compare_batch` per (canonical
+    chunk, domain) — the domains of a chunk are independent model runs, so on a cluster each is its
+    own task (air first: it is the longest) — then the chunks are concatenated in a fixed order.
+    """
     import xarray as xr
 
-    batches: dict[tuple, list[int]] = {}
-    for i, s in enumerate(scenarios):
-        batches.setdefault(_batch_key(s), []).append(i)
-    if len(batches) > 1 and len({s.domains for s in scenarios}) > 1:
+    chunks = _canonical_chunks(scenarios)
+    if len({s.domains for s in scenarios}) > 1 and len({_batch_key(s) for s in scenarios}) > 1:
         raise ScenarioError("compared scenarios run different domains; compare scenarios over the same domains",
                             field="domains", value=sorted({",".join(s.domains) for s in scenarios}))
-    parts: list[tuple[list[int], dict]] = []
+    domains = [d for d in DOMAINS if d in scenarios[0].domains]
     if client is None:
-        for idx in batches.values():
-            parts.append((idx, _compare_batch([scenarios[i] for i in idx], progress)))
+        results = [_compare_batch([scenarios[i] for i in chunk], progress) for chunk in chunks]
     else:
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-        futures = []
-        for idx in batches.values():
-            for chunk in np.array_split(np.array(idx), min(len(idx), n_workers)):
-                if len(chunk):
-                    futures.append((list(chunk), client.submit(_compare_batch, [scenarios[i] for i in chunk],
-                                                               pure=False)))
-        parts = [(idx, fut.result()) for idx, fut in futures]
-    order = np.argsort(np.concatenate([np.array(idx) for idx, _ in parts]))
+        cache = _numba_cache()
+        futures = {(d, c): client.submit(_on_worker, _compare_batch, cache, [scenarios[i] for i in chunk], False,
+                                         (d,), pure=False) for d in domains for c, chunk in enumerate(chunks)}
+        done = dict(zip(futures, _gather(client, list(futures.values()), progress, "scenario chunks"), strict=True))
+        results = [{d: done[(d, c)][d] for d in domains} for c in range(len(chunks))]
+    order = np.argsort(np.concatenate([np.array(chunk) for chunk in chunks]), kind="stable")
     out = {}
-    for d in parts[0][1]:
-        pieces = [p[d] for _, p in parts]
+    for d in domains:
+        pieces = [r[d] for r in results]
         ds = pieces[0] if len(pieces) == 1 else xr.concat(pieces, dim="scenario", join="outer",
                                                           combine_attrs="drop_conflicts")
-        out[d] = ds.isel(scenario=order) if len(pieces) > 1 else ds
+        if not np.array_equal(order, np.arange(order.size)):
+            ds = ds.isel(scenario=order)
+        out[d] = _contiguous(ds)
     return out
 
 
