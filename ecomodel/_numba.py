@@ -78,8 +78,10 @@ def jit(func=None, *, parallel: bool = False, fastmath: bool = True, **options):
     if "signature_or_function" in options or "signature" in options:
         raise ValueError("ecomodel kernels must not have eager signatures (they would compile at import)")
 
+    cache = bool(options.pop("cache", CACHE)) and CACHE  # a kernel may opt out (never in when caching is off)
+
     def wrap(f):
-        return numba.njit(cache=CACHE, parallel=parallel, fastmath=flags, nogil=True, **options)(f)
+        return numba.njit(cache=cache, parallel=parallel, fastmath=flags, nogil=True, **options)(f)
 
     return wrap(func) if func is not None else wrap
 

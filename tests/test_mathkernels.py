@@ -122,7 +122,7 @@ def test_exp_neg_scaled_eight_wide_is_bit_identical_to_the_scalar_function(a):
 
 
 def test_prefer_512_bit_vectors_marks_the_kernel_and_keeps_element_wise_values():
-    @jit
+    @jit(cache=False)  # compiled here, so that its LLVM IR can be inspected (a cached kernel has none)
     def wide(x, out):
         mk.prefer_512_bit_vectors()
         for i in range(x.shape[0]):
