@@ -591,10 +591,14 @@ def _named(func, name):
     return out
 
 
+# The two drivers are compiled in every process (about a second; the block function they call, where
+# the work and the compile time are, is cached): a driver loaded from numba's disk cache gave results
+# that differ in the last bit from the freshly compiled one (pm25 annual means, ~4e-16 relative), so
+# the first and later runs — and the serial and parallel drivers — would not agree bit for bit.
 #: parallel over member blocks (large ensembles)
-simulate_ensemble = jit(parallel=True, error_model="numpy")(_named(_simulate_impl, "simulate_ensemble"))
-#: the same kernel without threads (both share the compiled block function; own cache entry)
-simulate_serial = jit(error_model="numpy")(_named(_simulate_impl, "simulate_serial"))
+simulate_ensemble = jit(parallel=True, error_model="numpy", cache=False)(_named(_simulate_impl, "simulate_ensemble"))
+#: the same kernel without threads (both share the compiled block function)
+simulate_serial = jit(error_model="numpy", cache=False)(_named(_simulate_impl, "simulate_serial"))
 
 
 @jit(parallel=True)
