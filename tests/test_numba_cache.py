@@ -140,3 +140,25 @@ def test_no_two_kernels_share_a_disk_cache_entry():
                 assert key not in seen or seen[key] is obj, f"{name}.{attr} and {seen[key]} share {key}"
                 seen[key] = obj
     assert len(seen) > 10
+
+
+AIR_PROBE = """
+import hashlib, numpy as np
+from ecomodel import air
+ds = air.project(None, years=[2021], members=2, seed=5, ozone=False)
+print(hashlib.sha256(np.ascontiguousarray(ds["pm25_annual_mean"].values).tobytes()).hexdigest())
+"""
+
+
+def test_air_results_do_not_depend_on_the_cache_state(tmp_path):
+    """Same seed, same bits: the first process (compiling, filling the cache), a second one (reading
+    it) and one with caching off agree exactly."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOMODEL_", "NUMBA_CACHE_DIR"))}
+    env.update({"PYTHONPATH": str(ROOT), "ECOMODEL_CACHE_DIR": str(tmp_path / "cache")})
+    runs = []
+    for extra in ({}, {}, {"ECOMODEL_CACHE": "0"}):
+        proc = subprocess.run([sys.executable, "-c", AIR_PROBE], env=env | extra, capture_output=True, text=True,
+                              timeout=600, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        runs.append(proc.stdout.strip().splitlines()[-1])
+    assert runs[0] == runs[1] == runs[2]
