@@ -185,7 +185,7 @@ def _run(args) -> int:
     return 0
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``targets`` subcommand to the ``ecomodel`` parser."""
     p = subparsers.add_parser(
         "targets",
