@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,13 @@ import xarray as xr
 from .._cf import cf_attrs
 from ..errors import EmissionError, InputError, MeteorologyError, close_matches
 from .parameters import SPECIES, ProcessParameters
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
+
+    from .emissions import Inventory
+    from .meteorology import MeteorologySettings
 
 __all__ = ["Domain", "load_domain", "simulate", "OUTPUT_VARIABLES", "steady_state_concentration"]
 
@@ -252,7 +260,7 @@ class Domain:
         """Names of the local (non-background) boxes."""
         return [b for b, k in zip(self.boxes, self.kind) if k == "local"]
 
-    def find(self, name) -> str | None:
+    def find(self, name: str) -> str | None:
         """Box named *name* (Chinese, English or registry region, case-insensitive), or None."""
         s = str(name).strip()
         if s in self.boxes:
@@ -266,7 +274,7 @@ class Domain:
                 return b
         return None
 
-    def resolve(self, name) -> list[str]:
+    def resolve(self, name: str | None) -> list[str]:
         """Boxes that *name* stands for: a box or region, a city (its local boxes) or ``'*'`` (all local)."""
         if name in (None, "*", "all", ""):
             return self.local_boxes()
@@ -281,7 +289,7 @@ class Domain:
         raise EmissionError(f"box: unknown box or region {name!r}" + close_matches(str(name), options), field="box",
                             value=name, expected=f"one of {options}")
 
-    def index(self, name) -> int:
+    def index(self, name: str) -> int:
         """Position of the box *name* stands for (see :meth:`find`)."""
         hit = self.find(name)
         if hit is None:
@@ -300,7 +308,7 @@ class Domain:
         """Inflow from outside the domain per unit wind and concentration ``b`` [1/m]."""
         return self.outer / (np.pi * self.area)
 
-    def ventilation_rate(self, wind_speed) -> np.ndarray:
+    def ventilation_rate(self, wind_speed: float) -> np.ndarray:
         """Rate at which air leaves each box [1/d] for a wind speed [m/s]: ``u·(Σℓ)/(πA)``."""
         return float(wind_speed) * 86400.0 * (self.borders.sum(axis=1) + self.outer) / (np.pi * self.area)
 
@@ -333,7 +341,7 @@ class Domain:
         return f"<Domain {self.n} boxes: {', '.join(self.boxes)}>"
 
 
-def load_domain(boxes_path=None, borders_path=None) -> Domain:
+def load_domain(boxes_path: str | Path | None = None, borders_path: str | Path | None = None) -> Domain:
     """Read the box geometry (the embedded Changzhou/Jiangyin + YRD-background domain by default).
 
     Examples
@@ -351,7 +359,7 @@ def load_domain(boxes_path=None, borders_path=None) -> Domain:
     return dom
 
 
-def steady_state_concentration(emission, area, mixing_height, loss_rate):
+def steady_state_concentration(emission: float, area: float, mixing_height: float, loss_rate: float) -> float:
     """Steady state of one ventilated box, ``C_ss = E/(V·k)`` [µg/m³].
 
     Parameters
@@ -431,9 +439,12 @@ def _wrap_output(out, domain: Domain, dates, members, *, components: bool, attrs
     return ds
 
 
-def simulate(inventory, meteorology, *, reductions=None, chemistry: bool = True, seed=None, domain: Domain | None = None,
+def simulate(inventory: Inventory, meteorology: xr.Dataset | MeteorologySettings, *,
+             reductions: Mapping[Any, Any] | xr.DataArray | None = None, chemistry: bool = True,
+             seed: int | np.random.Generator | None = None, domain: Domain | None = None,
              parameters: ProcessParameters | None = None, components: bool = True, spinup_days: int = 30,
-             substeps: int = 1, members: int | None = None, year: int | None = None, initial=None) -> xr.Dataset:
+             substeps: int = 1, members: int | None = None, year: int | None = None,
+             initial: np.ndarray | None = None) -> xr.Dataset:
     """Run the multi-box PM2.5 model for an ensemble of meteorological members.
 
     Parameters

@@ -25,11 +25,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..errors import CalibrationError, InputError
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Mapping
+
+    from .box import Domain
+    from .emissions import Inventory
+    from .meteorology import MeteorologySettings
+    from .ozone import OzoneSettings
+    from .parameters import ProcessParameters
 
 __all__ = ["calibrate", "validate", "CalibrationResult", "DEFAULT_GROUPS", "background_factor",
            "regional_index"]
@@ -158,7 +169,7 @@ class CalibrationResult:
             "calibrated_to": "ecomodel/data/air/observations.csv (plan values, see SOURCES.md)",
         } | self.info
 
-    def save(self, path) -> None:
+    def save(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`as_dict` as JSON (atomically)."""
         _save_json(self.as_dict(), path)
 
@@ -293,9 +304,12 @@ class _Model:
         return good.mean(axis=(0, 1)) * 100.0
 
 
-def calibrate(observations=None, *, base_inventory=None, domain=None, parameters=None, settings=None,
-              ozone_settings=None, emission_trend=None, groups=None, members: int = 16, seed: int = 2020,
-              fit_ozone: bool = True, tolerance: float = 3.0, prior: float = 2.0, model=None) -> CalibrationResult:
+def calibrate(observations: pd.DataFrame | None = None, *, base_inventory: Inventory | None = None,
+              domain: Domain | None = None, parameters: ProcessParameters | None = None,
+              settings: MeteorologySettings | None = None, ozone_settings: OzoneSettings | None = None,
+              emission_trend: pd.DataFrame | None = None, groups: Mapping[str, str] | None = None,
+              members: int = 16, seed: int = 2020, fit_ozone: bool = True, tolerance: float = 3.0,
+              prior: float = 2.0, model: _Model | None = None) -> CalibrationResult:
     """Fit local scales, the two-parameter background trend (and O3 levels) to observed annual values.
 
     Parameters
@@ -435,8 +449,8 @@ def _fit_ozone(m: _Model, result: CalibrationResult, gd_obs: pd.DataFrame) -> di
     return levels
 
 
-def validate(observations=None, *, members: int = 16, seed: int = 2020, prior: float = 2.0, groups=None,
-             model=None) -> pd.DataFrame:
+def validate(observations: pd.DataFrame | None = None, *, members: int = 16, seed: int = 2020, prior: float = 2.0,
+             groups: Mapping[str, str] | None = None, model: _Model | None = None) -> pd.DataFrame:
     """Leave-one-out skill: refit with each observed year and each box left out in turn.
 
     Only PM2.5 annual means are fitted and scored (O3 is not refitted).

@@ -21,11 +21,16 @@ sharply where ammonia limits — the non-linear NH3/NOx/SO2 interaction of the l
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .._checks import as_float_array
 from ..errors import InputError
 from .parameters import ProcessParameters
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["deliquescence_rh", "nitrate_dissociation_constant", "partition", "hydroxyl", "conversion_rates",
            "MOLAR_MASS"]
@@ -60,7 +65,7 @@ def _rh_fraction(relative_humidity):
     return r
 
 
-def deliquescence_rh(temperature):
+def deliquescence_rh(temperature: ArrayLike) -> float | np.ndarray:
     """Deliquescence relative humidity of NH4NO3 [1] (Mozurkewich 1993).
 
     Parameters
@@ -83,8 +88,8 @@ def deliquescence_rh(temperature):
     return float(out) if out.ndim == 0 else out
 
 
-def nitrate_dissociation_constant(temperature, relative_humidity=0.0, *, unit: str = "ppb2",
-                                  pressure: float = 101325.0):
+def nitrate_dissociation_constant(temperature: ArrayLike, relative_humidity: ArrayLike = 0.0, *, unit: str = "ppb2",
+                                  pressure: float = 101325.0) -> float | np.ndarray:
     """Dissociation constant ``K_p`` of NH4NO3 ⇌ NH3 + HNO3 (Mozurkewich 1993).
 
     Parameters
@@ -131,7 +136,8 @@ def nitrate_dissociation_constant(temperature, relative_humidity=0.0, *, unit: s
     return float(kp) if kp.ndim == 0 else kp
 
 
-def partition(sulfate, total_ammonia, total_nitrate, temperature, relative_humidity=0.0, *,
+def partition(sulfate: ArrayLike, total_ammonia: ArrayLike, total_nitrate: ArrayLike, temperature: ArrayLike,
+              relative_humidity: ArrayLike = 0.0, *,
               pressure: float = 101325.0) -> dict:
     """Thermodynamic partitioning of the sulfate–ammonia–nitrate system.
 
@@ -190,7 +196,7 @@ def partition(sulfate, total_ammonia, total_nitrate, temperature, relative_humid
     return {k: (float(v) if np.ndim(v) == 0 else v) for k, v in out.items()}
 
 
-def hydroxyl(day_of_year, parameters: ProcessParameters | None = None):
+def hydroxyl(day_of_year: ArrayLike, parameters: ProcessParameters | None = None) -> float | np.ndarray:
     """24-h mean OH concentration [molecule/cm³] on *day_of_year* (cosine seasonal cycle).
 
     Parameters
@@ -211,7 +217,8 @@ def hydroxyl(day_of_year, parameters: ProcessParameters | None = None):
     return float(out) if out.ndim == 0 else out
 
 
-def conversion_rates(day_of_year, relative_humidity, parameters: ProcessParameters | None = None) -> dict:
+def conversion_rates(day_of_year: ArrayLike, relative_humidity: ArrayLike,
+                     parameters: ProcessParameters | None = None) -> dict:
     """Pseudo-first-order conversion rates [1/d] of SO2 → sulfate, NOx → HNO3 and VOC oxidation.
 
     ``k_SO2 = k_OH·[OH] + k_aq·max(RH − RH₀, 0)/(1 − RH₀)``, ``k_NOx = k_NO2+OH·f_NO2·[OH] +

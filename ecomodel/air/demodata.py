@@ -7,11 +7,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterable
+
+    import xarray as xr
+
+    from .emissions import Inventory
 
 __all__ = ["AirDemo", "demo", "load_observations", "load_calibration", "DEMO_PACKAGE_AMOUNTS"]
 
@@ -26,7 +35,7 @@ DEMO_PACKAGE_AMOUNTS = {
 DEMO_PACKAGE_START = 2023
 
 
-def load_observations(path=None) -> pd.DataFrame:
+def load_observations(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Observed annual PM2.5 means and good-day ratios from the plans (``observations.csv``).
 
     Examples
@@ -40,7 +49,7 @@ def load_observations(path=None) -> pd.DataFrame:
     return pd.read_csv(path or data_path("air", "observations.csv"), comment="#")
 
 
-def load_calibration(path=None) -> dict:
+def load_calibration(path: str | os.PathLike[str] | None = None) -> dict:
     """The stored calibration (``calibration.json``): scales, ozone levels, residuals and settings.
 
     Returns an empty calibration (all scales 1) when the file is absent.
@@ -140,7 +149,7 @@ class AirDemo:
             return {p: 1.0 for p in POLLUTANTS}
         return {p: float(row[p].iloc[0]) for p in POLLUTANTS}
 
-    def inventory_for(self, year: int, *, background: float | None = None):
+    def inventory_for(self, year: int, *, background: float | None = None) -> Inventory:
         """Calibrated inventory of *year*: local boxes × the emission trend, background box ×
         its calibrated scale (or *background*)."""
         from .emissions import POLLUTANTS
@@ -160,7 +169,8 @@ class AirDemo:
         inv.year = int(year)
         return inv
 
-    def meteorology(self, members: int = 1, *, year: int | None = None, years=None, seed=None):
+    def meteorology(self, members: int = 1, *, year: int | None = None, years: int | Iterable[int] | None = None,
+                    seed: int | np.random.Generator | None = None) -> xr.Dataset:
         """Generated daily meteorology for *year* (or *years*) with the demo settings."""
         from .meteorology import generate_meteorology
 

@@ -16,6 +16,7 @@ one; years before the first key have no reduction) or a DataArray with a ``year`
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,12 @@ from .. import vocabulary
 from .._cf import cf_attrs
 from ..errors import EmissionError, close_matches
 from ..units import DAYS_PER_YEAR, canonical, convert
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterable, Sequence
+
+    from .box import Domain
 
 __all__ = ["SECTORS", "POLLUTANTS", "Inventory", "load_inventory", "reduction_factors", "fractions_from_amounts",
            "normalise_pollutant", "normalise_sector"]
@@ -37,7 +44,7 @@ POLLUTANT_SPECIES = {"SO2": 0, "NOx": 2, "NH3": 5, "VOCs": 7, "PM2.5": 9}
 _ALL = (None, "*", "all", "")
 
 
-def normalise_pollutant(name) -> str:
+def normalise_pollutant(name: str) -> str:
     """Canonical pollutant name (``'nox'`` → ``'NOx'``); raises :class:`EmissionError` if unknown.
 
     Examples
@@ -52,7 +59,7 @@ def normalise_pollutant(name) -> str:
                         field="pollutant", value=name, expected=f"one of {list(POLLUTANTS)}")
 
 
-def normalise_sector(name) -> str:
+def normalise_sector(name: str) -> str:
     """Canonical sector name; raises :class:`EmissionError` if unknown.
 
     Examples
@@ -147,7 +154,8 @@ class Inventory:
 
     # ------------------------------------------------------------------------------ constructors
     @classmethod
-    def from_records(cls, records, *, monthly_profile=None, year: int = 2020, source: str = "",
+    def from_records(cls, records: Iterable[tuple[str, str, str, float]] | pd.DataFrame, *,
+                     monthly_profile: xr.DataArray | None = None, year: int = 2020, source: str = "",
                      unit: str = "t/yr") -> "Inventory":
         """Build from ``(box, sector, pollutant, emission)`` tuples or a DataFrame with those columns.
 
@@ -222,7 +230,7 @@ class Inventory:
         """Box names in inventory order."""
         return [str(b) for b in self.emissions["box"].values]
 
-    def total(self, dims=("box", "sector")) -> xr.DataArray:
+    def total(self, dims: str | Sequence[str] = ("box", "sector")) -> xr.DataArray:
         """Emissions summed over *dims* [t/yr]."""
         out = self.emissions.sum(dims)
         out.attrs = dict(self.emissions.attrs)
@@ -243,7 +251,7 @@ class Inventory:
         new.source = self.source
         return new
 
-    def reduced(self, reductions, *, domain=None) -> "Inventory":
+    def reduced(self, reductions: Mapping[Any, float] | xr.DataArray, *, domain: Domain | None = None) -> "Inventory":
         """The inventory after a (non-scheduled) set of reductions (see the module docstring).
 
         Parameters
@@ -257,7 +265,8 @@ class Inventory:
         f = reduction_factors(reductions, self, domain=domain)
         return self.copy_with(self.emissions.values * f)
 
-    def scaled(self, factor=1.0, *, boxes=None, pollutants=None) -> "Inventory":
+    def scaled(self, factor: float = 1.0, *, boxes: Iterable[str] | None = None,
+               pollutants: Iterable[str] | None = None) -> "Inventory":
         """Multiply emissions of *boxes* (all when None) and *pollutants* (all) by *factor* [1].
 
         Examples
@@ -291,7 +300,8 @@ class Inventory:
         return f"<Inventory {self.year}: {len(self.boxes)} boxes; t/yr: {parts}>"
 
     # ------------------------------------------------------------------------- kernel feed
-    def fluxes(self, domain, dates: pd.DatetimeIndex, factors_by_year: dict) -> tuple[np.ndarray, np.ndarray, list]:
+    def fluxes(self, domain: Domain, dates: pd.DatetimeIndex,
+               factors_by_year: dict) -> tuple[np.ndarray, np.ndarray, list]:
         """Emission fluxes per (year, month) period in kernel species order [µg m⁻² d⁻¹].
 
         Returns ``(flux (n_period, NSPEC, n_box_domain), period_of_day (n_day), periods)``.
@@ -325,7 +335,8 @@ class Inventory:
         return flux, period, keys
 
 
-def load_inventory(path=None, *, profiles=None, year: int | None = None) -> Inventory:
+def load_inventory(path: str | os.PathLike[str] | None = None, *, profiles: str | os.PathLike[str] | None = None,
+                   year: int | None = None) -> Inventory:
     """Read an inventory CSV (columns box, sector, pollutant, emission [t/yr]; optional name_en).
 
     Parameters
@@ -401,7 +412,8 @@ def _cells(key, inventory: Inventory, domain):
     return bi, si, pi
 
 
-def reduction_factors(reductions, inventory: Inventory, *, domain=None) -> np.ndarray:
+def reduction_factors(reductions: Mapping[Any, float] | xr.DataArray | None, inventory: Inventory, *,
+                      domain: Domain | None = None) -> np.ndarray:
     """Remaining fractions ``Π(1 − f)`` per (box, sector, pollutant) cell for a non-scheduled mapping.
 
     Parameters
@@ -456,7 +468,8 @@ def reduction_factors(reductions, inventory: Inventory, *, domain=None) -> np.nd
     return out
 
 
-def schedule_factors(reductions, inventory: Inventory, years, *, domain=None) -> dict:
+def schedule_factors(reductions: Mapping[Any, Any] | xr.DataArray | None, inventory: Inventory, years: Iterable[int], *,
+                     domain: Domain | None = None) -> dict:
     """Remaining fractions per year: ``{year: (box, sector, pollutant) array}`` for a schedule or a
     plain mapping (the same every year).
 
@@ -490,7 +503,7 @@ def schedule_factors(reductions, inventory: Inventory, years, *, domain=None) ->
     return {y: f for y in years}
 
 
-def fractions_from_amounts(amounts, inventory: Inventory, *, domain=None) -> dict:
+def fractions_from_amounts(amounts: Mapping[Any, float], inventory: Inventory, *, domain: Domain | None = None) -> dict:
     """Turn absolute reductions [t/yr] into fractions of the inventory cells they act on.
 
     Parameters

@@ -16,12 +16,17 @@ district box stands for its stations (weights can be given, e.g. station counts)
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from .._cf import cf_attrs
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 __all__ = ["annual_indicators", "add_city_average", "to_regions", "daily_aqi", "good_day_threshold", "iaqi_concentration"]
 
@@ -97,7 +102,7 @@ def daily_aqi(pm25: xr.DataArray, o3: xr.DataArray | None = None) -> xr.DataArra
     return a
 
 
-def add_city_average(ds: xr.Dataset, city: str = "常州市", *, weights=None) -> xr.Dataset:
+def add_city_average(ds: xr.Dataset, city: str = "常州市", *, weights: Mapping[str, float] | None = None) -> xr.Dataset:
     """Append a box for a city's average over its local district boxes.
 
     Parameters
@@ -318,7 +323,8 @@ def annual_indicators(ds: xr.Dataset, *, ozone: xr.DataArray | None = None, vari
     return out
 
 
-def to_regions(ind: xr.Dataset, variables=("pm25_annual_mean", "good_air_days_ratio")) -> xr.Dataset:
+def to_regions(ind: xr.Dataset,
+               variables: Sequence[str] = ("pm25_annual_mean", "good_air_days_ratio")) -> xr.Dataset:
     """Indicators over ``(year, member, region)`` for :func:`ecomodel.targets.check`.
 
     Boxes without a registry region (the background box) are dropped; ``region_en`` is kept.

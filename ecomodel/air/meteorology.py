@@ -20,6 +20,7 @@ Relative humidity rises on wet days.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -28,6 +29,12 @@ import xarray as xr
 from .._cf import cf_attrs
 from ..errors import MeteorologyError, UnitError, close_matches
 from ..units import convert
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Sequence
+
+    from numpy.typing import ArrayLike
 
 __all__ = ["MeteorologySettings", "load_climatology", "generate_meteorology", "load_meteorology",
            "check_meteorology", "meteorology_arrays", "VARIABLES"]
@@ -44,7 +51,7 @@ _CLIM_COLUMNS = ("month", "temperature", "relative_humidity", "wind_speed", "mix
                  "wet_days")
 
 
-def load_climatology(path=None) -> pd.DataFrame:
+def load_climatology(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
     """Monthly climatology table (12 rows): temperature [degC], relative_humidity [%], wind_speed
     [m/s], mixing_height [m], precipitation [mm/month], wet_days [d/month].
 
@@ -145,7 +152,7 @@ class MeteorologySettings:
             raise MeteorologyError(f"rain_shape: {self.rain_shape}; expected > 0", field="rain_shape",
                                    value=self.rain_shape)
 
-    def replace(self, **changes) -> "MeteorologySettings":
+    def replace(self, **changes: Any) -> "MeteorologySettings":
         """A copy with some parameters changed."""
         return replace(self, **changes)
 
@@ -194,8 +201,9 @@ def _dates(years=None, time=None) -> pd.DatetimeIndex:
     return dates
 
 
-def generate_meteorology(settings: MeteorologySettings | None = None, *, years=None, time=None, members: int = 1,
-                         seed=None) -> xr.Dataset:
+def generate_meteorology(settings: MeteorologySettings | None = None, *, years: int | Sequence[int] | None = None,
+                         time: ArrayLike | None = None, members: int = 1,
+                         seed: int | np.random.Generator | None = None) -> xr.Dataset:
     """Generate an ensemble of daily regional meteorology.
 
     Parameters
@@ -267,7 +275,7 @@ def generate_meteorology(settings: MeteorologySettings | None = None, *, years=N
     return ds
 
 
-def load_meteorology(path, *, member=None) -> xr.Dataset:
+def load_meteorology(path: str | os.PathLike[str], *, member: int | None = None) -> xr.Dataset:
     """Read observed daily meteorology from CSV or netCDF.
 
     Parameters
@@ -416,7 +424,7 @@ def check_meteorology(ds: xr.Dataset) -> xr.Dataset:
     return res
 
 
-def meteorology_arrays(ds: xr.Dataset):
+def meteorology_arrays(ds: xr.Dataset) -> tuple[dict[str, np.ndarray], pd.DatetimeIndex, np.ndarray]:
     """Kernel inputs from a meteorology Dataset: arrays ``(member, day)`` in kernel units
     (wind m/s, mixing height m, temperature K, RH fraction, precipitation mm/d), day of year,
     dates and member labels."""

@@ -18,6 +18,7 @@ its calibrated level unless ``level`` is changed — a stated limitation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,9 @@ import xarray as xr
 
 from .._cf import cf_attrs
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = ["OzoneSettings", "generate_ozone"]
 
@@ -98,8 +102,9 @@ def _levels(level, dates: pd.DatetimeIndex) -> np.ndarray:
     return np.full(len(dates), lv)
 
 
-def generate_ozone(meteorology: xr.Dataset, *, level=1.0, settings: OzoneSettings | None = None,
-                   climatology: pd.DataFrame | None = None, seed=None) -> xr.DataArray:
+def generate_ozone(meteorology: xr.Dataset, *, level: float | Mapping[int, float] = 1.0, settings: OzoneSettings | None = None,
+                   climatology: pd.DataFrame | None = None,
+                   seed: int | np.random.Generator | None = None) -> xr.DataArray:
     """Daily maximum 8-h mean O3 [µg/m³] over the meteorology's ``(time, member)``.
 
     Parameters

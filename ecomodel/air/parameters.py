@@ -21,6 +21,7 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import numpy as np
 
@@ -155,7 +156,7 @@ class ProcessParameters:
         if self.pressure <= 0:
             raise InputError(f"pressure: {self.pressure}; expected > 0", field="pressure", value=self.pressure)
 
-    def replace(self, **changes) -> "ProcessParameters":
+    def replace(self, **changes: Any) -> "ProcessParameters":
         """A copy with some fields changed (dict fields are merged into the defaults)."""
         return replace(self, **changes)
 

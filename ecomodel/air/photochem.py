@@ -39,10 +39,23 @@ default value: ``ecomodel/data/air/SOURCES.md`` ("Photochemical O3").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Mapping, Sequence
+
+    import pandas as pd
+    import xarray as xr
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from numpy.typing import ArrayLike
+
+    from .ozone import OzoneSettings
 
 __all__ = ["GRSParameters", "cos_solar_zenith", "j_no2", "photolysis_table", "mda8", "o3_background",
            "simulate_o3", "ppb_to_ugm3", "isopleth", "peak_ratio", "plot_isopleth", "DEFAULT_LATITUDE"]
@@ -151,7 +164,7 @@ class GRSParameters:
                          ppb_to_ugm3(_M_O3), self.min_height, float(self.substeps)])
 
 
-def cos_solar_zenith(latitude, day_of_year, hour):
+def cos_solar_zenith(latitude: ArrayLike, day_of_year: ArrayLike, hour: ArrayLike) -> float | np.ndarray:
     """Cosine of the solar zenith angle [1] at solar *hour* [h, 0–24] of *day_of_year*.
 
     Declination after Cooper (1969, *Solar Energy* 12, 333): ``δ = 23.45° sin(360°(284 + n)/365)``;
@@ -171,7 +184,7 @@ def cos_solar_zenith(latitude, day_of_year, hour):
     return np.sin(lat) * np.sin(decl) + np.cos(lat) * np.cos(decl) * np.cos(ha)
 
 
-def j_no2(cos_zenith):
+def j_no2(cos_zenith: ArrayLike) -> np.ndarray:
     """Clear-sky NO2 photolysis frequency [1/s]: ``l·cos(χ)^m·exp(−n·sec χ)``, l = 1.165×10⁻²,
     m = 0.244, n = 0.267 (MCM v3.3.1, reaction J4); 0 when the sun is below the horizon.
 
@@ -185,7 +198,7 @@ def j_no2(cos_zenith):
     return np.where(c > 1e-3, 1.165e-2 * safe ** 0.244 * np.exp(-0.267 / safe), 0.0)
 
 
-def photolysis_table(day_of_year, latitude: float = DEFAULT_LATITUDE) -> np.ndarray:
+def photolysis_table(day_of_year: ArrayLike, latitude: float = DEFAULT_LATITUDE) -> np.ndarray:
     """Hour-mean clear-sky ``J(NO2)`` [1/min] for each day and solar hour: ``(day, 24)`` (the mean of
     six 10-minute values per hour)."""
     doy = np.asarray(day_of_year, dtype=float)
@@ -194,7 +207,7 @@ def photolysis_table(day_of_year, latitude: float = DEFAULT_LATITUDE) -> np.ndar
     return j.reshape(doy.size, 24, 6).mean(axis=2)
 
 
-def mda8(hourly, axis: int = -1):
+def mda8(hourly: ArrayLike, axis: int = -1) -> float | np.ndarray:
     """Daily maximum 8-h mean of hourly values (24 per day along *axis*): the largest of the 17
     running 8-h means ending at 08…24 h of the same day (HJ 663-2013, 臭氧日最大8小时平均).
 
@@ -211,8 +224,9 @@ def mda8(hourly, axis: int = -1):
     return ((c[..., 8:] - c[..., :-8]) / 8.0).max(axis=-1)
 
 
-def o3_background(meteorology_arrays: dict, dates, level, *, settings=None, grs: GRSParameters | None = None,
-                  seed=None) -> np.ndarray:
+def o3_background(meteorology_arrays: dict, dates: pd.DatetimeIndex | ArrayLike, level: float | Mapping[int, float], *,
+                  settings: OzoneSettings | None = None, grs: GRSParameters | None = None,
+                  seed: int | np.random.Generator | None = None) -> np.ndarray:
     """Background O3 [ppb] ``(member, day)``: ``level × bg_fraction × Ō3(doy)`` with log-normal
     AR(1) noise (``settings.sd``, ``settings.ar1``); *level* a factor or ``{year: factor}``."""
     from .meteorology import _ar1
@@ -241,8 +255,9 @@ def _check_flux(name, flux):
     return np.ascontiguousarray(a)
 
 
-def simulate_o3(nox_flux, voc_flux, period, met: dict, ventilation, o3_bg, *, grs: GRSParameters | None = None,
-                regional: int = -1, hourly: bool = False, spinup_days: int = 3):
+def simulate_o3(nox_flux: np.ndarray, voc_flux: np.ndarray, period: np.ndarray, met: dict, ventilation: np.ndarray,
+                o3_bg: np.ndarray, *, grs: GRSParameters | None = None, regional: int = -1, hourly: bool = False,
+                spinup_days: int = 3) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Run the GRS model for every member, day and box.
 
     Parameters
@@ -324,9 +339,10 @@ def _demo_inputs(year: int, members: int, seed):
             regional, dates, dom)
 
 
-def isopleth(nox_cuts=np.linspace(0.0, 0.8, 5), voc_cuts=np.linspace(0.0, 0.8, 5), *, year: int = 2025,
+def isopleth(nox_cuts: Sequence[float] | np.ndarray = np.linspace(0.0, 0.8, 5),
+             voc_cuts: Sequence[float] | np.ndarray = np.linspace(0.0, 0.8, 5), *, year: int = 2025,
              members: int = 4, seed: int = 0, statistic: str = "p90", scope: str = "all",
-             grs: GRSParameters | None = None):
+             grs: GRSParameters | None = None) -> xr.DataArray:
     """O3 over a grid of NOx × VOC cuts for the embedded Changzhou demo (an EKMA-style isopleth).
 
     Parameters
@@ -394,8 +410,9 @@ def isopleth(nox_cuts=np.linspace(0.0, 0.8, 5), voc_cuts=np.linspace(0.0, 0.8, 5
     return da
 
 
-def peak_ratio(year: int = 2025, *, members: int = 4, seed: int = 0, scales=np.linspace(0.0, 1.5, 16),
-               grs: GRSParameters | None = None):
+def peak_ratio(year: int = 2025, *, members: int = 4, seed: int = 0,
+               scales: Sequence[float] | np.ndarray = np.linspace(0.0, 1.5, 16),
+               grs: GRSParameters | None = None) -> xr.DataArray:
     """pf-RSM-style peak ratio per box and month: the NOx emission level, as a multiple of today's,
     at which monthly-mean MDA8 O3 is highest (Xing et al. 2018, *Atmos. Chem. Phys.* 18, 7799).
 
@@ -431,7 +448,8 @@ def peak_ratio(year: int = 2025, *, members: int = 4, seed: int = 0, scales=np.l
     return da
 
 
-def plot_isopleth(iso, box: str = "天宁", *, ax=None, path=None):
+def plot_isopleth(iso: xr.DataArray, box: str = "天宁", *, ax: Axes | None = None,
+                  path: str | os.PathLike[str] | None = None) -> Figure:
     """Contour figure of :func:`isopleth` for one *box* (NOx cut on x, VOC cut on y, µg/m³ labels).
 
     Returns the matplotlib Figure (written to *path* when given).

@@ -22,11 +22,22 @@ level calibrated per year; ``ozone='statistical'`` uses the exogenous series of
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
 
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+    from .box import Domain
+    from .emissions import Inventory
+    from .meteorology import MeteorologySettings
+    from .ozone import OzoneSettings
+    from .parameters import ProcessParameters
+    from .photochem import GRSParameters
 
 __all__ = ["trajectory", "project"]
 
@@ -204,10 +215,15 @@ def _run_indicators(inventory, domain, parameters, settings, ozone_settings, yea
     return yrs, {k: np.concatenate([p[k] for p in parts], axis=1) for k in parts[0]}
 
 
-def trajectory(reductions=None, years=range(2020, 2031), *, members: int = 200, seed=None, inventory=None,
-               domain=None, parameters=None, settings=None, ozone_settings=None, background=None, trend=None,
-               ozone: bool | str = True, ozone_level=None, city: str | None = "常州市", city_weights=None,
-               spinup_days: int = 30, grs=None) -> xr.Dataset:
+def trajectory(reductions: Mapping[Any, Any] | xr.DataArray | None = None, years: Iterable[int] = range(2020, 2031), *,
+               members: int = 200, seed: int | np.random.Generator | None = None, inventory: Inventory | None = None,
+               domain: Domain | None = None, parameters: ProcessParameters | None = None,
+               settings: MeteorologySettings | None = None, ozone_settings: OzoneSettings | None = None,
+               background: float | Mapping[int, float] | None = None,
+               trend: Callable[[int], Mapping[str, float]] | Mapping[int, Mapping[str, float]] | None = None,
+               ozone: bool | str = True, ozone_level: float | Mapping[int, float] | None = None,
+               city: str | None = "常州市", city_weights: Mapping[str, float] | None = None,
+               spinup_days: int = 30, grs: GRSParameters | None = None) -> xr.Dataset:
     """Annual PM2.5 indicators, year by year, for an ensemble under a reduction schedule.
 
     Parameters
@@ -304,7 +320,8 @@ PROJECT_VARIABLES = ("pm25_annual_mean", "good_air_days_ratio", "o3_mda8_p90", "
                      "heavy_pollution_days")
 
 
-def project(reductions=None, years=range(2020, 2031), members: int = 100, seed=None, **kwargs) -> xr.Dataset:
+def project(reductions: Mapping[Any, Any] | xr.DataArray | None = None, years: Iterable[int] = range(2020, 2031),
+            members: int = 100, seed: int | np.random.Generator | None = None, **kwargs: Any) -> xr.Dataset:
     """Projection for the scenario layer: ``pm25_annual_mean`` [ug/m3], ``good_air_days_ratio`` [%]
     and with O3 ``o3_mda8_p90`` [ug/m3], ``good_days_o3_ratio`` [%], ``heavy_pollution_days`` [d]
     over ``(year, member, region)`` (regions of the plan-target registry, plus ``常州市``).

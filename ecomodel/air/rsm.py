@@ -19,12 +19,21 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from ..errors import InputError
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
+
+    from .box import Domain
+    from .emissions import Inventory
+    from .meteorology import MeteorologySettings
+    from .parameters import ProcessParameters
 
 __all__ = ["ResponseSurface", "monomial_powers"]
 
@@ -160,9 +169,11 @@ class ResponseSurface:
 
     # ------------------------------------------------------------------------------------- fit
     @classmethod
-    def fit(cls, *, samples: int = 120, test_samples: int = 40, members: int = 8, year: int = 2025, seed=0,
-            degree: int = 3, bounds=(0.0, 1.0), base=None, inventory=None, domain=None, parameters=None,
-            settings=None, background=None, city: str | None = "常州市", regional: bool = False,
+    def fit(cls, *, samples: int = 120, test_samples: int = 40, members: int = 8, year: int = 2025, seed: int = 0,
+            degree: int = 3, bounds: tuple[float, float] = (0.0, 1.0), base: Mapping[Any, float] | None = None,
+            inventory: Inventory | None = None, domain: Domain | None = None,
+            parameters: ProcessParameters | None = None, settings: MeteorologySettings | None = None,
+            background: float | Mapping[int, float] | None = None, city: str | None = "常州市", regional: bool = False,
             output: str = "pm25_annual_mean") -> "ResponseSurface":
         """Fit the surface to box-model runs on a Latin-hypercube design.
 
@@ -329,7 +340,7 @@ class ResponseSurface:
             out[:] = _features(x, self.powers_) @ self.coef_
         return out
 
-    def predict(self, reductions) -> xr.DataArray:
+    def predict(self, reductions: Mapping[str, ArrayLike] | ArrayLike) -> xr.DataArray:
         """Annual mean PM2.5 [µg/m³] for reduction packages.
 
         Parameters
@@ -368,7 +379,7 @@ class ResponseSurface:
                           name=self.output, attrs=attrs)
         return da.isel(package=0, drop=True) if scalar else da
 
-    def box_model(self, reductions) -> xr.DataArray:
+    def box_model(self, reductions: Mapping[str, ArrayLike] | ArrayLike) -> xr.DataArray:
         """The box model itself for *reductions*, with the weather the surface was fitted on.
 
         Same input and output as :meth:`predict` (annual mean PM2.5 [µg/m³] by region), for checking
@@ -383,7 +394,8 @@ class ResponseSurface:
         da.attrs["long_name"] = f"{OUTPUTS[self.output][1]} ({self.year}, box model)"
         return da.isel(package=0, drop=True) if scalar else da
 
-    def check(self, packages=None, *, seed=None, members: int | None = None) -> dict:
+    def check(self, packages: Mapping[str, ArrayLike] | ArrayLike | None = None, *, seed: int | None = None,
+              members: int | None = None) -> dict:
         """Score the surface against the box model on *packages*, optionally with other weather.
 
         Parameters

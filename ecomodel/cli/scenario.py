@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["register"]
 
@@ -27,7 +31,7 @@ def _common(p, members_default=None):
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars, only results and errors")
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("run", help="run one scenario through the models and check it against the targets",
                               description="Run a scenario (or package) TOML file, print the attainment table and "
                                           "write the outputs.")

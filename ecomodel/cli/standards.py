@@ -10,6 +10,10 @@ Examples::
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["register", "parse_tokens"]
 
@@ -120,7 +124,7 @@ def _limits(args) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``standards`` command to the ``ecomodel`` parser."""
     parser = subparsers.add_parser(
         "standards", help="rate concentrations against HJ 633 (AQI), GB 3095 and GB 3838",

@@ -14,8 +14,12 @@ import argparse
 import json
 import math
 import sys
+from typing import TYPE_CHECKING
 
 from .._text import display_width
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["register", "render_table", "display_width"]
 
@@ -87,7 +91,7 @@ def _target(row) -> str:
     return row["target_text"]
 
 
-def render_table(df, *, width_indicator: int = 34, width_text: int = 26) -> str:
+def render_table(df: pd.DataFrame, *, width_indicator: int = 34, width_text: int = 26) -> str:
     """Render registry rows as a compact terminal table grouped by plan document.
 
     Parameters
@@ -181,7 +185,7 @@ def _run(args) -> int:
     return 0
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``targets`` subcommand to the ``ecomodel`` parser."""
     p = subparsers.add_parser(
         "targets",

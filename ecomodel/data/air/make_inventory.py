@@ -46,7 +46,7 @@ def _norm(d):
     return {k: v / s for k, v in d.items()}
 
 
-def proxy(sector):
+def proxy(sector: str) -> dict[str, float]:
     """Spatial weights of *sector* over the Changzhou districts."""
     if sector in ("power", "industry", "solvent"):
         return _norm(INDUSTRY)
@@ -58,7 +58,7 @@ def proxy(sector):
     return {k: 0.5 * pop[k] + 0.5 * area[k] for k in pop}
 
 
-def rows():
+def rows() -> list[tuple[str, str, str, float]]:
     out = []
     for pol, shares in SHARES.items():
         for sector, share in shares.items():
