@@ -38,10 +38,16 @@ from ecomodel.errors import SourceError, close_matches
 from ecomodel.units import DAYS_PER_YEAR
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     import xarray as xr
 
     from ._inputs import DailyLoads
     from .network import RiverNetwork
+
+    #: reduction fractions removed: category, (category, reach) or (category, reach, substance)
+    #: (``None`` for "any") -> fraction in [0, 1] (see :func:`apply_reductions`)
+    Reductions: TypeAlias = Mapping[str | tuple[str | None, ...], float]
 
 __all__ = ["Sources", "point_source_loads", "diffuse_loads", "boundary_loads", "apply_reductions",
            "SUBSTANCES", "N_SPECIES", "DEMO_SUBSTANCES", "check_nitrogen", "CATEGORIES", "EXPORT_COEFFICIENTS",
@@ -176,7 +182,8 @@ def point_source_loads(table: pd.DataFrame, substances: Sequence[str] = SUBSTANC
     return out
 
 
-def diffuse_loads(table: pd.DataFrame, coefficients: pd.DataFrame, substances: Sequence[str] = SUBSTANCES) -> pd.DataFrame:
+def diffuse_loads(table: pd.DataFrame, coefficients: pd.DataFrame,
+                  substances: Sequence[str] = SUBSTANCES) -> pd.DataFrame:
     """Annual diffuse loads [t/yr] by the export-coefficient method (Johnes 1996).
 
     Parameters
@@ -301,7 +308,7 @@ def _reduction_keys(reductions) -> list[tuple]:
     return out
 
 
-def apply_reductions(table: pd.DataFrame, reductions: Mapping[str | tuple[str | None, ...], float] | None,
+def apply_reductions(table: pd.DataFrame, reductions: Reductions | None,
                      substances: Sequence[str] = SUBSTANCES) -> pd.DataFrame:
     """Scale the load columns of a long source table by reduction fractions.
 
@@ -410,7 +417,7 @@ class Sources:
         """Source categories present."""
         return sorted(set(self.table["category"].astype(str)))
 
-    def reduced(self, reductions: Mapping[str | tuple[str | None, ...], float] | None) -> "Sources":
+    def reduced(self, reductions: Reductions | None) -> "Sources":
         """A copy with *reductions* applied (see :func:`apply_reductions`)."""
         return Sources(apply_reductions(self.table, reductions, self.substances), self.profiles, self.substances)
 
@@ -418,7 +425,7 @@ class Sources:
         """A copy with extra source rows (loads in t/yr)."""
         return Sources(pd.concat([self.table, rows], ignore_index=True), self.profiles, self.substances)
 
-    def totals(self, reductions: Mapping[str | tuple[str | None, ...], float] | None = None) -> pd.DataFrame:
+    def totals(self, reductions: Reductions | None = None) -> pd.DataFrame:
         """Annual load per category and substance [t/yr].
 
         Examples
@@ -431,7 +438,7 @@ class Sources:
         t = apply_reductions(self.table, reductions, self.substances)
         return t.groupby("category")[list(self.substances)].sum()
 
-    def loads(self, network: RiverNetwork, reductions: Mapping[str | tuple[str | None, ...], float] | None = None, *,
+    def loads(self, network: RiverNetwork, reductions: Reductions | None = None, *,
               by_category: bool = True) -> xr.DataArray:
         """Mean loads per reach (and category) [kg/d] as an :class:`xarray.DataArray`.
 
@@ -476,7 +483,7 @@ class Sources:
         return da if by_category else da.sum("category", keep_attrs=True)
 
     def daily(self, network: RiverNetwork, start: str | pd.Timestamp = "2021-01-01", days: int = 365,
-              reductions: Mapping[str | tuple[str | None, ...], float] | None = None) -> DailyLoads:
+              reductions: Reductions | None = None) -> DailyLoads:
         """Daily loads for :func:`~ecomodel.water.route` as a :class:`DailyLoads`.
 
         Runoff-driven sources go to the diffuse part (they follow the daily lateral flow); the others

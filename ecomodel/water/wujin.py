@@ -39,6 +39,8 @@ from .sources import DEMO_SUBSTANCES, N_SPECIES, Sources
 if TYPE_CHECKING:
     import xarray as xr
 
+    from .sources import Reductions
+
 __all__ = ["demo", "WujinDemo", "DIFFUSE_CATEGORIES"]
 
 #: annual-mean water temperature of the demo rivers [degC] (assumption, see SOURCES.md)
@@ -185,7 +187,7 @@ class WujinDemo:
         return src.with_source(internal) if len(internal) else src
 
     # ------------------------------------------------------------------ solving
-    def steady(self, reductions: Mapping[str | tuple[str | None, ...], float] | None = None, *, lakes: Mapping[str, Lake] | None = None,
+    def steady(self, reductions: Reductions | None = None, *, lakes: Mapping[str, Lake] | None = None,
                flow_multiplier: float = 1.0, diagnostics: bool = False) -> xr.Dataset:
         """Annual-mean water quality of the demo (see :func:`ecomodel.water.steady`).
 
@@ -210,7 +212,7 @@ class WujinDemo:
                       temperature=self.temperature, theta=self.theta(), diagnostics=diagnostics,
                       transfers=self.transfers(), substance=self.modelled)
 
-    def route(self, reductions: Mapping[str | tuple[str | None, ...], float] | None = None, *, lakes: Mapping[str, Lake] | None = None,
+    def route(self, reductions: Reductions | None = None, *, lakes: Mapping[str, Lake] | None = None,
               start: str = "2021-01-01", days: int = 365, sections: Sequence[str] | None = None,
               reaches: Sequence[str] | str | None = None, flows: ArrayLike | xr.DataArray | None = None) -> xr.Dataset:
         """Daily routing of the demo (see :func:`ecomodel.water.route`) with its seasonal sources,
@@ -243,7 +245,7 @@ class WujinDemo:
         return xr.concat([ds[["load", "concentration"]], tn.expand_dims(substance=["TN"])], dim="substance").assign(
             flow=ds["flow"]).assign_attrs(ds.attrs)
 
-    def lake_daily(self, reductions: Mapping[str | tuple[str | None, ...], float] | None = None, *, lakes: Mapping[str, Lake] | None = None,
+    def lake_daily(self, reductions: Reductions | None = None, *, lakes: Mapping[str, Lake] | None = None,
                    start: str = "2021-01-01", days: int = 365) -> xr.Dataset:
         """Daily-mean TP, TN, NH3-N and CODMn [mg/L] in every lake of the network, over
         ``(time, lake)`` (variables ``lake_tp_concentration`` …, as in :func:`ecomodel.water.project`).
@@ -281,7 +283,7 @@ class WujinDemo:
             return self.network
         return _network_for(self, m)
 
-    def section_means(self, reductions: Mapping[str | tuple[str | None, ...], float] | None = None, **kwargs: Any) -> pd.DataFrame:
+    def section_means(self, reductions: Reductions | None = None, **kwargs: Any) -> pd.DataFrame:
         """Annual-mean concentration [mg/L] at each section, one column per substance, plus ``TN``
         (the sum of the N species) when they are all modelled."""
         ds = self.steady(reductions, **kwargs)
