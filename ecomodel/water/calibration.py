@@ -180,9 +180,9 @@ def fit(model: Callable[[dict[str, float]], ArrayLike], observed: ArrayLike, sig
     return result
 
 
-def calibrate(data: WujinDemo | None = None, *, parameters: Mapping[str, tuple[float, float, float]] | None = None, year: int = 2021,
-              substance: str | Sequence[str] | None = "TP", exclude: Sequence[str] = (), max_abs_z: float = 3.0,
-              raise_on_failure: bool = True) -> CalibrationResult:
+def calibrate(data: WujinDemo | None = None, *, parameters: Mapping[str, tuple[float, float, float]] | None = None,
+              year: int = 2021, substance: str | Sequence[str] | None = "TP", exclude: Sequence[str] = (),
+              max_abs_z: float = 3.0, raise_on_failure: bool = True) -> CalibrationResult:
     """Calibrate the Wujin demo to its observed section means.
 
     The default parameters are ``tp_diffuse_multiplier`` (scales the TP export coefficients of the

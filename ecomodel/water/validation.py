@@ -91,8 +91,8 @@ def bootstrap(data: WujinDemo | None = None, *, replicates: int = 100, seed: int
     return out
 
 
-def validate(data: WujinDemo | None = None, *, parameters: Mapping[str, tuple[float, float, float]] | None = None, year: int = 2021,
-             substance: str | Sequence[str] | None = "TP") -> pd.DataFrame:
+def validate(data: WujinDemo | None = None, *, parameters: Mapping[str, tuple[float, float, float]] | None = None,
+             year: int = 2021, substance: str | Sequence[str] | None = "TP") -> pd.DataFrame:
     """Leave-one-section-out validation of the calibration.
 
     Parameters
