@@ -36,9 +36,19 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ecomodel.errors import InputError
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from .lake import Lake
+    from .sources import Reductions
+    from .wujin import WujinDemo
 
 __all__ = ["SECTORS", "apportion"]
 
@@ -63,7 +73,8 @@ def _sector_of(category: str) -> str:
                      expected=f"one of {[c for cats in SECTORS.values() for c in cats]}")
 
 
-def apportion(data=None, reductions=None, *, lakes=None, concentrations: bool = False):
+def apportion(data: WujinDemo | None = None, reductions: Reductions | None = None, *,
+              lakes: Mapping[str, Lake] | None = None, concentrations: bool = False) -> xr.DataArray | xr.Dataset:
     """Share of each section's annual-mean load from each source sector.
 
     Parameters

@@ -38,10 +38,14 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ecomodel.errors import InputError
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["FACTORS", "SHARE_INDICATORS", "CLASS_INDICATOR", "section_classes", "section_shares"]
 
@@ -60,7 +64,7 @@ SHARE_INDICATORS = {
 CLASS_INDICATOR = "section_water_class"
 
 
-def section_classes(projection, *, waterbody: str = "river"):
+def section_classes(projection: xr.Dataset, *, waterbody: str = "river") -> xr.DataArray:
     """GB 3838-2002 class of every section by the single-factor method of 环办〔2011〕22号.
 
     Parameters
@@ -108,8 +112,8 @@ def section_classes(projection, *, waterbody: str = "river"):
                                "references": "GB 3838-2002 Table 1; 环办〔2011〕22号"})
 
 
-def section_shares(projection, sections: Sequence[str] | Iterable[str], *, region: str, scope: str = "",
-                   waterbody: str = "river"):
+def section_shares(projection: xr.Dataset, sections: Sequence[str] | Iterable[str], *, region: str, scope: str = "",
+                   waterbody: str = "river") -> xr.Dataset:
     """Section-share indicators over a named set of sections, per year and member.
 
     Parameters

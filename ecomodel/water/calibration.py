@@ -20,13 +20,19 @@ for large-scale bound-constrained minimization problems. *SIAM J. Sci. Comput.* 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ecomodel._checks import as_float_array
 from ecomodel.errors import CalibrationError, InputError
+
+if TYPE_CHECKING:
+    from .wujin import WujinDemo
 
 __all__ = ["fit", "calibrate", "CalibrationResult", "DEFAULT_PARAMETERS"]
 
@@ -70,7 +76,8 @@ class CalibrationResult:
         return f"calibration {status}; chi2 = {self.chi2:.3g} with {self.dof} dof\n{p}\n{r}"
 
 
-def fit(model, observed, sigma, parameters: dict, *, labels=None, max_abs_z: float = 3.0,
+def fit(model: Callable[[dict[str, float]], ArrayLike], observed: ArrayLike, sigma: float | ArrayLike,
+        parameters: dict, *, labels: Sequence[str] | None = None, max_abs_z: float = 3.0,
         raise_on_failure: bool = True) -> CalibrationResult:
     """Weighted least-squares fit of a model to observations.
 
@@ -173,8 +180,9 @@ def fit(model, observed, sigma, parameters: dict, *, labels=None, max_abs_z: flo
     return result
 
 
-def calibrate(data=None, *, parameters=None, year=2021, substance="TP", exclude=(), max_abs_z: float = 3.0,
-              raise_on_failure: bool = True) -> CalibrationResult:
+def calibrate(data: WujinDemo | None = None, *, parameters: Mapping[str, tuple[float, float, float]] | None = None,
+              year: int = 2021, substance: str | Sequence[str] | None = "TP", exclude: Sequence[str] = (),
+              max_abs_z: float = 3.0, raise_on_failure: bool = True) -> CalibrationResult:
     """Calibrate the Wujin demo to its observed section means.
 
     The default parameters are ``tp_diffuse_multiplier`` (scales the TP export coefficients of the

@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ecomodel._checks import as_float_array
 from ecomodel.errors import InputError
@@ -48,7 +49,8 @@ DREDGE_RECOVERY_YEARS = 2.0
 _M3S_TO_M3YR = SECONDS_PER_DAY * DAYS_PER_YEAR
 
 
-def vollenweider_concentration(load, flow, area, settling_velocity):
+def vollenweider_concentration(load: ArrayLike, flow: ArrayLike, area: ArrayLike,
+                               settling_velocity: ArrayLike) -> np.ndarray | float:
     r"""Steady lake concentration :math:`C = L / (Q + v_s A)` (Vollenweider 1975).
 
     Parameters
@@ -82,7 +84,7 @@ def vollenweider_concentration(load, flow, area, settling_velocity):
     return float(c.ravel()[0]) if np.ndim(load) == 0 and c.size == 1 else c
 
 
-def vollenweider_1976(load, flow, area, mean_depth):
+def vollenweider_1976(load: ArrayLike, flow: ArrayLike, area: ArrayLike, mean_depth: ArrayLike) -> np.ndarray | float:
     r"""OECD/Vollenweider (1976) steady TP: :math:`P = \dfrac{L/q_s}{1 + \sqrt{\tau_w}}`.
 
     :math:`q_s = Q/A` [m/yr] is the areal hydraulic load and :math:`\tau_w = V/Q` [yr] the water
@@ -121,7 +123,7 @@ def vollenweider_1976(load, flow, area, mean_depth):
     return float(c.ravel()[0]) if np.ndim(load) == 0 and c.size == 1 else c
 
 
-def settling_share(flow, area, settling_velocity):
+def settling_share(flow: ArrayLike, area: ArrayLike, settling_velocity: ArrayLike) -> np.ndarray | float:
     r"""Share :math:`\alpha = v_s A / (Q + v_s A)` of the load entering a lake that settles.
 
     Parameters
@@ -144,7 +146,8 @@ def settling_share(flow, area, settling_velocity):
     return float(a.ravel()[0]) if a.size == 1 and np.ndim(flow) == 0 else a
 
 
-def sediment_pool_step(pool, external_load, settled_share, release_rate, burial_rate, years=1.0):
+def sediment_pool_step(pool: ArrayLike, external_load: ArrayLike, settled_share: ArrayLike, release_rate: ArrayLike,
+                       burial_rate: ArrayLike, years: float = 1.0) -> np.ndarray | float:
     r"""Exact step of the sediment P pool over *years* with constant external load.
 
     .. math:: P(t+\Delta t) = P e^{-\beta\Delta t} + \frac{\alpha L_{ext}}{\beta}(1 - e^{-\beta\Delta t}),
@@ -191,7 +194,8 @@ def sediment_pool_step(pool, external_load, settled_share, release_rate, burial_
     return float(out.ravel()[0]) if out.size == 1 and np.ndim(pool) == 0 else out
 
 
-def dredge(pool, volume, lake_area, *, dredged_area=None, active_layer=0.1):
+def dredge(pool: ArrayLike, volume: ArrayLike, lake_area: float, *, dredged_area: float | None = None,
+           active_layer: float = 0.1) -> np.ndarray | float:
     r"""Sediment P pool left after dredging *volume* of sediment.
 
     The mobile pool sits in the top ``active_layer`` metres. Dredging ``volume`` over
@@ -244,7 +248,7 @@ def dredge(pool, volume, lake_area, *, dredged_area=None, active_layer=0.1):
     return float(out.ravel()[0]) if out.size == 1 and np.ndim(pool) == 0 else out
 
 
-def dredging_recovery(deficit, timescale, years=1.0):
+def dredging_recovery(deficit: ArrayLike, timescale: float, years: float = 1.0) -> np.ndarray | float:
     r"""Phosphorus that returns to a dredged mobile sediment pool over a step [t].
 
     Dredging leaves a deficit :math:`D` against the undredged pool; re-deposition of P-rich
@@ -321,23 +325,23 @@ class Lake:
         """Internal release r·P [t/yr]."""
         return self.release_rate * self.sediment_p
 
-    def settled_share(self, flow) -> float:
+    def settled_share(self, flow: float) -> float:
         """α for outflow *flow* [m3/s]."""
         return settling_share(flow, self.area, self.settling_velocity)
 
-    def after_dredging(self, volume, dredged_area=None) -> "Lake":
+    def after_dredging(self, volume: float, dredged_area: float | None = None) -> "Lake":
         """The lake with its pool reduced by dredging *volume* [m3] (see :func:`dredge`)."""
         return replace(self, sediment_p=dredge(self.sediment_p, volume, self.area, dredged_area=dredged_area,
                                                 active_layer=self.active_layer))
 
-    def steady_pool(self, external_load, flow) -> float:
+    def steady_pool(self, external_load: float, flow: float) -> float:
         r"""Pool in equilibrium with a constant external load [t/yr] and outflow [m3/s]:
         :math:`\alpha L_{ext}/\beta`."""
         a = self.settled_share(flow)
         beta = self.release_rate * (1.0 - a) + self.burial_rate
         return float(a * float(external_load) / beta)
 
-    def equilibrium_burial_rate(self, external_load, flow) -> float:
+    def equilibrium_burial_rate(self, external_load: float, flow: float) -> float:
         r"""Burial rate b [1/yr] that holds the current pool steady under *external_load* [t/yr] and
         *flow* [m3/s]: :math:`b = \alpha L_{ext}/P - r(1 - \alpha)`."""
         a = self.settled_share(flow)
@@ -348,7 +352,7 @@ class Lake:
                              value=b, expected=">= 0")
         return float(b)
 
-    def concentration(self, external_load, flow) -> float:
+    def concentration(self, external_load: float, flow: float) -> float:
         """Steady TP [mg/L] with the current pool: (external + internal load) / (Q + v_s A)."""
         return vollenweider_concentration(float(external_load) + self.internal_load, flow, self.area,
                                           self.settling_velocity)

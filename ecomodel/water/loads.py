@@ -35,10 +35,13 @@ Runkel, R. L., Crawford, C. G. & Cohn, T. A. (2004). *Load Estimator (LOADEST)*.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ecomodel._checks import as_float_array
 from ecomodel.errors import InputError
@@ -94,7 +97,8 @@ def _samples(flow, concentration):
     return q, c
 
 
-def ratio_estimator(flow, concentration, daily_flow, *, confidence=0.95) -> LoadEstimate:
+def ratio_estimator(flow: ArrayLike, concentration: ArrayLike, daily_flow: ArrayLike, *,
+                    confidence: float = 0.95) -> LoadEstimate:
     """Beale's bias-corrected flow-weighted ratio estimate of the annual load.
 
     Parameters
@@ -161,8 +165,9 @@ def _decimal_year(dates):
     return ((idx - start).days.to_numpy() + 0.5) / length
 
 
-def rating_curve(flow, concentration, dates, daily_flow, daily_dates, *, bias_correction="smearing",
-                 confidence=0.95) -> LoadEstimate:
+def rating_curve(flow: ArrayLike, concentration: ArrayLike, dates: ArrayLike | Sequence[date], daily_flow: ArrayLike,
+                 daily_dates: ArrayLike | Sequence[date], *, bias_correction: str = "smearing",
+                 confidence: float = 0.95) -> LoadEstimate:
     """LOADEST-style log-linear rating-curve estimate of the annual load.
 
     Parameters

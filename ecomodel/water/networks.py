@@ -28,6 +28,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -37,6 +38,12 @@ from ecomodel.errors import InputError
 
 from .network import read_network
 from .sources import Sources
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from .sources import Reductions
+    from .wujin import WujinDemo
 
 __all__ = ["NETWORKS", "tianning", "network_demo", "section_ensemble"]
 
@@ -64,7 +71,7 @@ def _load(folder: str):
     return replace(base, network=network, sources=sources, lakes={}, observations=obs, meta={})
 
 
-def network_demo(name: str):
+def network_demo(name: str) -> WujinDemo:
     """An embedded demo network by name (``'wujin'``, ``'tianning'``) as a :class:`WujinDemo`-like
     object (``network``, ``sources``, ``section_means()`` …)."""
     from ecomodel.errors import close_matches
@@ -80,7 +87,7 @@ def network_demo(name: str):
     return replace(_load(NETWORKS[key]), meta={})
 
 
-def tianning():
+def tianning() -> WujinDemo:
     """The 天宁 demo network around 新沟河粮庄桥 (see the module docstring)."""
     return network_demo("tianning")
 
@@ -99,8 +106,9 @@ def _draws(d, members: int, rng, hydrology_cv: float) -> tuple[list[dict], np.nd
     return params, np.exp(rng.normal(-0.5 * s * s, s, members))
 
 
-def section_ensemble(data=None, *, years: Iterable[int] = range(2021, 2026), members: int = 20, seed: int = 0,
-                     reductions: Mapping | dict | None = None, hydrology_cv: float = 0.15):
+def section_ensemble(data: WujinDemo | str | None = None, *, years: Iterable[int] = range(2021, 2026),
+                     members: int = 20, seed: int = 0, reductions: Reductions | Mapping[int, Reductions] | None = None,
+                     hydrology_cv: float = 0.15) -> xr.Dataset:
     """Ensemble of steady annual-mean concentrations at a demo's sections.
 
     Parameters

@@ -18,6 +18,7 @@ The result is an ``xarray.Dataset`` over ``(year, member, site)`` that
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -33,7 +34,13 @@ from .sources import N_SPECIES, _reduction_keys
 from .steadystate import KG_PER_DAY_TO_MG_PER_L, loss_rate
 
 if TYPE_CHECKING:
+    import os
+
     import xarray as xr
+    from matplotlib.figure import Figure
+
+    from .sources import Reductions
+    from .wujin import WujinDemo
 
 __all__ = ["project", "lake_classes", "lake_sites", "schedule", "tonnes_to_fractions", "demo_package", "INDICATORS"]
 
@@ -49,7 +56,7 @@ _LONG = {"TP": "total phosphorus", "NH3-N": "ammonia nitrogen", "COD": "chemical
 LAKE_PARAMETERS = ("TP", "TN", "NH3-N", "CODMn")
 
 
-def schedule(reductions, years) -> dict:
+def schedule(reductions: Reductions | Mapping[int, Reductions] | xr.DataArray | None, years: Iterable[int]) -> dict:
     """Reductions in force each year: ``{year: {key: fraction}}``.
 
     *reductions* is None, one mapping applied every year, a schedule ``{year: mapping}`` (a step
@@ -141,7 +148,8 @@ def demo_package() -> dict:
     }
 
 
-def tonnes_to_fractions(tonnes: dict, *, categories=None, share: float = 1.0, data=None, reductions=None) -> dict:
+def tonnes_to_fractions(tonnes: dict, *, categories: Sequence[str] | None = None, share: float = 1.0,
+                        data: WujinDemo | None = None, reductions: Reductions | None = None) -> dict:
     """Convert tonnes removed per year into reduction fractions of the demo loads.
 
     The tonnes (e.g. the 2023 Changzhou key-project cuts COD 3993 t and NH3-N 225 t, plan 004:19)
@@ -224,8 +232,10 @@ def _parameter_draws(d, members, rng, uncertain: bool):
     return np.clip(draws, 0.2, 5.0)
 
 
-def project(reductions=None, years=range(2021, 2031), members: int = 50, seed=0, *, lake_measures=None,
-            data=None, hydrology_cv: float = 0.15, parameter_uncertainty: bool = True,
+def project(reductions: Reductions | Mapping[int, Reductions] | xr.DataArray | None = None,
+            years: Iterable[int] = range(2021, 2031), members: int = 50, seed: int | np.random.Generator | None = 0, *,
+            lake_measures: Mapping[str, Mapping[int, float | Mapping[str, float]]] | None = None,
+            data: WujinDemo | None = None, hydrology_cv: float = 0.15, parameter_uncertainty: bool = True,
             load_cv: float = 0.2) -> "xr.Dataset":
     """Annual means of TP, the N species and TN, NH3-N, CODcr and CODMn at the demo sections and
     lakes under a reduction package.
@@ -573,8 +583,8 @@ def lake_sites(ds: "xr.Dataset") -> "xr.Dataset":
     return res.assign_attrs(ds.attrs)
 
 
-def plot_lakes(package: "xr.Dataset", baseline: "xr.Dataset | None" = None, *, parameters=("TP", "TN"),
-               path=None):
+def plot_lakes(package: "xr.Dataset", baseline: "xr.Dataset | None" = None, *, parameters: Sequence[str] = ("TP", "TN"),
+               path: str | os.PathLike | None = None) -> Figure:
     """Lake TP and TN trajectories (ensemble median and 5–95 % band) under a package, one panel per
     lake and parameter, with the baseline's median dashed and the GB 3838 class III lake limit.
 

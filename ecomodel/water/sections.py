@@ -13,10 +13,15 @@ Examples
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from ecomodel.errors import InputError
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = ["section_table", "assess", "check_targets", "PARAMETERS"]
 
@@ -32,7 +37,7 @@ def section_table() -> pd.DataFrame:
     return pd.read_csv(data_path("water", "sections.csv")).set_index("section")
 
 
-def assess(projection, *, waterbody: str = "river", threshold: int = 3):
+def assess(projection: xr.Dataset, *, waterbody: str = "river", threshold: int = 3) -> xr.Dataset:
     """GB 3838-2002 classes of projected section concentrations and the share at class III or better.
 
     Parameters
@@ -98,7 +103,7 @@ def assess(projection, *, waterbody: str = "river", threshold: int = 3):
                                   "references": "GB 3838-2002 Table 1; 环办〔2011〕22号"})
 
 
-def check_targets(projection, targets=None, **kwargs):
+def check_targets(projection: xr.Dataset, targets: pd.DataFrame | None = None, **kwargs: str) -> pd.DataFrame:
     """Check a water projection against the plan targets (``ecomodel.targets.check``).
 
     Only the indicator variables are passed on. "Is 姚巷桥 at or below 0.136 mg/L in 2026, and with

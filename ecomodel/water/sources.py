@@ -24,15 +24,30 @@ and phosphorus load delivered to surface waters: the export coefficient modellin
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ecomodel import vocabulary
 from ecomodel._checks import as_float_array
 from ecomodel.errors import SourceError, close_matches
 from ecomodel.units import DAYS_PER_YEAR
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    import xarray as xr
+
+    from ._inputs import DailyLoads
+    from .network import RiverNetwork
+
+    #: reduction fractions removed: category, (category, reach) or (category, reach, substance)
+    #: (``None`` for "any") -> fraction in [0, 1] (see :func:`apply_reductions`)
+    Reductions: TypeAlias = Mapping[str | tuple[str | None, ...], float]
 
 __all__ = ["Sources", "point_source_loads", "diffuse_loads", "boundary_loads", "apply_reductions",
            "SUBSTANCES", "N_SPECIES", "DEMO_SUBSTANCES", "check_nitrogen", "CATEGORIES", "EXPORT_COEFFICIENTS",
@@ -120,7 +135,7 @@ def _substance_columns(table: pd.DataFrame, substances) -> list[str]:
     return list(substances)
 
 
-def point_source_loads(table: pd.DataFrame, substances=SUBSTANCES) -> pd.DataFrame:
+def point_source_loads(table: pd.DataFrame, substances: Sequence[str] = SUBSTANCES) -> pd.DataFrame:
     """Annual loads of point sources [t/yr].
 
     Parameters
@@ -167,7 +182,8 @@ def point_source_loads(table: pd.DataFrame, substances=SUBSTANCES) -> pd.DataFra
     return out
 
 
-def diffuse_loads(table: pd.DataFrame, coefficients: pd.DataFrame, substances=SUBSTANCES) -> pd.DataFrame:
+def diffuse_loads(table: pd.DataFrame, coefficients: pd.DataFrame,
+                  substances: Sequence[str] = SUBSTANCES) -> pd.DataFrame:
     """Annual diffuse loads [t/yr] by the export-coefficient method (Johnes 1996).
 
     Parameters
@@ -224,7 +240,7 @@ def diffuse_loads(table: pd.DataFrame, coefficients: pd.DataFrame, substances=SU
     return out
 
 
-def boundary_loads(table: pd.DataFrame, substances=SUBSTANCES) -> pd.DataFrame:
+def boundary_loads(table: pd.DataFrame, substances: Sequence[str] = SUBSTANCES) -> pd.DataFrame:
     """Annual loads [t/yr] of water entering the network: inflow ``quantity`` [m3/s] × concentration
     columns [mg/L].
 
@@ -242,7 +258,7 @@ def boundary_loads(table: pd.DataFrame, substances=SUBSTANCES) -> pd.DataFrame:
     return out
 
 
-def monthly_factors(profile, start, days) -> np.ndarray:
+def monthly_factors(profile: ArrayLike, start: str | pd.Timestamp, days: int) -> np.ndarray:
     """Daily factors from 12 monthly factors (normalised to mean 1 over the months).
 
     Examples
@@ -292,7 +308,8 @@ def _reduction_keys(reductions) -> list[tuple]:
     return out
 
 
-def apply_reductions(table: pd.DataFrame, reductions, substances=SUBSTANCES) -> pd.DataFrame:
+def apply_reductions(table: pd.DataFrame, reductions: Reductions | None,
+                     substances: Sequence[str] = SUBSTANCES) -> pd.DataFrame:
     """Scale the load columns of a long source table by reduction fractions.
 
     Keys are a category (``'wwtp'``), ``(category, reach)`` or ``(category, reach, substance)``
@@ -368,8 +385,9 @@ class Sources:
             as_float_array(t[s].to_numpy(float), f"load {s}", error=SourceError, labels=list(t["source"]))
 
     @classmethod
-    def from_tables(cls, point=None, diffuse=None, boundary=None, coefficients=None, profiles=None,
-                    substances=SUBSTANCES) -> "Sources":
+    def from_tables(cls, point: pd.DataFrame | None = None, diffuse: pd.DataFrame | None = None,
+                    boundary: pd.DataFrame | None = None, coefficients: pd.DataFrame | None = None,
+                    profiles: pd.DataFrame | None = None, substances: Sequence[str] = SUBSTANCES) -> "Sources":
         """Build from a point-source table (:func:`point_source_loads`), a diffuse table
         (:func:`diffuse_loads` with *coefficients*) and a boundary-inflow table
         (:func:`boundary_loads`)."""
@@ -399,7 +417,7 @@ class Sources:
         """Source categories present."""
         return sorted(set(self.table["category"].astype(str)))
 
-    def reduced(self, reductions) -> "Sources":
+    def reduced(self, reductions: Reductions | None) -> "Sources":
         """A copy with *reductions* applied (see :func:`apply_reductions`)."""
         return Sources(apply_reductions(self.table, reductions, self.substances), self.profiles, self.substances)
 
@@ -407,7 +425,7 @@ class Sources:
         """A copy with extra source rows (loads in t/yr)."""
         return Sources(pd.concat([self.table, rows], ignore_index=True), self.profiles, self.substances)
 
-    def totals(self, reductions=None) -> pd.DataFrame:
+    def totals(self, reductions: Reductions | None = None) -> pd.DataFrame:
         """Annual load per category and substance [t/yr].
 
         Examples
@@ -420,7 +438,8 @@ class Sources:
         t = apply_reductions(self.table, reductions, self.substances)
         return t.groupby("category")[list(self.substances)].sum()
 
-    def loads(self, network, reductions=None, *, by_category=True):
+    def loads(self, network: RiverNetwork, reductions: Reductions | None = None, *,
+              by_category: bool = True) -> xr.DataArray:
         """Mean loads per reach (and category) [kg/d] as an :class:`xarray.DataArray`.
 
         Parameters
@@ -463,7 +482,8 @@ class Sources:
                           name="load", attrs=cf_attrs("kg/d", "mean load entering the reach"))
         return da if by_category else da.sum("category", keep_attrs=True)
 
-    def daily(self, network, start="2021-01-01", days=365, reductions=None):
+    def daily(self, network: RiverNetwork, start: str | pd.Timestamp = "2021-01-01", days: int = 365,
+              reductions: Reductions | None = None) -> DailyLoads:
         """Daily loads for :func:`~ecomodel.water.route` as a :class:`DailyLoads`.
 
         Runoff-driven sources go to the diffuse part (they follow the daily lateral flow); the others

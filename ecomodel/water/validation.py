@@ -25,16 +25,23 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from .calibration import _setup, calibrate
 
+if TYPE_CHECKING:
+    from .wujin import WujinDemo
+
 __all__ = ["bootstrap", "validate"]
 
 
-def bootstrap(data=None, *, replicates: int = 100, seed: int = 0, parameters=None, year: int = 2021,
-              substance="TP") -> pd.DataFrame:
+def bootstrap(data: WujinDemo | None = None, *, replicates: int = 100, seed: int = 0,
+              parameters: Mapping[str, tuple[float, float, float]] | None = None, year: int = 2021,
+              substance: str | Sequence[str] | None = "TP") -> pd.DataFrame:
     """Parametric-bootstrap uncertainty of every calibrated parameter.
 
     Parameters
@@ -84,7 +91,8 @@ def bootstrap(data=None, *, replicates: int = 100, seed: int = 0, parameters=Non
     return out
 
 
-def validate(data=None, *, parameters=None, year: int = 2021, substance="TP") -> pd.DataFrame:
+def validate(data: WujinDemo | None = None, *, parameters: Mapping[str, tuple[float, float, float]] | None = None,
+             year: int = 2021, substance: str | Sequence[str] | None = "TP") -> pd.DataFrame:
     """Leave-one-section-out validation of the calibration.
 
     Parameters

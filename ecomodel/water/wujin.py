@@ -21,10 +21,13 @@ Examples
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ecomodel._data import data_path
 from ecomodel.errors import InputError
@@ -32,6 +35,11 @@ from ecomodel.errors import InputError
 from .lake import DREDGE_RECOVERY_YEARS, Lake
 from .network import RiverNetwork, read_network
 from .sources import DEMO_SUBSTANCES, N_SPECIES, Sources
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from .sources import Reductions
 
 __all__ = ["demo", "WujinDemo", "DIFFUSE_CATEGORIES"]
 
@@ -87,7 +95,7 @@ class WujinDemo:
             return float(self.calibration.loc[name, "value"])
         return default
 
-    def with_parameters(self, **values) -> "WujinDemo":
+    def with_parameters(self, **values: float) -> "WujinDemo":
         """A copy with calibration parameters replaced (``tp_diffuse_multiplier=1.2`` …)."""
         cal = self.calibration.copy()
         for k, v in values.items():
@@ -151,7 +159,7 @@ class WujinDemo:
         return out
 
     # ------------------------------------------------------------------ sources
-    def internal_sources(self, lakes=None) -> pd.DataFrame:
+    def internal_sources(self, lakes: Mapping[str, Lake] | None = None) -> pd.DataFrame:
         """Source rows for lake internal release r·P [t/yr of TP]."""
         lakes = self.lakes if lakes is None else lakes
         net = self.network
@@ -167,7 +175,7 @@ class WujinDemo:
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def all_sources(self, lakes=None, *, calibrated=True) -> Sources:
+    def all_sources(self, lakes: Mapping[str, Lake] | None = None, *, calibrated: bool = True) -> Sources:
         """External sources with the TP diffuse multiplier applied, plus lake internal release."""
         t = self.sources.table.copy()
         if calibrated:
@@ -179,7 +187,8 @@ class WujinDemo:
         return src.with_source(internal) if len(internal) else src
 
     # ------------------------------------------------------------------ solving
-    def steady(self, reductions=None, *, lakes=None, flow_multiplier=1.0, diagnostics=False):
+    def steady(self, reductions: Reductions | None = None, *, lakes: Mapping[str, Lake] | None = None,
+               flow_multiplier: float = 1.0, diagnostics: bool = False) -> xr.Dataset:
         """Annual-mean water quality of the demo (see :func:`ecomodel.water.steady`).
 
         Parameters
@@ -203,8 +212,9 @@ class WujinDemo:
                       temperature=self.temperature, theta=self.theta(), diagnostics=diagnostics,
                       transfers=self.transfers(), substance=self.modelled)
 
-    def route(self, reductions=None, *, lakes=None, start: str = "2021-01-01", days: int = 365, sections=None,
-              reaches=None, flows=None):
+    def route(self, reductions: Reductions | None = None, *, lakes: Mapping[str, Lake] | None = None,
+              start: str = "2021-01-01", days: int = 365, sections: Sequence[str] | None = None,
+              reaches: Sequence[str] | str | None = None, flows: ArrayLike | xr.DataArray | None = None) -> xr.Dataset:
         """Daily routing of the demo (see :func:`ecomodel.water.route`) with its seasonal sources,
         kinetics and the nitrogen chain; ``TN`` is added as the sum of the N species.
 
@@ -235,7 +245,8 @@ class WujinDemo:
         return xr.concat([ds[["load", "concentration"]], tn.expand_dims(substance=["TN"])], dim="substance").assign(
             flow=ds["flow"]).assign_attrs(ds.attrs)
 
-    def lake_daily(self, reductions=None, *, lakes=None, start: str = "2021-01-01", days: int = 365):
+    def lake_daily(self, reductions: Reductions | None = None, *, lakes: Mapping[str, Lake] | None = None,
+                   start: str = "2021-01-01", days: int = 365) -> xr.Dataset:
         """Daily-mean TP, TN, NH3-N and CODMn [mg/L] in every lake of the network, over
         ``(time, lake)`` (variables ``lake_tp_concentration`` …, as in :func:`ecomodel.water.project`).
 
@@ -272,7 +283,7 @@ class WujinDemo:
             return self.network
         return _network_for(self, m)
 
-    def section_means(self, reductions=None, **kwargs) -> pd.DataFrame:
+    def section_means(self, reductions: Reductions | None = None, **kwargs: Any) -> pd.DataFrame:
         """Annual-mean concentration [mg/L] at each section, one column per substance, plus ``TN``
         (the sum of the N species) when they are all modelled."""
         ds = self.steady(reductions, **kwargs)
