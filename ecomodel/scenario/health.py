@@ -51,7 +51,8 @@ VSL_CNY = {"low": 1.47e6, "central": 4.76e6, "high": 6.36e6}
 BASELINE_DEATH_RATE = 7.0e-3 * 0.90
 
 
-def gemm_hazard_ratio(concentration: npt.ArrayLike, *, theta: float = GEMM_NCD_LRI["theta"], alpha: float = GEMM_NCD_LRI["alpha"],
+def gemm_hazard_ratio(concentration: npt.ArrayLike, *, theta: float = GEMM_NCD_LRI["theta"],
+                      alpha: float = GEMM_NCD_LRI["alpha"],
                       mu: float = GEMM_NCD_LRI["mu"], nu: float = GEMM_NCD_LRI["nu"],
                       counterfactual: float = GEMM_NCD_LRI["counterfactual"]) -> np.ndarray | float:
     """GEMM hazard ratio [1] at annual-mean PM2.5 *concentration* [ug/m3].

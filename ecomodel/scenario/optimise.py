@@ -67,7 +67,8 @@ __all__ = ["TargetSpec", "parse_target", "targets_from_registry", "optimise", "O
 _REEXPORTED = (as_targets, parse_target, targets_from_registry)  # moved to .specs; still importable from here
 
 
-def evaluator(measures: Sequence[Measure], specs: Iterable[TargetSpec], *, scenario: Scenario | None = None, method: str = "surface",
+def evaluator(measures: Sequence[Measure], specs: Iterable[TargetSpec], *, scenario: Scenario | None = None,
+              method: str = "surface",
               progress: bool = False) -> Callable:
     """``evaluate(selection) -> statistics`` for :func:`optimise`.
 
