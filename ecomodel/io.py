@@ -43,9 +43,15 @@ import shutil
 import signal
 import sys
 import uuid
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import OutputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
 
 __all__ = [
     "atomic_path",
@@ -281,7 +287,7 @@ def _unraisable(info) -> None:
         _in_hook = False
 
 
-def install_signal_handlers(signals=None) -> dict:
+def install_signal_handlers(signals: Iterable[int] | None = None) -> dict:
     """Handle SIGTERM and SIGINT (and SIGHUP) so that an interrupted process leaves no temporary file.
 
     On the first signal: this process's unfinished temporary paths are removed, one line is printed
@@ -350,7 +356,7 @@ def _check_interrupt() -> None:
 
 
 @contextlib.contextmanager
-def recording():
+def recording() -> Iterator[list[Path]]:
     """Collect the destinations that writers move into place inside the block (a list of Paths)."""
     found: list[Path] = []
     _recorders.append(found)
@@ -360,7 +366,7 @@ def recording():
         _recorders.remove(found)
 
 
-def discard(paths) -> list[Path]:
+def discard(paths: Iterable[str | os.PathLike]) -> list[Path]:
     """Remove finished outputs (e.g. those :func:`recording` collected, when the run was interrupted)."""
     gone = []
     for p in paths:
@@ -404,7 +410,7 @@ if hasattr(os, "register_at_fork"):
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike):
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside *path*; move it onto *path* when the block succeeds.
 
     Works for files and for directories (Zarr stores). On any exception, including
@@ -531,14 +537,14 @@ def _as_writable(obj):
                       field="obj", value=type(obj).__name__, expected="xarray object")
 
 
-def conform(obj):
+def conform(obj: xr.Dataset | xr.DataArray | xr.DataTree) -> xr.Dataset | xr.DataArray | xr.DataTree:
     """:func:`ecomodel._cf.conform` (imported on use: it needs xarray)."""
     from ._cf import conform as _conform
 
     return _conform(obj)
 
 
-def write_netcdf(obj, path: str | os.PathLike) -> Path:
+def write_netcdf(obj: xr.Dataset | xr.DataArray | xr.DataTree, path: str | os.PathLike) -> Path:
     """Write *obj* (Dataset, DataArray or DataTree) to a netCDF-4 file, atomically.
 
     Parameters
@@ -560,7 +566,7 @@ def write_netcdf(obj, path: str | os.PathLike) -> Path:
     return path
 
 
-def write_zarr(obj, path: str | os.PathLike) -> Path:
+def write_zarr(obj: xr.Dataset | xr.DataArray | xr.DataTree, path: str | os.PathLike) -> Path:
     """Write *obj* (Dataset, DataArray or DataTree) to a Zarr store (a directory), atomically.
 
     Parameters
@@ -593,7 +599,7 @@ def _vlen_strings(obj):
     return fix(obj)
 
 
-def write(obj, path: str | os.PathLike) -> Path:
+def write(obj: xr.Dataset | xr.DataArray | xr.DataTree | pd.DataFrame | pd.Series, path: str | os.PathLike) -> Path:
     """Write by extension: ``.zarr`` → Zarr, ``.csv`` → CSV table, anything else → netCDF."""
     suffix = Path(path).suffix.lower()
     if suffix == ".zarr":
@@ -607,7 +613,7 @@ def _is_zarr(path: Path) -> bool:
     return path.is_dir() and any((path / n).exists() for n in ("zarr.json", ".zgroup", ".zattrs", ".zmetadata"))
 
 
-def open_output(path: str | os.PathLike, *, tree: bool | None = None):
+def open_output(path: str | os.PathLike, *, tree: bool | None = None) -> xr.Dataset | xr.DataTree:
     """Read an output written by :func:`write_netcdf` or :func:`write_zarr` fully into memory.
 
     Parameters
@@ -636,7 +642,8 @@ def open_output(path: str | os.PathLike, *, tree: bool | None = None):
         return ds.load()
 
 
-def write_csv(table, path: str | os.PathLike, *, index: bool | None = None) -> Path:
+def write_csv(table: pd.DataFrame | pd.Series | xr.Dataset | xr.DataArray, path: str | os.PathLike, *,
+              index: bool | None = None) -> Path:
     """Write a pandas table (or an xarray Dataset/DataArray, flattened) to CSV (UTF-8), atomically."""
     import pandas as pd
     import xarray as xr
@@ -696,8 +703,9 @@ def _iamc_place(region, site) -> str:
     return "World"
 
 
-def to_iamc(data, *, model: str | None = None, scenario: str | None = None, region: str | None = None,
-            reduce_members: str = "mean"):
+def to_iamc(data: xr.Dataset | xr.DataArray | xr.DataTree | dict[str, xr.Dataset | xr.DataArray | xr.DataTree], *,
+            model: str | None = None, scenario: str | None = None, region: str | None = None,
+            reduce_members: str = "mean") -> pd.DataFrame:
     """The IAMC long table (model, scenario, region, variable, unit, year, value) of a projection.
 
     Parameters
@@ -754,7 +762,7 @@ def to_iamc(data, *, model: str | None = None, scenario: str | None = None, regi
     return df.sort_values(IAMC_COLUMNS[:-2] + ["year"], kind="stable").reset_index(drop=True)
 
 
-def write_iamc(table, path: str | os.PathLike) -> Path:
+def write_iamc(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write an IAMC long table (from :func:`to_iamc`) to CSV, atomically."""
     import pandas as pd
 
@@ -763,7 +771,7 @@ def write_iamc(table, path: str | os.PathLike) -> Path:
     return write_csv(table, path, index=False)
 
 
-def read_iamc(path: str | os.PathLike):
+def read_iamc(path: str | os.PathLike) -> pd.DataFrame:
     """Read an IAMC long table written by :func:`write_iamc` (year as int, value as float)."""
     import pandas as pd
 

@@ -18,9 +18,20 @@ Class colours follow the usual presentation of Chinese surface-water quality rep
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import os
+
+    import pandas as pd
+    import xarray as xr
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["trajectory", "section_classes", "package_comparison", "decomposition", "save", "CLASS_COLOURS",
            "CLASS_LABELS"]
@@ -43,7 +54,7 @@ def _axes(ax, figsize=(7.0, 4.2)):
     return fig, ax
 
 
-def save(fig, path) -> None:
+def save(fig: Figure, path: str | os.PathLike) -> None:
     """Save *fig* to *path* atomically (format from the extension)."""
     from pathlib import Path
 
@@ -115,8 +126,10 @@ def _legend(ax) -> None:
     ax.legend(handles, labels, loc="best", fontsize=8)
 
 
-def trajectory(da, *, target=None, target_year=None, comparator="<=", band=(0.05, 0.95), ax=None, title=None,
-               label=None, color="C0", path=None):
+def trajectory(da: xr.DataArray, *, target: float | None = None, target_year: int | None = None,
+               comparator: str = "<=", band: tuple[float, float] = (0.05, 0.95), ax: Axes | None = None,
+               title: str | None = None, label: str | None = None, color: str = "C0",
+               path: str | os.PathLike | None = None) -> Figure:
     """Ensemble trajectory with a band, against a target.
 
     Parameters
@@ -193,7 +206,8 @@ def trajectory(da, *, target=None, target_year=None, comparator="<=", band=(0.05
     return _finish(fig, path)
 
 
-def section_classes(classes, *, ax=None, title=None, path=None):
+def section_classes(classes: xr.DataArray, *, ax: Axes | None = None, title: str | None = None,
+                    path: str | os.PathLike | None = None) -> Figure:
     """Monitoring sections × years coloured by GB 3838-2002 class.
 
     Every calendar year from the first to the last gets a column and a tick; a year missing from
@@ -263,8 +277,10 @@ def section_classes(classes, *, ax=None, title=None, path=None):
     return _finish(fig, path)
 
 
-def package_comparison(table, *, cost="annualised_cost", probability="probability", name="scenario", ax=None,
-                       title=None, ylabel="attainment probability", path=None):
+def package_comparison(table: pd.DataFrame | xr.Dataset, *, cost: str = "annualised_cost",
+                       probability: str = "probability", name: str = "scenario", ax: Axes | None = None,
+                       title: str | None = None, ylabel: str = "attainment probability",
+                       path: str | os.PathLike | None = None) -> Figure:
     """Cost against attainment probability, one point per package.
 
     Parameters
@@ -312,7 +328,9 @@ def package_comparison(table, *, cost="annualised_cost", probability="probabilit
     return _finish(fig, path)
 
 
-def decomposition(effects, *, total=None, units="", ax=None, title=None, path=None):
+def decomposition(effects: Mapping[str, float] | pd.Series | xr.DataArray, *, total: float | None = None,
+                  units: str = "", ax: Axes | None = None, title: str | None = None,
+                  path: str | os.PathLike | None = None) -> Figure:
     """Bars of contributions to a change, with the total.
 
     Parameters

@@ -35,10 +35,16 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
-from typing import NamedTuple
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import InputError, TargetError, UnitError, close_matches
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+
+    from .scenario.model import Package
 
 __all__ = [
     "load",
@@ -345,7 +351,9 @@ def _as_years(year) -> set[int]:
     return out
 
 
-def load(region=None, indicator=None, site=None, year=None, document=None, kind=None):
+def load(region: str | None = None, indicator: str | None = None, site: str | None = None,
+         year: int | Iterable[int] | None = None, document: str | None = None,
+         kind: str | Iterable[str] | None = None) -> pd.DataFrame:
     """The plan-target registry as a table, optionally filtered.
 
     Parameters
@@ -411,7 +419,7 @@ def load(region=None, indicator=None, site=None, year=None, document=None, kind=
 # ---------------------------------------------------------------------------------------- check
 
 
-def decrease_pct(values, reference_year: int):
+def decrease_pct(values: xr.DataArray, reference_year: int) -> xr.DataArray:
     """Percentage decrease of a yearly series against its value in ``reference_year``.
 
     .. math:: d(t) = 100 \\, (1 - x(t) / x(t_0))
@@ -500,7 +508,8 @@ def _convert_units(values, var_name: str, from_unit, to_unit: str):
                           f"{to_unit!r} ({err})", field=var_name, value=from_unit, expected=to_unit) from None
 
 
-def check(projection, targets=None, *, outside: str = "raise"):
+def check(projection: xr.Dataset | xr.DataArray, targets: pd.DataFrame | None = None, *,
+          outside: str = "raise") -> pd.DataFrame:
     """Compare a projection with the plan targets it covers.
 
     Parameters
@@ -733,7 +742,7 @@ OUT_OF_SCOPE_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
-def row_ref(row) -> str:
+def row_ref(row: Mapping[str, Any]) -> str:
     """Identifier of a registry row: ``'<code>:<first line>/<indicator>'`` (``'004:19/nox_reduction_t'``).
 
     Examples
@@ -745,7 +754,7 @@ def row_ref(row) -> str:
     return f"{str(row['document'])[:3]}:{first}/{row['indicator']}"
 
 
-def find_rows(ref: str):
+def find_rows(ref: str) -> pd.DataFrame:
     """Registry ``target``/``investment`` rows a reference names: ``'004:19'`` (every row whose first
     cited line is 19) or ``'004:19/nox_reduction_t'`` (that indicator only).
 
@@ -796,7 +805,8 @@ def is_state_indicator(indicator: str) -> bool:
     return any(re.search(p, indicator) for p in STATE_PATTERNS)
 
 
-def coverage(checked=None, implemented=None):
+def coverage(checked: pd.DataFrame | None = None,
+             implemented: dict[str, str] | Iterable[Package] | None = None) -> pd.DataFrame:
     """Status of every numeric target row of the registry.
 
     Parameters
@@ -865,7 +875,7 @@ def _implemented_map(implemented) -> dict:
     return out
 
 
-def coverage_line(table) -> str:
+def coverage_line(table: pd.DataFrame) -> str:
     """``'checked N of M state targets; K activity targets implemented as measures; L out of scope'``."""
     state = table["kind"] == "state"
     n = int((state & (table["status"] == "checked")).sum())

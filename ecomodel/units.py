@@ -28,9 +28,15 @@ here, so a conformed output converts as before:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .errors import UnitError, close_matches
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    import xarray as xr
 
 __all__ = ["canonical", "dimension", "convert", "factor", "require", "display", "UNITS", "SECONDS_PER_DAY", "DAYS_PER_YEAR"]
 
@@ -207,7 +213,7 @@ def factor(from_unit: str, to_unit: str) -> float:
     return fa / fb
 
 
-def convert(values, from_unit: str, to_unit: str):
+def convert(values: npt.ArrayLike | xr.DataArray, from_unit: str, to_unit: str) -> float | np.ndarray | xr.DataArray:
     """Convert *values* from *from_unit* to *to_unit*.
 
     Parameters
@@ -237,7 +243,8 @@ def convert(values, from_unit: str, to_unit: str):
     return np.asarray(out, dtype=float)
 
 
-def require(obj, to_unit: str, *, field: str, default: str | None = None):
+def require(obj: npt.ArrayLike | xr.DataArray, to_unit: str, *, field: str,
+            default: str | None = None) -> float | np.ndarray | xr.DataArray:
     """Return *obj* (a DataArray, or values with ``default`` units) converted to *to_unit*.
 
     The units are read from ``obj.attrs['units']``; when absent, *default* is assumed if given,

@@ -22,8 +22,13 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..errors import CarbonError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
 
 __all__ = ["for_check", "national_peak_rows", "YEARLESS_INDICATORS"]
 
@@ -31,7 +36,7 @@ __all__ = ["for_check", "national_peak_rows", "YEARLESS_INDICATORS"]
 YEARLESS_INDICATORS = ("co2_peak_year",)
 
 
-def for_check(ds):
+def for_check(ds: xr.Dataset) -> xr.Dataset:
     """The projection with each year-less indicator repeated along ``year`` (for ``targets.check``).
 
     Parameters
@@ -59,7 +64,7 @@ def for_check(ds):
     return out
 
 
-def national_peak_rows(regions: Sequence[str]):
+def national_peak_rows(regions: Sequence[str]) -> pd.DataFrame:
     """Registry row 000:94 (中国, ``co2_peak_year`` ≤ 2030) once per region, for ``targets.check``.
 
     The plans set no numeric peak year of their own: Wujin must peak *before* the nation (000:912),

@@ -34,8 +34,9 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -44,6 +45,10 @@ from .._cf import cf_attrs
 from .._data import data_path
 from ..errors import CarbonError, close_matches
 from .factors import FUELS, emission_factors
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
 
 __all__ = ["AIR_SECTORS", "AIR_POLLUTANTS", "ESTIMATED_POLLUTANTS", "cobenefit_factors", "air_cobenefits", "fuel_switch",
            "efficiency", "as_air_reductions", "default_sector_map"]
@@ -198,7 +203,7 @@ def _factor_frame():
     return pd.read_csv(data_path("carbon", "cobenefit_factors.csv"))
 
 
-def cobenefit_factors():
+def cobenefit_factors() -> pd.DataFrame:
     """The co-benefit emission factors: one row per air sector, fuel and pollutant.
 
     Returns
@@ -277,7 +282,8 @@ def _as_balance(obj, name):
     return obj
 
 
-def air_cobenefits(baseline, scenario=None, *, delta=None, sector_map: Mapping | None = None):
+def air_cobenefits(baseline: xr.DataArray, scenario: xr.DataArray | None = None, *, delta: xr.DataArray | None = None,
+                   sector_map: Mapping | None = None) -> xr.DataArray:
     """Emission reductions [t/yr] of SO2, NOx and PM2.5 from a change of the energy balance.
 
     Parameters
@@ -362,8 +368,8 @@ def _sector_sel(balance, sector):
     return np.isin(sectors, wanted)
 
 
-def fuel_switch(balance, sector, from_fuel: str, to_fuel: str, fraction: float, *, efficiency_ratio: float = 1.0,
-                factors=None):
+def fuel_switch(balance: xr.DataArray, sector: str | Sequence[str] | None, from_fuel: str, to_fuel: str,
+                fraction: float, *, efficiency_ratio: float = 1.0, factors: xr.Dataset | None = None) -> xr.DataArray:
     """Switch a fraction of one fuel's use to another fuel, energy for energy.
 
     Parameters
@@ -425,7 +431,8 @@ def fuel_switch(balance, sector, from_fuel: str, to_fuel: str, fraction: float, 
     return out
 
 
-def efficiency(balance, fraction: float, *, sector=None, fuels=None):
+def efficiency(balance: xr.DataArray, fraction: float, *, sector: str | Sequence[str] | None = None,
+               fuels: Sequence[str] | None = None) -> xr.DataArray:
     """Cut energy use by a fraction (efficiency measure), in some sectors and/or fuels.
 
     Parameters
@@ -464,7 +471,8 @@ def efficiency(balance, fraction: float, *, sector=None, fuels=None):
     return out
 
 
-def as_air_reductions(reductions, baseline_emissions, *, allow_increase: bool = False):
+def as_air_reductions(reductions: xr.DataArray | pd.DataFrame, baseline_emissions: xr.DataArray | pd.DataFrame, *,
+                      allow_increase: bool = False) -> xr.DataArray:
     """Express co-benefit reductions as fractions of the air model's baseline emissions.
 
     Parameters

@@ -27,7 +27,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,6 +37,10 @@ from .._data import data_path
 from ..errors import CarbonError, close_matches
 from .factors import FUELS, emission_factors
 from .projection import Drivers
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
 
 __all__ = ["demo_regions", "demo_sectors", "build_demo_balance", "demo_balance", "demo_drivers", "demo_scenarios",
            "BASE_YEAR"]
@@ -50,7 +56,7 @@ def _read(name):
     return pd.read_csv(data_path("carbon", name))
 
 
-def demo_regions():
+def demo_regions() -> pd.DataFrame:
     """Region table of the demo (GDP, structure, intensity, coal share, each with its source).
 
     Examples
@@ -61,7 +67,7 @@ def demo_regions():
     return _read("demo_regions.csv").set_index("region")
 
 
-def demo_sectors():
+def demo_sectors() -> pd.DataFrame:
     """Sector table of the demo (Chinese name, relative intensity, air-model sector, source).
 
     Examples
@@ -106,7 +112,7 @@ def _activity_shares():
     return list(regions.index), names, shares
 
 
-def build_demo_balance():
+def build_demo_balance() -> pd.DataFrame:
     """Build the demo 2020 energy balance from the region, sector and mix tables.
 
     Returns
@@ -176,7 +182,7 @@ def _balance_cached():
     return energy_balance(table.drop(columns=["source"]))
 
 
-def demo_balance(regions=None):
+def demo_balance(regions: Sequence[str] | None = None) -> xr.DataArray:
     """The shipped demo energy balance (region, sector, fuel) in physical units.
 
     Parameters
@@ -277,7 +283,7 @@ def demo_scenarios() -> dict:
     return copy.deepcopy(_SCENARIOS)
 
 
-def demo_drivers(regions=None, scenario: str = "baseline") -> Drivers:
+def demo_drivers(regions: Sequence[str] | None = None, scenario: str = "baseline") -> Drivers:
     """:class:`~ecomodel.carbon.projection.Drivers` for the demo regions and one scenario.
 
     Parameters

@@ -40,11 +40,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._data import data_path
 from ..errors import CarbonError, close_matches
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    import pandas as pd
+    import xarray as xr
 
 __all__ = [
     "FUELS",
@@ -75,7 +81,7 @@ def _fuels_frame():
     return pd.read_csv(data_path("carbon", "fuels.csv"), dtype={"is_coal": bool}).set_index("fuel")
 
 
-def fuel_table():
+def fuel_table() -> pd.DataFrame:
     """The fuels known to the carbon module, as a :class:`pandas.DataFrame` indexed by fuel key.
 
     Columns: ``name_zh``, ``name_en``, ``unit`` (physical unit of the energy balance: ``t``,
@@ -114,7 +120,7 @@ def factor_sets() -> list[str]:
     return sorted(_factor_frame()["set"].unique())
 
 
-def grid_factors():
+def grid_factors() -> pd.DataFrame:
     """The shipped grid emission factors for purchased electricity, as a DataFrame indexed by name.
 
     Columns: ``name_zh``, ``year``, ``factor`` [t CO2/MWh], ``unit``, ``source``, ``verified``.
@@ -129,7 +135,7 @@ def grid_factors():
     return pd.read_csv(data_path("carbon", "grid_factors.csv")).set_index("grid")
 
 
-def grid_factor(grid="east_china_2022") -> float:
+def grid_factor(grid: str | float = "east_china_2022") -> float:
     """Grid emission factor [t CO2/MWh] by name, or a number checked and passed through.
 
     Parameters
@@ -167,7 +173,7 @@ def _check_number(value, field: str, expected: str) -> float:
     return v
 
 
-def co2_factor(ncv, carbon_content, oxidation=1.0):
+def co2_factor(ncv: npt.ArrayLike, carbon_content: npt.ArrayLike, oxidation: npt.ArrayLike = 1.0) -> float | np.ndarray:
     """CO2 emission factor of a fuel [t CO2 per physical unit].
 
     Parameters
@@ -195,8 +201,8 @@ def co2_factor(ncv, carbon_content, oxidation=1.0):
     return float(out) if out.ndim == 0 else out
 
 
-def emission_factors(factor_set: str = "china", *, grid="east_china_2022", overrides: Mapping | None = None,
-                     electricity_tce: float | None = None):
+def emission_factors(factor_set: str = "china", *, grid: str | float = "east_china_2022",
+                     overrides: Mapping | None = None, electricity_tce: float | None = None) -> xr.Dataset:
     """Emission factors per fuel as an :class:`xarray.Dataset` over the ``fuel`` dimension.
 
     Parameters

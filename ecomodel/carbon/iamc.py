@@ -28,9 +28,18 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from ..errors import CarbonError
+
+if TYPE_CHECKING:
+    import os
+
+    import pandas as pd
+    import xarray as xr
 
 __all__ = ["IAMC_COLUMNS", "IAMC_REGIONS", "VARIABLES", "iamc_region", "to_iamc", "from_iamc"]
 
@@ -134,8 +143,9 @@ def _io_names():
     return out
 
 
-def to_iamc(projection, *, model: str = "ecomodel.carbon", scenario: str = "default", statistic: str = "mean",
-            quantiles=(), region_names: str = "iamc", variables=None):
+def to_iamc(projection: xr.Dataset, *, model: str = "ecomodel.carbon", scenario: str = "default",
+            statistic: str = "mean", quantiles: Sequence[float] = (), region_names: str = "iamc",
+            variables: Sequence[str] | None = None) -> pd.DataFrame:
     """IAMC long table of a carbon projection.
 
     Parameters
@@ -239,7 +249,8 @@ def to_iamc(projection, *, model: str = "ecomodel.carbon", scenario: str = "defa
     return table.sort_values(IAMC_COLUMNS[:-2] + ["year"], kind="stable").reset_index(drop=True)
 
 
-def from_iamc(table, *, model: str | None = None, scenario: str | None = None):
+def from_iamc(table: pd.DataFrame | str | os.PathLike, *, model: str | None = None,
+              scenario: str | None = None) -> xr.Dataset:
     """Read an IAMC long table written by :func:`to_iamc` back into a Dataset.
 
     Parameters

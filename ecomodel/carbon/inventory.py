@@ -32,6 +32,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -39,6 +40,11 @@ from .. import units as _units
 from .._cf import cf_attrs
 from ..errors import CarbonError, UnitError, close_matches
 from .factors import FUELS, emission_factors, fuel_table
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    import pandas as pd
+    import xarray as xr
 
 __all__ = ["energy_balance", "co2_inventory", "coal_share"]
 
@@ -100,8 +106,9 @@ def _units_for(fuels, units, where: str) -> dict:
     return dict(units)
 
 
-def energy_balance(data, *, units=None, sector: str = "sector", fuel: str = "fuel", value: str = "value",
-                   unit: str = "unit"):
+def energy_balance(data: pd.DataFrame | xr.DataArray | xr.Dataset, *, units: Mapping[str, str] | str | None = None,
+                   sector: str = "sector", fuel: str = "fuel", value: str = "value",
+                   unit: str = "unit") -> xr.DataArray:
     """Read and check an energy balance; return it as a DataArray in physical units.
 
     Parameters
@@ -259,7 +266,7 @@ def _check_da(da) -> None:
                           field="value", value=v, expected="finite, >= 0")
 
 
-def coal_share(energy_tce, is_coal):
+def coal_share(energy_tce: xr.DataArray, is_coal: npt.ArrayLike) -> xr.DataArray:
     """Share of coal in total energy use [%], from energy in tce.
 
     Parameters
@@ -294,8 +301,9 @@ def coal_share(energy_tce, is_coal):
     return 100.0 * coal / total
 
 
-def co2_inventory(balance, factors=None, *, factor_set: str = "china", grid="east_china_2022",
-              overrides: Mapping | None = None, keep_energy: bool = True):
+def co2_inventory(balance: xr.DataArray | pd.DataFrame | xr.Dataset, factors: xr.Dataset | None = None, *,
+                  factor_set: str = "china", grid: str | float = "east_china_2022", overrides: Mapping | None = None,
+                  keep_energy: bool = True) -> xr.Dataset:
     """CO2 inventory of an energy balance, by sector and fuel, scopes apart.
 
     Parameters

@@ -43,10 +43,17 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from .._cf import cf_attrs
 from ..errors import CarbonError
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    import xarray as xr
 
 __all__ = ["log_mean", "log_mean_divisia", "lmdi_decomposition", "lmdi_inputs", "EFFECTS"]
 
@@ -57,7 +64,7 @@ NUMBA_MIN_SIZE = 500_000
 EFFECTS = ("activity", "structure", "intensity", "fuel_mix", "emission_factor")
 
 
-def log_mean(a, b):
+def log_mean(a: npt.ArrayLike, b: npt.ArrayLike) -> float | np.ndarray:
     """Logarithmic mean :math:`L(a,b)=(a-b)/(\\ln a-\\ln b)`, with :math:`L(a,a)=a` and 0 when
     either argument is 0.
 
@@ -91,7 +98,7 @@ def log_mean(a, b):
     return float(out) if out.ndim == 0 else out
 
 
-def log_mean_divisia(x0, xT):
+def log_mean_divisia(x0: npt.ArrayLike, xT: npt.ArrayLike) -> dict:
     """General LMDI-I decomposition of :math:`V=\\sum_i\\prod_k x_{ik}` between two periods.
 
     Parameters
@@ -219,7 +226,8 @@ def _validate(Q, E, C):
                           value=0.0, expected="> 0")
 
 
-def lmdi_decomposition(activity, energy, emissions, *, years=None, chain: bool = True, engine: str = "auto"):
+def lmdi_decomposition(activity: xr.DataArray, energy: xr.DataArray, emissions: xr.DataArray, *,
+                       years: Sequence[int] | None = None, chain: bool = True, engine: str = "auto") -> xr.Dataset:
     """LMDI-I decomposition of CO2 change into activity, structure, intensity, fuel-mix and
     emission-factor effects, additive and multiplicative.
 
@@ -380,7 +388,7 @@ def lmdi_decomposition(activity, energy, emissions, *, years=None, chain: bool =
     return ds
 
 
-def lmdi_inputs(projection, member=None):
+def lmdi_inputs(projection: xr.Dataset, member: int | None = None) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray]:
     """Activity, energy and emissions for :func:`lmdi_decomposition` from a detailed projection.
 
     Parameters

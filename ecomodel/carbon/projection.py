@@ -60,12 +60,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .._cf import cf_attrs, conform
 from ..errors import CarbonError, close_matches
 from .factors import FUELS, emission_factors
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    import xarray as xr
 
 __all__ = ["Drivers", "project", "peak_year", "sample_parameters", "PARAMETERS"]
 
@@ -147,7 +152,7 @@ class Drivers:
     name_en: Mapping | None = None
     electricity_coal_equivalent: float = 0.3055
 
-    def with_parameters(self, **changes) -> Drivers:
+    def with_parameters(self, **changes: Any) -> Drivers:
         """A copy with some parameters replaced (``drivers.with_parameters(gdp_growth=0.04)``)."""
         params = dict(self.parameters)
         params.update(changes)
@@ -226,7 +231,8 @@ def _schedule(spec, name: str, years: np.ndarray, members: int, rng) -> np.ndarr
     return np.repeat(_draw(spec, name, members, rng)[:, None], years.size, axis=1)
 
 
-def sample_parameters(parameters: Mapping, years, sectors, members: int = 1, seed=None) -> dict:
+def sample_parameters(parameters: Mapping, years: Sequence[int], sectors: Sequence[str], members: int = 1,
+                      seed: int | np.random.Generator | None = None) -> dict:
     """Sample every projection parameter for each member, year (and sector).
 
     Parameters
@@ -295,7 +301,8 @@ def sample_parameters(parameters: Mapping, years, sectors, members: int = 1, see
 # ---------------------------------------------------------------------------------------- peak
 
 
-def peak_year(series, years=None, *, dim: str = "year", tolerance: float = 0.0):
+def peak_year(series: npt.ArrayLike | xr.DataArray, years: Sequence[int] | None = None, *, dim: str = "year",
+              tolerance: float = 0.0) -> tuple[np.ndarray, np.ndarray, np.ndarray] | xr.Dataset:
     """Peak year and value of emission series.
 
     The peak is the first year at which a series reaches its maximum over the years given. A
@@ -595,8 +602,9 @@ def _grid(params: dict, ef_grid0: float) -> tuple[np.ndarray, np.ndarray]:
     return nf, ef_grid0 * (1.0 - nf) / (1.0 - nf_base)
 
 
-def project(drivers: Drivers, years=range(2020, 2036), members: int = 100, seed=None, *, detail: bool = False,
-            measures: Sequence | None = None, tolerance: float = 0.0):
+def project(drivers: Drivers, years: Sequence[int] = range(2020, 2036), members: int = 100,
+            seed: int | np.random.Generator | None = None, *, detail: bool = False,
+            measures: Sequence | None = None, tolerance: float = 0.0) -> xr.Dataset:
     """Project CO2, energy and the plan indicators year by year, as an ensemble.
 
     Parameters

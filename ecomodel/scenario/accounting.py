@@ -30,12 +30,19 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ScenarioError
 from .model import Package
 from .schedule import ReductionKey
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    import xarray as xr
+
+    from .schedule import Reductions
 
 __all__ = ["UNCERTAINTY_95", "lognormal_parameters", "air_accounts", "water_accounts", "accounts",
            "REDUCTION_KEYS"]
@@ -109,7 +116,8 @@ def _air_layout(base: str):
     return E[rows], local, names, M, list(inv.emissions["sector"].values), list(inv.emissions["pollutant"].values), d
 
 
-def air_accounts(schedules, years, *, base: str = "demo", members: int = 1, seed: int = 0):
+def air_accounts(schedules: Sequence[Reductions], years: npt.ArrayLike, *, base: str = "demo", members: int = 1,
+                 seed: int = 0) -> xr.Dataset:
     """Air emissions and reductions of reduction schedules (``Reductions`` of domain ``'air'``).
 
     Returns
@@ -167,7 +175,8 @@ def _water_parts(base: str):
     return table
 
 
-def water_accounts(packages: Sequence[Package], years, *, base: str = "demo", members: int = 1, seed: int = 0):
+def water_accounts(packages: Sequence[Package], years: npt.ArrayLike, *, base: str = "demo", members: int = 1,
+                   seed: int = 0) -> xr.Dataset:
     """Water loads of the modelled catchment and reductions of *packages* [t/yr, t].
 
     Returns
@@ -248,7 +257,8 @@ def _region(name):
         return str(name)
 
 
-def accounts(packages: Sequence[Package] | Package, years, *, base: str = "demo", members: int = 1, seed: int = 0):
+def accounts(packages: Sequence[Package] | Package, years: npt.ArrayLike, *, base: str = "demo", members: int = 1,
+             seed: int = 0) -> xr.Dataset:
     """Air and water accounts of *packages* merged: emissions, loads and every ``*_reduction_t``.
 
     Examples

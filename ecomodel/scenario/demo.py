@@ -11,13 +11,20 @@ It is what ``ecomodel demo`` runs.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._text import display_width
 from .model import DEFAULT_SEED, Package, Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+    from distributed import Client
 
 __all__ = ["DEMO_SEED", "DEMO_PACKAGES", "DEMO_TARGETS", "demo_scenario", "demo_scenarios", "run_demo",
            "attainment_table", "DemoResult"]
@@ -87,7 +94,7 @@ def _target_label(row) -> str:
     return f"{place} {ind} {sym}{row['target_value']:g} {row['unit']} ({int(row['target_year'])})"
 
 
-def attainment_table(comparison, *, met: bool = False):
+def attainment_table(comparison: xr.DataTree, *, met: bool = False) -> pd.DataFrame:
     """Attainment probability of every matched target (rows) under every scenario (columns).
 
     Parameters
@@ -334,8 +341,8 @@ def _lake_figure(out: Path, members: int) -> Path:
     return path
 
 
-def run_demo(out: str | Path | None = "ecomodel-demo", *, members: int = 50, client=None, progress: bool = False,
-             optimise_targets=DEMO_TARGETS) -> DemoResult:
+def run_demo(out: str | Path | None = "ecomodel-demo", *, members: int = 50, client: Client | None = None,
+             progress: bool = False, optimise_targets: Sequence[str] = DEMO_TARGETS) -> DemoResult:
     """Run the whole Changzhou demo.
 
     Parameters

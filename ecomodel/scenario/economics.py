@@ -16,10 +16,21 @@ the cumulative reduction slightly overstates their joint effect (``1 − Π(1 �
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from ..errors import ScenarioError
 from .model import DEFAULT_DISCOUNT_RATE, Measure, Package
+
+if TYPE_CHECKING:
+    import os
+
+    import numpy.typing as npt
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 __all__ = ["abatement_table", "cost_curve", "plot_cost_curve", "cost_per_improvement"]
 
@@ -42,7 +53,8 @@ def _measures(measures) -> list[Measure]:
     return out
 
 
-def abatement_table(measures, *, base: str = "demo", discount_rate: float = DEFAULT_DISCOUNT_RATE):
+def abatement_table(measures: Package | Iterable[Measure | Package], *, base: str = "demo",
+                    discount_rate: float = DEFAULT_DISCOUNT_RATE) -> pd.DataFrame:
     """Reduction [t/yr] and unit cost [CNY/t] of every measure alone at full effect, per pollutant and region.
 
     Returns
@@ -85,7 +97,8 @@ def _fields(m: Measure) -> dict:
     return {f.name: getattr(m, f.name) for f in fields(m) if f.init}
 
 
-def cost_curve(measures, pollutant: str, region: str = "常州市", **kwargs):
+def cost_curve(measures: Package | Iterable[Measure | Package], pollutant: str, region: str = "常州市",
+               **kwargs: Any) -> pd.DataFrame:
     """The marginal abatement cost curve of *pollutant* in *region*.
 
     Returns
@@ -117,7 +130,8 @@ def cost_curve(measures, pollutant: str, region: str = "常州市", **kwargs):
     return t
 
 
-def plot_cost_curve(curve, *, title: str | None = None, path=None, ax=None):
+def plot_cost_curve(curve: pd.DataFrame, *, title: str | None = None, path: str | os.PathLike | None = None,
+                    ax: Axes | None = None) -> Figure | Axes:
     """Step figure of a cost curve: width = reduction [t/yr], height = unit cost [10^4 CNY/t]."""
     import matplotlib
 
@@ -151,7 +165,8 @@ def plot_cost_curve(curve, *, title: str | None = None, path=None, ax=None):
     return ax
 
 
-def cost_per_improvement(cost, baseline, package, *, better: str = "lower"):
+def cost_per_improvement(cost: npt.ArrayLike, baseline: npt.ArrayLike, package: npt.ArrayLike, *,
+                         better: str = "lower") -> np.ndarray:
     """Equivalent annual cost per unit of improvement [CNY/yr per unit]: per µg/m³ of PM2.5, per
     point of the good-day ratio (``better='higher'``) or per mg/L of TP. +inf where nothing improves.
 

@@ -314,7 +314,7 @@ def load_scenario(path: str | os.PathLike) -> Scenario:
     return parse_scenario(data, path)
 
 
-def load(path: str | os.PathLike):
+def load(path: str | os.PathLike) -> Scenario | Package:
     """Read a scenario or package file, whichever it is."""
     data = read(path)
     return parse_scenario(data, path) if "scenario" in data else parse_package(data, path)
@@ -415,7 +415,7 @@ def dumps(data: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def dump(obj, path: str | os.PathLike) -> Path:
+def dump(obj: Package | Scenario, path: str | os.PathLike) -> Path:
     """Write a :class:`Package` or :class:`Scenario` to a TOML file (atomically)."""
     from ..io import atomic_path
 

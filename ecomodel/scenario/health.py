@@ -28,10 +28,15 @@ highest city of Cao et al.). Not inflated to one price year: the spread between 
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ScenarioError
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    import xarray as xr
 
 __all__ = ["GEMM_NCD_LRI", "VSL_CNY", "BASELINE_DEATH_RATE", "gemm_hazard_ratio", "attributable_fraction",
            "avoided_deaths", "benefits", "population"]
@@ -46,9 +51,10 @@ VSL_CNY = {"low": 1.47e6, "central": 4.76e6, "high": 6.36e6}
 BASELINE_DEATH_RATE = 7.0e-3 * 0.90
 
 
-def gemm_hazard_ratio(concentration, *, theta: float = GEMM_NCD_LRI["theta"], alpha: float = GEMM_NCD_LRI["alpha"],
+def gemm_hazard_ratio(concentration: npt.ArrayLike, *, theta: float = GEMM_NCD_LRI["theta"],
+                      alpha: float = GEMM_NCD_LRI["alpha"],
                       mu: float = GEMM_NCD_LRI["mu"], nu: float = GEMM_NCD_LRI["nu"],
-                      counterfactual: float = GEMM_NCD_LRI["counterfactual"]):
+                      counterfactual: float = GEMM_NCD_LRI["counterfactual"]) -> np.ndarray | float:
     """GEMM hazard ratio [1] at annual-mean PM2.5 *concentration* [ug/m3].
 
     Examples
@@ -68,12 +74,13 @@ def gemm_hazard_ratio(concentration, *, theta: float = GEMM_NCD_LRI["theta"], al
     return np.exp(theta * np.log1p(z / alpha) * omega)
 
 
-def attributable_fraction(concentration, **kwargs):
+def attributable_fraction(concentration: npt.ArrayLike, **kwargs: float) -> np.ndarray | float:
     """``1 − 1/HR`` [1]: share of NCD+LRI deaths attributable to PM2.5 above the counterfactual."""
     return 1.0 - 1.0 / gemm_hazard_ratio(concentration, **kwargs)
 
 
-def avoided_deaths(baseline, package, population, rate: float = BASELINE_DEATH_RATE, **kwargs):
+def avoided_deaths(baseline: npt.ArrayLike, package: npt.ArrayLike, population: npt.ArrayLike,
+                   rate: float = BASELINE_DEATH_RATE, **kwargs: float) -> np.ndarray | float:
     """Premature deaths avoided per year: ``P · y₀ · (AF(baseline) − AF(package))`` [deaths/yr].
 
     Parameters
@@ -116,7 +123,8 @@ def population(region: str) -> float:
     return pop[region]
 
 
-def benefits(pm25, baseline: int | str = 0, *, rate: float = BASELINE_DEATH_RATE, vsl: dict | None = None):
+def benefits(pm25: xr.DataArray, baseline: int | str = 0, *, rate: float = BASELINE_DEATH_RATE,
+             vsl: dict | None = None) -> xr.Dataset:
     """Deaths avoided and their value for each scenario of a stacked air projection.
 
     Parameters

@@ -38,11 +38,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import vocabulary
 from ..errors import ScenarioError, close_matches
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    import pandas as pd
 
 __all__ = [
     "DOMAINS",
@@ -170,7 +175,7 @@ def capital_recovery_factor(discount_rate: float, lifetime: float) -> float:
     return r * g / (g - 1.0)
 
 
-def combine_fractions(fractions, axis=0):
+def combine_fractions(fractions: npt.ArrayLike, axis: int = 0) -> np.ndarray | float:
     """Combine reduction fractions of measures acting on the same thing: ``1 − Π(1 − fᵢ)``.
 
     Each measure removes its fraction of what the others leave, so the result does not depend on
@@ -486,7 +491,7 @@ class Measure:
         """English name when there is one, else the name."""
         return self.name_en or self.name
 
-    def ramp(self, years) -> np.ndarray:
+    def ramp(self, years: npt.ArrayLike) -> np.ndarray:
         """Share [0–1] of the full effect reached in each of *years*."""
         return _ramp(years, self.start, self.ramp_years, self.end)
 
@@ -494,7 +499,7 @@ class Measure:
         """Equivalent annual cost at full effect [CNY/yr]."""
         return self.cost.annualised(discount_rate)
 
-    def cost_by_year(self, years, discount_rate: float = DEFAULT_DISCOUNT_RATE) -> np.ndarray:
+    def cost_by_year(self, years: npt.ArrayLike, discount_rate: float = DEFAULT_DISCOUNT_RATE) -> np.ndarray:
         """Cash-flow view [CNY] per year: capital in the start year, O&M scaled by the ramp.
 
         Examples
@@ -624,7 +629,7 @@ class Package:
         """Sum of capital costs [CNY]."""
         return float(sum(m.cost.capital for m in self.measures))
 
-    def cost_table(self, discount_rate: float = DEFAULT_DISCOUNT_RATE):
+    def cost_table(self, discount_rate: float = DEFAULT_DISCOUNT_RATE) -> pd.DataFrame:
         """One row per measure: capital [CNY], annual O&M [CNY/yr], lifetime, annualised [CNY/yr].
 
         Examples
@@ -737,7 +742,7 @@ class Scenario:
         """Same settings, another package."""
         return replace(self, package=package, name=name or package.name, where="")
 
-    def replace(self, **changes) -> Scenario:
+    def replace(self, **changes: Any) -> Scenario:
         """A copy with some fields changed (validated again)."""
         return replace(self, where="", **changes)
 

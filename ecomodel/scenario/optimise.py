@@ -45,8 +45,9 @@ A linear toy problem (the evaluator returns target values for each row of a 0/1 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -54,13 +55,20 @@ from ..errors import ScenarioError
 from .model import DEFAULT_DISCOUNT_RATE, DOMAINS, Measure, Package, Scenario
 from .specs import TargetSpec, _as_targets, as_targets, parse_target, target_statistics, targets_from_registry
 
+if TYPE_CHECKING:
+    import os
+
+    import numpy.typing as npt
+    import pandas as pd
+
 __all__ = ["TargetSpec", "parse_target", "targets_from_registry", "optimise", "OptimisationResult", "linear_problem",
            "evaluator", "check_horizon"]
 
 _REEXPORTED = (as_targets, parse_target, targets_from_registry)  # moved to .specs; still importable from here
 
 
-def evaluator(measures: Sequence[Measure], specs, *, scenario: Scenario | None = None, method: str = "surface",
+def evaluator(measures: Sequence[Measure], specs: Iterable[TargetSpec], *, scenario: Scenario | None = None,
+              method: str = "surface",
               progress: bool = False) -> Callable:
     """``evaluate(selection) -> statistics`` for :func:`optimise`.
 
@@ -112,7 +120,7 @@ def _health_of(measures, scenario=None) -> dict:
             "where": f"{BENEFIT_REGION}, {base.end_year}, GEMM"}
 
 
-def check_horizon(specs, scenario=None) -> None:
+def check_horizon(specs: Iterable[TargetSpec], scenario: Scenario | None = None) -> None:
     """Refuse, before any run, targets the default evaluators cannot project: an indicator no model
     produces, or a year outside the scenario's horizon (the default 2020–2030 when *scenario* is None).
     """
@@ -211,8 +219,9 @@ class OptimisationResult:
         return "\n".join(lines)
 
 
-def linear_problem(costs, base, deltas, targets: Sequence[TargetSpec], budget=None, groups=None, cuts=(),
-                   slack=None):
+def linear_problem(costs: npt.ArrayLike, base: npt.ArrayLike, deltas: npt.ArrayLike, targets: Sequence[TargetSpec],
+                   budget: float | None = None, groups: Sequence[npt.ArrayLike] | None = None,
+                   cuts: Sequence[npt.ArrayLike] = (), slack: npt.ArrayLike | None = None) -> np.ndarray | None:
     """Solve the 0/1 programme for given linear responses; returns the selection or ``None``.
 
     Parameters
@@ -283,7 +292,9 @@ def _evaluate(evaluate, selections, n_targets, what):
     return values
 
 
-def optimise(measures, targets, budget: float | None = None, *, scenario=None,
+def optimise(measures: Package | Sequence[Measure] | str | os.PathLike,
+             targets: TargetSpec | str | Sequence[TargetSpec | str] | pd.DataFrame, budget: float | None = None, *,
+             scenario: Scenario | None = None,
              evaluate: Callable | None = None, verify: Callable | None = None, max_rounds: int = 6,
              discount_rate: float | None = None, progress: bool = False) -> OptimisationResult:
     """Find the cheapest set of measures meeting every target, then verify it.

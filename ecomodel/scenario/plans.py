@@ -16,8 +16,16 @@ from __future__ import annotations
 
 import csv
 import functools
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from ..errors import ScenarioError, TargetError, close_matches
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+
+    from .model import Package
 
 __all__ = ["PLAN_PACKAGES", "implements", "validate_implements", "implemented_rows", "plan_packages"]
 
@@ -40,7 +48,7 @@ def implements() -> dict:
     return out
 
 
-def validate_implements(package, refs: dict) -> dict:
+def validate_implements(package: Package, refs: dict) -> dict:
     """Check ``{measure id: [references]}`` against *package* and the registry.
 
     Returns ``{row reference: measure id}`` of every registry row implemented.
@@ -77,7 +85,7 @@ def plan_packages() -> list:
     return [load_package(n) for n in PLAN_PACKAGES]
 
 
-def implemented_rows(packages=None) -> dict:
+def implemented_rows(packages: Iterable[Package] | None = None) -> dict:
     """``{row reference: 'package/measure'}`` for the plan packages (or the given ones)."""
     packages = plan_packages() if packages is None else list(packages)
     table = implements()
@@ -88,7 +96,8 @@ def implemented_rows(packages=None) -> dict:
     return out
 
 
-def run_coverage(tree, packages=None, *, members: int | None = None):
+def run_coverage(tree: xr.DataTree, packages: Iterable[Package] | None = None, *,
+                 members: int | None = None) -> pd.DataFrame:
     """Coverage (:func:`ecomodel.targets.coverage`) of a run: the rows its ``/targets`` table checked,
     the tonnage rows checked from the accounts of its package
     (:func:`ecomodel.scenario.accounting.accounts`), and the rows the plan packages implement.

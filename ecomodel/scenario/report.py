@@ -9,14 +9,23 @@ figures (:mod:`ecomodel.scenario.economics`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import xarray as xr
+
+    from .model import Scenario
 
 __all__ = ["benefit_table", "tonnage_table", "coverage_of", "comparison_extras"]
 
 
-def benefit_table(comparison, scenarios, *, region: str = "常州市", year: int | None = None):
+def benefit_table(comparison: xr.DataTree, scenarios: Sequence[Scenario], *, region: str = "常州市",
+                  year: int | None = None) -> pd.DataFrame:
     """One row per scenario: deaths avoided [1/yr], benefit at low/central/high VSL [CNY/yr],
     annualised cost [CNY/yr] and central benefit − cost [CNY/yr] in *region* and *year* (default:
     the last year)."""
@@ -41,7 +50,7 @@ def benefit_table(comparison, scenarios, *, region: str = "常州市", year: int
     return pd.DataFrame(rows).set_index("scenario")
 
 
-def tonnage_table(scenarios):
+def tonnage_table(scenarios: Sequence[Scenario]) -> pd.DataFrame:
     """The registry's tonnage targets checked from each scenario's accounts (ensemble of the scenario)."""
     import pandas as pd
 
@@ -63,7 +72,8 @@ def tonnage_table(scenarios):
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def coverage_of(comparison, scenarios, tonnage=None):
+def coverage_of(comparison: xr.DataTree, scenarios: Sequence[Scenario],
+                tonnage: pd.DataFrame | None = None) -> pd.DataFrame:
     """Coverage over the whole comparison: a row counts as checked if any scenario checks it (the
     probability shown is the first scenario's)."""
     import pandas as pd
@@ -91,7 +101,8 @@ def _plan_packages():
     return plan_packages()
 
 
-def comparison_extras(comparison, scenarios, out: str | Path | None = None, *, pollutants=("NOx", "VOCs", "COD", "TP")):
+def comparison_extras(comparison: xr.DataTree, scenarios: Sequence[Scenario], out: str | Path | None = None, *,
+                      pollutants: Sequence[str] = ("NOx", "VOCs", "COD", "TP")) -> dict:
     """Coverage line, tonnage and benefit tables and (with *out*) one cost-curve figure per pollutant.
 
     Returns

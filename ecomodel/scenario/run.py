@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -29,6 +30,12 @@ from .backends import _BACKENDS, get_backend, register_backend  # noqa: F401  (r
 from .model import DOMAINS, Package, Scenario
 from .schedule import ReductionKey, Reductions, reduction_schedule  # noqa: F401  (moved there; re-exported)
 from .specs import _find, _match_place, _member_values, as_targets, target_statistics  # noqa: F401
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from distributed import Client
+
+    from .specs import TargetSpec
 
 __all__ = ["Reductions", "reduction_schedule", "run", "run_many", "compare", "evaluator", "get_backend",
            "register_backend", "target_statistics"]
@@ -301,7 +308,8 @@ def _gather(client, futures, progress, what):
     return client.gather(futures)
 
 
-def run(scenario: Scenario | str, *, targets=None, progress: bool = False):
+def run(scenario: Scenario | str, *, targets: Sequence[TargetSpec | str] | Literal[False] | None = None,
+        progress: bool = False) -> xr.DataTree:
     """Run one scenario through its domains and check it against the plan targets.
 
     Parameters
@@ -329,7 +337,8 @@ def run(scenario: Scenario | str, *, targets=None, progress: bool = False):
     return _run_batch([scenario], progress=progress, targets=targets)[0]
 
 
-def run_many(scenarios: Sequence[Scenario], *, targets=None, client=None, progress: bool = False) -> list:
+def run_many(scenarios: Sequence[Scenario], *, targets: Sequence[TargetSpec | str] | Literal[False] | None = None,
+             client: Client | None = None, progress: bool = False) -> list[xr.DataTree]:
     """Run several scenarios; on a dask.distributed *client* when one is given.
 
     Scenarios with the same base, horizon, ensemble, seed and method form a batch, cut into
@@ -398,8 +407,9 @@ def _load(ref):
 # ------------------------------------------------------------------------------------------------ compare
 
 
-def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = True, targets=None, client=None,
-            progress: bool = False):
+def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = True,
+            targets: Sequence[TargetSpec | str] | Literal[False] | None = None, client: Client | None = None,
+            progress: bool = False) -> xr.DataTree:
     """Run scenarios and stack them along a ``scenario`` dimension with costs and attainment.
 
     Parameters

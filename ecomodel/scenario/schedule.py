@@ -22,12 +22,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from ..errors import ScenarioError
 from .model import Effect, Measure, Package, combine_fractions
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    import xarray as xr
 
 __all__ = ["ReductionKey", "Reductions", "reduction_schedule"]
 
@@ -49,7 +53,7 @@ class ReductionKey(NamedTuple):
     to_fuel: str | None = None
 
     @classmethod
-    def of(cls, key) -> ReductionKey:
+    def of(cls, key: ReductionKey | tuple | Effect) -> ReductionKey:
         """*key* (a :class:`ReductionKey`, an :attr:`Effect.key` tuple or an :class:`Effect`) as a ReductionKey."""
         if isinstance(key, cls):
             return key
@@ -94,7 +98,7 @@ class Reductions:
     def is_zero(self) -> bool:
         return not self.keys or not np.any(self.fractions)
 
-    def to_dataarray(self):
+    def to_dataarray(self) -> xr.DataArray:
         """The schedule as a DataArray over (``reduction``, ``year``) with the key fields as coordinates."""
         import xarray as xr
 
@@ -109,7 +113,7 @@ class Reductions:
                                    "comment": "measures on the same key combined as 1 - prod(1 - f_i)"})
 
 
-def reduction_schedule(measures: Sequence[Measure] | Package, years, domain: str,
+def reduction_schedule(measures: Sequence[Measure] | Package, years: npt.ArrayLike, domain: str,
                        baseline_amount: Callable[[Effect], float] | None = None) -> Reductions:
     """Combine the effects of *measures* on *domain* into fractions by year.
 

@@ -13,13 +13,18 @@ This module imports no other scenario room but :mod:`~ecomodel.scenario.indicato
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import ScenarioError
 from .indicators import check_value
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    import pandas as pd
 
 __all__ = ["TargetSpec", "as_targets", "parse_target", "target_statistics", "targets_from_registry"]
 
@@ -85,17 +90,17 @@ class TargetSpec:
         prob = f" (p>={self.probability:g})" if self.probability is not None else ""
         return f"{self.indicator}{where}{self.comparator}{self.value:g}:{self.year}{prob}"
 
-    def met(self, value) -> np.ndarray:
+    def met(self, value: npt.ArrayLike) -> np.ndarray:
         """Whether *value* meets the target (elementwise)."""
         v = np.asarray(value, dtype=float)
         return v <= self.value if self.comparator == "<=" else v >= self.value
 
-    def margin(self, value) -> np.ndarray:
+    def margin(self, value: npt.ArrayLike) -> np.ndarray:
         """Room left [indicator unit]: positive when met."""
         v = np.asarray(value, dtype=float)
         return self.value - v if self.comparator == "<=" else v - self.value
 
-    def statistic(self, members) -> float:
+    def statistic(self, members: npt.ArrayLike) -> float:
         """The number compared with the limit: ensemble mean, or the quantile for a probability target."""
         m = np.asarray(members, dtype=float)
         if m.ndim == 0 or m.size == 1:
@@ -137,7 +142,7 @@ def parse_target(text: str, *, site_indicators: Iterable[str] = ("tp_concentrati
                       site=loc if is_site else None, probability=float(m["p"]) if m["p"] else None)
 
 
-def targets_from_registry(table, probability: float | None = None) -> list[TargetSpec]:
+def targets_from_registry(table: pd.DataFrame, probability: float | None = None) -> list[TargetSpec]:
     """Turn rows of :func:`ecomodel.targets.load` into :class:`TargetSpec` objects.
 
     Rows whose comparator is not ``<=``/``>=`` or whose value is not numeric are skipped only
@@ -178,7 +183,7 @@ def targets_from_registry(table, probability: float | None = None) -> list[Targe
     return out
 
 
-def as_targets(targets) -> list[TargetSpec]:
+def as_targets(targets: TargetSpec | str | Iterable[TargetSpec | str] | pd.DataFrame) -> list[TargetSpec]:
     """*targets* as a list of :class:`TargetSpec`: TargetSpecs, ``'indicator@place<=value:year'``
     strings (one or a sequence), or a registry table (rows of :func:`ecomodel.targets.load`).
 
@@ -206,7 +211,7 @@ _as_targets = as_targets
 # ------------------------------------------------------------------------------------------------ reading targets off projections
 
 
-def target_statistics(datasets: dict, specs) -> np.ndarray:
+def target_statistics(datasets: dict, specs: Sequence[TargetSpec]) -> np.ndarray:
     """Statistic of each target (ensemble mean, or the quantile of a probability target).
 
     Parameters

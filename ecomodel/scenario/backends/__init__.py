@@ -33,9 +33,16 @@ Rooms of this package:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ...errors import ScenarioError
 from ..model import DOMAINS
 from .linear import LinearBackend, effect_fields
+
+if TYPE_CHECKING:
+    from .air import AirBackend
+    from .carbon import CarbonBackend
+    from .water import WaterBackend
 
 __all__ = ["LinearBackend", "default_backend", "effect_fields", "get_backend", "make", "register_backend"]
 
@@ -44,7 +51,7 @@ __all__ = ["LinearBackend", "default_backend", "effect_fields", "get_backend", "
 _BACKENDS: dict[str, object] = {}
 
 
-def register_backend(domain: str, backend) -> None:
+def register_backend(domain: str, backend: Any) -> None:
     """Use *backend* for *domain* (``'air'``, ``'water'``, ``'carbon'``) from now on.
 
     A backend has ``domain`` and the methods ``baseline_amount(base, effect) -> float`` [t/yr or t],
@@ -60,14 +67,14 @@ def register_backend(domain: str, backend) -> None:
         _BACKENDS[domain] = backend
 
 
-def get_backend(domain: str):
+def get_backend(domain: str) -> Any:
     """The backend used for *domain*."""
     if domain not in _BACKENDS:
         _BACKENDS[domain] = default_backend(domain)
     return _BACKENDS[domain]
 
 
-def make(domain: str):
+def make(domain: str) -> AirBackend | WaterBackend | CarbonBackend:
     """A new default backend of *domain* (the embedded model's)."""
     if domain == "carbon":
         from .carbon import CarbonBackend
@@ -84,6 +91,6 @@ def make(domain: str):
     raise ScenarioError(f"unknown domain {domain!r}", field="domain", value=domain)
 
 
-def default_backend(domain: str):
+def default_backend(domain: str) -> AirBackend | WaterBackend | CarbonBackend:
     """The backend of an embedded domain model (``air``, ``water``, ``carbon``)."""
     return make(domain)

@@ -6,6 +6,8 @@ sensitivities of the full model (both fitted on first use and kept on disk, see 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,6 +15,14 @@ from ... import _cache
 from ...errors import EcomodelError, ScenarioError
 from ..schedule import ReductionKey
 from ._shared import _cached, _demo_base, _progress, _where
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from ...air.demodata import AirDemo
+    from ...air.rsm import ResponseSurface
+    from ..model import Effect
+    from ..schedule import Reductions
 
 __all__ = ["AirBackend", "SRM_EXTRA"]
 
@@ -29,7 +39,7 @@ class AirBackend:
 
     domain = "air"
 
-    def demo(self, base: str):
+    def demo(self, base: str) -> AirDemo:
         return _air_demo(base)
 
     @staticmethod
@@ -37,13 +47,13 @@ class AirBackend:
         return (effect.region, effect.sector, effect.pollutant)
 
     @staticmethod
-    def model_key(key) -> tuple:
+    def model_key(key: ReductionKey | tuple | Effect) -> tuple:
         """The air model's reduction key ``(region or box, sector, pollutant)`` of a schedule key
         (:class:`~ecomodel.scenario.schedule.ReductionKey` or :attr:`Effect.key` tuple)."""
         k = ReductionKey.of(key)
         return (k.region, k.sector, k.pollutant)
 
-    def check_effect(self, base, effect) -> None:
+    def check_effect(self, base: str, effect: Effect) -> None:
         try:
             self.mask(base, self._key(effect))
         except EcomodelError as exc:
@@ -51,7 +61,7 @@ class AirBackend:
             raise ScenarioError(f"{_where(effect)}: field '{'region' if field == 'box' else field}': {exc}",
                                 field=field, value=getattr(exc, "value", None)) from None
 
-    def mask(self, base, key) -> np.ndarray:
+    def mask(self, base: str, key: tuple) -> np.ndarray:
         """Inventory cells (box, sector, pollutant) that the air reduction key acts on (cached)."""
         from ... import air
 
@@ -61,7 +71,7 @@ class AirBackend:
 
         return _cached(("air-mask", base, key), compute)
 
-    def baseline_amount(self, base, effect) -> float:
+    def baseline_amount(self, base: str, effect: Effect) -> float:
         from ... import air
 
         d = self.demo(base)
@@ -72,11 +82,12 @@ class AirBackend:
         f = float(next(iter(f.values())))
         return 1.0 / f if f > 0 else 0.0
 
-    def schedule(self, sched, years) -> dict:
+    def schedule(self, sched: Reductions, years: Sequence[int] | np.ndarray) -> dict:
         """``{year: {(region, sector, pollutant): fraction}}`` for :func:`ecomodel.air.project`."""
         return {int(y): {self.model_key(k): f for k, f in sched.at(int(y)).items()} for y in years}
 
-    def project_stack(self, base, schedules, years, members, seed, method, progress=False):
+    def project_stack(self, base: str, schedules: Sequence[Reductions], years: Sequence[int] | np.ndarray,
+                      members: int, seed: int, method: str, progress: bool = False) -> xr.Dataset:
         import xarray as xr
 
         from ... import air
@@ -97,7 +108,7 @@ class AirBackend:
     #: settings of the response-surface fit (out-of-sample error reported in ``surface(base).error_``)
     SURFACE_FIT = {"samples": 80, "test_samples": 20, "members": 6, "year": 2025, "seed": 0}
 
-    def surface(self, base: str):
+    def surface(self, base: str) -> ResponseSurface:
         """The fitted :class:`ecomodel.air.ResponseSurface` of the base data (cached per process)."""
         return _air_surface(base, tuple(sorted(self.SURFACE_FIT.items())))
 
@@ -107,7 +118,7 @@ class AirBackend:
     #: settings of the source–receptor runs that place the surface's response in space
     SRM_FIT = {"year": 2025, "members": 6, "seed": 1, "cut": 0.2}
 
-    def source_receptor(self, base: str):
+    def source_receptor(self, base: str) -> tuple[list[str], list[str], np.ndarray]:
         """Linear source–receptor sensitivities of the full model: ``S[box, pollutant, region]``
         = change of annual PM2.5 [ug/m3] per unit fraction cut of the pollutant in one local box
         (from cuts of ``SRM_FIT['cut']`` in year ``SRM_FIT['year']``); cached per process."""
@@ -135,7 +146,8 @@ class AirBackend:
         return np.clip(f[:, [pols.index(v) for v in rs.variables]], 0.0, 1.0), E.sum(axis=1)[
             :, [pols.index(v) for v in rs.variables]]
 
-    def relative_change(self, base, schedules, years) -> np.ndarray:
+    def relative_change(self, base: str, schedules: Sequence[Reductions], years: Sequence[int] | np.ndarray
+                        ) -> np.ndarray:
         """Relative change of annual PM2.5, (schedules, years, regions of the source–receptor runs).
 
         The response surface gives the non-linear response to the pollutant-level cut that removes
@@ -172,7 +184,7 @@ class AirBackend:
         delta = np.where(ok, rsm * lin_pkg / np.where(ok, lin_uni, 1.0), lin_pkg)
         return (delta / y0[None])[index]
 
-    def o3_change(self, base, schedules, years) -> dict:
+    def o3_change(self, base: str, schedules: Sequence[Reductions], years: Sequence[int] | np.ndarray) -> dict:
         """Linear O3 responses ``{variable: (schedules, years, regions)}`` — the O3 good-day share [%]
         and MDA8 P90 [ug/m3] — from the source–receptor sensitivities and each box's removed shares."""
         boxes, regions, _ = self.source_receptor(base)

@@ -20,11 +20,20 @@ the other). The ``full`` method runs the model with the schedule as a sequence o
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ...errors import EcomodelError, ScenarioError, close_matches
 from ._shared import _cached, _demo_base, _effect_from_key, _progress, _resolve_region, _where
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from ...carbon.projection import Drivers
+    from ..model import Effect
+    from ..schedule import Reductions
 
 __all__ = ["CarbonBackend"]
 
@@ -43,7 +52,7 @@ class CarbonBackend:
 
     domain = "carbon"
 
-    def drivers(self, base: str):
+    def drivers(self, base: str) -> Drivers:
         """The demo :class:`ecomodel.carbon.Drivers` of *base* (cached per process)."""
         return _carbon_drivers(base)
 
@@ -90,10 +99,10 @@ class CarbonBackend:
         regions = [str(r) for r in self.drivers(base).balance["region"].values]
         return tuple(r for r in regions if r == region or r.startswith(region))
 
-    def check_effect(self, base, effect) -> None:
+    def check_effect(self, base: str, effect: Effect) -> None:
         self._cells(base, effect)
 
-    def baseline_amount(self, base, effect) -> float:
+    def baseline_amount(self, base: str, effect: Effect) -> float:
         fuels, secs, _, region = self._cells(base, effect)
         d = self.drivers(base)
         inv = _inventory(d)
@@ -128,7 +137,8 @@ class CarbonBackend:
                 prev = r
         return out
 
-    def project_stack(self, base, schedules, years, members, seed, method, progress=False):
+    def project_stack(self, base: str, schedules: Sequence[Reductions], years: Sequence[int] | np.ndarray,
+                      members: int, seed: int, method: str, progress: bool = False) -> xr.Dataset:
         import xarray as xr
 
         from ... import carbon

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ...errors import ScenarioError
 from ..model import DOMAINS, Effect
 
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from ..schedule import Reductions
+
 __all__ = ["LinearBackend", "effect_fields"]
 
 _MATCH_FIELDS = Effect.KEY_FIELDS[1:]
 
 
-def effect_fields(effect_or_key) -> dict:
+def effect_fields(effect_or_key: Effect | Sequence) -> dict:
     """The fields set on an effect (or effect key), without ``domain``: ``{'pollutant': 'NOx', …}``."""
     key = effect_or_key.key if isinstance(effect_or_key, Effect) else tuple(effect_or_key)
     return {f: v for f, v in zip(_MATCH_FIELDS, key[1:], strict=True) if v is not None}
@@ -90,14 +96,14 @@ class LinearBackend:
     def _matches(self, fields: dict) -> list:
         return [i for i, (_, match, _) in enumerate(self.responses) if match == fields]
 
-    def check_effect(self, base, effect: Effect) -> None:
+    def check_effect(self, base: str, effect: Effect) -> None:
         fields = effect_fields(effect)
         if not self._matches(fields):
             known = sorted({str(m) for _, m, _ in self.responses})
             raise ScenarioError(f"{effect.where or 'effect'}: {self.domain} effect {fields} has no response in this "
                                 f"backend (known: {', '.join(known)})", field="effect", value=fields)
 
-    def baseline_amount(self, base, effect: Effect) -> float:
+    def baseline_amount(self, base: str, effect: Effect) -> float:
         fields = effect_fields(effect)
         total = sum(a for match, a in self.amounts if all(match.get(k) == v for k, v in fields.items()))
         if total <= 0:
@@ -105,7 +111,8 @@ class LinearBackend:
                                 "for it in this backend", field="amount", value=effect.amount)
         return float(total)
 
-    def project_stack(self, base, schedules, years, members, seed, method, progress=False):
+    def project_stack(self, base: str, schedules: Sequence[Reductions], years: Sequence[int] | np.ndarray,
+                      members: int, seed: int, method: str, progress: bool = False) -> xr.Dataset:
         import xarray as xr
 
         years = np.asarray(years)

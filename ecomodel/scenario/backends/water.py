@@ -6,12 +6,21 @@ dimension with the GB 3838 class of every section.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ... import _cache
 from ...errors import EcomodelError, ScenarioError, close_matches
 from ._shared import _cached, _demo_base, _effect_from_key, _progress, _where
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from ...water.wujin import WujinDemo
+    from ..model import Effect
+    from ..schedule import Reductions
 
 __all__ = ["WaterBackend", "WATER_NETWORKS", "CITY"]
 
@@ -40,10 +49,10 @@ class WaterBackend:
 
     domain = "water"
 
-    def demo(self, base: str):
+    def demo(self, base: str) -> WujinDemo:
         return _water_demo(base)
 
-    def networks(self, effect) -> tuple[str, ...]:
+    def networks(self, effect: Effect) -> tuple[str, ...]:
         """The embedded networks a water effect acts on: its ``region`` (武进 → ``wujin``, 天宁 →
         ``tianning``, 常州市 → both); no region → ``wujin`` (the packages written for the Wujin demo)."""
         if effect.region is None:
@@ -139,10 +148,10 @@ class WaterBackend:
                                     value=effect.reach, expected=f"one of {reaches}")
         return "tianning", (effect.category, effect.reach, effect.pollutant)
 
-    def check_effect(self, base, effect) -> None:
+    def check_effect(self, base: str, effect: Effect) -> None:
         self._fields(base, effect)
 
-    def baseline_amount(self, base, effect) -> float:
+    def baseline_amount(self, base: str, effect: Effect) -> float:
         kind, key = self._fields(base, effect)
         if kind == "tianning":  # loads [t/yr] of the 天宁 network's sources
             category, reach, substance = key
@@ -199,7 +208,8 @@ class WaterBackend:
                            lake_measures=lakes or None, data=self.demo(base))
         return ds
 
-    def project_stack(self, base, schedules, years, members, seed, method, progress=False):
+    def project_stack(self, base: str, schedules: Sequence[Reductions], years: Sequence[int] | np.ndarray,
+                      members: int, seed: int, method: str, progress: bool = False) -> xr.Dataset:
         """Both networks over ``(scenario, year, member, site)``: the Wujin demo (rivers and lakes)
         and the 天宁 network (粮庄桥; TP, NH3-N, COD — its other variables are NaN, not modelled),
         with ``section_water_class`` at every section (GB 3838 single factor on the annual means)."""
