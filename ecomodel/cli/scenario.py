@@ -70,8 +70,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_optimise)
 
     p = subparsers.add_parser("demo", help="run the whole Changzhou demo on the embedded data",
-                              description="Compare the 2023 Changzhou key projects and three alternatives against "
-                                          "the plan targets, find the cheapest package meeting the section and PM2.5 "
+                              description="Compare the 2023 Changzhou key projects, three local alternatives and regional joint control "
+                                          "against the plan targets, find the cheapest package meeting the section and PM2.5 "
                                           "targets, print the attainment table and write figures and tables.")
     p.add_argument("--out", default="ecomodel-demo", help="output directory (default: ecomodel-demo/)")
     p.add_argument("--no-optimise", action="store_true", help="skip the cheapest-package search")

@@ -6,8 +6,8 @@ import pytest
 
 from ecomodel import io
 from ecomodel.cli import main
-from ecomodel.scenario import Package, load_package
-from ecomodel.scenario.demo import DEMO_PACKAGES, demo_scenario
+from ecomodel.scenario import Package, Scenario, load_package
+from ecomodel.scenario.demo import DEMO_PACKAGES, demo_scenario, demo_scenarios
 from ecomodel.scenario.run import compare
 
 MEMBERS = 6
@@ -27,9 +27,9 @@ def test_demo_end_to_end(tmp_path, capsys):
         assert (out / name).exists(), name
     cmp = io.open_output(out / "comparison.nc")
     assert set(cmp.children) >= {"air", "water", "carbon", "targets", "summary"}
-    assert cmp["summary"].sizes["scenario"] == 6
+    assert cmp["summary"].sizes["scenario"] == 7
     att = pd.read_csv(out / "attainment.csv", index_col=0)
-    assert att.shape[1] == 6 and ((att >= 0) & (att <= 1)).all().all()
+    assert att.shape[1] == 7 and ((att >= 0) & (att <= 1)).all().all()
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
 
 
@@ -115,3 +115,20 @@ def test_demo_targets_table_equals_registry_check():
         mine = table.where(table["domain"] == domain, drop=True)
         np.testing.assert_allclose(mine["probability"].values, ref["probability"].to_numpy())
         np.testing.assert_allclose(mine["projected"].values, ref["projected"].to_numpy(), rtol=1e-12)
+
+
+def test_good_day_attainment_differs_between_demo_packages_by_ten_points():
+    """Issue #16's bar: two demo packages differ in the probability of meeting 天宁's good-day target
+    (≥ 83.8 % in 2025, 001:174-179) by at least 10 points — the key projects and the key projects
+    with regional joint control (50 members, surface method, air only)."""
+    names = ("changzhou_2023_key_projects", "key+yrd_joint_control")
+    scen = [s for s in demo_scenarios(members=50) if s.name in names]
+    scen = [Scenario(s.name, package=s.package, domains=("air",), members=50, seed=s.seed, method="surface",
+                     start_year=2020, end_year=2025) for s in scen]
+    t = compare(scen, baseline=False)["targets"].to_dataset()
+    row = [i for i, (ind, reg, yr) in enumerate(zip(t["indicator"].values, t["region"].values,
+                                                     t["target_year"].values))
+           if ind == "good_air_days_ratio" and str(reg) == "常州市天宁区" and int(yr) == 2025]
+    assert row, "the 天宁 good-day target is checked"
+    p = t["probability"].isel(target=row[0]).sel(scenario=list(names)).values
+    assert p[1] - p[0] >= 0.10, p

@@ -31,7 +31,10 @@ class AirBackend:
     """:func:`ecomodel.air.project` on the embedded demo (``base='demo'``).
 
     Effects become the air model's reduction keys ``(region or box, sector, pollutant)``; an effect
-    without a region acts on every local box (Changzhou and Jiangyin, not the regional background).
+    without a region acts on every local box (Changzhou and Jiangyin, not the regional background);
+    an effect with region ``长三角背景`` (the regional background box) cuts the air that enters the
+    city — regional joint control (both methods: the full model runs it; the surface adds the
+    background box's linear source–receptor response).
     Amounts [t/yr] are taken against the calibrated 2020 inventory of the demo. The weather
     ensemble is drawn from the scenario's seed, so every package of a comparison sees the same
     weather (common random numbers).
@@ -120,13 +123,15 @@ class AirBackend:
 
     def source_receptor(self, base: str) -> tuple[list[str], list[str], np.ndarray]:
         """Linear source–receptor sensitivities of the full model: ``S[box, pollutant, region]``
-        = change of annual PM2.5 [ug/m3] per unit fraction cut of the pollutant in one local box
-        (from cuts of ``SRM_FIT['cut']`` in year ``SRM_FIT['year']``); cached per process."""
+        = change of annual PM2.5 [ug/m3] per unit fraction cut of the pollutant in one box (every
+        local box, then the regional background box last), from cuts of ``SRM_FIT['cut']`` in year
+        ``SRM_FIT['year']``; cached per process."""
         return _air_srm(base, tuple(sorted(self.SRM_FIT.items())), tuple(self.surface(base).variables))
 
 
     def _box_fractions(self, base, mapping) -> np.ndarray:
-        """Share of each pollutant's emission removed in each local box: (box, pollutant in surface order)."""
+        """Share of each pollutant's emission removed in each box of the source–receptor runs (local
+        boxes, then the background box): (box, pollutant in surface order), and the emissions."""
         from ... import air
 
         d = self.demo(base)
@@ -169,19 +174,23 @@ class AirBackend:
                     unique[key] = (len(unique), mapping)
                 index[si, yi] = unique[key][0]
         n_var = len(rs.variables)
+        local = np.array([b in self.demo(base).domain.local_boxes() for b in boxes])
         F = np.zeros((len(unique), len(boxes), n_var))
         X = np.zeros((len(unique), n_var))
         for u, mapping in unique.values():
             if mapping:
                 f, E = self._box_fractions(base, mapping)
                 F[u] = f
-                X[u] = (f * E).sum(axis=0) / np.where(E.sum(axis=0) > 0, E.sum(axis=0), 1.0)
+                fl, El = f[local], E[local]
+                X[u] = (fl * El).sum(axis=0) / np.where(El.sum(axis=0) > 0, El.sum(axis=0), 1.0)
         y0 = rs._predict_array(np.zeros((1, n_var)))[0, col]
         rsm = rs._predict_array(X)[:, col] - y0[None]
-        lin_pkg = np.einsum("ubp,bpr->ur", F, S)
-        lin_uni = np.einsum("up,pr->ur", X, S.sum(axis=0))
+        lin_pkg = np.einsum("ubp,bpr->ur", F[:, local], S[local])
+        lin_uni = np.einsum("up,pr->ur", X, S[local].sum(axis=0))
         ok = np.abs(lin_uni) > 1e-9
         delta = np.where(ok, rsm * lin_pkg / np.where(ok, lin_uni, 1.0), lin_pkg)
+        # cuts of the regional background box: its linear source–receptor response, added
+        delta = delta + np.einsum("ubp,bpr->ur", F[:, ~local], S[~local])
         return (delta / y0[None])[index]
 
     def o3_change(self, base: str, schedules: Sequence[Reductions], years: Sequence[int] | np.ndarray) -> dict:
@@ -278,8 +287,8 @@ SRM_EXTRA = ("good_days_o3_ratio", "o3_mda8_p90")
 
 @functools.lru_cache(maxsize=2)
 def _air_srm(base: str, settings: tuple, variables: tuple):
-    """Linear sensitivities per unit cut of one pollutant in one local box: PM2.5 ``S[box, pol, region]``
-    and, in ``extra``, the O3 good-day ratio and MDA8 P90 (same runs, same weather)."""
+    """Linear sensitivities per unit cut of one pollutant in one box (every local box, then the
+    regional background box): PM2.5 ``S[box, pol, region]`` and, in ``extra``, the O3 good-day ratio and MDA8 P90 (same runs, same weather)."""
     _air_demo(base)  # embedded data only; the runs are kept on disk per installed version (ecomodel._cache)
     boxes, regions, S, extra = _cache.load_or_compute("air_srm", (base, settings, variables),
                                                       lambda: _air_srm_compute(base, settings, variables))
@@ -302,7 +311,8 @@ def _air_srm_compute(base: str, settings: tuple, variables: tuple):
 
     b0 = means(run(None))
     regions = [str(r) for r in b0["pm25_annual_mean"]["region"].values]
-    boxes = list(d.domain.local_boxes())
+    # every local box, then the regional background box (packages of regional joint control cut it)
+    boxes = list(d.domain.local_boxes()) + [b for b, k in zip(d.domain.boxes, d.domain.kind) if k == "background"]
     out = {v: np.zeros((len(boxes), len(variables), len(regions))) for v in b0}
     for i, box in enumerate(boxes):
         for j, pol in enumerate(variables):
