@@ -17,7 +17,8 @@ def test_stored_calibration__residuals_are_small_and_cover_every_observation():
     # two background parameters for four years (was one scale per year): the largest in-sample miss is
     # 江阴 2015 (-4.4 µg/m³), whose 2015->2020 fall (45.6 %) is steeper than 天宁's (38 %)
     assert max(abs(r["residual"]) for r in pm) < 4.5          # µg/m³
-    assert np.sqrt(np.mean([r["residual"] ** 2 for r in pm])) < 3.0
+    # 3.15 with the local-share constraint (35-65 % local, SOURCES.md), 2.98 without it
+    assert np.sqrt(np.mean([r["residual"] ** 2 for r in pm])) < 3.5
     assert max(abs(r["residual"]) for r in gd) < 2.5          # percentage points
     # the plan values are the ones cited (001:27, 000:87, 003:4, 002:15)
     tianning = [r for r in pm if r["box"] == "天宁" and r["year"] == 2020][0]

@@ -17,10 +17,20 @@ def test_local_share__bounded_and_ordered(shares):
     assert (shares["pm25_no_local"] < shares["pm25"]).all()
     # the dense urban core carries more local PM2.5 than the rural south-west and than the region
     assert s["天宁"] > s["溧阳"] > s["长三角背景"]
-    # measured 2020 (calibration of this branch): 10-20 % in the Changzhou boxes, below the 35-65 %
-    # city-scale local shares of the PSAT/zero-out studies cited in SOURCES.md (known miss, issue 16 item 3)
-    local = s.drop(["长三角背景", "常州市"])
-    assert local.max() < 0.35
+
+
+
+def test_local_share__of_the_observed_boxes_lies_in_the_published_range():
+    """The calibration holds each observed box's local share (zero-out of every local box, 2020) in
+    the 35-65 % that the source-apportionment studies cited in SOURCES.md report (Xuzhou 39 %,
+    Hebei 51-63 %); the rural south-west (金坛, 溧阳), not observed, stays below the urban core."""
+    from ecomodel.air.calibration import LOCAL_SHARE_RANGE
+
+    s = local_share(2020, members=8, seed=11)["local_share"]  # the demo's members and seed
+    lo, hi = LOCAL_SHARE_RANGE
+    for box in ("天宁", "武进", "钟楼", "江阴"):  # boxes with observed annual means (observations.csv)
+        assert lo - 0.01 <= s[box] <= hi, (box, s[box])  # a stiff penalty, not a hard bound: 1 point slack
+    assert s["溧阳"] < s["天宁"] and s["金坛"] < s["天宁"]
 
 
 def test_key_projects_effect__stated_with_local_share():

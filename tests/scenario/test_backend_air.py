@@ -88,7 +88,7 @@ def test_cutting_every_precursor_never_raises_pm25():
 def test_regional_joint_control_moves_good_days_and_the_surface_follows_the_full_model():
     """Cutting the regional background's NOx and VOCs by the national 14th FYP's 10 % (国发〔2021〕33号;
     yrd_joint_control) lowers O3 and PM2.5 in Changzhou and raises 天宁's good-day ratio by more than
-    a point — several times what the local key projects do, since most O3 arrives with regional air —
+    half a point — several times what the local key projects do, since most O3 arrives with regional air —
     and the surface method (which adds the background box's linear source–receptor response) stays
     within half a point and 20 % of the full model."""
     key = load_package("changzhou_2023_key_projects")
@@ -101,7 +101,7 @@ def test_regional_joint_control_moves_good_days_and_the_surface_follows_the_full
         out[m] = (ds - ds.sel(scenario="baseline")).sel(year=2025, region="常州市天宁区").mean("member")
     full, surf = out["full"], out["surface"]
     g = full["good_air_days_ratio"]
-    assert float(g.sel(scenario="yrd_joint_control")) > 0.8
+    assert float(g.sel(scenario="yrd_joint_control")) > 0.5
     assert float(g.sel(scenario="yrd_joint_control")) > 4 * abs(float(g.sel(scenario="changzhou_2023_key_projects")))
     assert float(full["o3_mda8_p90"].sel(scenario="yrd_joint_control")) < -1.0
     assert float(full["pm25_annual_mean"].sel(scenario="yrd_joint_control")) < -0.5
