@@ -63,6 +63,7 @@ __all__ = [
     "coverage",
     "coverage_line",
     "find_rows",
+    "reference_problem",
     "row_ref",
     "is_state_indicator",
 ]
@@ -781,6 +782,34 @@ def find_rows(ref: str) -> pd.DataFrame:
         raise TargetError(f"registry reference {ref!r} names no target row" + close_matches(str(ref), near),
                           field="implements", value=ref, expected="a row of ecomodel/data/targets.csv")
     return sel.drop(columns=["_code", "_line", "_ref"])
+
+
+@functools.lru_cache(maxsize=1)
+def _known_refs() -> frozenset:
+    df = _refs()
+    lines = {f"{c}:{ln}" for c, ln in zip(df["_code"], df["_line"], strict=True)}
+    return frozenset(lines | set(df["_ref"]))
+
+
+def reference_problem(ref: str) -> str | None:
+    """Why *ref* names no registry row (``None`` when it names one): the fast check behind
+    :func:`find_rows`, used to validate ``Measure.implements``.
+
+    Examples
+    --------
+    >>> reference_problem("004:19/nox_reduction_t") is None
+    True
+    >>> reference_problem("4:19")
+    "registry reference '4:19' is not '<code>:<line>' or '<code>:<line>/<indicator>'"
+    """
+    m = re.fullmatch(r"\s*(\d{3}):(\d+)(?:/([A-Za-z0-9_]+))?\s*", str(ref))
+    if not m:
+        return f"registry reference {ref!r} is not '<code>:<line>' or '<code>:<line>/<indicator>'"
+    key = f"{m.group(1)}:{m.group(2)}" + (f"/{m.group(3)}" if m.group(3) else "")
+    if key in _known_refs():
+        return None
+    near = sorted(r for r in _known_refs() if "/" in r and r.startswith(m.group(1) + ":"))
+    return f"registry reference {ref!r} names no target row" + close_matches(key, near)
 
 
 @functools.lru_cache(maxsize=1)
