@@ -743,6 +743,68 @@ OUT_OF_SCOPE_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
+#: Statuses of :func:`coverage`, in the order of the counts line.
+COVERAGE_STATUSES = ("checked", "implemented", "not checkable", "not modelled", "out of scope", "no measure")
+
+_SHARE_SETS = "the plan does not list the sections behind its {scope}{what} share, and a share needs every section of its set"
+_NOT_CHECKABLE = "not checkable"
+_NOT_MODELLED = "not modelled"
+
+#: State rows no projection can check, each with what is missing: ``{row reference: (status, reason)}``.
+#: ``not checkable`` — the plan does not say what the number is made of (the sections of a share,
+#: the sources of a drinking-water ratio), so no model output can be compared with it;
+#: ``not modelled`` — the plan is specific, but no model represents the quantity. ``{scope}`` is the
+#: row's ``scope`` column. Rows 002:365, 003:531 and 003:532 are left out: their networks are being
+#: built.
+UNCHECKED_STATES: dict[str, tuple[str, str]] = {
+    "004:19/water_section_class_iii_or_better_ratio": (_NOT_CHECKABLE, _SHARE_SETS.format(scope="{scope} ", what="优Ⅲ")),
+    "004:19/water_section_class_ii_or_better_ratio": (_NOT_CHECKABLE, _SHARE_SETS.format(scope="{scope} ", what="优Ⅱ")),
+    "001:147/water_section_class_iii_or_better_ratio": (
+        _NOT_CHECKABLE, "the plan does not list its 省考及以上 sections (001:147 table); 粮庄桥 (001:486), the one "
+        "modelled, is checked on its own row"),
+    "003:76/water_section_class_iii_or_better_ratio": (_NOT_CHECKABLE, _SHARE_SETS.format(scope="{scope} ", what="优Ⅲ")),
+    "003:78/water_section_class_iii_or_better_ratio": (_NOT_CHECKABLE, _SHARE_SETS.format(scope="{scope} ", what="优Ⅲ")),
+    "003:294/water_section_class_iii_or_better_ratio": (_NOT_CHECKABLE, _SHARE_SETS.format(scope="{scope} ", what="优Ⅲ")),
+    "003:93/worse_than_v_section_share_pct": (_NOT_CHECKABLE, _SHARE_SETS.format(scope="{scope} ", what="劣V")),
+    "003:95/worse_than_v_section_share_pct": (_NOT_CHECKABLE, _SHARE_SETS.format(scope="{scope} ", what="劣V")),
+    "000:545/drinking_water_source_good_ratio_pct": (
+        _NOT_CHECKABLE, "the plan does not list the centralised sources its ratio counts; it names only the 滆湖 "
+        "emergency backup source (000:71, 000:966), which the lake model holds as a whole-lake mean, not at an intake"),
+    "003:68/drinking_water_source_class_iii_or_better_pct": (
+        _NOT_MODELLED, "the plan names its 3 centralised sources (肖山, 小湾, 西石桥; 003:533, 003:552), Yangtze "
+        "intakes whose water is set upstream; no water network holds the Yangtze or these intakes"),
+    "003:287/drinking_water_source_class_iii_or_better_pct": (
+        _NOT_MODELLED, "the plan names its 3 centralised sources (肖山, 小湾, 西石桥; 003:533, 003:552), Yangtze "
+        "intakes whose water is set upstream; no water network holds the Yangtze or these intakes"),
+    "004:29/yangtze_mainstream_water_class": (
+        _NOT_MODELLED, "the Yangtze mainstream class is set upstream (the whole basin above Changzhou); it is a "
+        "boundary of the model, not something a Changzhou package moves"),
+    "004:29/yangtze_tributary_water_class": (
+        _NOT_CHECKABLE, "the plan does not name its 主要通江支流 sections, and the Changzhou water networks drain to "
+        "Taihu, not to the Yangtze"),
+    "000:933/dustfall": (
+        _NOT_MODELLED, "no dust-deposition model: dustfall [t/(km²·month)] is the deposited mass of coarse dust "
+        "(construction, roads, yards); the air model carries only PM2.5 (its 'dust' sector is the fine fraction)"),
+    "004:34/dustfall": (
+        _NOT_MODELLED, "no dust-deposition model: dustfall [t/(km²·month)] is the deposited mass of coarse dust "
+        "(construction, roads, yards); the air model carries only PM2.5 (its 'dust' sector is the fine fraction)"),
+    "000:94/carbon_neutrality_year": (
+        _NOT_MODELLED, "2060 lies beyond every model horizon (carbon projections run 2020-2035) and neutrality "
+        "needs sinks and removals, which the carbon model does not have"),
+    "003:473/dyeing_emission_decrease_pct": (
+        _NOT_MODELLED, "no dyeing sector to account: the air inventory's sectors are power, industry, residential, "
+        "transport, agriculture, dust, solvent (dyeing is inside industry), the carbon textiles sector carries "
+        "energy and CO2 only, and no water network holds Jiangyin's dyeing wastewater; the row has no year either"),
+    "003:900/dyeing_emission_decrease_pct": (
+        _NOT_MODELLED, "no dyeing sector to account: the air inventory's sectors are power, industry, residential, "
+        "transport, agriculture, dust, solvent (dyeing is inside industry), the carbon textiles sector carries "
+        "energy and CO2 only, and no water network holds Jiangyin's dyeing wastewater; the plan gives no base year"),
+}
+
+#: activity rows whose key matches a state pattern (a count of works done, not a state)
+_ACTIVITY_KEYS = (r"_remediated_count$",)
+
+
 def row_ref(row: Mapping[str, Any]) -> str:
     """Identifier of a registry row: ``'<code>:<first line>/<indicator>'`` (``'004:19/nox_reduction_t'``).
 
@@ -830,7 +892,15 @@ def _scope_reason(indicator: str) -> str | None:
 
 
 def is_state_indicator(indicator: str) -> bool:
-    """True for indicators describing a state a model can project (concentrations, classes, emissions …)."""
+    """True for indicators describing a state a model can project (concentrations, classes, emissions …).
+
+    Examples
+    --------
+    >>> is_state_indicator("tp_concentration"), is_state_indicator("worse_than_v_rivers_remediated_count")
+    (True, False)
+    """
+    if any(re.search(p, indicator) for p in _ACTIVITY_KEYS):
+        return False
     return any(re.search(p, indicator) for p in STATE_PATTERNS)
 
 
@@ -842,7 +912,8 @@ def coverage(checked: pd.DataFrame | None = None,
     ----------
     checked : pandas.DataFrame, optional
         A :func:`check` result (or the ``/targets`` table of a run as a DataFrame) with ``document``,
-        ``source_line``, ``indicator`` and ``probability``.
+        ``source_line``, ``indicator`` and ``probability``; an optional ``note`` column is copied to
+        ``reason`` (e.g. that a hindcast is in-sample).
     implemented : mapping or iterable of packages, optional
         ``{row reference: measure id}`` or packages whose measures have ``implements`` (references
         as in :func:`find_rows`).
@@ -851,19 +922,35 @@ def coverage(checked: pd.DataFrame | None = None,
     -------
     pandas.DataFrame
         One row per numeric target row: ``ref``, ``document``, ``region``, ``indicator``,
-        ``target_year``, ``kind`` (``state`` / ``activity``), ``status`` (``checked``,
-        ``implemented``, ``out of scope``, ``not modelled`` — a state with no projection yet —
-        or ``no measure`` — an activity no package implements), ``probability`` (checked rows),
-        ``measure`` (implemented rows) and ``reason``.
+        ``target_year``, ``kind`` (``state`` / ``activity``), ``status`` (one of
+        :data:`COVERAGE_STATUSES`: ``checked``; ``implemented``; ``not checkable`` — a state whose
+        plan does not say what it is made of, e.g. which sections form a share; ``not modelled`` —
+        a state no model represents, or one no projection given holds; ``out of scope``;
+        ``no measure`` — an activity no package implements), ``probability`` (checked rows),
+        ``measure`` (implemented rows) and ``reason`` (what is missing; the note of a checked row).
+
+    Examples
+    --------
+    >>> cov = coverage()
+    >>> cov.loc[cov["ref"] == "004:34/dustfall", "status"].item()
+    'not modelled'
+    >>> cov.loc[cov["ref"] == "003:93/worse_than_v_section_share_pct", "reason"].item()[:44]
+    'the plan does not list the sections behind i'
     """
     import pandas as pd
 
     df = _registry()
     rows = df[(df["kind"] == "target") & df["target_value"].notna()]
-    probs = {}
+    probs, notes = {}, {}
     if checked is not None and len(checked):
         for r in checked.to_dict("records"):
-            probs[row_ref(r)] = float(r.get("probability", float("nan")))
+            ref = row_ref(r)
+            if ref in probs:
+                continue
+            probs[ref] = float(r.get("probability", float("nan")))
+            note = r.get("note")
+            if isinstance(note, str) and note:
+                notes[ref] = note
     impl = _implemented_map(implemented)
     out = []
     for r in rows.to_dict("records"):
@@ -877,11 +964,15 @@ def coverage(checked: pd.DataFrame | None = None,
         else:
             reason = None if state else _scope_reason(r["indicator"])
         if ref in probs:
-            rec.update(status="checked", probability=probs[ref])
+            rec.update(status="checked", probability=probs[ref], reason=notes.get(ref, ""))
         elif ref in impl:
             rec.update(status="implemented", measure=impl[ref])
         elif reason:
             rec.update(status="out of scope", reason=reason)
+        elif state and ref in UNCHECKED_STATES:
+            status, why = UNCHECKED_STATES[ref]
+            scope = str(r.get("scope") or "").strip()
+            rec.update(status=status, reason=why.format(scope=scope).replace("  ", " ").replace("its  ", "its "))
         elif state:
             rec.update(status="not modelled", reason="state indicator no projection holds yet (or no target year)")
         else:
@@ -905,11 +996,21 @@ def _implemented_map(implemented) -> dict:
 
 
 def coverage_line(table: pd.DataFrame) -> str:
-    """``'checked N of M state targets; K activity targets implemented as measures; L out of scope'``."""
+    """``'checked N of M state targets (C not checkable, D not modelled); K activity targets implemented
+    as measures; L out of scope; R activity targets without a measure'``.
+
+    Examples
+    --------
+    >>> coverage_line(coverage())[:40]
+    'checked 0 of 47 state targets (13 not ch'
+    """
     state = table["kind"] == "state"
     n = int((state & (table["status"] == "checked")).sum())
+    nc = int((state & (table["status"] == "not checkable")).sum())
+    nm = int((state & (table["status"] == "not modelled")).sum())
     k = int((~state & (table["status"] == "implemented")).sum())
     oos = int((table["status"] == "out of scope").sum())
     rest = int((~state & (table["status"] == "no measure")).sum())
-    return (f"checked {n} of {int(state.sum())} state targets; {k} activity targets implemented as measures; "
-            f"{oos} out of scope; {rest} activity targets without a measure")
+    return (f"checked {n} of {int(state.sum())} state targets ({nc} not checkable, {nm} not modelled); "
+            f"{k} activity targets implemented as measures; {oos} out of scope; {rest} activity targets without "
+            f"a measure")

@@ -101,7 +101,7 @@ def test_coverage_classifies_every_numeric_target_once():
     cov = targets.coverage(implemented=plans.implemented_rows())
     numeric = targets.load(kind="target")
     assert len(cov) == int(numeric["target_value"].notna().sum()) == 528
-    assert set(cov["status"]) <= {"checked", "implemented", "out of scope", "not modelled", "no measure"}
+    assert set(cov["status"]) <= set(targets.COVERAGE_STATUSES)
     assert (cov.loc[cov["status"] == "out of scope", "reason"] != "").all()
     sat = cov[cov["indicator"].str.contains("satisfaction")]
     assert len(sat) and (sat["status"] == "out of scope").all()
