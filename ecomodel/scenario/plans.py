@@ -62,10 +62,12 @@ def implemented_rows(packages: Iterable[Package] | None = None) -> dict:
 
 
 def run_coverage(tree: xr.DataTree, packages: Iterable[Package] | None = None, *,
-                 members: int | None = None) -> pd.DataFrame:
+                 members: int | None = None, hindcast: bool = True) -> pd.DataFrame:
     """Coverage (:func:`ecomodel.targets.coverage`) of a run: the rows its ``/targets`` table checked,
     the tonnage rows checked from the accounts of its package
-    (:func:`ecomodel.scenario.accounting.accounts`), and the rows the plan packages implement.
+    (:func:`ecomodel.scenario.accounting.accounts`), with *hindcast* the in-sample 2015→2020
+    Jiangyin PM2.5 hindcast (:func:`ecomodel.scenario.report.hindcast_table`), and the rows the
+    plan packages implement.
 
     Parameters
     ----------
@@ -100,5 +102,10 @@ def run_coverage(tree: xr.DataTree, packages: Iterable[Package] | None = None, *
             frames.append(targets.check(acc[keys], outside="skip"))
         except TargetError:
             pass
+    if hindcast:
+        from .report import hindcast_table
+
+        frames.append(hindcast_table(members=min(int(members or root.get("members", 20)), 20),
+                                     seed=int(root.get("seed", 0))))
     checked = pd.concat(frames, ignore_index=True) if frames else None
     return targets.coverage(checked, implemented_rows(packages))
