@@ -102,3 +102,25 @@ def test_jiangyin_pm25_decrease_is_checked_on_an_in_sample_hindcast():
     got = cov[cov["ref"] == "003:34/pm25_decrease_pct"]
     assert got["status"].item() == "checked" and got["reason"].item() == HINDCAST_NOTE
     assert "in-sample" in HINDCAST_NOTE
+
+
+@pytest.mark.parametrize(("package", "measure", "ref"), [
+    ("wujin_plan_2022_2026", "wj_gehu_aquaculture", "000:1274/gehu_aquaculture_rectification_area"),
+    ("wujin_plan_2022_2026", "wj_fertiliser_efficiency", "000:472/fertilizer_use_efficiency_pct"),
+    ("jiangyin_plan_2021_2025", "jy_energy_saving", "003:729/energy_saving_target"),
+    ("jiangyin_plan_2021_2025", "jy_fertiliser_cut", "003:573/fertilizer_use_decrease_pct"),
+    ("changzhou_2023_work_plan", "zhushan_dredging", "004:45/lake_dredging_volume"),
+    ("changzhou_2023_work_plan", "cz_fertiliser_cut", "004:44/fertilizer_use_decrease_pct"),
+    ("changzhou_2023_work_plan", "cz_pond_tailwater", "004:44/pond_eco_retrofit_area"),
+])
+def test_new_plan_measures_implement_their_rows_and_pass_the_backends(package, measure, ref):
+    from ecomodel.scenario import load_package, plans
+    from ecomodel.scenario.run import get_backend
+
+    pkg = load_package(package)
+    m = pkg.measure(measure)
+    for e in m.all_effects:
+        get_backend(e.domain).check_effect("demo", e)
+    assert plans.implemented_rows([pkg])[ref] == f"{package}/{measure}"
+    cov = targets.coverage(implemented=plans.implemented_rows())
+    assert cov.loc[cov["ref"] == ref, "status"].item() == "implemented"
