@@ -724,7 +724,7 @@ OUT_OF_SCOPE_RULES: tuple[tuple[str, str], ...] = (
     (r"satisfaction|participation|petition|disclosure|training|assessment|officials", "public or administrative "
      "indicator; no physical model"),
     (r"station|monitoring|camera|spotcheck|check|inspect|review|survey|drill|warning|frequency|inspector|"
-     r"_evaluated|evaluation|filing", "monitoring or enforcement activity; no emission or load effect of its own"),
+     r"_evaluated|evaluation|filing|enforcement", "monitoring or enforcement activity; no emission or load effect of its own"),
     (r"msw|waste|landfill|incineration|sludge|leachate|bulky|night_soil|kitchen|organic_waste|recycling|"
      r"zero_waste", "solid waste; not in the air, water or carbon models"),
     (r"soil|farmland_safe|contaminated|site_investigation|construction_land|heavy_metal", "soil and land safety; "
@@ -732,12 +732,13 @@ OUT_OF_SCOPE_RULES: tuple[tuple[str, str], ...] = (
     (r"radiat|radioactive", "radiation safety; not modelled"),
     (r"forest|green|wetland|wildlife|species|redline|shoreline|eco_|ecological|park|landscape|buffer|island|"
      r"two_mountains|beautiful|demo_village|demo_town|demo_zone|model_street|school|afforestation|greenway|"
-     r"eqi", "ecology and greening; no model of habitat or land cover"),
+     r"eqi|protected_area|mine_restoration", "ecology and greening; no model of habitat or land cover"),
     (r"land_|_land|mu$|tax|hightech|rd_share|5g|internet|solution|enterprise_count$|grade_a|traffic_info|"
      r"parking|road|toilet|old_compound|channel|key_project_count", "economic, land-use or urban-service "
      "indicator; not modelled"),
-    (r"water_use|water_saving|irrigation|water_efficient|leakage|reclaimed|reuse", "water use and saving; the "
-     "water model has no demand side"),
+    (r"water_use|water_saving|water_intensity|irrigation|water_efficient|leakage|reclaimed|reuse", "water use and "
+     "saving; the water model has no demand side"),
+    (r"emergency_pool", "environmental-risk preparedness (emergency collection pools); no routine emission or load"),
     (r"pesticide|film|packaging|pest_control|low_toxicity", "agricultural chemicals and plastics; no N/P, "
      "emission or load effect in the models"),
 )

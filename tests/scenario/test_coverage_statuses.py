@@ -124,3 +124,12 @@ def test_new_plan_measures_implement_their_rows_and_pass_the_backends(package, m
     assert plans.implemented_rows([pkg])[ref] == f"{package}/{measure}"
     cov = targets.coverage(implemented=plans.implemented_rows())
     assert cov.loc[cov["ref"] == ref, "status"].item() == "implemented"
+
+
+@pytest.mark.parametrize(("ref", "word"), [("000:982/industrial_water_intensity_decrease_pct", "water use"),
+                                           ("000:1642/emergency_pool_count", "risk"),
+                                           ("004:49/joint_enforcement_per_year", "enforcement"),
+                                           ("003:591/abandoned_mine_restoration_count", "ecology")])
+def test_activities_without_a_load_effect_are_out_of_scope_with_a_reason(ref, word, cov):
+    row = cov[cov["ref"] == ref]
+    assert row["status"].item() == "out of scope" and word in row["reason"].item()
