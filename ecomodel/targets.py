@@ -781,8 +781,8 @@ UNCHECKED_STATES: dict[str, tuple[str, str]] = {
         _NOT_MODELLED, "the Yangtze mainstream class is set upstream (the whole basin above Changzhou); it is a "
         "boundary of the model, not something a Changzhou package moves"),
     "004:29/yangtze_tributary_water_class": (
-        _NOT_CHECKABLE, "the plan does not name its 主要通江支流 sections, and the Changzhou water networks drain to "
-        "Taihu, not to the Yangtze"),
+        _NOT_CHECKABLE, "the plan does not name the sections of its 主要通江支流 (main Yangtze-bound tributaries); "
+        "the 天宁 network's 新沟河 runs toward the Yangtze, but 粮庄桥 is not said to be one of them"),
     "000:933/dustfall": (
         _NOT_MODELLED, "no dust-deposition model: dustfall [t/(km²·month)] is the deposited mass of coarse dust "
         "(construction, roads, yards); the air model carries only PM2.5 (its 'dust' sector is the fine fraction)"),
