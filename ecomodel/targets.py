@@ -64,6 +64,7 @@ __all__ = [
     "coverage_line",
     "find_rows",
     "reference_problem",
+    "rows_of",
     "row_ref",
     "is_state_indicator",
 ]
@@ -991,9 +992,21 @@ def _implemented_map(implemented) -> dict:
         items = [(ref, m.id) for p in implemented for m in p.measures for ref in getattr(m, "implements", ())]
     out = {}
     for ref, mid in items:
-        for r in find_rows(ref).to_dict("records"):
-            out.setdefault(row_ref(r), mid)
+        for rr in rows_of(ref):
+            out.setdefault(rr, mid)
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def rows_of(ref: str) -> tuple[str, ...]:
+    """Row identifiers (:func:`row_ref`) a reference names, cached (:func:`find_rows` for the rows).
+
+    Examples
+    --------
+    >>> rows_of("004:19/nox_reduction_t")
+    ('004:19/nox_reduction_t',)
+    """
+    return tuple(row_ref(r) for r in find_rows(ref).to_dict("records"))
 
 
 def coverage_line(table: pd.DataFrame) -> str:

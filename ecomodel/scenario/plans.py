@@ -56,8 +56,8 @@ def implemented_rows(packages: Iterable[Package] | None = None) -> dict:
     for p in packages:
         for m in p.measures:
             for ref in m.implements:
-                for r in targets.find_rows(ref).to_dict("records"):
-                    out.setdefault(targets.row_ref(r), f"{p.name}/{m.id}")
+                for rr in targets.rows_of(ref):
+                    out.setdefault(rr, f"{p.name}/{m.id}")
     return out
 
 
