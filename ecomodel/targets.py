@@ -63,6 +63,8 @@ __all__ = [
     "coverage",
     "coverage_line",
     "find_rows",
+    "reference_problem",
+    "rows_of",
     "row_ref",
     "is_state_indicator",
 ]
@@ -723,7 +725,7 @@ OUT_OF_SCOPE_RULES: tuple[tuple[str, str], ...] = (
     (r"satisfaction|participation|petition|disclosure|training|assessment|officials", "public or administrative "
      "indicator; no physical model"),
     (r"station|monitoring|camera|spotcheck|check|inspect|review|survey|drill|warning|frequency|inspector|"
-     r"_evaluated|evaluation|filing", "monitoring or enforcement activity; no emission or load effect of its own"),
+     r"_evaluated|evaluation|filing|enforcement", "monitoring or enforcement activity; no emission or load effect of its own"),
     (r"msw|waste|landfill|incineration|sludge|leachate|bulky|night_soil|kitchen|organic_waste|recycling|"
      r"zero_waste", "solid waste; not in the air, water or carbon models"),
     (r"soil|farmland_safe|contaminated|site_investigation|construction_land|heavy_metal", "soil and land safety; "
@@ -731,15 +733,78 @@ OUT_OF_SCOPE_RULES: tuple[tuple[str, str], ...] = (
     (r"radiat|radioactive", "radiation safety; not modelled"),
     (r"forest|green|wetland|wildlife|species|redline|shoreline|eco_|ecological|park|landscape|buffer|island|"
      r"two_mountains|beautiful|demo_village|demo_town|demo_zone|model_street|school|afforestation|greenway|"
-     r"eqi", "ecology and greening; no model of habitat or land cover"),
+     r"eqi|protected_area|mine_restoration", "ecology and greening; no model of habitat or land cover"),
     (r"land_|_land|mu$|tax|hightech|rd_share|5g|internet|solution|enterprise_count$|grade_a|traffic_info|"
      r"parking|road|toilet|old_compound|channel|key_project_count", "economic, land-use or urban-service "
      "indicator; not modelled"),
-    (r"water_use|water_saving|irrigation|water_efficient|leakage|reclaimed|reuse", "water use and saving; the "
-     "water model has no demand side"),
+    (r"water_use|water_saving|water_intensity|irrigation|water_efficient|leakage|reclaimed|reuse", "water use and "
+     "saving; the water model has no demand side"),
+    (r"emergency_pool", "environmental-risk preparedness (emergency collection pools); no routine emission or load"),
     (r"pesticide|film|packaging|pest_control|low_toxicity", "agricultural chemicals and plastics; no N/P, "
      "emission or load effect in the models"),
 )
+
+
+#: Statuses of :func:`coverage`, in the order of the counts line.
+COVERAGE_STATUSES = ("checked", "implemented", "not checkable", "not modelled", "out of scope", "no measure")
+
+_SHARE_SETS = "the plan does not list the sections behind its {scope}{what} share, and a share needs every section of its set"
+_NOT_CHECKABLE = "not checkable"
+_NOT_MODELLED = "not modelled"
+
+#: State rows no projection can check, each with what is missing: ``{row reference: (status, reason)}``.
+#: ``not checkable`` — the plan does not say what the number is made of (the sections of a share,
+#: the sources of a drinking-water ratio), so no model output can be compared with it;
+#: ``not modelled`` — the plan is specific, but no model represents the quantity. ``{scope}`` is the
+#: row's ``scope`` column. Rows 002:365, 003:531 and 003:532 are left out: their networks are being
+#: built.
+UNCHECKED_STATES: dict[str, tuple[str, str]] = {
+    "004:19/water_section_class_iii_or_better_ratio": (_NOT_CHECKABLE, _SHARE_SETS.format(scope="{scope} ", what="优Ⅲ")),
+    "004:19/water_section_class_ii_or_better_ratio": (_NOT_CHECKABLE, _SHARE_SETS.format(scope="{scope} ", what="优Ⅱ")),
+    "001:147/water_section_class_iii_or_better_ratio": (
+        _NOT_CHECKABLE, "the plan does not list its 省考及以上 sections (001:147 table); 粮庄桥 (001:486), the one "
+        "modelled, is checked on its own row"),
+    "003:76/water_section_class_iii_or_better_ratio": (_NOT_CHECKABLE, _SHARE_SETS.format(scope="{scope} ", what="优Ⅲ")),
+    "003:78/water_section_class_iii_or_better_ratio": (_NOT_CHECKABLE, _SHARE_SETS.format(scope="{scope} ", what="优Ⅲ")),
+    "003:294/water_section_class_iii_or_better_ratio": (_NOT_CHECKABLE, _SHARE_SETS.format(scope="{scope} ", what="优Ⅲ")),
+    "003:93/worse_than_v_section_share_pct": (_NOT_CHECKABLE, _SHARE_SETS.format(scope="{scope} ", what="劣V")),
+    "003:95/worse_than_v_section_share_pct": (_NOT_CHECKABLE, _SHARE_SETS.format(scope="{scope} ", what="劣V")),
+    "000:545/drinking_water_source_good_ratio_pct": (
+        _NOT_CHECKABLE, "the plan does not list the centralised sources its ratio counts; it names only the 滆湖 "
+        "emergency backup source (000:71, 000:966), which the lake model holds as a whole-lake mean, not at an intake"),
+    "003:68/drinking_water_source_class_iii_or_better_pct": (
+        _NOT_MODELLED, "the plan names its 3 centralised sources (肖山, 小湾, 西石桥; 003:533, 003:552), Yangtze "
+        "intakes whose water is set upstream; no water network holds the Yangtze or these intakes"),
+    "003:287/drinking_water_source_class_iii_or_better_pct": (
+        _NOT_MODELLED, "the plan names its 3 centralised sources (肖山, 小湾, 西石桥; 003:533, 003:552), Yangtze "
+        "intakes whose water is set upstream; no water network holds the Yangtze or these intakes"),
+    "004:29/yangtze_mainstream_water_class": (
+        _NOT_MODELLED, "the Yangtze mainstream class is set upstream (the whole basin above Changzhou); it is a "
+        "boundary of the model, not something a Changzhou package moves"),
+    "004:29/yangtze_tributary_water_class": (
+        _NOT_CHECKABLE, "the plan does not name the sections of its 主要通江支流 (main Yangtze-bound tributaries); "
+        "the 天宁 network's 新沟河 runs toward the Yangtze, but 粮庄桥 is not said to be one of them"),
+    "000:933/dustfall": (
+        _NOT_MODELLED, "no dust-deposition model: dustfall [t/(km²·month)] is the deposited mass of coarse dust "
+        "(construction, roads, yards); the air model carries only PM2.5 (its 'dust' sector is the fine fraction)"),
+    "004:34/dustfall": (
+        _NOT_MODELLED, "no dust-deposition model: dustfall [t/(km²·month)] is the deposited mass of coarse dust "
+        "(construction, roads, yards); the air model carries only PM2.5 (its 'dust' sector is the fine fraction)"),
+    "000:94/carbon_neutrality_year": (
+        _NOT_MODELLED, "2060 lies beyond every model horizon (carbon projections run 2020-2035) and neutrality "
+        "needs sinks and removals, which the carbon model does not have"),
+    "003:473/dyeing_emission_decrease_pct": (
+        _NOT_MODELLED, "no dyeing sector to account: the air inventory's sectors are power, industry, residential, "
+        "transport, agriculture, dust, solvent (dyeing is inside industry), the carbon textiles sector carries "
+        "energy and CO2 only, and no water network holds Jiangyin's dyeing wastewater; the row has no year either"),
+    "003:900/dyeing_emission_decrease_pct": (
+        _NOT_MODELLED, "no dyeing sector to account: the air inventory's sectors are power, industry, residential, "
+        "transport, agriculture, dust, solvent (dyeing is inside industry), the carbon textiles sector carries "
+        "energy and CO2 only, and no water network holds Jiangyin's dyeing wastewater; the plan gives no base year"),
+}
+
+#: activity rows whose key matches a state pattern (a count of works done, not a state)
+_ACTIVITY_KEYS = (r"_remediated_count$",)
 
 
 def row_ref(row: Mapping[str, Any]) -> str:
@@ -784,6 +849,34 @@ def find_rows(ref: str) -> pd.DataFrame:
 
 
 @functools.lru_cache(maxsize=1)
+def _known_refs() -> frozenset:
+    df = _refs()
+    lines = {f"{c}:{ln}" for c, ln in zip(df["_code"], df["_line"], strict=True)}
+    return frozenset(lines | set(df["_ref"]))
+
+
+def reference_problem(ref: str) -> str | None:
+    """Why *ref* names no registry row (``None`` when it names one): the fast check behind
+    :func:`find_rows`, used to validate ``Measure.implements``.
+
+    Examples
+    --------
+    >>> reference_problem("004:19/nox_reduction_t") is None
+    True
+    >>> reference_problem("4:19")
+    "registry reference '4:19' is not '<code>:<line>' or '<code>:<line>/<indicator>'"
+    """
+    m = re.fullmatch(r"\s*(\d{3}):(\d+)(?:/([A-Za-z0-9_]+))?\s*", str(ref))
+    if not m:
+        return f"registry reference {ref!r} is not '<code>:<line>' or '<code>:<line>/<indicator>'"
+    key = f"{m.group(1)}:{m.group(2)}" + (f"/{m.group(3)}" if m.group(3) else "")
+    if key in _known_refs():
+        return None
+    near = sorted(r for r in _known_refs() if "/" in r and r.startswith(m.group(1) + ":"))
+    return f"registry reference {ref!r} names no target row" + close_matches(key, near)
+
+
+@functools.lru_cache(maxsize=1)
 def _refs():
     df = _registry()
     df = df[df["kind"].isin(["target", "investment"])].copy()
@@ -801,7 +894,15 @@ def _scope_reason(indicator: str) -> str | None:
 
 
 def is_state_indicator(indicator: str) -> bool:
-    """True for indicators describing a state a model can project (concentrations, classes, emissions …)."""
+    """True for indicators describing a state a model can project (concentrations, classes, emissions …).
+
+    Examples
+    --------
+    >>> is_state_indicator("tp_concentration"), is_state_indicator("worse_than_v_rivers_remediated_count")
+    (True, False)
+    """
+    if any(re.search(p, indicator) for p in _ACTIVITY_KEYS):
+        return False
     return any(re.search(p, indicator) for p in STATE_PATTERNS)
 
 
@@ -813,7 +914,8 @@ def coverage(checked: pd.DataFrame | None = None,
     ----------
     checked : pandas.DataFrame, optional
         A :func:`check` result (or the ``/targets`` table of a run as a DataFrame) with ``document``,
-        ``source_line``, ``indicator`` and ``probability``.
+        ``source_line``, ``indicator`` and ``probability``; an optional ``note`` column is copied to
+        ``reason`` (e.g. that a hindcast is in-sample).
     implemented : mapping or iterable of packages, optional
         ``{row reference: measure id}`` or packages whose measures have ``implements`` (references
         as in :func:`find_rows`).
@@ -822,19 +924,35 @@ def coverage(checked: pd.DataFrame | None = None,
     -------
     pandas.DataFrame
         One row per numeric target row: ``ref``, ``document``, ``region``, ``indicator``,
-        ``target_year``, ``kind`` (``state`` / ``activity``), ``status`` (``checked``,
-        ``implemented``, ``out of scope``, ``not modelled`` — a state with no projection yet —
-        or ``no measure`` — an activity no package implements), ``probability`` (checked rows),
-        ``measure`` (implemented rows) and ``reason``.
+        ``target_year``, ``kind`` (``state`` / ``activity``), ``status`` (one of
+        :data:`COVERAGE_STATUSES`: ``checked``; ``implemented``; ``not checkable`` — a state whose
+        plan does not say what it is made of, e.g. which sections form a share; ``not modelled`` —
+        a state no model represents, or one no projection given holds; ``out of scope``;
+        ``no measure`` — an activity no package implements), ``probability`` (checked rows),
+        ``measure`` (implemented rows) and ``reason`` (what is missing; the note of a checked row).
+
+    Examples
+    --------
+    >>> cov = coverage()
+    >>> cov.loc[cov["ref"] == "004:34/dustfall", "status"].item()
+    'not modelled'
+    >>> cov.loc[cov["ref"] == "003:93/worse_than_v_section_share_pct", "reason"].item()[:44]
+    'the plan does not list the sections behind i'
     """
     import pandas as pd
 
     df = _registry()
     rows = df[(df["kind"] == "target") & df["target_value"].notna()]
-    probs = {}
+    probs, notes = {}, {}
     if checked is not None and len(checked):
         for r in checked.to_dict("records"):
-            probs[row_ref(r)] = float(r.get("probability", float("nan")))
+            ref = row_ref(r)
+            if ref in probs:
+                continue
+            probs[ref] = float(r.get("probability", float("nan")))
+            note = r.get("note")
+            if isinstance(note, str) and note:
+                notes[ref] = note
     impl = _implemented_map(implemented)
     out = []
     for r in rows.to_dict("records"):
@@ -848,11 +966,15 @@ def coverage(checked: pd.DataFrame | None = None,
         else:
             reason = None if state else _scope_reason(r["indicator"])
         if ref in probs:
-            rec.update(status="checked", probability=probs[ref])
+            rec.update(status="checked", probability=probs[ref], reason=notes.get(ref, ""))
         elif ref in impl:
             rec.update(status="implemented", measure=impl[ref])
         elif reason:
             rec.update(status="out of scope", reason=reason)
+        elif state and ref in UNCHECKED_STATES:
+            status, why = UNCHECKED_STATES[ref]
+            scope = str(r.get("scope") or "").strip()
+            rec.update(status=status, reason=why.format(scope=scope).replace("  ", " ").replace("its  ", "its "))
         elif state:
             rec.update(status="not modelled", reason="state indicator no projection holds yet (or no target year)")
         else:
@@ -870,17 +992,39 @@ def _implemented_map(implemented) -> dict:
         items = [(ref, m.id) for p in implemented for m in p.measures for ref in getattr(m, "implements", ())]
     out = {}
     for ref, mid in items:
-        for r in find_rows(ref).to_dict("records"):
-            out.setdefault(row_ref(r), mid)
+        for rr in rows_of(ref):
+            out.setdefault(rr, mid)
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def rows_of(ref: str) -> tuple[str, ...]:
+    """Row identifiers (:func:`row_ref`) a reference names, cached (:func:`find_rows` for the rows).
+
+    Examples
+    --------
+    >>> rows_of("004:19/nox_reduction_t")
+    ('004:19/nox_reduction_t',)
+    """
+    return tuple(row_ref(r) for r in find_rows(ref).to_dict("records"))
+
+
 def coverage_line(table: pd.DataFrame) -> str:
-    """``'checked N of M state targets; K activity targets implemented as measures; L out of scope'``."""
+    """``'checked N of M state targets (C not checkable, D not modelled); K activity targets implemented
+    as measures; L out of scope; R activity targets without a measure'``.
+
+    Examples
+    --------
+    >>> coverage_line(coverage())[:40]
+    'checked 0 of 47 state targets (13 not ch'
+    """
     state = table["kind"] == "state"
     n = int((state & (table["status"] == "checked")).sum())
+    nc = int((state & (table["status"] == "not checkable")).sum())
+    nm = int((state & (table["status"] == "not modelled")).sum())
     k = int((~state & (table["status"] == "implemented")).sum())
     oos = int((table["status"] == "out of scope").sum())
     rest = int((~state & (table["status"] == "no measure")).sum())
-    return (f"checked {n} of {int(state.sum())} state targets; {k} activity targets implemented as measures; "
-            f"{oos} out of scope; {rest} activity targets without a measure")
+    return (f"checked {n} of {int(state.sum())} state targets ({nc} not checkable, {nm} not modelled); "
+            f"{k} activity targets implemented as measures; {oos} out of scope; {rest} activity targets without "
+            f"a measure")

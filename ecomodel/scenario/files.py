@@ -17,6 +17,7 @@ A package file::
     domain = "water"
     start = 2024
     ramp_years = 2
+    implements = ["004:42"]   # registry rows it carries out (optional)
 
     [measure.cost]
     capital = 6.0
@@ -70,7 +71,7 @@ __all__ = [
 ]
 
 _MEASURE_KEYS = ("id", "name", "name_en", "domain", "start", "ramp_years", "end", "group", "source", "description",
-                 "cost", "effect", "co_benefit")
+                 "implements", "cost", "effect", "co_benefit")
 _COST_KEYS = ("capital", "annual", "lifetime", "unit", "source")
 _EFFECT_KEYS = ("domain",) + Effect.TEXT_FIELDS + ("fraction", "amount", "share")
 _PACKAGE_KEYS = ("name", "title", "description", "source")

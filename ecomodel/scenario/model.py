@@ -396,6 +396,30 @@ def _ramp(years, start: int, ramp_years: int, end: int | None = None) -> np.ndar
     return out
 
 
+def _implements(value, where: str) -> tuple:
+    """Check the registry references of a measure (``implements``) and return them as a tuple."""
+    from .. import targets
+
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise _err(f"field 'implements': {value!r} is not a list of registry references", where=where,
+                   field_name="implements", value=value, expected="a list such as [\"004:19/nox_reduction_t\"]")
+    out = []
+    for ref in value:
+        if not isinstance(ref, str):
+            raise _err(f"field 'implements': {ref!r} is not a string", where=where, field_name="implements",
+                       value=ref, expected="a registry reference such as '004:19/nox_reduction_t'")
+        problem = targets.reference_problem(ref)
+        if problem:
+            raise _err(f"field 'implements': {problem}", where=where, field_name="implements", value=ref,
+                       expected="a target or investment row of ecomodel/data/targets.csv, '<code>:<line>[/<indicator>]'")
+        ref = ref.strip()
+        if ref in out:
+            raise _err(f"field 'implements': {ref!r} is listed twice", where=where, field_name="implements",
+                       value=ref, expected="each reference once")
+        out.append(ref)
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class Measure:
     """One emission- or load-reduction measure.
@@ -426,6 +450,11 @@ class Measure:
         Where the measure and its size come from (plan ``file:line``, paper, or assumption).
     description, name_en : str
         Free text; English name for figures.
+    implements : tuple of str
+        Registry rows the measure carries out, as ``'<code>:<first line>'`` or
+        ``'<code>:<first line>/<indicator>'`` (``'004:19/nox_reduction_t'``, see
+        :func:`ecomodel.targets.find_rows`); each must name a ``target`` or ``investment`` row of the
+        registry. :func:`ecomodel.targets.coverage` counts these rows as implemented.
     """
 
     id: str
@@ -441,6 +470,7 @@ class Measure:
     source: str = ""
     description: str = ""
     name_en: str = ""
+    implements: tuple = ()
     where: str = field(default="", compare=False, repr=False)
 
     def __post_init__(self):
@@ -471,6 +501,7 @@ class Measure:
                                                     maximum=_YEAR_RANGE[1], integer=True))
         if not isinstance(self.cost, Cost):
             raise _err(f"field 'cost': {self.cost!r} is not a Cost", where=where, field_name="cost", value=self.cost)
+        object.__setattr__(self, "implements", _implements(self.implements, where))
 
     @property
     def all_effects(self) -> tuple:
@@ -532,6 +563,8 @@ class Measure:
                 "unit": "CNY"}
         if self.cost.source:
             cost["source"] = self.cost.source
+        if self.implements:
+            out["implements"] = list(self.implements)
         out["cost"] = cost
         out["effect"] = [e.to_dict() for e in self.effects]
         if self.co_benefits:

@@ -1,8 +1,9 @@
 """The five seed plans as packages, and which registry rows their measures implement.
 
 Each plan has an embedded package (``ecomodel/data/packages/<name>.toml``) built from its own
-activity targets; ``ecomodel/data/packages/implements.csv`` lists, per measure, the registry rows
-(``'<code>:<first line>[/<indicator>]'``, see :func:`ecomodel.targets.find_rows`) it implements.
+activity targets; each measure lists the registry rows it carries out in its ``implements`` field
+(``'<code>:<first line>[/<indicator>]'``, see :func:`ecomodel.targets.find_rows`), checked against
+the registry when the package is read (:class:`~ecomodel.scenario.model.Measure`).
 
 Examples
 --------
@@ -14,12 +15,10 @@ Examples
 
 from __future__ import annotations
 
-import csv
-import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from ..errors import ScenarioError, TargetError, close_matches
+from ..errors import ScenarioError, TargetError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -27,55 +26,18 @@ if TYPE_CHECKING:
 
     from .model import Package
 
-__all__ = ["PLAN_PACKAGES", "implements", "validate_implements", "implemented_rows", "plan_packages"]
+__all__ = ["PLAN_PACKAGES", "implements", "implemented_rows", "plan_packages"]
 
 #: plan package name → seed document code
 PLAN_PACKAGES = {"wujin_plan_2022_2026": "000", "tianning_plan_2021_2025": "001", "zhonglou_plan_2023_2030": "002",
                  "jiangyin_plan_2021_2025": "003", "changzhou_2023_work_plan": "004"}
 
 
-@functools.lru_cache(maxsize=1)
-def implements() -> dict:
-    """``{package: {measure: [references]}}`` from ``implements.csv`` (not validated; see
-    :func:`validate_implements`)."""
-    from .._data import data_path
-
-    out: dict = {}
-    with open(data_path("packages", "implements.csv"), encoding="utf-8") as fh:
-        rows = csv.DictReader(line for line in fh if not line.startswith("#"))
-        for r in rows:
-            out.setdefault(r["package"], {}).setdefault(r["measure"], []).append(r["implements"].strip())
-    return out
-
-
-def validate_implements(package: Package, refs: dict) -> dict:
-    """Check ``{measure id: [references]}`` against *package* and the registry.
-
-    Returns ``{row reference: measure id}`` of every registry row implemented.
-
-    Raises
-    ------
-    ScenarioError
-        A measure id the package lacks, or a reference naming no registry row (field
-        ``implements``, the measure named).
-    """
-    from .. import targets
-
-    out = {}
-    for mid, rs in refs.items():
-        if mid not in package.ids:
-            raise ScenarioError(f"package '{package.name}': measure {mid!r} (implements.csv) is not in the package"
-                                + close_matches(mid, package.ids), field="measure", value=mid,
-                                expected=f"one of {package.ids}")
-        for ref in rs:
-            try:
-                rows = targets.find_rows(ref)
-            except TargetError as exc:
-                raise ScenarioError(f"package '{package.name}', measure '{mid}': field 'implements': {exc}",
-                                    field="implements", value=ref, expected=exc.expected) from None
-            for r in rows.to_dict("records"):
-                out.setdefault(targets.row_ref(r), mid)
-    return out
+def implements(packages: Iterable[Package] | None = None) -> dict:
+    """``{package: {measure: [references]}}`` of the plan packages (or the given ones): the
+    ``implements`` field of every measure that has one."""
+    packages = plan_packages() if packages is None else list(packages)
+    return {p.name: {m.id: list(m.implements) for m in p.measures if m.implements} for p in packages}
 
 
 def plan_packages() -> list:
@@ -87,20 +49,25 @@ def plan_packages() -> list:
 
 def implemented_rows(packages: Iterable[Package] | None = None) -> dict:
     """``{row reference: 'package/measure'}`` for the plan packages (or the given ones)."""
+    from .. import targets
+
     packages = plan_packages() if packages is None else list(packages)
-    table = implements()
     out = {}
     for p in packages:
-        for ref, mid in validate_implements(p, table.get(p.name, {})).items():
-            out.setdefault(ref, f"{p.name}/{mid}")
+        for m in p.measures:
+            for ref in m.implements:
+                for rr in targets.rows_of(ref):
+                    out.setdefault(rr, f"{p.name}/{m.id}")
     return out
 
 
 def run_coverage(tree: xr.DataTree, packages: Iterable[Package] | None = None, *,
-                 members: int | None = None) -> pd.DataFrame:
+                 members: int | None = None, hindcast: bool = True) -> pd.DataFrame:
     """Coverage (:func:`ecomodel.targets.coverage`) of a run: the rows its ``/targets`` table checked,
     the tonnage rows checked from the accounts of its package
-    (:func:`ecomodel.scenario.accounting.accounts`), and the rows the plan packages implement.
+    (:func:`ecomodel.scenario.accounting.accounts`), with *hindcast* the in-sample 2015→2020
+    Jiangyin PM2.5 hindcast (:func:`ecomodel.scenario.report.hindcast_table`), and the rows the
+    plan packages implement.
 
     Parameters
     ----------
@@ -135,5 +102,10 @@ def run_coverage(tree: xr.DataTree, packages: Iterable[Package] | None = None, *
             frames.append(targets.check(acc[keys], outside="skip"))
         except TargetError:
             pass
+    if hindcast:
+        from .report import hindcast_table
+
+        frames.append(hindcast_table(members=min(int(members or root.get("members", 20)), 20),
+                                     seed=int(root.get("seed", 0))))
     checked = pd.concat(frames, ignore_index=True) if frames else None
     return targets.coverage(checked, implemented_rows(packages))

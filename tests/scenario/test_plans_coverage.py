@@ -3,28 +3,64 @@
 import pytest
 
 from ecomodel import targets
-from ecomodel.errors import EcomodelError
+from ecomodel.errors import EcomodelError, ScenarioError
 from ecomodel.scenario import load_package, plans
-from ecomodel.scenario.files import loads, parse_package
+from ecomodel.scenario.files import dumps, loads, parse_package
 
 
 @pytest.mark.parametrize("name", sorted(plans.PLAN_PACKAGES))
 def test_plan_package_loads_and_cites_its_own_document(name):
     pkg = load_package(name)
-    refs = plans.implements()[name]
-    rows = plans.validate_implements(pkg, refs)
+    refs = plans.implements([pkg])[name]
+    rows = plans.implemented_rows([pkg])
     assert rows and set(refs) <= set(pkg.ids)
     assert {r[:3] for r in rows} == {plans.PLAN_PACKAGES[name]}
+    assert set(rows.values()) == {f"{name}/{m}" for m in refs}
 
 
-def test_reference_to_missing_row_names_measure_and_field():
+_IMPL = """
+[package]
+name = "p"
+[[measure]]
+id = "wj_sewers"
+name = "sewers"
+domain = "water"
+implements = {refs}
+[[measure.effect]]
+pollutant = "TP"
+category = "wwtp"
+fraction = 0.1
+"""
+
+
+@pytest.mark.parametrize("refs", ['["000:99999/sewer_pipe_added"]', '["000:1234/no_such_indicator"]', '["4:19"]',
+                                  '"000:1234"', '[19]', '["000:1234", "000:1234"]'])
+def test_reference_to_missing_row_names_file_measure_and_value(refs):
+    with pytest.raises(ScenarioError) as exc:
+        parse_package(loads(_IMPL.format(refs=refs), "pkg.toml"), "pkg.toml")
+    text = str(exc.value)
+    assert exc.value.field == "implements" and "pkg.toml" in text and "wj_sewers" in text
+    assert str(exc.value.value) in text
+
+
+def test_implements_round_trips_through_toml():
+    pkg = parse_package(loads(_IMPL.format(refs='["000:1234/sewer_pipe_added", "004:42"]'), "p.toml"), "p.toml")
+    assert pkg.measures[0].implements == ("000:1234/sewer_pipe_added", "004:42")
+    again = parse_package(loads(dumps(pkg.to_dict()), "q.toml"), "q.toml")
+    assert again == pkg and again.measures[0].implements == pkg.measures[0].implements
+    assert parse_package(loads(_IMPL.replace("implements = {refs}\n", ""), "r.toml")).measures[0].implements == ()
+
+
+def test_coverage_reads_implements_from_the_measures():
+    from dataclasses import replace
+
     pkg = load_package("wujin_plan_2022_2026")
-    with pytest.raises(EcomodelError) as exc:
-        plans.validate_implements(pkg, {"wj_sewers": ["000:99999/sewer_pipe_added"]})
-    assert exc.value.field == "implements" and "wj_sewers" in str(exc.value)
-    with pytest.raises(EcomodelError) as exc:
-        plans.validate_implements(pkg, {"no_such_measure": ["000:1234"]})
-    assert exc.value.field == "measure"
+    cov = targets.coverage(implemented=[pkg])
+    row = cov[cov["ref"] == "000:1723/lake_dredging_volume"]
+    assert row["status"].item() == "implemented" and row["measure"].item() == "wj_gehu_pilot_dredging"
+    bare = replace(pkg, measures=tuple(replace(m, implements=()) for m in pkg.measures))
+    cov = targets.coverage(implemented=[bare])
+    assert cov.loc[cov["ref"] == "000:1723/lake_dredging_volume", "status"].item() == "no measure"
     with pytest.raises(EcomodelError):
         targets.find_rows("4:19")
 
@@ -65,7 +101,7 @@ def test_coverage_classifies_every_numeric_target_once():
     cov = targets.coverage(implemented=plans.implemented_rows())
     numeric = targets.load(kind="target")
     assert len(cov) == int(numeric["target_value"].notna().sum()) == 528
-    assert set(cov["status"]) <= {"checked", "implemented", "out of scope", "not modelled", "no measure"}
+    assert set(cov["status"]) <= set(targets.COVERAGE_STATUSES)
     assert (cov.loc[cov["status"] == "out of scope", "reason"] != "").all()
     sat = cov[cov["indicator"].str.contains("satisfaction")]
     assert len(sat) and (sat["status"] == "out of scope").all()
