@@ -37,7 +37,7 @@ from ecomodel._data import data_path
 from ecomodel.errors import InputError
 
 from .network import read_network
-from .sources import Sources
+from .sources import DEMO_SUBSTANCES, Sources
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -48,7 +48,16 @@ if TYPE_CHECKING:
 __all__ = ["NETWORKS", "tianning", "network_demo", "section_ensemble"]
 
 #: embedded demo networks: name -> data folder under ecomodel/data/water/ ('' = the Wujin demo)
-NETWORKS = {"wujin": "", "tianning": "tianning"}
+NETWORKS = {"wujin": "", "tianning": "tianning", "jiangyin": "jiangyin"}
+
+
+#: read_network options per data folder: the 江阴 plan names three sections but not how their rivers
+#: join, so its three catchments are kept apart (see ecomodel/data/water/jiangyin/SOURCES.md)
+_NETWORK_OPTIONS = {"jiangyin": {"allow_disconnected": True}}
+
+#: section_means column -> ensemble variable (TN = OrgN + NH3-N + NO3-N where the N species are modelled)
+ENSEMBLE_VARIABLES = {"TP": "tp_concentration", "NH3-N": "nh3n_concentration", "COD": "cod_concentration",
+                      "CODMn": "codmn_concentration", "TN": "tn_concentration"}
 
 
 def _read(folder: str, name: str) -> pd.DataFrame:
@@ -60,13 +69,19 @@ def _load(folder: str):
     from .wujin import demo
 
     base = demo()
-    network = read_network(data_path("water", folder, "reaches.csv"), sections=_read(folder, "sections.csv"))
+    network = read_network(data_path("water", folder, "reaches.csv"), sections=_read(folder, "sections.csv"),
+                           **_NETWORK_OPTIONS.get(folder, {}))
     boundary, diffuse = _read(folder, "boundary_sources.csv"), _read(folder, "diffuse_sources.csv")
-    for t in (boundary, diffuse):
-        t["runoff"] = t["runoff"].astype(str).str.lower().isin(["true", "1", "yes"])
-    sources = Sources.from_tables(boundary=boundary, diffuse=diffuse,
+    point = _read(folder, "point_sources.csv") if (data_path("water", folder) / "point_sources.csv").exists() else None
+    for t in (boundary, diffuse, point):
+        if t is not None:
+            t["runoff"] = t["runoff"].astype(str).str.lower().isin(["true", "1", "yes"])
+    # the N species and CODMn where the folder's tables carry them (jiangyin), else TP, NH3-N, COD (tianning)
+    full = all(set(DEMO_SUBSTANCES) <= set(t.columns) for t in (boundary, point) if t is not None)
+    sources = Sources.from_tables(point=point, boundary=boundary, diffuse=diffuse,
                                   coefficients=_read("", "export_coefficients.csv"),
-                                  profiles=_read("", "profiles.csv").drop(columns="month"))
+                                  profiles=_read("", "profiles.csv").drop(columns="month"),
+                                  **({"substances": DEMO_SUBSTANCES} if full else {}))
     obs = base.observations.iloc[0:0].copy()
     return replace(base, network=network, sources=sources, lakes={}, observations=obs, meta={})
 
@@ -141,7 +156,8 @@ def section_ensemble(data: WujinDemo | str | None = None, *, years: Iterable[int
     params, flows = _draws(d, int(members), np.random.default_rng(seed), float(hydrology_cv))
     by_year = reductions if reductions and all(isinstance(k, int) for k in reductions) else None
     names = list(d.network.section_positions()[0])
-    subs = list(d.substances)
+    subs = [s for s in (*d.substances, "TN") if s in ENSEMBLE_VARIABLES
+            and (s != "TN" or {"OrgN", "NH3-N", "NO3-N"} <= set(d.substances))]
     out = np.zeros((len(years), int(members), len(names), len(subs)))
     for j, (p, q) in enumerate(zip(params, flows)):
         dj = d.with_parameters(**p) if p else d
@@ -149,9 +165,8 @@ def section_ensemble(data: WujinDemo | str | None = None, *, years: Iterable[int
             red = (by_year or {}).get(y) if by_year is not None else reductions
             out[i, j] = dj.section_means(red, flow_multiplier=float(q)).loc[names, subs].to_numpy(float)
     coords = {"year": years, "member": np.arange(int(members)), "site": np.asarray(names, dtype=object)}
-    keys = {"TP": "tp_concentration", "NH3-N": "nh3n_concentration", "COD": "cod_concentration"}
-    ds = xr.Dataset({keys[s]: (("year", "member", "site"), out[..., k], {"units": "mg/L"})
-                     for k, s in enumerate(subs) if s in keys}, coords=coords)
+    ds = xr.Dataset({ENSEMBLE_VARIABLES[s]: (("year", "member", "site"), out[..., k], {"units": "mg/L"})
+                     for k, s in enumerate(subs) if s in ENSEMBLE_VARIABLES}, coords=coords)
     ds.attrs = {"title": "steady annual-mean section water quality (parameter and hydrology ensemble)",
                 "seed": seed, "hydrology_cv": hydrology_cv, "source": "ecomodel.water.networks.section_ensemble"}
     return ds
