@@ -5,8 +5,16 @@
 The plan gives the river, the tributaries, the section and the works, but no flows, lengths or
 loads: those are stated assumptions in ``ecomodel/data/water/tianning/SOURCES.md``. Kinetics and
 calibration parameters are transferred from the Wujin demo (an assumption: same plain-river
-network, same basin). Its outlet drains north toward 江阴 (the river is shared with the 江阴
-plan's network area, which this package does not model yet).
+network, same basin). Its outlet drains north toward 江阴 (the river runs on through the 江阴
+plan's area; the 江阴 plan does not name 新沟河 or a section on it, so the two are not joined).
+
+``jiangyin`` — the three sections the 江阴 plan names, 金潼桥, 码头大桥 and 泗河桥 (003:205), each in a
+stylised catchment of its own (upper reach, side branch, lower reach; the plan does not say which
+river each is on or how they connect, so the catchments are kept apart). It carries every modelled
+substance (TP, the N species, CODcr, CODMn). Loads are stated assumptions scaled by one factor per
+catchment to the 2020 TP the plan's words imply (金潼桥 class III after class II with TP +27.1 %,
+泗河桥 failing class III; ``ecomodel/data/water/jiangyin/calibration_targets.csv``). 钟楼 has no
+network: its plan names no section (``ecomodel/data/water/zhonglou/SOURCES.md``).
 
 :func:`section_ensemble` projects any such demo as an ensemble of steady states: each member draws
 the calibrated parameters from their joint covariance (clipped to the calibration bounds) and a
@@ -21,6 +29,9 @@ Examples
 (9, ['粮庄桥'])
 >>> round(float(d.section_means().loc["粮庄桥", "TP"]), 3)
 0.122
+>>> j = jiangyin()
+>>> list(j.network.sections.index), j.section_means().loc[:, "TP"].round(3).tolist()
+(['金潼桥', '码头大桥', '泗河桥'], [0.114, 0.15, 0.25])
 """
 
 from __future__ import annotations
@@ -45,7 +56,7 @@ if TYPE_CHECKING:
     from .sources import Reductions
     from .wujin import WujinDemo
 
-__all__ = ["NETWORKS", "tianning", "network_demo", "section_ensemble"]
+__all__ = ["NETWORKS", "tianning", "jiangyin", "network_demo", "section_ensemble"]
 
 #: embedded demo networks: name -> data folder under ecomodel/data/water/ ('' = the Wujin demo)
 NETWORKS = {"wujin": "", "tianning": "tianning", "jiangyin": "jiangyin"}
@@ -87,8 +98,14 @@ def _load(folder: str):
 
 
 def network_demo(name: str) -> WujinDemo:
-    """An embedded demo network by name (``'wujin'``, ``'tianning'``) as a :class:`WujinDemo`-like
-    object (``network``, ``sources``, ``section_means()`` …)."""
+    """An embedded demo network by name (``'wujin'``, ``'tianning'``, ``'jiangyin'``) as a
+    :class:`WujinDemo`-like object (``network``, ``sources``, ``section_means()`` …).
+
+    Raises
+    ------
+    InputError
+        An unknown name (field ``network``, with the close matches).
+    """
     from ecomodel.errors import close_matches
 
     key = str(name).strip().lower()
@@ -105,6 +122,11 @@ def network_demo(name: str) -> WujinDemo:
 def tianning() -> WujinDemo:
     """The 天宁 demo network around 新沟河粮庄桥 (see the module docstring)."""
     return network_demo("tianning")
+
+
+def jiangyin() -> WujinDemo:
+    """The 江阴 demo network around 金潼桥, 码头大桥 and 泗河桥 (see the module docstring)."""
+    return network_demo("jiangyin")
 
 
 def _draws(d, members: int, rng, hydrology_cv: float) -> tuple[list[dict], np.ndarray]:
@@ -144,7 +166,8 @@ def section_ensemble(data: WujinDemo | str | None = None, *, years: Iterable[int
     -------
     xarray.Dataset
         ``tp_concentration``, ``nh3n_concentration``, ``cod_concentration`` [mg/L] over
-        ``(year, member, site)``.
+        ``(year, member, site)``, and ``codmn_concentration``, ``tn_concentration`` where the
+        network carries CODMn and the N species (``jiangyin``).
     """
     import xarray as xr
 
