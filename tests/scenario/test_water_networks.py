@@ -192,3 +192,13 @@ def test_bad_jiangyin_effects_are_refused(effect, field):
     with pytest.raises(ScenarioError) as info:
         _water(_package(effect))
     assert info.value.field == field
+
+
+def test_jiangyin_amounts_are_taken_against_its_own_source_loads():
+    from ecomodel.water.networks import jiangyin
+
+    table = jiangyin().sources.table
+    e = Effect(domain="water", pollutant="TP", category="wwtp", region="江阴市", amount=1.0, unit="t/yr")
+    want = float(table.loc[table["category"] == "wwtp", "TP"].sum())  # three plants × 20000 m3/d × 0.3 mg/L
+    assert want == pytest.approx(3 * 20000 * 0.3 * 365 / 1e6)
+    assert WaterBackend().baseline_amount("demo", e) == pytest.approx(want)
