@@ -16,6 +16,7 @@ from ecomodel.water.networks import section_ensemble, tianning
 
 MEMBERS = 4
 WUJIN_SITES = ["姚巷桥", "黄埝桥", "百渎港桥"]
+JIANGYIN_SITES = ["金潼桥", "码头大桥", "泗河桥"]
 
 
 def _package(*effects, start=2021):
@@ -61,7 +62,11 @@ def test_wujin_effect_leaves_tianning_alone_and_city_effect_moves_both():
     assert (wj["tp_concentration"].sel(y).sel(site=WUJIN_SITES) < base["tp_concentration"].sel(y)
             .sel(site=WUJIN_SITES)).all()
     city, _ = _water(_package(_rural(0.5, region="常州市")))
-    assert (city["tp_concentration"].sel(y) < base["tp_concentration"].sel(y)).all()
+    changzhou = WUJIN_SITES + ["粮庄桥"]  # 常州市 → Wujin and 天宁; 江阴 (a city of 无锡) is not moved
+    assert (city["tp_concentration"].sel(y).sel(site=changzhou) < base["tp_concentration"].sel(y)
+            .sel(site=changzhou)).all()
+    np.testing.assert_array_equal(city["tp_concentration"].sel(site=JIANGYIN_SITES).values,
+                                  base["tp_concentration"].sel(site=JIANGYIN_SITES).values)
 
 
 def test_not_modelled_variables_are_nan_on_tianning_and_classes_follow_gb3838():
@@ -89,7 +94,7 @@ def test_tianning_section_class_target_is_checked():
 
 
 @pytest.mark.parametrize("effect, field", [
-    (_rural(0.5, region="江阴市"), "region"),
+    (_rural(0.5, region="常州市钟楼区"), "region"),  # 钟楼: its plan names no section, no network
     (Effect(domain="water", pollutant="TP", category="wwtp", region="常州市天宁区", fraction=0.3), "category"),
     (Effect(domain="water", pollutant="CODMn", category="rural_domestic", region="天宁", fraction=0.3), "pollutant"),
     (Effect(domain="water", pollutant="TP", category="rural_domestic", reach="WJG-4", region="天宁", fraction=0.3),
@@ -99,3 +104,101 @@ def test_bad_tianning_effects_are_refused(effect, field):
     with pytest.raises(ScenarioError) as info:
         _water(_package(effect))
     assert info.value.field == field
+
+
+# ---------------------------------------------------------------- 江阴 (金潼桥, 码头大桥, 泗河桥; 003:205)
+from ecomodel.scenario.backends.water import CITY_NETWORKS, SECTION_SETS, WaterBackend  # noqa: E402
+
+
+@pytest.mark.parametrize("region, nets", [
+    (None, ("wujin",)), ("常州市武进区", ("wujin",)), ("天宁", ("tianning",)), ("江阴", ("jiangyin",)),
+    ("江阴市", ("jiangyin",)), ("Jiangyin", ("jiangyin",)), ("常州市", ("wujin", "tianning")),
+])
+def test_region_picks_the_networks(region, nets):
+    e = Effect(domain="water", pollutant="TP", category="rural_domestic", region=region, fraction=0.1)
+    assert WaterBackend().networks(e) == nets
+    assert "jiangyin" not in CITY_NETWORKS  # 江阴 is a county-level city of 无锡, not of 常州市
+
+
+def test_zhonglou_has_no_network_and_the_error_names_the_region():
+    e = Effect(domain="water", pollutant="TP", category="rural_domestic", region="钟楼", fraction=0.1)
+    with pytest.raises(ScenarioError) as info:
+        WaterBackend().networks(e)
+    assert info.value.field == "region" and "江阴市" in str(info.value)
+
+
+@pytest.mark.parametrize("method", ["surface", "full"])
+def test_jiangyin_effect_equals_the_direct_ensemble_and_leaves_the_others_alone(method):
+    base, sc = _water(Package("none"), method)
+    cut = Effect(domain="water", pollutant="TP", category="rural_domestic", reach="SHQ-1", region="江阴市",
+                 fraction=0.6)
+    got, _ = _water(_package(cut), method)
+    for s in JIANGYIN_SITES:
+        assert s in got["site"].values
+    direct = section_ensemble("jiangyin", years=[2025], members=MEMBERS, seed=sc.seed,
+                              reductions={("rural_domestic", "SHQ-1", "TP"): 0.6})
+    np.testing.assert_allclose(got["tp_concentration"].sel(year=2025, site=JIANGYIN_SITES).values,
+                               direct["tp_concentration"].sel(year=2025, site=JIANGYIN_SITES).values, rtol=1e-12)
+    assert (got["tp_concentration"].sel(year=2025, site="泗河桥") < base["tp_concentration"].sel(year=2025,
+                                                                                               site="泗河桥")).all()
+    others = WUJIN_SITES + ["粮庄桥", "金潼桥", "码头大桥"]  # other catchments and networks
+    np.testing.assert_array_equal(got["tp_concentration"].sel(site=others).values,
+                                  base["tp_concentration"].sel(site=others).values)
+    # the 江阴 network models TN and CODMn; they enter the section class
+    assert np.isfinite(got["tn_concentration"].sel(site=JIANGYIN_SITES)).all()
+    assert np.isfinite(got["codmn_concentration"].sel(site=JIANGYIN_SITES)).all()
+
+
+def test_jiangyin_shares_follow_the_section_classes():
+    ds, _ = _water(Package("none"))
+    names = list(SECTION_SETS["江阴市"][1])
+    assert names == JIANGYIN_SITES
+    cls = ds["section_water_class"].sel(site=names)
+    share = ds["water_section_class_iii_or_better_ratio"].sel(region="江阴市")
+    np.testing.assert_allclose(share.values, 100.0 * (cls <= 3).mean("site").values)
+    worse = ds["worse_than_v_section_share_pct"].sel(region="江阴市")
+    np.testing.assert_allclose(worse.values, 100.0 * (cls > 5).mean("site").values)
+    assert share.attrs["scope"] == "省考及以上断面" and share.attrs["units"] == "%"
+    expected = np.maximum.reduce([np.asarray(standards.water_class(p, ds[v].sel(site="泗河桥").values.ravel()))
+                                  for v, p in (("tp_concentration", "TP"), ("nh3n_concentration", "NH3-N"),
+                                               ("cod_concentration", "COD"), ("codmn_concentration", "CODMn"))])
+    np.testing.assert_array_equal(ds["section_water_class"].sel(site="泗河桥").values.ravel(), expected)
+
+
+def test_jiangyin_plan_run_checks_its_section_share_targets():
+    from ecomodel.scenario.plans import run_coverage
+    from ecomodel.scenario.run import _load
+
+    sc = _load("jiangyin_plan_2021_2025").replace(members=MEMBERS, domains=("water",))
+    tree = run(sc)
+    table = tree["targets"].to_dataset().to_dataframe()
+    rows = table[(table["region"] == "江阴市") & (table["indicator"] == "water_section_class_iii_or_better_ratio")]
+    assert "294-298;234;531;550" in rows["source_line"].tolist()
+    cov = run_coverage(tree, members=MEMBERS).set_index("ref")
+    assert cov.loc["003:294/water_section_class_iii_or_better_ratio", "status"] == "checked"
+    assert cov.loc["003:93/worse_than_v_section_share_pct", "status"] == "checked"
+    assert cov.loc["003:531/yangtze_tributary_water_class", "status"] == "not modelled"  # rivers not named
+
+
+@pytest.mark.parametrize("effect, field", [
+    (Effect(domain="water", pollutant="TP", category="aquaculture", region="江阴市", fraction=0.3), "category"),
+    (Effect(domain="water", pollutant="TN", category="rural_domestic", region="江阴市", fraction=0.3), "pollutant"),
+    (Effect(domain="water", pollutant="TP", category="rural_domestic", reach="XGH-4", region="江阴", fraction=0.3),
+     "reach"),
+    (Effect(domain="water", pollutant="TP", category="sediment_release", lake="滆湖", region="江阴", fraction=0.3),
+     "lake"),
+])
+def test_bad_jiangyin_effects_are_refused(effect, field):
+    with pytest.raises(ScenarioError) as info:
+        _water(_package(effect))
+    assert info.value.field == field
+
+
+def test_jiangyin_amounts_are_taken_against_its_own_source_loads():
+    from ecomodel.water.networks import jiangyin
+
+    table = jiangyin().sources.table
+    e = Effect(domain="water", pollutant="TP", category="wwtp", region="江阴市", amount=1.0, unit="t/yr")
+    want = float(table.loc[table["category"] == "wwtp", "TP"].sum())  # three plants × 20000 m3/d × 0.3 mg/L
+    assert want == pytest.approx(3 * 20000 * 0.3 * 365 / 1e6)
+    assert WaterBackend().baseline_amount("demo", e) == pytest.approx(want)
