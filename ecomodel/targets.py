@@ -630,6 +630,10 @@ def check(projection: xr.Dataset | xr.DataArray, targets: pd.DataFrame | None = 
         rows = rows_all[rows_all["indicator"] == var]
         if da.attrs.get("scope"):  # a share over a named set of sections: only the rows of that set
             rows = rows[rows["scope"] == da.attrs["scope"]]
+        if da.attrs.get("partial_set") and len(rows):
+            # a share over only part of the plan's set bounds the probability only for targets every
+            # section must meet (100 % at or better, 0 % worse); other shares cannot be told from it
+            rows = rows[[_every_member_must_pass(c, v) for c, v in zip(rows["comparator"], rows["target_value"])]]
         for _, row in rows.iterrows():
             if row["site"]:
                 if "site" not in labels or row["site"] not in labels["site"]:
@@ -674,7 +678,7 @@ def check(projection: xr.Dataset | xr.DataArray, targets: pd.DataFrame | None = 
                 "met": bool(_meets(np.array([mean]), row["comparator"], target)[0]),
                 "probability": float(np.mean(ok)), "members": int(vals.size) if "member" in da.dims else 0,
                 "variable": var, "source_line": row["source_line"],
-            })
+            } | ({"note": str(da.attrs["check_note"])} if da.attrs.get("check_note") else {}))
 
     if out_of_range and outside == "raise":
         shown = "; ".join(f"{r['indicator']} {r['region'] or ''}{('/' + r['site']) if r['site'] else ''} "
@@ -884,6 +888,11 @@ def _refs():
     df["_line"] = df["source_line"].map(lambda s: re.split(r"[;\-]", str(s))[0].strip())
     df["_ref"] = [row_ref(r) for r in df.to_dict("records")]
     return df
+
+
+def _every_member_must_pass(comparator: str, value: float) -> bool:
+    """Whether a share target [%] requires every member of its set to pass (>= 100 or <= 0)."""
+    return (comparator in (">=", ">") and float(value) >= 100.0) or (comparator in ("<=", "<") and float(value) <= 0.0)
 
 
 def _scope_reason(indicator: str) -> str | None:

@@ -421,6 +421,9 @@ def _with_shares(ds):
         ds[key] = da.assign_attrs(
             units="%", long_name=f"share of the plan's named sections at {word} (GB 3838 single factor)",
             scope=scope, sections="; ".join(f"{r}: {','.join(sets[r][1])} ({sets[r][2]})" for r in regions),
+            partial_set="yes",  # targets.check: only targets every section must meet (100 % / 0 %)
+            check_note="over the plan's named sections only (" + "; ".join(
+                f"{r}: {len(sets[r][1])} named" for r in regions) + "): an upper bound on the probability",
             comment="over the sections the plan names on the embedded networks, not over every assessed "
                     "section: for a 100 % target an upper bound on the probability (each named section must pass)",
             references="GB 3838-2002 Table 1; 环办〔2011〕22号")
