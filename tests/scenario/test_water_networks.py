@@ -202,3 +202,19 @@ def test_jiangyin_amounts_are_taken_against_its_own_source_loads():
     want = float(table.loc[table["category"] == "wwtp", "TP"].sum())  # three plants × 20000 m3/d × 0.3 mg/L
     assert want == pytest.approx(3 * 20000 * 0.3 * 365 / 1e6)
     assert WaterBackend().baseline_amount("demo", e) == pytest.approx(want)
+
+
+def test_jiangyin_plan_water_measures_lower_every_named_section_and_raise_the_share():
+    """The 江阴 plan's rural sewage (003:415-419, 81 % -> 90 % of natural villages) and tributary works
+    (003:882, 003:551) lower TP at all three named sections by 2025 and never lower the 优Ⅲ share."""
+    from ecomodel.scenario import load_package
+
+    pkg = load_package("jiangyin_plan_2021_2025")
+    water = Package("jy_water", tuple(m for m in pkg.measures if m.domain == "water"))
+    assert {m.id for m in water.measures} == {"jy_rural_sewage", "jy_tributary_works"}
+    base, _ = _water(Package("none"))
+    got, _ = _water(water)
+    tp = (got["tp_concentration"] - base["tp_concentration"]).sel(year=2025, site=JIANGYIN_SITES).mean("member")
+    assert (tp < 0).all(), tp.values
+    share = "water_section_class_iii_or_better_ratio"
+    assert (got[share].sel(year=2025) >= base[share].sel(year=2025)).all()
