@@ -93,7 +93,10 @@ def coverage_of(comparison: xr.DataTree, scenarios: Sequence[Scenario],
             df["probability"] = t["probability"].isel(scenario=-1).values
             frames.append(df)
     if tonnage is not None and len(tonnage):
-        frames.append(tonnage[["document", "source_line", "indicator", "probability"]])
+        ton = tonnage
+        if "scenario" in ton.columns:  # as for the targets: the last scenario's probability
+            ton = ton[ton["scenario"] == ton["scenario"].iloc[-1]]
+        frames.append(ton[["document", "source_line", "indicator", "probability"]])
     if hindcast is not None and len(hindcast):
         frames.append(hindcast[["document", "source_line", "indicator", "probability", "note"]])
     checked = pd.concat(frames, ignore_index=True) if frames else None

@@ -23,6 +23,21 @@ def test_coverage_line_and_tonnage(extras):
     assert cov.loc[cov["ref"] == "004:19/nox_reduction_t", "status"].item() == "checked"
 
 
+def test_coverage_shows_the_last_scenarios_tonnage_probability(extras):
+    """With the baseline first (as in the demo), the coverage row carries the last scenario's
+    probability, not the baseline's 0."""
+    import xarray as xr
+
+    from ecomodel.scenario.report import coverage_of
+
+    ton = extras["tonnage"]
+    fake = ton.assign(scenario="baseline", probability=0.0)
+    both = __import__("pandas").concat([fake, ton], ignore_index=True)
+    cov = coverage_of(xr.DataTree(), [], tonnage=both)
+    got = cov.loc[cov["ref"] == "004:19/nox_reduction_t", "probability"].item()
+    assert got == ton.loc[ton["indicator"] == "nox_reduction_t", "probability"].iloc[0] > 0
+
+
 def test_benefits_and_figure(extras):
     b = extras["benefits"]
     assert b.loc["baseline", "deaths_avoided_per_yr"] == 0.0
