@@ -395,7 +395,7 @@ class ResponseSurface:
         return da.isel(package=0, drop=True) if scalar else da
 
     def check(self, packages: Mapping[str, ArrayLike] | ArrayLike | None = None, *, seed: int | None = None,
-              members: int | None = None) -> dict:
+              members: int | None = None, relative: bool = False) -> dict:
         """Score the surface against the box model on *packages*, optionally with other weather.
 
         Parameters
@@ -406,6 +406,11 @@ class ResponseSurface:
             Weather seed for the box-model runs (default: the weather the surface was fitted on).
         members : int, optional
             Weather members for the new weather (default as fitted).
+        relative : bool
+            Score the surface as the scenario backend uses it: its relative response
+            ``ŷ(x)/ŷ(0)`` applied to the box model's no-cut value under the (new) weather, so that
+            the weather's shift of the level itself — sampling noise of a small ensemble, not an
+            error of the response — is not counted. Default False: the absolute prediction.
 
         Returns
         -------
@@ -427,7 +432,11 @@ class ResponseSurface:
             ctx["arr"], ctx["dates"], _ = meteorology_arrays(met)
             ctx["o3_seed"] = [int(seed), 3]
         truth = _box_model_runs(ctx, x)
-        err = self._predict_array(x) - truth
+        pred = self._predict_array(x)
+        if relative:
+            zero = np.zeros((1, x.shape[1]))
+            pred = _box_model_runs(ctx, zero) * pred / self._predict_array(zero)
+        err = pred - truth
         ne = 100.0 * np.abs(err) / truth
         return {"mean_ne_pct": float(ne.mean()), "max_ne_pct": float(ne.max()),
                 "max_abs_error": float(np.abs(err).max()), "packages": int(x.shape[0])}

@@ -249,6 +249,13 @@ def test_response_surface_of_o3_and_good_days_meets_pf_rsm_criteria():
     assert da.name == "o3_mda8_p90" and da.attrs["units"] == "ug/m3"
     truth = o3.box_model({"VOCs": 0.4})
     assert np.allclose(da.values, truth.values, rtol=0.02)
+    # other weather (seed 77): the relative response — how the scenario backend applies the surface
+    # to its own baseline ensemble — meets the pf-RSM criteria; the absolute level moves with the
+    # weather of a one-member ensemble, which is not a response error
+    rel = o3.check(seed=77, members=1, relative=True)
+    absolute = o3.check(seed=77, members=1)
+    assert rel["mean_ne_pct"] <= 2.0 and rel["max_ne_pct"] <= 10.0
+    assert rel["mean_ne_pct"] < absolute["mean_ne_pct"]
     gd = ResponseSurface.fit(samples=21, test_samples=3, members=1, seed=2, degree=2, output="good_air_days_ratio")
     assert gd.predict({}).attrs["units"] == "%"
     assert gd.error_.attrs["mean_ne_pct"] <= 2.0
