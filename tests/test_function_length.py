@@ -30,7 +30,6 @@ NOT_YET_SPLIT = {
     "carbon/projection.py::project",
     "scenario/run.py::compare",
     "water/routing.py::route",
-    "carbon/lmdi.py::lmdi_decomposition",
     "scenario/optimise.py::optimise",
     "standards/_air.py::aqi",
     "carbon/factors.py::emission_factors",
