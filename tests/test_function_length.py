@@ -31,7 +31,6 @@ NOT_YET_SPLIT = {
     "scenario/run.py::compare",
     "water/routing.py::route",
     "scenario/optimise.py::optimise",
-    "standards/_air.py::aqi",
     "carbon/factors.py::emission_factors",
     "carbon/inventory.py::energy_balance",
     "standards/_water.py::section_class",
