@@ -33,7 +33,6 @@ NOT_YET_SPLIT = {
     "scenario/optimise.py::optimise",
     "carbon/factors.py::emission_factors",
     "carbon/inventory.py::energy_balance",
-    "standards/_water.py::section_class",
     "standards/_annual.py::annual_assessment",
     "air/rsm.py::ResponseSurface.fit",
     "carbon/inventory.py::co2_inventory",
