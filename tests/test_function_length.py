@@ -33,7 +33,6 @@ NOT_YET_SPLIT = {
     "scenario/optimise.py::optimise",
     "carbon/factors.py::emission_factors",
     "carbon/inventory.py::energy_balance",
-    "standards/_annual.py::annual_assessment",
     "air/rsm.py::ResponseSurface.fit",
     "carbon/inventory.py::co2_inventory",
     "carbon/cobenefits.py::_build_factor_rows",
