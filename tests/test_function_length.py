@@ -31,7 +31,6 @@ NOT_YET_SPLIT = {
     "scenario/run.py::compare",
     "water/routing.py::route",
     "scenario/optimise.py::optimise",
-    "carbon/factors.py::emission_factors",
     "carbon/inventory.py::energy_balance",
     "air/rsm.py::ResponseSurface.fit",
     "carbon/inventory.py::co2_inventory",
