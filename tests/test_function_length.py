@@ -32,7 +32,6 @@ NOT_YET_SPLIT = {
     "water/routing.py::route",
     "scenario/optimise.py::optimise",
     "air/rsm.py::ResponseSurface.fit",
-    "carbon/iamc.py::to_iamc",
     "water/calibration.py::fit",
     "air/box.py::simulate",
     "air/indicators.py::annual_indicators",
