@@ -30,7 +30,6 @@ NOT_YET_SPLIT = {
     "carbon/projection.py::project",
     "scenario/run.py::compare",
     "water/routing.py::route",
-    "scenario/optimise.py::optimise",
     "air/rsm.py::ResponseSurface.fit",
     "water/calibration.py::fit",
     "air/box.py::simulate",
