@@ -30,7 +30,6 @@ NOT_YET_SPLIT = {
     "carbon/projection.py::project",
     "scenario/run.py::compare",
     "water/routing.py::route",
-    "air/rsm.py::ResponseSurface.fit",
     "water/calibration.py::fit",
     "air/box.py::simulate",
     "air/indicators.py::annual_indicators",
