@@ -31,7 +31,6 @@ NOT_YET_SPLIT = {
     "scenario/run.py::compare",
     "water/routing.py::route",
     "water/calibration.py::fit",
-    "air/meteorology.py::check_meteorology",
 }
 
 
