@@ -30,7 +30,6 @@ NOT_YET_SPLIT = {
     "carbon/projection.py::project",
     "scenario/run.py::compare",
     "water/routing.py::route",
-    "water/calibration.py::fit",
 }
 
 
