@@ -24,7 +24,7 @@ KERNELS = {
     "water/_kernels.py::_make_route.route",
 }
 
-NOT_YET_SPLIT = {
+NOT_YET_SPLIT = {  # in modules being reworked on other branches; split them there, then drop them here
     "air/calibration.py::calibrate",
     "air/projection.py::trajectory",
     "carbon/projection.py::project",
