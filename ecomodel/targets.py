@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from .errors import InputError, TargetError, UnitError, close_matches
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
     import xarray as xr
 
@@ -564,13 +565,35 @@ def check(projection: xr.Dataset | xr.DataArray, targets: pd.DataFrame | None = 
     >>> r[["site", "target_value", "projected", "margin", "met", "probability"]].round(4).to_dict("records")
     [{'site': '姚巷桥', 'target_value': 0.136, 'projected': 0.134, 'margin': 0.002, 'met': True, 'probability': 0.5}]
     """
-    import numpy as np
     import pandas as pd
-    import xarray as xr
 
     if outside not in ("raise", "skip"):
         raise InputError(f"outside={outside!r}; expected 'raise' or 'skip'", field="outside", value=outside,
                          expected="'raise' or 'skip'")
+    ds = _projection_dataset(projection)
+    targets, not_checkable, rows_all = _checkable_targets(targets)
+    variables = _indicator_variables(ds, targets)
+
+    records: list[dict[str, Any]] = []
+    out_of_range: list[pd.Series] = []
+    for var in variables:
+        _check_variable(ds, var, rows_all, records, out_of_range)
+
+    if out_of_range and outside == "raise":
+        _raise_outside(out_of_range)
+    if not records:
+        _raise_no_match(ds, variables)
+    result = pd.DataFrame.from_records(records)
+    result = result.sort_values(["region", "site", "indicator", "target_year"], kind="stable").reset_index(drop=True)
+    result.attrs["not_checkable"] = not_checkable.reset_index(drop=True)
+    result.attrs["outside"] = pd.DataFrame(out_of_range).reset_index(drop=True)
+    return result
+
+
+def _projection_dataset(projection: xr.Dataset | xr.DataArray) -> xr.Dataset:
+    """The projection as a Dataset (a named DataArray becomes a one-variable Dataset with its attrs)."""
+    import xarray as xr
+
     if isinstance(projection, xr.DataArray):
         if projection.name is None:
             raise TargetError("projection DataArray has no name; name it by its indicator key (e.g. "
@@ -582,6 +605,12 @@ def check(projection: xr.Dataset | xr.DataArray, targets: pd.DataFrame | None = 
     else:
         raise TargetError(f"projection is a {type(projection).__name__}; expected an xarray Dataset or named DataArray",
                           field="projection", value=type(projection).__name__, expected="xarray.Dataset")
+    return ds
+
+
+def _checkable_targets(targets: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(targets, rows that cannot be checked, rows that can) after validating the table's columns."""
+    import pandas as pd
 
     if targets is None:
         targets = load(kind="target")
@@ -595,9 +624,11 @@ def check(projection: xr.Dataset | xr.DataArray, targets: pd.DataFrame | None = 
                           expected="rows of ecomodel.targets.load()")
     checkable = (targets["target_value"].notna() & targets["target_year"].notna()
                  & targets["comparator"].isin(["<=", ">=", "=="]))
-    not_checkable = targets.loc[~checkable]
-    rows_all = targets.loc[checkable]
+    return targets, targets.loc[~checkable], targets.loc[checkable]
 
+
+def _indicator_variables(ds: xr.Dataset, targets: pd.DataFrame) -> list[str]:
+    """The projection's variables named by an indicator of *targets*; raises when there is none."""
     indicators = set(targets["indicator"])
     variables = [v for v in ds.data_vars if v in indicators]
     if not variables:
@@ -605,102 +636,139 @@ def check(projection: xr.Dataset | xr.DataArray, targets: pd.DataFrame | None = 
         hint = close_matches(str(names[0]), sorted(indicators)) if names else ""
         raise TargetError(f"no projection variable is named like a registry indicator (variables: {names}){hint}",
                           field="projection", value=names, expected="variables named by indicator keys")
+    return variables
 
-    records, out_of_range = [], []
-    for var in variables:
-        da = ds[var]
-        if "year" not in da.dims:
-            raise TargetError(f"variable {var!r} has no 'year' dimension (dims {da.dims})", field=var, value=da.dims,
-                              expected="a 'year' dimension")
-        extra = [d for d in da.dims if d not in ("year", "member", "region", "site")]
-        if extra:
-            raise TargetError(f"variable {var!r} has unexpected dimensions {extra}; select or reduce them first",
-                              field=var, value=da.dims, expected="dims among year, member, region, site")
-        years = {int(y) for y in da["year"].values}
-        loc = {"region": _location(da, ds.attrs, "region"), "site": _location(da, ds.attrs, "site")}
-        if loc["region"] is None and loc["site"] is None:
-            raise TargetError(f"variable {var!r} has no location: give a 'region' or 'site' dimension, coordinate or "
-                              f"attribute", field=var, expected="region or site")
-        labels = {}
-        for dim, resolver in (("region", resolve_region), ("site", resolve_site)):
-            if loc[dim] is not None:
-                how, lab = loc[dim]
-                labs = lab if how == "dim" else [lab]
-                labels[dim] = {resolver(x): x for x in labs}
-        rows = rows_all[rows_all["indicator"] == var]
-        if da.attrs.get("scope"):  # a share over a named set of sections: only the rows of that set
-            rows = rows[rows["scope"] == da.attrs["scope"]]
-        if da.attrs.get("partial_set") and len(rows):
-            # a share over only part of the plan's set bounds the probability only for targets every
-            # section must meet (100 % at or better, 0 % worse); other shares cannot be told from it
-            rows = rows[[_every_member_must_pass(c, v) for c, v in zip(rows["comparator"], rows["target_value"])]]
-        for _, row in rows.iterrows():
-            if row["site"]:
-                if "site" not in labels or row["site"] not in labels["site"]:
-                    continue
-                dim, label = "site", labels["site"][row["site"]]
-            else:
-                if "region" not in labels or row["region"] not in labels["region"]:
-                    continue
-                dim, label = "region", labels["region"][row["region"]]
-            ty = int(row["target_year"])
-            if ty not in years:
-                out_of_range.append(row)
-                continue
-            ref = da.attrs.get("reference_year")
-            if ref is not None and pd.notna(row.get("reference_year", pd.NA)) and int(ref) != int(row["reference_year"]):
-                raise TargetError(f"variable {var!r} is a change against {int(ref)} but the target "
-                                  f"({row['document'][:3]}:{row['source_line']}) is against {int(row['reference_year'])}",
-                                  field=var, value=int(ref), expected=str(int(row["reference_year"])))
-            sel = da.sel(year=ty)
-            if dim in sel.dims:
-                sel = sel.sel({dim: label})
-            for other in ("region", "site"):
-                if other in sel.dims:
-                    raise TargetError(f"variable {var!r}: cannot tell which {other} a {dim}-level target applies to "
-                                      f"({row['document'][:3]}:{row['source_line']}); select one {other} first",
-                                      field=var, value=other, expected=f"one {other}")
-            vals = _convert_units(np.asarray(sel.values, dtype=float), var, da.attrs.get("units"), row["unit"])
-            vals = np.atleast_1d(np.asarray(vals, dtype=float))
-            if not np.isfinite(vals).all():
-                raise InputError(f"variable {var!r}: {int((~np.isfinite(vals)).sum())} non-finite value(s) at "
-                                 f"{dim}={label!r}, year={ty}", field=var, value=ty, expected="finite values")
-            target = float(row["target_value"])
-            mean = float(vals.mean())
-            ok = _meets(vals, row["comparator"], target)
-            records.append({
-                "document": row["document"], "region": row["region"], "region_en": row.get("region_en", ""),
-                "site": row["site"], "site_en": row.get("site_en", ""), "scope": row.get("scope", ""),
-                "indicator": var, "indicator_zh": row.get("indicator_zh", ""), "unit": row["unit"],
-                "target_year": ty, "target_value": target, "comparator": row["comparator"],
-                "reference_year": row.get("reference_year", pd.NA), "binding": row.get("binding", ""),
-                "projected": mean, "margin": _margin(mean, row["comparator"], target),
-                "met": bool(_meets(np.array([mean]), row["comparator"], target)[0]),
-                "probability": float(np.mean(ok)), "members": int(vals.size) if "member" in da.dims else 0,
-                "variable": var, "source_line": row["source_line"],
-            } | ({"note": str(da.attrs["check_note"])} if da.attrs.get("check_note") else {}))
 
-    if out_of_range and outside == "raise":
-        shown = "; ".join(f"{r['indicator']} {r['region'] or ''}{('/' + r['site']) if r['site'] else ''} "
-                          f"{int(r['target_year'])} ({r['document'][:3]}:{r['source_line']})" for r in out_of_range[:5])
-        more = f" and {len(out_of_range) - 5} more" if len(out_of_range) > 5 else ""
-        raise TargetError(f"{len(out_of_range)} matched target(s) fall outside the projection's years: {shown}{more}; "
-                          f"extend the projection, pass targets=load(year=...) or outside='skip'",
-                          field="year", value=sorted({int(r['target_year']) for r in out_of_range}),
-                          expected="target years within the projection")
-    if not records:
-        where = "; ".join(f"{v}: " + ", ".join(f"{k}={sorted(map(str, lab))}" for k, lab in
-                                             (("region", _labels(ds[v], ds.attrs, "region")),
-                                              ("site", _labels(ds[v], ds.attrs, "site"))) if lab)
-                          for v in variables)
-        raise TargetError(f"no target matches the projection ({where}); check the indicator keys, locations and years "
-                          f"against ecomodel.targets.load()", field="projection", value=variables,
-                          expected="targets for these indicators and locations")
-    result = pd.DataFrame.from_records(records)
-    result = result.sort_values(["region", "site", "indicator", "target_year"], kind="stable").reset_index(drop=True)
-    result.attrs["not_checkable"] = not_checkable.reset_index(drop=True)
-    result.attrs["outside"] = pd.DataFrame(out_of_range).reset_index(drop=True)
-    return result
+def _variable_labels(var: str, da: xr.DataArray, ds_attrs: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{'region'|'site': {canonical name: label in the projection}}`` of a variable, after checking its dims."""
+    if "year" not in da.dims:
+        raise TargetError(f"variable {var!r} has no 'year' dimension (dims {da.dims})", field=var, value=da.dims,
+                          expected="a 'year' dimension")
+    extra = [d for d in da.dims if d not in ("year", "member", "region", "site")]
+    if extra:
+        raise TargetError(f"variable {var!r} has unexpected dimensions {extra}; select or reduce them first",
+                          field=var, value=da.dims, expected="dims among year, member, region, site")
+    loc = {"region": _location(da, ds_attrs, "region"), "site": _location(da, ds_attrs, "site")}
+    if loc["region"] is None and loc["site"] is None:
+        raise TargetError(f"variable {var!r} has no location: give a 'region' or 'site' dimension, coordinate or "
+                          f"attribute", field=var, expected="region or site")
+    labels = {}
+    for dim, resolver in (("region", resolve_region), ("site", resolve_site)):
+        if loc[dim] is not None:
+            how, lab = loc[dim]
+            labs = lab if how == "dim" else [lab]
+            labels[dim] = {resolver(x): x for x in labs}
+    return labels
+
+
+def _variable_rows(rows_all: pd.DataFrame, var: str, da: xr.DataArray) -> pd.DataFrame:
+    """The checkable rows of indicator *var* that the variable's scope and set can speak to."""
+    rows = rows_all[rows_all["indicator"] == var]
+    if da.attrs.get("scope"):  # a share over a named set of sections: only the rows of that set
+        rows = rows[rows["scope"] == da.attrs["scope"]]
+    if da.attrs.get("partial_set") and len(rows):
+        # a share over only part of the plan's set bounds the probability only for targets every
+        # section must meet (100 % at or better, 0 % worse); other shares cannot be told from it
+        rows = rows[[_every_member_must_pass(c, v) for c, v in zip(rows["comparator"], rows["target_value"])]]
+    return rows
+
+
+def _row_location(row: pd.Series, labels: dict[str, dict[str, Any]]) -> tuple[str, Any] | None:
+    """(dimension, projection label) a target row refers to, or None when the variable lacks it."""
+    if row["site"]:
+        if "site" not in labels or row["site"] not in labels["site"]:
+            return None
+        return "site", labels["site"][row["site"]]
+    if "region" not in labels or row["region"] not in labels["region"]:
+        return None
+    return "region", labels["region"][row["region"]]
+
+
+def _check_variable(ds: xr.Dataset, var: str, rows_all: pd.DataFrame, records: list[dict[str, Any]],
+                    out_of_range: list[pd.Series]) -> None:
+    """Append a record for every target row variable *var* matches (rows outside its years to *out_of_range*)."""
+    da = ds[var]
+    labels = _variable_labels(var, da, ds.attrs)
+    years = {int(y) for y in da["year"].values}
+    for _, row in _variable_rows(rows_all, var, da).iterrows():
+        where = _row_location(row, labels)
+        if where is None:
+            continue
+        ty = int(row["target_year"])
+        if ty not in years:
+            out_of_range.append(row)
+            continue
+        vals = _target_values(da, var, row, where[0], where[1], ty)
+        records.append(_record(row, var, da, vals, ty))
+
+
+def _target_values(da: xr.DataArray, var: str, row: pd.Series, dim: str, label: Any, ty: int) -> np.ndarray:
+    """The variable's values (members) for a target row at its year and location, in the row's unit."""
+    import numpy as np
+    import pandas as pd
+
+    ref = da.attrs.get("reference_year")
+    if ref is not None and pd.notna(row.get("reference_year", pd.NA)) and int(ref) != int(row["reference_year"]):
+        raise TargetError(f"variable {var!r} is a change against {int(ref)} but the target "
+                          f"({row['document'][:3]}:{row['source_line']}) is against {int(row['reference_year'])}",
+                          field=var, value=int(ref), expected=str(int(row["reference_year"])))
+    sel = da.sel(year=ty)
+    if dim in sel.dims:
+        sel = sel.sel({dim: label})
+    for other in ("region", "site"):
+        if other in sel.dims:
+            raise TargetError(f"variable {var!r}: cannot tell which {other} a {dim}-level target applies to "
+                              f"({row['document'][:3]}:{row['source_line']}); select one {other} first",
+                              field=var, value=other, expected=f"one {other}")
+    vals = _convert_units(np.asarray(sel.values, dtype=float), var, da.attrs.get("units"), row["unit"])
+    vals = np.atleast_1d(np.asarray(vals, dtype=float))
+    if not np.isfinite(vals).all():
+        raise InputError(f"variable {var!r}: {int((~np.isfinite(vals)).sum())} non-finite value(s) at "
+                         f"{dim}={label!r}, year={ty}", field=var, value=ty, expected="finite values")
+    return vals
+
+
+def _record(row: pd.Series, var: str, da: xr.DataArray, vals: np.ndarray, ty: int) -> dict[str, Any]:
+    """One result row of :func:`check`: the target row, the projected mean, margin, met and probability."""
+    import numpy as np
+    import pandas as pd
+
+    target = float(row["target_value"])
+    mean = float(vals.mean())
+    ok = _meets(vals, row["comparator"], target)
+    return {
+        "document": row["document"], "region": row["region"], "region_en": row.get("region_en", ""),
+        "site": row["site"], "site_en": row.get("site_en", ""), "scope": row.get("scope", ""),
+        "indicator": var, "indicator_zh": row.get("indicator_zh", ""), "unit": row["unit"],
+        "target_year": ty, "target_value": target, "comparator": row["comparator"],
+        "reference_year": row.get("reference_year", pd.NA), "binding": row.get("binding", ""),
+        "projected": mean, "margin": _margin(mean, row["comparator"], target),
+        "met": bool(_meets(np.array([mean]), row["comparator"], target)[0]),
+        "probability": float(np.mean(ok)), "members": int(vals.size) if "member" in da.dims else 0,
+        "variable": var, "source_line": row["source_line"],
+    } | ({"note": str(da.attrs["check_note"])} if da.attrs.get("check_note") else {})
+
+
+def _raise_outside(out_of_range: list[pd.Series]) -> None:
+    """Raise the TargetError listing matched targets whose year the projection lacks."""
+    shown = "; ".join(f"{r['indicator']} {r['region'] or ''}{('/' + r['site']) if r['site'] else ''} "
+                      f"{int(r['target_year'])} ({r['document'][:3]}:{r['source_line']})" for r in out_of_range[:5])
+    more = f" and {len(out_of_range) - 5} more" if len(out_of_range) > 5 else ""
+    raise TargetError(f"{len(out_of_range)} matched target(s) fall outside the projection's years: {shown}{more}; "
+                      f"extend the projection, pass targets=load(year=...) or outside='skip'",
+                      field="year", value=sorted({int(r['target_year']) for r in out_of_range}),
+                      expected="target years within the projection")
+
+
+def _raise_no_match(ds: xr.Dataset, variables: list[str]) -> None:
+    """Raise the TargetError saying no target matches, with each variable's locations."""
+    where = "; ".join(f"{v}: " + ", ".join(f"{k}={sorted(map(str, lab))}" for k, lab in
+                                         (("region", _labels(ds[v], ds.attrs, "region")),
+                                          ("site", _labels(ds[v], ds.attrs, "site"))) if lab)
+                      for v in variables)
+    raise TargetError(f"no target matches the projection ({where}); check the indicator keys, locations and years "
+                      f"against ecomodel.targets.load()", field="projection", value=variables,
+                      expected="targets for these indicators and locations")
 
 
 def _labels(da, attrs, dim):

@@ -499,35 +499,56 @@ def simulate(inventory: Inventory, meteorology: xr.Dataset | MeteorologySettings
     >>> bool((ds["pm25"] >= 0).all())
     True
     """
-    from .emissions import Inventory, schedule_factors
-    from .meteorology import MeteorologySettings, generate_meteorology, meteorology_arrays
+    from .emissions import schedule_factors
+    from .meteorology import meteorology_arrays
 
-    if not isinstance(inventory, Inventory):
-        raise EmissionError(f"inventory: expected an ecomodel.air.Inventory, got {type(inventory).__name__}",
-                            field="inventory", value=type(inventory).__name__)
+    _check_inventory(inventory)
     domain = domain or load_domain()
     params = parameters or ProcessParameters()
-    if isinstance(meteorology, MeteorologySettings):
-        meteorology = generate_meteorology(meteorology, years=[year or inventory.year], members=members or 1, seed=seed)
-    if not isinstance(meteorology, xr.Dataset):
-        raise MeteorologyError(f"meteorology: expected an xarray.Dataset or MeteorologySettings, got "
-                               f"{type(meteorology).__name__}", field="meteorology", value=type(meteorology).__name__)
+    meteorology = _as_meteorology(meteorology, inventory, year=year, members=members, seed=seed)
     if int(substeps) < 1:
         raise InputError(f"substeps: {substeps}; expected an integer >= 1", field="substeps", value=substeps)
     met, dates, member_labels = meteorology_arrays(meteorology)
     factors = schedule_factors(reductions, inventory, sorted(set(dates.year.tolist())), domain=domain)
     flux, period, _ = inventory.fluxes(domain, dates, factors)
     scenario = np.zeros(met["wind"].shape[0], dtype=np.int64)
-    state = None
-    if initial is not None:
-        state = np.asarray(initial, dtype=float)
-        if state.shape != (met["wind"].shape[0], len(SPECIES), domain.n) or not np.all(np.isfinite(state)) \
-                or (state < 0).any():
-            raise InputError(f"initial: shape {state.shape}; expected finite values >= 0 of shape "
-                             f"{(met['wind'].shape[0], len(SPECIES), domain.n)}", field="initial", value=state.shape)
+    state = _initial_state(initial, met["wind"].shape[0], domain.n)
     out, _ = _run(domain, flux[None], period, scenario, met, params, chemistry=chemistry, components=components,
                   substeps=substeps, state=state, spinup_days=0 if state is not None else spinup_days)
     attrs = {"title": "ecomodel.air multi-box PM2.5 simulation", "chemistry": int(bool(chemistry)),
              "inventory_year": inventory.year, "substeps": int(substeps), "spinup_days": int(spinup_days),
              "conventions": "CF-1.10", "source": "ecomodel.air.simulate"}
     return _wrap_output(out, domain, dates, member_labels, components=components, attrs=attrs)
+
+
+def _check_inventory(inventory: Inventory) -> None:
+    """Raise EmissionError unless *inventory* is an :class:`~ecomodel.air.emissions.Inventory`."""
+    from .emissions import Inventory
+
+    if not isinstance(inventory, Inventory):
+        raise EmissionError(f"inventory: expected an ecomodel.air.Inventory, got {type(inventory).__name__}",
+                            field="inventory", value=type(inventory).__name__)
+
+
+def _as_meteorology(meteorology: xr.Dataset | MeteorologySettings, inventory: Inventory, *, year: int | None,
+                    members: int | None, seed: int | np.random.Generator | None) -> xr.Dataset:
+    """The meteorology Dataset: given, or generated from settings for *year* (default the inventory's)."""
+    from .meteorology import MeteorologySettings, generate_meteorology
+
+    if isinstance(meteorology, MeteorologySettings):
+        meteorology = generate_meteorology(meteorology, years=[year or inventory.year], members=members or 1, seed=seed)
+    if not isinstance(meteorology, xr.Dataset):
+        raise MeteorologyError(f"meteorology: expected an xarray.Dataset or MeteorologySettings, got "
+                               f"{type(meteorology).__name__}", field="meteorology", value=type(meteorology).__name__)
+    return meteorology
+
+
+def _initial_state(initial: np.ndarray | None, n_members: int, n_box: int) -> np.ndarray | None:
+    """The checked start state ``(member, species, box)`` [µg/m³], or None for a spin-up."""
+    if initial is None:
+        return None
+    state = np.asarray(initial, dtype=float)
+    if state.shape != (n_members, len(SPECIES), n_box) or not np.all(np.isfinite(state)) or (state < 0).any():
+        raise InputError(f"initial: shape {state.shape}; expected finite values >= 0 of shape "
+                         f"{(n_members, len(SPECIES), n_box)}", field="initial", value=state.shape)
+    return state

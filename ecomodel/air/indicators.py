@@ -268,41 +268,13 @@ def annual_indicators(ds: xr.Dataset, *, ozone: xr.DataArray | None = None, vari
     """
     from .. import standards
 
-    if variable not in ds:
-        raise InputError(f"ds: no variable {variable!r}; variables are {list(ds.data_vars)}", field="variable",
-                         value=variable)
-    pm = ds[variable]
-    if set(pm.dims) != {"time", "member", "box"}:
-        raise InputError(f"{variable}: dims {pm.dims}; expected (time, member, box)", field=variable, value=pm.dims)
-    pm = pm.transpose("time", "member", "box")
-    if not bool(np.isfinite(pm.values).all()):
-        raise InputError(f"{variable}: NaN or infinite daily values", field=variable, expected="finite values")
+    pm = _daily_pm25(ds, variable)
     limit = float(standards.gb3095_limit("PM2.5", "24h", 2))
-    aqi_pm = standards.iaqi("PM2.5", pm)
-    good_pm = (aqi_pm <= 100)
-    if ozone is not None:
-        o3 = ozone
-        if "time" not in o3.dims:
-            raise InputError("ozone: no 'time' dimension", field="ozone", value=o3.dims)
-        if not np.array_equal(o3["time"].values, pm["time"].values):
-            raise InputError("ozone: its time axis differs from the simulation's", field="ozone")
-        aqi = daily_aqi(pm, o3)
-        good = aqi <= 100
-        comment = "AQI of PM2.5 (24-h mean) and O3 (daily maximum 8-h mean)"
-    else:
-        aqi = aqi_pm
-        good = good_pm
-        comment = "PM2.5 IAQI only (no O3 series supplied)"
+    aqi, good, good_pm, comment = _daily_good(pm, ozone)
     year = pm["time"].dt.year
     extra = {"heavy_pollution_days": (aqi > 200).groupby(year).sum("time").astype(float)}
     if ozone is not None:
-        o3b = o3.broadcast_like(pm).transpose("time", "member", "box")
-        def p90(g):  # HJ 663-2013 percentile of each member's and box's days of one year
-            return xr.apply_ufunc(lambda a: np.apply_along_axis(standards.hj663_percentile, -1, a, 90.0), g,
-                                  input_core_dims=[["time"]])
-
-        extra["o3_mda8_p90"] = o3b.groupby(year).map(p90)
-        extra["good_days_o3_ratio"] = (standards.iaqi("O3_8h", o3b) <= 100).groupby(year).mean("time") * 100.0
+        extra.update(_ozone_indicators(ozone, pm, year))
     out = xr.Dataset({
         "pm25_annual_mean": pm.groupby(year).mean("time"),
         "pm25_p95": pm.groupby(year).quantile(0.95, dim="time", method="linear").drop_vars("quantile"),
@@ -321,6 +293,52 @@ def annual_indicators(ds: xr.Dataset, *, ozone: xr.DataArray | None = None, vari
             out = out.assign_coords({c: ds[c]})
     out.attrs = {"title": "annual air-quality indicators (ecomodel.air.annual_indicators)"}
     return out
+
+
+def _daily_pm25(ds: xr.Dataset, variable: str) -> xr.DataArray:
+    """The checked daily PM2.5 variable of a simulation, as ``(time, member, box)``."""
+    if variable not in ds:
+        raise InputError(f"ds: no variable {variable!r}; variables are {list(ds.data_vars)}", field="variable",
+                         value=variable)
+    pm = ds[variable]
+    if set(pm.dims) != {"time", "member", "box"}:
+        raise InputError(f"{variable}: dims {pm.dims}; expected (time, member, box)", field=variable, value=pm.dims)
+    pm = pm.transpose("time", "member", "box")
+    if not bool(np.isfinite(pm.values).all()):
+        raise InputError(f"{variable}: NaN or infinite daily values", field=variable, expected="finite values")
+    return pm
+
+
+def _daily_good(pm: xr.DataArray, ozone: xr.DataArray | None
+                ) -> tuple[xr.DataArray, xr.DataArray, xr.DataArray, str]:
+    """(daily AQI, good days, good days by PM2.5 alone, comment): the AQI of PM2.5 and O3 when O3 is given."""
+    from .. import standards
+
+    aqi_pm = standards.iaqi("PM2.5", pm)
+    good_pm = (aqi_pm <= 100)
+    if ozone is None:
+        return aqi_pm, good_pm, good_pm, "PM2.5 IAQI only (no O3 series supplied)"
+    if "time" not in ozone.dims:
+        raise InputError("ozone: no 'time' dimension", field="ozone", value=ozone.dims)
+    if not np.array_equal(ozone["time"].values, pm["time"].values):
+        raise InputError("ozone: its time axis differs from the simulation's", field="ozone")
+    aqi = daily_aqi(pm, ozone)
+    return aqi, aqi <= 100, good_pm, "AQI of PM2.5 (24-h mean) and O3 (daily maximum 8-h mean)"
+
+
+def _ozone_indicators(o3: xr.DataArray, pm: xr.DataArray, year: xr.DataArray) -> dict[str, xr.DataArray]:
+    """Annual ``o3_mda8_p90`` [µg/m³] and ``good_days_o3_ratio`` [%] from the daily O3 series."""
+    from .. import standards
+
+    o3b = o3.broadcast_like(pm).transpose("time", "member", "box")
+
+    def p90(g):  # HJ 663-2013 percentile of each member's and box's days of one year
+        """90th percentile after HJ 663-2013 over ``time``."""
+        return xr.apply_ufunc(lambda a: np.apply_along_axis(standards.hj663_percentile, -1, a, 90.0), g,
+                              input_core_dims=[["time"]])
+
+    return {"o3_mda8_p90": o3b.groupby(year).map(p90),
+            "good_days_o3_ratio": (standards.iaqi("O3_8h", o3b) <= 100).groupby(year).mean("time") * 100.0}
 
 
 def to_regions(ind: xr.Dataset,

@@ -374,6 +374,19 @@ def check_meteorology(ds: xr.Dataset) -> xr.Dataset:
         raise MeteorologyError(f"meteorology: no 'time' dimension (dims {dict(ds.sizes)})", field="time")
     if "member" not in ds.dims:
         ds = ds.expand_dims(member=[0])
+    res = _canonical_variables(ds)
+    dates = pd.DatetimeIndex(res["time"].values)
+    if len(dates) > 1 and not (np.diff(dates.values) == np.timedelta64(1, "D")).all():
+        k = int(np.argmax(np.diff(dates.values) != np.timedelta64(1, "D")))
+        raise MeteorologyError(f"time: {dates[k].date()} is followed by {dates[k + 1].date()}; expected consecutive "
+                               "daily steps", field="time", value=str(dates[k + 1].date()), expected="daily steps")
+    _check_ranges(res, dates)
+    res.attrs = dict(ds.attrs)
+    return res
+
+
+def _canonical_variables(ds: xr.Dataset) -> xr.Dataset:
+    """The meteorology variables over ``(time, member)`` in their canonical units, with CF attributes."""
     out = {}
     for v, (unit, long_name, std) in VARIABLES.items():
         da = ds[v]
@@ -390,15 +403,15 @@ def check_meteorology(ds: xr.Dataset) -> xr.Dataset:
         except UnitError as exc:
             raise MeteorologyError(f"{v}: {exc}", field=v, value=src, expected=unit) from None
         out[v] = xr.DataArray(vals, dims=("time", "member"), attrs=cf_attrs(unit, long_name, std))
-    res = xr.Dataset(out, coords={"time": ds["time"].values, "member": ds["member"].values})
-    dates = pd.DatetimeIndex(res["time"].values)
-    if len(dates) > 1 and not (np.diff(dates.values) == np.timedelta64(1, "D")).all():
-        k = int(np.argmax(np.diff(dates.values) != np.timedelta64(1, "D")))
-        raise MeteorologyError(f"time: {dates[k].date()} is followed by {dates[k + 1].date()}; expected consecutive "
-                               "daily steps", field="time", value=str(dates[k + 1].date()), expected="daily steps")
+    return xr.Dataset(out, coords={"time": ds["time"].values, "member": ds["member"].values})
+
+
+def _check_ranges(res: xr.Dataset, dates: pd.DatetimeIndex) -> None:
+    """Raise MeteorologyError at the first NaN or out-of-range value, naming the variable, date and member."""
     members = res["member"].values
 
     def where(mask):
+        """Text and index of the first true element of a ``(time, member)`` mask."""
         i, j = np.argwhere(mask)[0]
         return f"on {dates[i].date()}, member {members[j]}", (i, j)
 
@@ -420,8 +433,6 @@ def check_meteorology(ds: xr.Dataset) -> xr.Dataset:
             exp = (f"> {lo:g} {unit}" if strict else f">= {lo:g} {unit}") if hi is None else f"{lo:g}–{hi:g} {unit}"
             raise MeteorologyError(f"{v}: {x[ij]:g} {unit} {txt}; expected {exp}", field=v, value=float(x[ij]),
                                    expected=exp)
-    res.attrs = dict(ds.attrs)
-    return res
 
 
 def meteorology_arrays(ds: xr.Dataset) -> tuple[dict[str, np.ndarray], pd.DatetimeIndex, np.ndarray]:

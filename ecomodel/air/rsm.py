@@ -131,6 +131,83 @@ OUTPUTS = {"pm25_annual_mean": ("ug/m3", "annual mean PM2.5"),
            "good_air_days_ratio": ("%", "share of good air days (AQI <= 100)")}
 
 
+def _check_fit_options(output: str, bounds: tuple[float, float], samples: int, degree: int, nv: int
+                       ) -> tuple[float, float]:
+    """(low, high) reduction bounds, after checking the output, the bounds and the number of samples."""
+    if output not in OUTPUTS:
+        raise InputError(f"output {output!r}: expected one of {list(OUTPUTS)}", field="output", value=output,
+                         expected=str(list(OUTPUTS)))
+    lo, hi = (float(b) for b in bounds)
+    if not (0.0 <= lo < hi <= 1.0):
+        raise InputError(f"bounds: {bounds}; expected 0 <= low < high <= 1", field="bounds", value=bounds)
+    n_terms = len(monomial_powers(nv, degree))
+    if samples + 1 < n_terms:
+        raise InputError(f"samples: {samples}; a degree-{degree} surface has {n_terms} terms, so at least "
+                         f"{n_terms - 1} samples are needed", field="samples", value=samples)
+    return lo, hi
+
+
+def _lhs_designs(rng: np.random.Generator, nv: int, samples: int, test_samples: int, lo: float, hi: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(training design with the no-cut package first, out-of-sample design): Latin hypercubes in [lo, hi]."""
+    from scipy.stats import qmc
+
+    train = qmc.LatinHypercube(d=nv, seed=rng).random(samples) * (hi - lo) + lo
+    train = np.vstack([np.full(nv, lo), train])
+    test = qmc.LatinHypercube(d=nv, seed=rng).random(test_samples) * (hi - lo) + lo
+    return train, test
+
+
+def _split_fluxes(inventory: Inventory, domain: Domain, base_f: np.ndarray, dates: np.ndarray, year: int
+                  ) -> tuple[np.ndarray, np.ndarray, object]:
+    """(fluxes of the local boxes, fluxes of the background boxes, period) of the baseline emissions."""
+    # fluxes of the local and background boxes, split by pollutant, combined per package
+    local_rows = [i for i, b in enumerate(inventory.boxes)
+                  if dict(zip(domain.boxes, domain.kind)).get(b, "local") == "local"]
+    only_local = np.zeros_like(base_f)
+    only_local[local_rows] = base_f[local_rows]
+    only_bg = base_f - only_local
+    flux_local, period, _ = inventory.fluxes(domain, dates, {year: only_local})
+    flux_bg, _, _ = inventory.fluxes(domain, dates, {year: only_bg})
+    return flux_local, flux_bg, period
+
+
+def _output_regions(domain: Domain, city: str | None) -> tuple[list[int], list[str], list[str], object]:
+    """(boxes with a region, region names, English names, city columns or None) of a surface's outputs."""
+    from .projection import _city_columns
+
+    keep = [i for i, r in enumerate(domain.region) if r]
+    regions = [domain.region[i] for i in keep]
+    names = [domain.name_en[i] for i in keep]
+    city_cols = None
+    if city:
+        from .indicators import CITY_NAME_EN
+
+        city_cols = _city_columns(domain, city, None)
+        regions.append(city)
+        names.append(CITY_NAME_EN.get(city, city))
+    return keep, regions, names, city_cols
+
+
+def _error_table(regions: list[str], names: list[str], pred: np.ndarray, truth: np.ndarray, test_samples: int,
+                 output: str) -> pd.DataFrame:
+    """Out-of-sample error statistics per region, overall values in ``attrs``."""
+    err = pred - truth
+    table = pd.DataFrame({"region": regions, "region_en": names,
+                          "mean_bias_pct": 100.0 * err.mean(axis=0) / truth.mean(axis=0),
+                          "max_abs_error": np.abs(err).max(axis=0),
+                          "rmse": np.sqrt((err ** 2).mean(axis=0))}).set_index("region")
+    ne = 100.0 * np.abs(err) / truth
+    table["mean_ne_pct"] = ne.mean(axis=0)
+    table["max_ne_pct"] = ne.max(axis=0)
+    table.attrs = {"mean_bias_pct": float(np.max(np.abs(table["mean_bias_pct"]))),
+                   "mean_ne_pct": float(ne.mean()), "max_ne_pct": float(ne.max()),
+                   "max_abs_error": float(table["max_abs_error"].max()),
+                   "rmse": float(np.sqrt((err ** 2).mean())), "test_samples": int(test_samples),
+                   "units": f"{OUTPUTS[output][0]} (errors), % (bias)"}
+    return table
+
+
 class ResponseSurface:
     """Polynomial emulator of the box model's annual PM2.5 by region.
 
@@ -216,80 +293,36 @@ class ResponseSurface:
         >>> float(rs.predict({"NOx": 0.0}).sel(region="常州市")) > float(rs.predict({"NOx": 0.5}).sel(region="常州市"))
         True
         """
-        from scipy.stats import qmc
-
         from .meteorology import generate_meteorology, meteorology_arrays
-        from .projection import _city_columns, _factors, _seed_children, _setup
+        from .projection import _factors, _seed_children, _setup
 
-        if output not in OUTPUTS:
-            raise InputError(f"output {output!r}: expected one of {list(OUTPUTS)}", field="output", value=output,
-                             expected=str(list(OUTPUTS)))
-        lo, hi = (float(b) for b in bounds)
-        if not (0.0 <= lo < hi <= 1.0):
-            raise InputError(f"bounds: {bounds}; expected 0 <= low < high <= 1", field="bounds", value=bounds)
         variables = VARIABLES + (("regional",) if regional else ())
         nv = len(variables)
-        n_terms = len(monomial_powers(nv, degree))
-        if samples + 1 < n_terms:
-            raise InputError(f"samples: {samples}; a degree-{degree} surface has {n_terms} terms, so at least "
-                             f"{n_terms - 1} samples are needed", field="samples", value=samples)
+        lo, hi = _check_fit_options(output, bounds, samples, degree, nv)
         years = [int(year)]
         inventory, domain, parameters, settings, ozs, bg, trend_fn, o3_lev = _setup(
             inventory, domain, parameters, settings, None, background, None, None, years)
         base_f = _factors(inventory, domain, base, years, bg, trend_fn)[years[0]]
         rng_design, rng_met = _seed_children(seed, 2)
-        train = qmc.LatinHypercube(d=nv, seed=rng_design).random(samples) * (hi - lo) + lo
-        train = np.vstack([np.full(nv, lo), train])
-        test = qmc.LatinHypercube(d=nv, seed=rng_design).random(test_samples) * (hi - lo) + lo
-        design = np.vstack([train, test])
+        train, test = _lhs_designs(rng_design, nv, samples, test_samples, lo, hi)
         met = generate_meteorology(settings, years=years, members=members, seed=rng_met)
         arr, dates, _ = meteorology_arrays(met)
-        # fluxes of the local and background boxes, split by pollutant, combined per package
-        local_rows = [i for i, b in enumerate(inventory.boxes)
-                      if dict(zip(domain.boxes, domain.kind)).get(b, "local") == "local"]
-        only_local = np.zeros_like(base_f)
-        only_local[local_rows] = base_f[local_rows]
-        only_bg = base_f - only_local
-        flux_local, period, _ = inventory.fluxes(domain, dates, {years[0]: only_local})
-        flux_bg, _, _ = inventory.fluxes(domain, dates, {years[0]: only_bg})
-        keep = [i for i, r in enumerate(domain.region) if r]
-        regions = [domain.region[i] for i in keep]
-        names = [domain.name_en[i] for i in keep]
-        city_cols = None
-        if city:
-            from .indicators import CITY_NAME_EN
-
-            city_cols = _city_columns(domain, city, None)
-            regions.append(city)
-            names.append(CITY_NAME_EN.get(city, city))
+        flux_local, flux_bg, period = _split_fluxes(inventory, domain, base_f, dates, years[0])
+        keep, regions, names, city_cols = _output_regions(domain, city)
         context = {"domain": domain, "parameters": parameters, "arr": arr, "period": period, "members": members,
                    "flux_local": flux_local, "flux_bg": flux_bg, "keep": keep, "city": city_cols,
                    "regional": bool(regional), "settings": settings, "year": years[0], "output": output,
                    "dates": dates, "o3_level": float(o3_lev[years[0]]), "ozone_settings": ozs,
                    "o3_seed": [int(seed or 0), 3]}
-        y = _box_model_runs(context, design)
+        y = _box_model_runs(context, np.vstack([train, test]))
         powers = monomial_powers(nv, degree)
         n_train = train.shape[0]
         coef, *_ = np.linalg.lstsq(_features(train, powers), y[:n_train], rcond=None)
         rs = cls(coef, powers, regions, variables=variables, year=int(year), region_en=names, output=output)
         rs.design_, rs.response_ = train, y[:n_train]
         rs._context = context
-        pred = rs._predict_array(test)
         truth = y[n_train:]
-        err = pred - truth
-        table = pd.DataFrame({"region": regions, "region_en": names,
-                              "mean_bias_pct": 100.0 * err.mean(axis=0) / truth.mean(axis=0),
-                              "max_abs_error": np.abs(err).max(axis=0),
-                              "rmse": np.sqrt((err ** 2).mean(axis=0))}).set_index("region")
-        ne = 100.0 * np.abs(err) / truth
-        table["mean_ne_pct"] = ne.mean(axis=0)
-        table["max_ne_pct"] = ne.max(axis=0)
-        table.attrs = {"mean_bias_pct": float(np.max(np.abs(table["mean_bias_pct"]))),
-                       "mean_ne_pct": float(ne.mean()), "max_ne_pct": float(ne.max()),
-                       "max_abs_error": float(table["max_abs_error"].max()),
-                       "rmse": float(np.sqrt((err ** 2).mean())), "test_samples": int(test_samples),
-                       "units": f"{OUTPUTS[output][0]} (errors), % (bias)"}
-        rs.error_ = table
+        rs.error_ = _error_table(regions, names, rs._predict_array(test), truth, test_samples, output)
         rs.test_design_, rs.test_response_ = test, truth
         return rs
 

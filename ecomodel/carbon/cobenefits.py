@@ -85,25 +85,44 @@ _GB13223_GT = "GB 13223-2011 gas-turbine limits (NOx 50, SO2 35, PM 5 mg/Nm3 at 
 _GB13271 = "GB 13271-2014 special emission limits for boilers"
 
 
-def _build_factor_rows():
+def _build_factor_rows() -> list[dict]:
     """The co-benefit factor table, row by row (what cobenefit_factors.csv holds)."""
     ef = emission_factors("china")
     ncv = dict(zip(FUELS, ef["ncv"].values))
-    rows = []
+    rows = _stack_limit_rows(ncv) + _mobile_rows() + _residential_rows()
+    for sector in COMBUSTION_SECTORS:
+        for pol in ESTIMATED_POLLUTANTS:
+            rows.append(_factor_row(sector, "electricity", pol, 0.0, "no local emissions",
+                                    "assumption: emissions of purchased electricity occur at the power plants, "
+                                    "possibly outside the region"))
+    return rows
 
-    def add(sector, fuel, pol, value, method, source):
-        rows.append({"sector": sector, "fuel": fuel, "pollutant": pol, "factor": float(f"{value:.6g}"),
-                     "unit": "kg per physical unit (t, 10^4 m3)", "method": method, "source": source})
 
-    def limits(sector, fuel, so2, nox, pm, o2, pm25_frac, src):
-        v = _flue_gas_nm3_per_gj(_KIND[fuel], o2) * ncv[fuel]  # Nm3 per physical unit
-        basis = (f"limit concentration x {v:.0f} Nm3 dry flue gas per unit ({_KIND[fuel]} F-factor, {o2:g} % O2, "
-                 "China NCV)")
-        add(sector, fuel, "SO2", so2 * 1e-6 * v, f"emission limit {so2} mg/Nm3; {basis}", src)
-        add(sector, fuel, "NOx", nox * 1e-6 * v, f"emission limit {nox} mg/Nm3; {basis}", src)
-        add(sector, fuel, "PM2.5", pm * pm25_frac * 1e-6 * v,
-            f"PM limit {pm} mg/Nm3 x PM2.5 fraction {pm25_frac} (assumption); {basis}", src)
+def _factor_row(sector: str, fuel: str, pol: str, value: float, method: str, source: str) -> dict:
+    """One row of the co-benefit factor table (factor rounded to 6 significant digits)."""
+    return {"sector": sector, "fuel": fuel, "pollutant": pol, "factor": float(f"{value:.6g}"),
+            "unit": "kg per physical unit (t, 10^4 m3)", "method": method, "source": source}
 
+
+def _limit_rows(sector: str, fuel: str, so2: float, nox: float, pm: float, o2: float, pm25_frac: float, src: str,
+                ncv: dict[str, float]) -> list[dict]:
+    """SO2, NOx and PM2.5 rows of a fuel from stack emission limits [mg/Nm3] and its flue-gas volume."""
+    rows: list[dict] = []
+    add = lambda *args: rows.append(_factor_row(*args))  # noqa: E731
+    v = _flue_gas_nm3_per_gj(_KIND[fuel], o2) * ncv[fuel]  # Nm3 per physical unit
+    basis = (f"limit concentration x {v:.0f} Nm3 dry flue gas per unit ({_KIND[fuel]} F-factor, {o2:g} % O2, "
+             "China NCV)")
+    add(sector, fuel, "SO2", so2 * 1e-6 * v, f"emission limit {so2} mg/Nm3; {basis}", src)
+    add(sector, fuel, "NOx", nox * 1e-6 * v, f"emission limit {nox} mg/Nm3; {basis}", src)
+    add(sector, fuel, "PM2.5", pm * pm25_frac * 1e-6 * v,
+        f"PM limit {pm} mg/Nm3 x PM2.5 fraction {pm25_frac} (assumption); {basis}", src)
+    return rows
+
+
+def _stack_limit_rows(ncv: dict[str, float]) -> list[dict]:
+    """Rows of power and industry: stack emission limits (natural-gas SO2 from its sulfur limit)."""
+    rows: list[dict] = []
+    limits = lambda *args: rows.extend(_limit_rows(*args, ncv))  # noqa: E731
     # power: coal and oil at the ultra-low limits, gases at the gas-turbine limits
     for fuel in ("raw_coal", "washed_coal", "coke"):
         limits("power", fuel, 35, 50, 10, 6.0, 0.6, _GB13223)
@@ -127,21 +146,31 @@ def _build_factor_rows():
             row["factor"] = 2 * 20.0 * 1e-6 * 1e4  # kg SO2 per 10^4 m3 (S -> SO2 doubles the mass)
             row["method"] = "sulfur balance: 2 x 20 mg S per m3 of gas"
             row["source"] = "GB 17820-2018 class-1 natural gas, total sulfur <= 20 mg/m3 (upper bound)"
-    # industry diesel/gasoline/kerosene: mostly mobile machinery -> off-road diesel factors
-    mobile = {
-        "gasoline": (0.02, 5.0, 0.1, "SO2: 2 x 10 mg/kg sulfur (GB 17930-2016 China VI gasoline); NOx and PM2.5 g/kg "
-                     "fuel: assumption for a mixed China 3-6 gasoline fleet"),
-        "diesel": (0.02, 25.0, 0.6, "SO2: 2 x 10 mg/kg sulfur (GB 19147-2016 China VI diesel); NOx and PM2.5 g/kg fuel: "
-                   "assumption for a mixed China III-VI diesel fleet and machinery"),
-        "kerosene": (1.0, 12.0, 0.1, "assumption: aircraft LTO cycle, jet-fuel sulfur about 0.05 % (SO2 1 g/kg), NOx "
-                     "about 12 g/kg, PM2.5 0.1 g/kg"),
-        "fuel_oil": (10.0, 50.0, 1.0, "SO2: 2 x 0.5 % sulfur (domestic ship emission control area limit, 0.5 % m/m, "
-                     "from 2019); NOx and PM2.5 g/kg: assumption for inland vessels (IMO Tier II ~ 9 g/kWh)"),
-        "natural_gas": (0.0, 15.0, 0.05, "assumption: CNG/LNG vehicles with three-way catalysts, g/kg fuel "
-                        "(0.72 kg/m3)"),
-        "lpg": (0.0, 5.0, 0.05, "assumption: LPG taxis, g/kg fuel"),
-        "crude_oil": (10.0, 50.0, 1.0, "assumption: as fuel oil"),
-    }
+    return rows
+
+
+# fuel-based factors of mobile sources [g/kg fuel]: (SO2, NOx, PM2.5, source)
+_MOBILE_FACTORS = {
+    "gasoline": (0.02, 5.0, 0.1, "SO2: 2 x 10 mg/kg sulfur (GB 17930-2016 China VI gasoline); NOx and PM2.5 g/kg "
+                 "fuel: assumption for a mixed China 3-6 gasoline fleet"),
+    "diesel": (0.02, 25.0, 0.6, "SO2: 2 x 10 mg/kg sulfur (GB 19147-2016 China VI diesel); NOx and PM2.5 g/kg fuel: "
+               "assumption for a mixed China III-VI diesel fleet and machinery"),
+    "kerosene": (1.0, 12.0, 0.1, "assumption: aircraft LTO cycle, jet-fuel sulfur about 0.05 % (SO2 1 g/kg), NOx "
+                 "about 12 g/kg, PM2.5 0.1 g/kg"),
+    "fuel_oil": (10.0, 50.0, 1.0, "SO2: 2 x 0.5 % sulfur (domestic ship emission control area limit, 0.5 % m/m, "
+                 "from 2019); NOx and PM2.5 g/kg: assumption for inland vessels (IMO Tier II ~ 9 g/kWh)"),
+    "natural_gas": (0.0, 15.0, 0.05, "assumption: CNG/LNG vehicles with three-way catalysts, g/kg fuel "
+                    "(0.72 kg/m3)"),
+    "lpg": (0.0, 5.0, 0.05, "assumption: LPG taxis, g/kg fuel"),
+    "crude_oil": (10.0, 50.0, 1.0, "assumption: as fuel oil"),
+}
+
+
+def _mobile_rows() -> list[dict]:
+    """Rows of transport and of industrial mobile machinery (fuel-based factors), and transport's unused fuels."""
+    rows: list[dict] = []
+    add = lambda *args: rows.append(_factor_row(*args))  # noqa: E731
+    mobile = _MOBILE_FACTORS
     per_unit = {"natural_gas": 7.2}  # t per 10^4 m3 (0.72 kg/m3): g/kg x t/unit = kg/unit
     for fuel, (so2, nox, pm, src) in mobile.items():
         mass = per_unit.get(fuel, 1.0)
@@ -156,7 +185,14 @@ def _build_factor_rows():
         for pol in ESTIMATED_POLLUTANTS:
             add("transport", fuel, pol, 0.0, "not used in transport", "assumption: no solid fuels or coke-oven gas in "
                 "transport")
-    # residential and commercial: small uncontrolled combustion
+    return rows
+
+
+def _residential_rows() -> list[dict]:
+    """Rows of residential and commercial use: small uncontrolled combustion."""
+    rows: list[dict] = []
+    add = lambda *args: rows.append(_factor_row(*args))  # noqa: E731
+    mobile = _MOBILE_FACTORS
     lb_per_mmscf = 0.45359237 / (1e6 * _DSCF_M3) * 1e4  # kg per 10^4 m3 for 1 lb/10^6 scf
     for pol, val, note in (("SO2", 0.6, "SO2 0.6"), ("NOx", 94.0, "NOx 94 (residential furnaces)"),
                            ("PM2.5", 7.6, "PM total 7.6, all below 1 um")):
@@ -189,10 +225,6 @@ def _build_factor_rows():
     for pol, val in (("SO2", so2), ("NOx", nox), ("PM2.5", pm)):
         add("residential", "gasoline", pol, val, "fuel-based factor of gasoline cars [g/kg = kg/t]",
             src + " (residential gasoline = private cars, as in Chinese energy statistics)")
-    for sector in COMBUSTION_SECTORS:
-        for pol in ESTIMATED_POLLUTANTS:
-            add(sector, "electricity", pol, 0.0, "no local emissions",
-                "assumption: emissions of purchased electricity occur at the power plants, possibly outside the region")
     return rows
 
 

@@ -244,14 +244,32 @@ def emission_factors(factor_set: str = "china", *, grid: str | float = "east_chi
     >>> float(emission_factors(grid=0.7)["co2_factor"].sel(fuel="electricity"))
     0.7
     """
-    import xarray as xr
+    ncv, cc, ox, source = _set_factors(factor_set)
+    co2 = co2_factor(ncv, cc, ox)
+    co2[FUELS.index("electricity")] = grid_factor(grid)
+    grid_label = grid if isinstance(grid, str) else f"user value {float(grid)} t/MWh"
+    if overrides:
+        grid_label = _apply_overrides(overrides, ncv, cc, ox, co2, source, grid_label)
+    elec_tce, basis = _electricity_tce(electricity_tce)
+    tce = ncv / TCE_GJ
+    tce[FUELS.index("electricity")] = elec_tce
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_tce = np.where(tce > 0, co2 / np.where(tce > 0, tce, 1.0), 0.0)
+    if np.any((tce <= 0) & (co2 > 0)):
+        bad = FUELS[int(np.argmax((tce <= 0) & (co2 > 0)))]
+        raise CarbonError(f"overrides[{bad!r}]: ncv 0 with a positive CO2 factor; expected ncv > 0",
+                          field=f"overrides[{bad}]", value=0.0, expected="ncv > 0")
+    return _factor_dataset(ncv, cc, ox, co2, tce, per_tce, source,
+                           {"factor_set": factor_set, "grid": grid_label, "electricity_energy_basis": basis})
 
+
+def _set_factors(factor_set: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """(NCV, carbon content, oxidation, source text) per fuel of a factor set (electricity: NCV only)."""
     table = _factor_frame()
     if factor_set not in set(table["set"]):
         raise CarbonError(f"factor_set: unknown factor set {factor_set!r}" + close_matches(factor_set, factor_sets()),
                           field="factor_set", value=factor_set, expected=f"one of {factor_sets()}")
     rows = table[table["set"] == factor_set].set_index("fuel")
-    fuels = fuel_table()
     n = len(FUELS)
     ncv = np.zeros(n)
     cc = np.zeros(n)
@@ -265,64 +283,72 @@ def emission_factors(factor_set: str = "china", *, grid: str | float = "east_chi
         row = rows.loc[fuel]
         ncv[k], cc[k], ox[k] = float(row["ncv"]), float(row["carbon_content"]), float(row["oxidation"])
         source.append(f"NCV: {row['ncv_source']}; carbon: {row['carbon_source']}; oxidation: {row['oxidation_source']}")
-    co2 = co2_factor(ncv, cc, ox)
-    co2[FUELS.index("electricity")] = grid_factor(grid)
-    grid_label = grid if isinstance(grid, str) else f"user value {float(grid)} t/MWh"
+    return ncv, cc, ox, source
 
-    if overrides:
-        if not isinstance(overrides, Mapping):
-            raise CarbonError(f"overrides: expected a mapping fuel -> value or dict, got {type(overrides).__name__}",
-                              field="overrides", value=overrides, expected="a mapping")
-        for fuel, spec in overrides.items():
-            if fuel not in FUELS:
-                raise CarbonError(f"overrides: unknown fuel {fuel!r}" + close_matches(str(fuel), FUELS),
-                                  field="overrides", value=fuel, expected=f"one of {list(FUELS)}")
-            k = FUELS.index(fuel)
-            if isinstance(spec, Mapping):
-                bad = set(spec) - set(FACTOR_FIELDS)
-                if bad:
-                    raise CarbonError(f"overrides[{fuel!r}]: unknown field(s) {sorted(bad)}; expected some of "
-                                      f"{list(FACTOR_FIELDS)}", field=f"overrides[{fuel}]", value=sorted(bad),
-                                      expected=str(list(FACTOR_FIELDS)))
-                if "ncv" in spec:
-                    ncv[k] = _check_number(spec["ncv"], f"overrides[{fuel!r}]['ncv']", "a value >= 0 [GJ per unit]")
-                if "carbon_content" in spec:
-                    cc[k] = _check_number(spec["carbon_content"], f"overrides[{fuel!r}]['carbon_content']",
-                                          "a value >= 0 [t C/TJ]")
-                if "oxidation" in spec:
-                    ox[k] = _check_number(spec["oxidation"], f"overrides[{fuel!r}]['oxidation']", "a fraction 0-1")
-                    if ox[k] > 1:
-                        raise CarbonError(f"overrides[{fuel!r}]['oxidation']: {ox[k]} > 1; expected a fraction 0-1",
-                                          field=f"overrides[{fuel}]", value=ox[k], expected="0 <= x <= 1")
-                if "co2_factor" in spec:
-                    co2[k] = _check_number(spec["co2_factor"], f"overrides[{fuel!r}]['co2_factor']",
-                                           "a value >= 0 [t CO2 per unit]")
-                elif fuel != "electricity":
-                    co2[k] = co2_factor(ncv[k], cc[k], ox[k])
-            else:
-                co2[k] = _check_number(spec, f"overrides[{fuel!r}]", "a CO2 factor >= 0 [t CO2 per unit]")
-            source[k] = f"user override ({spec!r})"
-            if fuel == "electricity":
-                grid_label = f"user override {co2[k]} t/MWh"
 
+def _apply_overrides(overrides: Mapping, ncv: np.ndarray, cc: np.ndarray, ox: np.ndarray, co2: np.ndarray,
+                     source: list[str], grid_label: str) -> str:
+    """Apply ``overrides`` to the factor arrays in place; returns the (possibly overridden) grid label."""
+    if not isinstance(overrides, Mapping):
+        raise CarbonError(f"overrides: expected a mapping fuel -> value or dict, got {type(overrides).__name__}",
+                          field="overrides", value=overrides, expected="a mapping")
+    for fuel, spec in overrides.items():
+        if fuel not in FUELS:
+            raise CarbonError(f"overrides: unknown fuel {fuel!r}" + close_matches(str(fuel), FUELS),
+                              field="overrides", value=fuel, expected=f"one of {list(FUELS)}")
+        k = FUELS.index(fuel)
+        if isinstance(spec, Mapping):
+            _apply_field_overrides(fuel, k, spec, ncv, cc, ox, co2)
+        else:
+            co2[k] = _check_number(spec, f"overrides[{fuel!r}]", "a CO2 factor >= 0 [t CO2 per unit]")
+        source[k] = f"user override ({spec!r})"
+        if fuel == "electricity":
+            grid_label = f"user override {co2[k]} t/MWh"
+    return grid_label
+
+
+def _apply_field_overrides(fuel: str, k: int, spec: Mapping, ncv: np.ndarray, cc: np.ndarray, ox: np.ndarray,
+                           co2: np.ndarray) -> None:
+    """Apply one fuel's ``{field: value}`` override in place, recomputing its CO2 factor unless given."""
+    bad = set(spec) - set(FACTOR_FIELDS)
+    if bad:
+        raise CarbonError(f"overrides[{fuel!r}]: unknown field(s) {sorted(bad)}; expected some of "
+                          f"{list(FACTOR_FIELDS)}", field=f"overrides[{fuel}]", value=sorted(bad),
+                          expected=str(list(FACTOR_FIELDS)))
+    if "ncv" in spec:
+        ncv[k] = _check_number(spec["ncv"], f"overrides[{fuel!r}]['ncv']", "a value >= 0 [GJ per unit]")
+    if "carbon_content" in spec:
+        cc[k] = _check_number(spec["carbon_content"], f"overrides[{fuel!r}]['carbon_content']",
+                              "a value >= 0 [t C/TJ]")
+    if "oxidation" in spec:
+        ox[k] = _check_number(spec["oxidation"], f"overrides[{fuel!r}]['oxidation']", "a fraction 0-1")
+        if ox[k] > 1:
+            raise CarbonError(f"overrides[{fuel!r}]['oxidation']: {ox[k]} > 1; expected a fraction 0-1",
+                              field=f"overrides[{fuel}]", value=ox[k], expected="0 <= x <= 1")
+    if "co2_factor" in spec:
+        co2[k] = _check_number(spec["co2_factor"], f"overrides[{fuel!r}]['co2_factor']",
+                               "a value >= 0 [t CO2 per unit]")
+    elif fuel != "electricity":
+        co2[k] = co2_factor(ncv[k], cc[k], ox[k])
+
+
+def _electricity_tce(electricity_tce: float | None) -> tuple[float, str]:
+    """(standard-coal equivalent of electricity [tce/MWh], text naming the basis)."""
     if electricity_tce is None:
-        elec_tce = ELECTRICITY_GJ_PER_MWH / TCE_GJ
-        basis = "calorific equivalent, 3.6 GJ/MWh"
-    else:
-        elec_tce = _check_number(electricity_tce, "electricity_tce", "a value > 0 [tce/MWh]")
-        if elec_tce == 0:
-            raise CarbonError("electricity_tce: 0 is not allowed; expected a value > 0 [tce/MWh]",
-                              field="electricity_tce", value=0.0, expected="> 0")
-        basis = f"user basis {elec_tce} tce/MWh"
-    tce = ncv / TCE_GJ
-    tce[FUELS.index("electricity")] = elec_tce
-    with np.errstate(divide="ignore", invalid="ignore"):
-        per_tce = np.where(tce > 0, co2 / np.where(tce > 0, tce, 1.0), 0.0)
-    if np.any((tce <= 0) & (co2 > 0)):
-        bad = FUELS[int(np.argmax((tce <= 0) & (co2 > 0)))]
-        raise CarbonError(f"overrides[{bad!r}]: ncv 0 with a positive CO2 factor; expected ncv > 0",
-                          field=f"overrides[{bad}]", value=0.0, expected="ncv > 0")
+        return ELECTRICITY_GJ_PER_MWH / TCE_GJ, "calorific equivalent, 3.6 GJ/MWh"
+    elec_tce = _check_number(electricity_tce, "electricity_tce", "a value > 0 [tce/MWh]")
+    if elec_tce == 0:
+        raise CarbonError("electricity_tce: 0 is not allowed; expected a value > 0 [tce/MWh]",
+                          field="electricity_tce", value=0.0, expected="> 0")
+    return elec_tce, f"user basis {elec_tce} tce/MWh"
 
+
+def _factor_dataset(ncv: np.ndarray, cc: np.ndarray, ox: np.ndarray, co2: np.ndarray, tce: np.ndarray,
+                    per_tce: np.ndarray, source: list[str], attrs: dict[str, str]) -> xr.Dataset:
+    """The Dataset of :func:`emission_factors` over ``fuel``, with the fuel table's coordinates."""
+    import xarray as xr
+
+    fuels = fuel_table()
     coords = {
         "fuel": list(FUELS),
         "unit": ("fuel", [fuels.loc[f, "unit"] for f in FUELS]),
@@ -331,7 +357,7 @@ def emission_factors(factor_set: str = "china", *, grid: str | float = "east_chi
         "scope": ("fuel", [fuels.loc[f, "scope"] for f in FUELS]),
         "is_coal": ("fuel", [bool(fuels.loc[f, "is_coal"]) for f in FUELS]),
     }
-    ds = xr.Dataset(
+    return xr.Dataset(
         {
             "ncv": ("fuel", ncv, {"units": "GJ per physical unit", "long_name": "net calorific value"}),
             "carbon_content": ("fuel", cc, {"units": "t C/TJ", "long_name": "carbon content per unit energy"}),
@@ -343,8 +369,7 @@ def emission_factors(factor_set: str = "china", *, grid: str | float = "east_chi
             "source": ("fuel", source),
         },
         coords=coords,
-        attrs={"factor_set": factor_set, "grid": grid_label, "electricity_energy_basis": basis,
+        attrs={**attrs,
                "references": "IPCC 2006 GL Vol.2 Ch.1-2; China Energy Statistical Yearbook / GB/T 2589-2020; "
                              "NDRC enterprise GHG accounting guidelines; MEE & NBS 2022 electricity CO2 factors"},
     )
-    return ds

@@ -183,6 +183,38 @@ def to_iamc(projection: xr.Dataset, *, model: str = "ecomodel.carbon", scenario:
     ('GDP|Constant Prices', 'billion CNY/yr', 411.4)
     """
     import pandas as pd
+
+    _check_options(projection, statistic, region_names, quantiles)
+    names = _io_names()
+    wanted = list(variables) if variables is not None else [v for v in names if v in projection]
+    unknown = [v for v in wanted if v not in names or v not in projection]
+    if unknown:
+        raise CarbonError(f"to_iamc: cannot write {unknown}; expected projection variables among {list(names)}",
+                          field="variables", value=unknown, expected=str(list(names)))
+    scen_values = [str(s) for s in projection["scenario"].values] if "scenario" in projection.dims else [scenario]
+    rows = []
+    for s_label in scen_values:
+        ds = projection.sel(scenario=s_label) if "scenario" in projection.dims else projection
+        labels = _region_labels(ds, region_names)
+        for key in wanted:
+            var, unit, factor = names[key]
+            for scen_name, var_name, arr in _variable_blocks(ds, key, s_label, var, statistic, quantiles):
+                arr = arr.transpose("year", "region")
+                vals = np.asarray(arr.values, dtype=float) * factor
+                if not np.isfinite(vals).all():
+                    raise CarbonError(f"to_iamc: {key!r} contains NaN or inf; nothing written", field=key,
+                                      value="non-finite", expected="finite values")
+                years = [int(y) for y in arr["year"].values]
+                for t, year in enumerate(years):
+                    for r, label in enumerate(labels):
+                        rows.append((model, scen_name, label, var_name, unit, year, float(vals[t, r])))
+    table = pd.DataFrame(rows, columns=IAMC_COLUMNS)
+    table["year"] = table["year"].astype(int)
+    return table.sort_values(IAMC_COLUMNS[:-2] + ["year"], kind="stable").reset_index(drop=True)
+
+
+def _check_options(projection: xr.Dataset, statistic: str, region_names: str, quantiles: Sequence[float]) -> None:
+    """Raise CarbonError for a projection that is not a Dataset or an unknown option of :func:`to_iamc`."""
     import xarray as xr
 
     if not isinstance(projection, xr.Dataset):
@@ -197,56 +229,42 @@ def to_iamc(projection: xr.Dataset, *, model: str = "ecomodel.carbon", scenario:
     for q in quantiles:
         if not 0.0 <= float(q) <= 1.0:
             raise CarbonError(f"to_iamc: quantile {q!r} outside [0, 1]", field="quantiles", value=q, expected="0-1")
-    names = _io_names()
-    wanted = list(variables) if variables is not None else [v for v in names if v in projection]
-    unknown = [v for v in wanted if v not in names or v not in projection]
-    if unknown:
-        raise CarbonError(f"to_iamc: cannot write {unknown}; expected projection variables among {list(names)}",
-                          field="variables", value=unknown, expected=str(list(names)))
-    scen_values = [str(s) for s in projection["scenario"].values] if "scenario" in projection.dims else [scenario]
-    rows = []
-    for s_label in scen_values:
-        ds = projection.sel(scenario=s_label) if "scenario" in projection.dims else projection
-        regions = [str(r) for r in ds["region"].values]
-        english = [str(x) for x in ds["name_en"].values] if "name_en" in ds.coords else regions
-        labels = regions
-        if region_names == "en":
-            labels = english
-        elif region_names == "iamc":
-            labels = [iamc_region(r, default=e) for r, e in zip(regions, english, strict=True)]
-        for key in wanted:
-            da = ds[key]
-            if "year" not in da.dims and "year" in ds.dims and "region" in da.dims:
-                da = da.expand_dims(year=ds["year"].values[-1:])  # a horizon-wide value (peak year): at its end
-            if "year" not in da.dims or "region" not in da.dims:
-                raise CarbonError(f"to_iamc: variable {key!r} needs 'year' and 'region' dimensions (has {da.dims})",
-                                  field=key, value=da.dims, expected="('year', 'region', …)")
-            var, unit, factor = names[key]
-            blocks = []
-            if "member" in da.dims:
-                if statistic == "members":
-                    for m in da["member"].values:
-                        blocks.append((f"{s_label}|member {int(m)}", var, da.sel(member=m)))
-                else:
-                    red = da.mean("member") if statistic == "mean" else da.median("member")
-                    blocks.append((s_label, var, red))
-                for q in quantiles:
-                    blocks.append((s_label, f"{var}|{float(q) * 100:g}th Percentile", da.quantile(float(q), "member")))
-            else:
-                blocks.append((s_label, var, da))
-            for scen_name, var_name, arr in blocks:
-                arr = arr.transpose("year", "region")
-                vals = np.asarray(arr.values, dtype=float) * factor
-                if not np.isfinite(vals).all():
-                    raise CarbonError(f"to_iamc: {key!r} contains NaN or inf; nothing written", field=key,
-                                      value="non-finite", expected="finite values")
-                years = [int(y) for y in arr["year"].values]
-                for t, year in enumerate(years):
-                    for r, label in enumerate(labels):
-                        rows.append((model, scen_name, label, var_name, unit, year, float(vals[t, r])))
-    table = pd.DataFrame(rows, columns=IAMC_COLUMNS)
-    table["year"] = table["year"].astype(int)
-    return table.sort_values(IAMC_COLUMNS[:-2] + ["year"], kind="stable").reset_index(drop=True)
+
+
+def _region_labels(ds: xr.Dataset, region_names: str) -> list[str]:
+    """The IAMC region label of each region of *ds* ('iamc' paths, registry names or ``name_en``)."""
+    regions = [str(r) for r in ds["region"].values]
+    english = [str(x) for x in ds["name_en"].values] if "name_en" in ds.coords else regions
+    labels = regions
+    if region_names == "en":
+        labels = english
+    elif region_names == "iamc":
+        labels = [iamc_region(r, default=e) for r, e in zip(regions, english, strict=True)]
+    return labels
+
+
+def _variable_blocks(ds: xr.Dataset, key: str, s_label: str, var: str, statistic: str,
+                     quantiles: Sequence[float]) -> list[tuple[str, str, xr.DataArray]]:
+    """(IAMC scenario, IAMC variable, array over year and region) blocks of one projection variable."""
+    da = ds[key]
+    if "year" not in da.dims and "year" in ds.dims and "region" in da.dims:
+        da = da.expand_dims(year=ds["year"].values[-1:])  # a horizon-wide value (peak year): at its end
+    if "year" not in da.dims or "region" not in da.dims:
+        raise CarbonError(f"to_iamc: variable {key!r} needs 'year' and 'region' dimensions (has {da.dims})",
+                          field=key, value=da.dims, expected="('year', 'region', …)")
+    blocks = []
+    if "member" in da.dims:
+        if statistic == "members":
+            for m in da["member"].values:
+                blocks.append((f"{s_label}|member {int(m)}", var, da.sel(member=m)))
+        else:
+            red = da.mean("member") if statistic == "mean" else da.median("member")
+            blocks.append((s_label, var, red))
+        for q in quantiles:
+            blocks.append((s_label, f"{var}|{float(q) * 100:g}th Percentile", da.quantile(float(q), "member")))
+    else:
+        blocks.append((s_label, var, da))
+    return blocks
 
 
 def from_iamc(table: pd.DataFrame | str | os.PathLike, *, model: str | None = None,

@@ -152,76 +152,14 @@ def energy_balance(data: pd.DataFrame | xr.DataArray | xr.Dataset, *, units: Map
 
     physical = fuel_table()["unit"]
     if isinstance(data, pd.DataFrame):
-        cols = set(data.columns)
-        if {sector, fuel, value} <= cols:
-            if unit not in cols:
-                if units is None:
-                    raise CarbonError(f"energy balance: the long table has no {unit!r} column; add one or pass units=",
-                                      field=unit, value=None, expected="a unit column")
-                _check_fuels(data[fuel].unique())
-                table = data.copy()
-                given = _units_for(sorted(set(table[fuel])), units, "the long table")
-                table[unit] = table[fuel].map(given)
-            else:
-                table = data
-            _check_fuels(table[fuel].unique())
-            extra = [c for c in table.columns if c not in (sector, fuel, value, unit)]
-            vals = pd.to_numeric(table[value], errors="coerce").to_numpy(dtype=float)
-            raw = table[value].to_numpy()
-            badnum = np.isnan(vals) & pd.notna(raw)
-            if badnum.any():
-                k = int(np.argmax(badnum))
-                raise CarbonError(f"energy balance: value {raw[k]!r} for sector {table[sector].iloc[k]!r}, fuel "
-                                  f"{table[fuel].iloc[k]!r} is not a number", field=value, value=raw[k],
-                                  expected="a number")
-            factors = np.array([_unit_factor(u, f, physical[f]) for f, u in zip(table[fuel], table[unit])])
-            frame = pd.DataFrame({c: table[c].to_numpy() for c in extra})
-            frame["sector"] = table[sector].to_numpy()
-            frame["fuel"] = table[fuel].to_numpy()
-            frame["value"] = vals * factors
-            keys = extra + ["sector", "fuel"]
-            dup = frame.duplicated(keys)
-            if dup.any():
-                row = frame[dup].iloc[0]
-                raise CarbonError(f"energy balance: duplicate entry for {dict(row[keys])}", field="fuel",
-                                  value=dict(row[keys]), expected="one row per sector and fuel")
-            _check_values(frame["value"].to_numpy(), frame["sector"].to_numpy(), frame["fuel"].to_numpy())
-            da = frame.set_index(keys)["value"].to_xarray()
-            da = da.fillna(0.0)  # combinations absent from the long table: no use
+        if {sector, fuel, value} <= set(data.columns):
+            da = _from_long_table(data, units, sector, fuel, value, unit, physical)
         else:
-            _check_fuels(data.columns)
-            given = _units_for(list(data.columns), units, "a wide table")
-            arr = data.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-            factors = np.array([_unit_factor(given[f], f, physical[f]) for f in data.columns])
-            arr = arr * factors
-            sectors = np.asarray(data.index)
-            fuel_grid = np.broadcast_to(np.asarray(data.columns), arr.shape)
-            _check_values(arr, np.broadcast_to(sectors[:, None], arr.shape), fuel_grid)
-            da = xr.DataArray(arr, dims=("sector", "fuel"), coords={"sector": sectors, "fuel": list(data.columns)})
+            da = _from_wide_table(data, units, physical)
     elif isinstance(data, xr.Dataset):
-        _check_fuels(data.data_vars)
-        parts = []
-        for name, var in data.data_vars.items():
-            u = var.attrs.get("units")
-            if u is None:
-                u = _units_for([name], units, f"variable {name!r}")[name]
-            parts.append(var * _unit_factor(u, name, physical[name]))
-        da = xr.concat(parts, dim=xr.DataArray(list(data.data_vars), dims="fuel", name="fuel"))
-        _check_da(da)
+        da = _from_dataset(data, units, physical)
     elif isinstance(data, xr.DataArray):
-        if "fuel" not in data.dims or "sector" not in data.dims:
-            raise CarbonError(f"energy balance: DataArray dims {data.dims} lack 'sector' and/or 'fuel'",
-                              field="dims", value=data.dims, expected="dimensions 'sector' and 'fuel'")
-        fuels = [str(f) for f in data["fuel"].values]
-        _check_fuels(fuels)
-        if "unit" in data.coords and units is None:
-            given = {f: str(u) for f, u in zip(fuels, np.broadcast_to(data["unit"].values, (len(fuels),)))}
-        else:
-            given = _units_for(fuels, units, "the DataArray")
-        factors = xr.DataArray([_unit_factor(given[f], f, physical[f]) for f in fuels], dims="fuel",
-                               coords={"fuel": fuels})
-        da = data.drop_vars("unit", errors="ignore").astype(float) * factors
-        _check_da(da)
+        da = _from_dataarray(data, units, physical)
     else:
         raise CarbonError(f"energy balance: cannot read a {type(data).__name__}; expected a pandas DataFrame or an "
                           "xarray DataArray/Dataset", field="data", value=type(data).__name__,
@@ -234,6 +172,101 @@ def energy_balance(data: pd.DataFrame | xr.DataArray | xr.Dataset, *, units: Map
     da.name = "energy_use"
     da.attrs = cf_attrs("physical unit per fuel (see coordinate 'unit')", "final energy use by sector and fuel",
                         comment="solid/liquid fuels in t, gases in 10^4 m3, electricity in MWh")
+    return da
+
+
+def _from_long_table(data: pd.DataFrame, units: Mapping[str, str] | str | None, sector: str, fuel: str, value: str,
+                     unit: str, physical: pd.Series) -> xr.DataArray:
+    """Energy use in physical units from a long table (one row per sector, fuel and any other key)."""
+    import pandas as pd
+
+    if unit not in set(data.columns):
+        if units is None:
+            raise CarbonError(f"energy balance: the long table has no {unit!r} column; add one or pass units=",
+                              field=unit, value=None, expected="a unit column")
+        _check_fuels(data[fuel].unique())
+        table = data.copy()
+        given = _units_for(sorted(set(table[fuel])), units, "the long table")
+        table[unit] = table[fuel].map(given)
+    else:
+        table = data
+    _check_fuels(table[fuel].unique())
+    extra = [c for c in table.columns if c not in (sector, fuel, value, unit)]
+    vals = pd.to_numeric(table[value], errors="coerce").to_numpy(dtype=float)
+    raw = table[value].to_numpy()
+    badnum = np.isnan(vals) & pd.notna(raw)
+    if badnum.any():
+        k = int(np.argmax(badnum))
+        raise CarbonError(f"energy balance: value {raw[k]!r} for sector {table[sector].iloc[k]!r}, fuel "
+                          f"{table[fuel].iloc[k]!r} is not a number", field=value, value=raw[k],
+                          expected="a number")
+    factors = np.array([_unit_factor(u, f, physical[f]) for f, u in zip(table[fuel], table[unit])])
+    frame = pd.DataFrame({c: table[c].to_numpy() for c in extra})
+    frame["sector"] = table[sector].to_numpy()
+    frame["fuel"] = table[fuel].to_numpy()
+    frame["value"] = vals * factors
+    keys = extra + ["sector", "fuel"]
+    dup = frame.duplicated(keys)
+    if dup.any():
+        row = frame[dup].iloc[0]
+        raise CarbonError(f"energy balance: duplicate entry for {dict(row[keys])}", field="fuel",
+                          value=dict(row[keys]), expected="one row per sector and fuel")
+    _check_values(frame["value"].to_numpy(), frame["sector"].to_numpy(), frame["fuel"].to_numpy())
+    da = frame.set_index(keys)["value"].to_xarray()
+    return da.fillna(0.0)  # combinations absent from the long table: no use
+
+
+def _from_wide_table(data: pd.DataFrame, units: Mapping[str, str] | str | None, physical: pd.Series
+                     ) -> xr.DataArray:
+    """Energy use in physical units from a wide table (index sectors, columns fuels)."""
+    import pandas as pd
+    import xarray as xr
+
+    _check_fuels(data.columns)
+    given = _units_for(list(data.columns), units, "a wide table")
+    arr = data.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+    factors = np.array([_unit_factor(given[f], f, physical[f]) for f in data.columns])
+    arr = arr * factors
+    sectors = np.asarray(data.index)
+    fuel_grid = np.broadcast_to(np.asarray(data.columns), arr.shape)
+    _check_values(arr, np.broadcast_to(sectors[:, None], arr.shape), fuel_grid)
+    return xr.DataArray(arr, dims=("sector", "fuel"), coords={"sector": sectors, "fuel": list(data.columns)})
+
+
+def _from_dataset(data: xr.Dataset, units: Mapping[str, str] | str | None, physical: pd.Series) -> xr.DataArray:
+    """Energy use in physical units from a Dataset with one variable per fuel."""
+    import xarray as xr
+
+    _check_fuels(data.data_vars)
+    parts = []
+    for name, var in data.data_vars.items():
+        u = var.attrs.get("units")
+        if u is None:
+            u = _units_for([name], units, f"variable {name!r}")[name]
+        parts.append(var * _unit_factor(u, name, physical[name]))
+    da = xr.concat(parts, dim=xr.DataArray(list(data.data_vars), dims="fuel", name="fuel"))
+    _check_da(da)
+    return da
+
+
+def _from_dataarray(data: xr.DataArray, units: Mapping[str, str] | str | None, physical: pd.Series
+                    ) -> xr.DataArray:
+    """Energy use in physical units from a DataArray over sector and fuel (units by coordinate or *units*)."""
+    import xarray as xr
+
+    if "fuel" not in data.dims or "sector" not in data.dims:
+        raise CarbonError(f"energy balance: DataArray dims {data.dims} lack 'sector' and/or 'fuel'",
+                          field="dims", value=data.dims, expected="dimensions 'sector' and 'fuel'")
+    fuels = [str(f) for f in data["fuel"].values]
+    _check_fuels(fuels)
+    if "unit" in data.coords and units is None:
+        given = {f: str(u) for f, u in zip(fuels, np.broadcast_to(data["unit"].values, (len(fuels),)))}
+    else:
+        given = _units_for(fuels, units, "the DataArray")
+    factors = xr.DataArray([_unit_factor(given[f], f, physical[f]) for f in fuels], dims="fuel",
+                           coords={"fuel": fuels})
+    da = data.drop_vars("unit", errors="ignore").astype(float) * factors
+    _check_da(da)
     return da
 
 
@@ -346,47 +379,63 @@ def co2_inventory(balance: xr.DataArray | pd.DataFrame | xr.Dataset, factors: xr
         balance = energy_balance(balance)
     if factors is None:
         factors = emission_factors(factor_set, grid=grid, overrides=overrides)
+    ef_v, tce_v, scope_v, is_coal, direct = _factor_vectors(factors)
+
+    values = np.asarray(balance.values, dtype=float)
+    co2_values = values * ef_v
+    dims = balance.dims
+    coords = {k: v for k, v in balance.coords.items()}
+    co2 = xr.DataArray(co2_values, dims=dims, coords=coords)
+    co2 = co2.assign_coords(scope=("fuel", scope_v))
+    co2.attrs = cf_attrs("t", "CO2 emissions by sector and fuel", comment="scope coordinate: direct (fuel "
+                         "combustion in the region) or indirect (purchased electricity x grid factor)")
+    sector_axis = values.ndim - 2
+    # matrix-vector products over the fuel axis are much faster than masked sums on large balances
+    sums = {"direct": (values @ (ef_v * direct)) * 1e-6, "indirect": (values @ (ef_v * ~direct)) * 1e-6,
+            "by_fuel": co2_values.sum(axis=sector_axis) * 1e-6}
+    sums["total_tce"] = (values @ tce_v).sum(axis=-1)
+    sums["coal_tce"] = (values @ (tce_v * is_coal)).sum(axis=-1)
+    if np.any(sums["total_tce"] <= 0):
+        raise CarbonError("inventory: an energy balance with no energy use at all (total 0 tce); expected positive "
+                          "use in every region/year", field="energy_use", value=0.0, expected="> 0")
+    ds = _inventory_dataset(balance, factors, co2, coords, sums)
+    if keep_energy:
+        ds["energy_tce"] = xr.DataArray(values * tce_v, dims=dims, coords=coords,
+                                        attrs=cf_attrs("tce", "final energy use in standard coal equivalent"))
+    return ds
+
+
+def _factor_vectors(factors: xr.Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(CO2 factor, tce factor, scope, is-coal mask, direct mask) per fuel, in :data:`FUELS` order."""
     ef = factors["co2_factor"].reindex(fuel=list(FUELS))
     tce_factor = factors["tce_factor"].reindex(fuel=list(FUELS))
     scope = factors["scope"].reindex(fuel=list(FUELS))
     is_coal = np.asarray(factors["is_coal"].reindex(fuel=list(FUELS)).values, dtype=bool)
     direct = np.asarray(scope.values) == "direct"
+    return (np.asarray(ef.values, dtype=float), np.asarray(tce_factor.values, dtype=float), np.asarray(scope.values),
+            is_coal, direct)
 
-    values = np.asarray(balance.values, dtype=float)
-    ef_v = np.asarray(ef.values, dtype=float)
-    tce_v = np.asarray(tce_factor.values, dtype=float)
-    co2_values = values * ef_v
+
+def _inventory_dataset(balance: xr.DataArray, factors: xr.Dataset, co2: xr.DataArray, coords: dict,
+                       sums: dict[str, np.ndarray]) -> xr.Dataset:
+    """The Dataset of :func:`co2_inventory` from the CO2 array and its sums by sector, fuel and total."""
+    import xarray as xr
+
     dims = balance.dims
-    coords = {k: v for k, v in balance.coords.items()}
-    co2 = xr.DataArray(co2_values, dims=dims, coords=coords)
-    co2 = co2.assign_coords(scope=("fuel", np.asarray(scope.values)))
-    co2.attrs = cf_attrs("t", "CO2 emissions by sector and fuel", comment="scope coordinate: direct (fuel "
-                         "combustion in the region) or indirect (purchased electricity x grid factor)")
-    sector_axis = values.ndim - 2
-    # matrix-vector products over the fuel axis are much faster than masked sums on large balances
-    direct_by_sector = (values @ (ef_v * direct)) * 1e-6
-    indirect_by_sector = (values @ (ef_v * ~direct)) * 1e-6
-    by_fuel = co2_values.sum(axis=sector_axis) * 1e-6
-    tce_by_sector = values @ tce_v
-    coal_by_sector = values @ (tce_v * is_coal)
-    total_tce = tce_by_sector.sum(axis=-1)
-    coal_tce = coal_by_sector.sum(axis=-1)
-    if np.any(total_tce <= 0):
-        raise CarbonError("inventory: an energy balance with no energy use at all (total 0 tce); expected positive "
-                          "use in every region/year", field="energy_use", value=0.0, expected="> 0")
+    direct_by_sector, indirect_by_sector = sums["direct"], sums["indirect"]
+    total_tce, coal_tce = sums["total_tce"], sums["coal_tce"]
     lead_dims = dims[:-2]
     lead_coords = {k: v for k, v in coords.items() if set(v.dims) <= set(lead_dims)}
     sector_coords = {k: v for k, v in coords.items() if set(v.dims) <= set(lead_dims) | {"sector"}}
     fuel_coords = {k: v for k, v in coords.items() if set(v.dims) <= set(lead_dims) | {"fuel"}}
-
-    ds = xr.Dataset(
+    return xr.Dataset(
         {
             "co2": co2,
             "co2_direct": xr.DataArray(direct_by_sector, dims=dims[:-1], coords=sector_coords,
                                        attrs=cf_attrs("Mt", "direct CO2 emissions (fuel combustion) by sector")),
             "co2_indirect": xr.DataArray(indirect_by_sector, dims=dims[:-1], coords=sector_coords,
                                          attrs=cf_attrs("Mt", "indirect CO2 emissions (purchased electricity) by sector")),
-            "co2_by_fuel": xr.DataArray(by_fuel, dims=lead_dims + ("fuel",), coords=fuel_coords,
+            "co2_by_fuel": xr.DataArray(sums["by_fuel"], dims=lead_dims + ("fuel",), coords=fuel_coords,
                                         attrs=cf_attrs("Mt", "CO2 emissions by fuel")),
             "co2_direct_total": xr.DataArray(direct_by_sector.sum(axis=-1), dims=lead_dims, coords=lead_coords,
                                              attrs=cf_attrs("Mt", "total direct CO2 emissions")),
@@ -407,7 +456,3 @@ def co2_inventory(balance: xr.DataArray | pd.DataFrame | xr.Dataset, factors: xr
         attrs={"factor_set": factors.attrs.get("factor_set"), "grid": factors.attrs.get("grid"),
                "references": factors.attrs.get("references", "")},
     )
-    if keep_energy:
-        ds["energy_tce"] = xr.DataArray(values * tce_v, dims=dims, coords=coords,
-                                        attrs=cf_attrs("tce", "final energy use in standard coal equivalent"))
-    return ds

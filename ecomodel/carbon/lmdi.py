@@ -274,6 +274,34 @@ def lmdi_decomposition(activity: xr.DataArray, energy: xr.DataArray, emissions: 
     >>> round(out["ratio"].sel(effect="activity").item(), 6), round(out["ratio"].sel(effect="intensity").item(), 6)
     (1.2, 0.9)
     """
+    _check_inputs(activity, energy, emissions)
+    if years is None:
+        years = [int(y) for y in activity["year"].values]
+    years = [int(y) for y in years]
+    if len(years) < 2:
+        raise CarbonError(f"lmdi: {len(years)} year(s) given; expected at least two", field="years", value=years,
+                          expected=">= 2 years")
+    C, q, e, c, units = _aligned_arrays(activity, energy, emissions, years)
+    if chain:
+        a, b = slice(None, -1), slice(1, None)
+        starts, ends = years[:-1], years[1:]
+    else:
+        a, b = slice(0, 1), slice(-1, None)
+        starts, ends = [years[0]], [years[-1]]
+    by_sector = _effects_by_sector(q, e, c, a, b, len(years), engine)
+    delta = by_sector.sum(-2)  # (…, period, effect)
+    c_year = c.sum((-1, -2))  # (…, year)
+    C0 = c_year[..., a]
+    CT = c_year[..., b]
+    if ((C0 <= 0) | (CT <= 0)).any():
+        raise CarbonError("lmdi: total emissions are zero in a year of the decomposition; the multiplicative form "
+                          "needs positive totals", field="emissions", value=0.0, expected="> 0 in every year")
+    ratio = np.exp(delta / np.asarray(log_mean(CT, C0))[..., None])
+    return _lmdi_dataset(C, units, starts, ends, by_sector, delta, ratio, C0, CT, chain)
+
+
+def _check_inputs(activity: xr.DataArray, energy: xr.DataArray, emissions: xr.DataArray) -> None:
+    """Raise CarbonError unless the three inputs are DataArrays with the dimensions LMDI needs."""
     import xarray as xr
 
     for name, obj in (("activity", activity), ("energy", energy), ("emissions", emissions)):
@@ -287,12 +315,13 @@ def lmdi_decomposition(activity: xr.DataArray, energy: xr.DataArray, emissions: 
         if "fuel" not in obj.dims:
             raise CarbonError(f"lmdi: {name} lacks a 'fuel' dimension (dims {obj.dims})", field=name, value=obj.dims,
                               expected="dims including 'fuel'")
-    if years is None:
-        years = [int(y) for y in activity["year"].values]
-    years = [int(y) for y in years]
-    if len(years) < 2:
-        raise CarbonError(f"lmdi: {len(years)} year(s) given; expected at least two", field="years", value=years,
-                          expected=">= 2 years")
+
+
+def _aligned_arrays(activity: xr.DataArray, energy: xr.DataArray, emissions: xr.DataArray, years: list[int]
+                    ) -> tuple[xr.DataArray, np.ndarray, np.ndarray, np.ndarray, str]:
+    """(emissions as (…, year, sector, fuel), activity, energy and emissions values, emissions unit) on *years*."""
+    import xarray as xr
+
     energy, emissions = xr.align(energy, emissions, join="exact", copy=False)
     if [int(y) for y in emissions["year"].values] != years:
         emissions = emissions.sel(year=years)
@@ -308,12 +337,12 @@ def lmdi_decomposition(activity: xr.DataArray, energy: xr.DataArray, emissions: 
     Q = Q.transpose(*C.dims[:-1])
     E = E.broadcast_like(C).transpose(*C.dims)
     q, e, c = (np.asarray(x.values, dtype=float) for x in (Q, E, C))
-    if chain:
-        a, b = slice(None, -1), slice(1, None)
-        starts, ends = years[:-1], years[1:]
-    else:
-        a, b = slice(0, 1), slice(-1, None)
-        starts, ends = [years[0]], [years[-1]]
+    return C, q, e, c, emissions.attrs.get("units", "unit of the emissions")
+
+
+def _effects_by_sector(q: np.ndarray, e: np.ndarray, c: np.ndarray, a: slice, b: slice, n_years: int,
+                       engine: str) -> np.ndarray:
+    """Additive effects (…, period, sector, effect) of the year pairs *a* → *b*, by numpy or the numba kernel."""
     ax = q.ndim - 2  # year axis in the (…, year, sector) arrays
     if engine not in ("auto", "numpy", "numba"):
         raise CarbonError(f"lmdi: engine {engine!r}; expected 'auto', 'numpy' or 'numba'", field="engine",
@@ -324,8 +353,8 @@ def lmdi_decomposition(activity: xr.DataArray, energy: xr.DataArray, emissions: 
 
         T, S, F = c.shape[-3:]
         n = int(np.prod(c.shape[:-3], dtype=np.int64))
-        start = np.asarray(range(len(years))[a], dtype=np.int64)
-        end = np.asarray(range(len(years))[b], dtype=np.int64)
+        start = np.asarray(range(n_years)[a], dtype=np.int64)
+        end = np.asarray(range(n_years)[b], dtype=np.int64)
         out = np.empty((n, start.size, S, len(EFFECTS)))
         err = np.zeros(n * start.size, dtype=np.int8)
         _lmdi_pairs(np.ascontiguousarray(q).reshape(n, T, S), np.ascontiguousarray(e).reshape(n, T, S, F),
@@ -334,24 +363,20 @@ def lmdi_decomposition(activity: xr.DataArray, energy: xr.DataArray, emissions: 
             _validate(q, e, c)
             raise CarbonError("lmdi: invalid input data (negative, NaN, emissions without energy or energy without "
                               "activity)", field="emissions", value="invalid", expected="consistent data >= 0")
-        by_sector = out.reshape(c.shape[:-3] + (start.size, S, len(EFFECTS)))
-    else:
-        _validate(q, e, c)
-        take = lambda arr, s, axis: arr[(slice(None),) * axis + (s,)]  # noqa: E731
-        ei = e.sum(-1)
-        qt = q.sum(-1)
-        by_sector = _pair(take(qt, a, ax), take(qt, b, ax), take(q, a, ax), take(q, b, ax), take(ei, a, ax),
-                          take(ei, b, ax), take(e, a, ax), take(e, b, ax), take(c, a, ax), take(c, b, ax))
-    delta = by_sector.sum(-2)  # (…, period, effect)
-    c_year = c.sum((-1, -2))  # (…, year)
-    C0 = c_year[..., a]
-    CT = c_year[..., b]
-    total = CT - C0
-    if ((C0 <= 0) | (CT <= 0)).any():
-        raise CarbonError("lmdi: total emissions are zero in a year of the decomposition; the multiplicative form "
-                          "needs positive totals", field="emissions", value=0.0, expected="> 0 in every year")
-    Lt = log_mean(CT, C0)
-    ratio = np.exp(delta / np.asarray(Lt)[..., None])
+        return out.reshape(c.shape[:-3] + (start.size, S, len(EFFECTS)))
+    _validate(q, e, c)
+    take = lambda arr, s, axis: arr[(slice(None),) * axis + (s,)]  # noqa: E731
+    ei = e.sum(-1)
+    qt = q.sum(-1)
+    return _pair(take(qt, a, ax), take(qt, b, ax), take(q, a, ax), take(q, b, ax), take(ei, a, ax),
+                 take(ei, b, ax), take(e, a, ax), take(e, b, ax), take(c, a, ax), take(c, b, ax))
+
+
+def _lmdi_dataset(C: xr.DataArray, units: str, starts: list[int], ends: list[int], by_sector: np.ndarray,
+                  delta: np.ndarray, ratio: np.ndarray, C0: np.ndarray, CT: np.ndarray, chain: bool) -> xr.Dataset:
+    """The result Dataset of :func:`lmdi_decomposition` with its coordinates, CF attributes and cumulative sums."""
+    import xarray as xr
+
     periods = [f"{s}-{t}" for s, t in zip(starts, ends)]
     lead_dims = C.dims[:-3]
     coords = {d: C[d].values for d in lead_dims if d in C.coords}
@@ -360,7 +385,6 @@ def lmdi_decomposition(activity: xr.DataArray, energy: xr.DataArray, emissions: 
             coords[name] = var
     pc = {"period": periods, "start_year": ("period", starts), "end_year": ("period", ends),
           "effect": list(EFFECTS)}
-    units = emissions.attrs.get("units", "unit of the emissions")
     dims = lead_dims + ("period", "effect")
     ds = xr.Dataset(
         {
@@ -371,7 +395,7 @@ def lmdi_decomposition(activity: xr.DataArray, energy: xr.DataArray, emissions: 
             "delta_by_sector": xr.DataArray(np.moveaxis(by_sector, -1, -2), dims=dims + ("sector",),
                                             coords={**coords, **pc, "sector": C["sector"].values},
                                             attrs=cf_attrs(units, "additive LMDI-I effect by sector")),
-            "total_change": xr.DataArray(total, dims=lead_dims + ("period",),
+            "total_change": xr.DataArray(CT - C0, dims=lead_dims + ("period",),
                                          coords={**coords, **{k: v for k, v in pc.items() if k != "effect"}},
                                          attrs=cf_attrs(units, "change of total CO2 emissions")),
             "total_ratio": xr.DataArray(CT / C0, dims=lead_dims + ("period",),

@@ -331,8 +331,6 @@ def optimise(measures: Package | Sequence[Measure] | str | os.PathLike,
     -------
     OptimisationResult
     """
-    import pandas as pd
-
     if isinstance(measures, str) or hasattr(measures, "__fspath__"):
         from .files import load_package
 
@@ -357,16 +355,37 @@ def optimise(measures: Package | Sequence[Measure] | str | os.PathLike,
         if verify is None:
             verify = evaluator(cands, specs, scenario=scenario, method="full", progress=progress)
     verify = verify or evaluate
+    groups = _alternative_groups(cands)
+
+    values = _evaluate(evaluate, np.vstack([np.zeros(n), np.eye(n)]), m, "linearisation")
+    base, deltas = values[0], values[1:] - values[0]
+    chosen, best, rounds = _solve_rounds(evaluate, verify, costs, base, deltas, specs, budget, groups, max_rounds,
+                                         progress)
+    found = chosen if chosen is not None else best
+    if found is None:
+        return _infeasible_result(evaluate, cands, costs, specs, base, deltas, groups, budget, rounds)
+    # the default evaluators run the demo models: value the chosen set's cleaner air too
+    health = _health_of([c for c, s in zip(cands, found[0], strict=True) if s], scenario) if default else None
+    return _found_result(chosen is not None, found, cands, costs, specs, base, rounds, health)
+
+
+def _alternative_groups(cands: list[Measure]) -> list[np.ndarray]:
+    """Indices of the candidates of each group with more than one member (alternatives: at most one chosen)."""
     group_names = {}
     for i, c in enumerate(cands):
         if c.group:
             group_names.setdefault(c.group, []).append(i)
-    groups = [np.array(v) for v in group_names.values() if len(v) > 1]
+    return [np.array(v) for v in group_names.values() if len(v) > 1]
 
-    design = np.vstack([np.zeros(n), np.eye(n)])
-    values = _evaluate(evaluate, design, m, "linearisation")
-    base, deltas = values[0], values[1:] - values[0]
 
+def _solve_rounds(evaluate: Callable, verify: Callable, costs: np.ndarray, base: np.ndarray, deltas: np.ndarray,
+                  specs: list[TargetSpec], budget: float | None, groups: list[np.ndarray], max_rounds: int,
+                  progress: bool) -> tuple[tuple | None, tuple | None, int]:
+    """Linearise–solve–verify rounds: (verified set or None, best set found or None, rounds run).
+
+    Each set is ``(selection, verified values, met per target, linearised values)``.
+    """
+    n, m = len(costs), len(specs)
     cuts: list[np.ndarray] = []
     lin_const, lin_deltas = base, deltas
     slack = np.zeros(m)  # largest gap seen between the linear model and the verifying evaluator
@@ -393,54 +412,67 @@ def optimise(measures: Package | Sequence[Measure] | str | os.PathLike,
         if ok.all():
             chosen = (x, checked, ok, predicted)
             break
-        # re-linearise around x, correct for the gap between the fast responses and the verifying
-        # models at x, and exclude x
         cuts.append(x)
-        flips = np.tile(x, (n, 1))
-        flips[np.arange(n), np.arange(n)] = ~x
-        around = _evaluate(evaluate, np.vstack([x[None, :], flips]), m, "re-linearisation")
-        v0, vf = around[0], around[1:]
-        slope = np.where(x[:, None], v0 - vf, vf - v0)  # effect of including measure i
-        bias = checked - v0  # verifying model minus fast responses, at x
-        lin_deltas = slope
-        lin_const = v0 + bias - x.astype(float) @ slope
+        lin_const, lin_deltas = _relinearise(evaluate, x, checked, n, m)
     if bar is not None:
         bar.close()
+    return chosen, best, rounds
 
-    def table(sel, verified, ok, predicted):
-        return pd.DataFrame({
-            "target": [s.label for s in specs], "indicator": [s.indicator for s in specs],
-            "location": [s.location or "" for s in specs], "year": [s.year for s in specs],
-            "comparator": [s.comparator for s in specs], "limit": [s.value for s in specs],
-            "baseline": base, "linearised": predicted, "verified": verified,
-            "margin": [float(s.margin(v)) for s, v in zip(specs, verified, strict=True)], "met": ok})
 
-    def health(x):  # the default evaluators run the demo models: value the chosen set's cleaner air too
-        return _health_of([c for c, s in zip(cands, x, strict=True) if s], scenario) if default else None
+def _relinearise(evaluate: Callable, x: np.ndarray, checked: np.ndarray, n: int, m: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(constant, slopes) of the linear model re-linearised around *x*, corrected to the verified values there."""
+    flips = np.tile(x, (n, 1))
+    flips[np.arange(n), np.arange(n)] = ~x
+    around = _evaluate(evaluate, np.vstack([x[None, :], flips]), m, "re-linearisation")
+    v0, vf = around[0], around[1:]
+    slope = np.where(x[:, None], v0 - vf, vf - v0)  # effect of including measure i
+    bias = checked - v0  # verifying model minus fast responses, at x
+    return v0 + bias - x.astype(float) @ slope, slope
 
-    if chosen is not None:
-        x, checked, ok, predicted = chosen
-        ids = [c.id for c, s in zip(cands, x, strict=True) if s]
+
+def _result_table(specs: list[TargetSpec], base: np.ndarray, verified: np.ndarray, ok: np.ndarray,
+                  predicted: np.ndarray) -> pd.DataFrame:
+    """The per-target table of an :class:`OptimisationResult`."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        "target": [s.label for s in specs], "indicator": [s.indicator for s in specs],
+        "location": [s.location or "" for s in specs], "year": [s.year for s in specs],
+        "comparator": [s.comparator for s in specs], "limit": [s.value for s in specs],
+        "baseline": base, "linearised": predicted, "verified": verified,
+        "margin": [float(s.margin(v)) for s, v in zip(specs, verified, strict=True)], "met": ok})
+
+
+def _found_result(met: bool, found: tuple, cands: list[Measure], costs: np.ndarray, specs: list[TargetSpec],
+                  base: np.ndarray, rounds: int, health: dict | None) -> OptimisationResult:
+    """The result for a set found: verified to meet every target (``met``) or the best one that misses some."""
+    x, checked, ok, predicted = found
+    n, m = len(cands), len(specs)
+    ids = [c.id for c, s in zip(cands, x, strict=True) if s]
+    if met:
         msg = (f"met: the cheapest set found ({len(ids)} of {n} measures) meets all {m} targets "
                f"(verified, {rounds} round{'s' if rounds > 1 else ''})")
-        return OptimisationResult("met", ids, float(costs[x].sum()), table(x, checked, ok, predicted), rounds, msg,
-                                  cands, costs, health(x))
-    if best is not None:
-        x, checked, ok, predicted = best
-        ids = [c.id for c, s in zip(cands, x, strict=True) if s]
+    else:
         missed = [s.label for s, k in zip(specs, ok, strict=True) if not k]
         msg = (f"missed: no verified set after {rounds} round(s); the best set found misses {len(missed)} "
                f"target(s): {', '.join(missed)}")
-        return OptimisationResult("missed", ids, float(costs[x].sum()), table(x, checked, ok, predicted), rounds, msg,
-                                  cands, costs, health(x))
-    # infeasible even when linearised: show what all measures (one per group) would reach
+    return OptimisationResult("met" if met else "missed", ids, float(costs[x].sum()),
+                              _result_table(specs, base, checked, ok, predicted), rounds, msg, cands, costs, health)
+
+
+def _infeasible_result(evaluate: Callable, cands: list[Measure], costs: np.ndarray, specs: list[TargetSpec],
+                       base: np.ndarray, deltas: np.ndarray, groups: list[np.ndarray], budget: float | None,
+                       rounds: int) -> OptimisationResult:
+    """The result when even the linearised problem is infeasible: what all measures (one per group) would reach."""
+    n, m = len(cands), len(specs)
     allx = np.ones(n, dtype=bool)
     for g in groups:  # one alternative per group: the one with the largest effect
         allx[g] = False
         allx[g[np.argmax([np.abs(deltas[i]).sum() for i in g])]] = True
     reach = _evaluate(evaluate, allx[None, :], m, "all measures")[0]
     ok = np.array([bool(s.met(v)) for s, v in zip(specs, reach, strict=True)])
-    t = table(allx, reach, ok, base + allx.astype(float) @ deltas)  # 'verified' = with all candidates
+    t = _result_table(specs, base, reach, ok, base + allx.astype(float) @ deltas)  # 'verified' = with all candidates
     unreachable = [s.label for s, k in zip(specs, ok, strict=True) if not k]
     why = (f"even all {n} candidates miss {', '.join(unreachable)}" if unreachable else
            f"the budget {budget / 1e8:.3f} × 10^8 CNY/yr is too small (all candidates cost "

@@ -482,7 +482,35 @@ def aqi(concentrations, *, nan_policy: str = "raise", above_scale: str = "cap", 
     if not mapping:
         raise StandardsError("concentrations: empty; expected at least one pollutant item",
                              field="concentrations", expected=f"items from {list(POLLUTANT_ITEMS)}")
-    units = dict(units or {})
+    items, prepared = _prepare_items(mapping, dict(units or {}), nan_policy)
+    arrays, template = broadcast(prepared, "concentrations")
+    rated, not_rated, above, missing_any = _rate_items(items, arrays, template.values.shape, nan_policy, above_scale)
+
+    names = list(items)
+    aqi_values, is_max, over = _aqi_and_flags(rated, names, missing_any, nan_policy)
+    levels = _levels(aqi_values).astype(float)
+    levels[np.isnan(aqi_values)] = np.nan
+    lev_idx = _levels(aqi_values)
+    if template.kind == "scalar":
+        return _scalar_aqi_result(aqi_values, rated, names, is_max, over, levels, lev_idx, not_rated, above)
+    zh, en, col = _category_columns()
+    return AQIResult(
+        aqi=_wrap_aqi(aqi_values, template, "air quality index (AQI)", integer=True),
+        iaqi={n: _wrap_aqi(rated[n], template, f"individual air quality index (IAQI) of {n}", integer=True)
+              for n in names},
+        primary=_wrap_aqi(_joined(is_max, names, aqi_values.shape), template, "primary pollutant(s) (HJ 633-2012)",
+                          strings=True),
+        exceeding=_wrap_aqi(_joined(over, names, aqi_values.shape), template,
+                            "pollutants with IAQI > 100 (HJ 633-2012)", strings=True),
+        category=_wrap_aqi(zh[lev_idx], template, "AQI category", strings=True),
+        category_en=_wrap_aqi(en[lev_idx], template, "AQI category (English)", strings=True),
+        level=_wrap_aqi(levels, template, "AQI level", integer=True),
+        color=_wrap_aqi(col[lev_idx], template, "AQI category colour", strings=True),
+        not_rated=not_rated, above_scale=above)
+
+
+def _prepare_items(mapping: dict, units: dict, nan_policy: str) -> tuple[dict[str, str], dict[str, Prepared]]:
+    """(report name → item, report name → prepared concentrations) of the given items, each item once."""
     items: dict[str, str] = {}  # display name -> item
     prepared: dict[str, Prepared] = {}
     for key, value in mapping.items():
@@ -495,22 +523,31 @@ def aqi(concentrations, *, nan_policy: str = "raise", above_scale: str = "cap", 
         unit_for = next((u for k, u in units.items() if resolve_item(k) == item), None)
         prepared[name] = prepare(value, name, unit=breakpoint_tables()[item].unit, units=unit_for,
                                  nan_policy="raise" if nan_policy == "raise" else "propagate")
-    arrays, template = broadcast(prepared, "concentrations")
+    return items, prepared
 
+
+def _check_rated_instead(name: str, item: str, conc: np.ndarray, items: dict[str, str]) -> None:
+    """Raise when a value is above the not-rated threshold (Table 1 notes 2/3) and the replacing item is absent."""
+    note = _note(item, "not_rated_above")
+    if note is not None and np.any(conc > float(note["threshold"])):
+        replacement = _display(note["rated_instead_by"])
+        if replacement not in items:
+            mask = conc > float(note["threshold"])
+            raise StandardsError(
+                f"{name}: {conc[tuple(np.argwhere(mask)[0])]}{where(mask)} is above {note['threshold']} "
+                f"{breakpoint_tables()[item].unit}; {note['citation']} rates the pollutant by {replacement} then — "
+                f"add {replacement!r} to the concentrations", field=name, expected=f"{replacement} given")
+
+
+def _rate_items(items: dict[str, str], arrays: dict[str, np.ndarray], shape: tuple[int, ...], nan_policy: str,
+                above_scale: str) -> tuple[dict[str, np.ndarray], dict[str, int], dict[str, int], np.ndarray]:
+    """(IAQI per item, not-rated counts, above-scale counts, mask where any item is NaN)."""
     rated, not_rated, above = {}, {}, {}
-    missing_any = np.zeros(template.values.shape, bool)
+    missing_any = np.zeros(shape, bool)
     for name, item in items.items():
         conc = np.asarray(arrays[name], dtype=float)
         prep = Prepared(conc, "array", None, np.isnan(conc))
-        note = _note(item, "not_rated_above")
-        if note is not None and np.any(conc > float(note["threshold"])):
-            replacement = _display(note["rated_instead_by"])
-            if replacement not in items:
-                mask = conc > float(note["threshold"])
-                raise StandardsError(
-                    f"{name}: {conc[tuple(np.argwhere(mask)[0])]}{where(mask)} is above {note['threshold']} "
-                    f"{breakpoint_tables()[item].unit}; {note['citation']} rates the pollutant by {replacement} then — "
-                    f"add {replacement!r} to the concentrations", field=name, expected=f"{replacement} given")
+        _check_rated_instead(name, item, conc, items)
         values, nr, ab = _rate(item, prep, nan_policy, above_scale, not_rated_ok=True)
         rated[name] = values
         missing_any |= prep.nan
@@ -518,71 +555,75 @@ def aqi(concentrations, *, nan_policy: str = "raise", above_scale: str = "cap", 
             not_rated[name] = int(nr.sum())
         if ab.any():
             above[name] = int(ab.sum())
+    return rated, not_rated, above, missing_any
 
-    stack = np.stack([rated[n] for n in items])
-    aqi_values = np.fmax.reduce(stack, axis=0) if len(items) > 1 else stack[0].copy()
+
+def _aqi_and_flags(rated: dict[str, np.ndarray], names: list[str], missing_any: np.ndarray, nan_policy: str
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(AQI = max IAQI, items × shape mask of primary pollutants, mask of IAQI > 100)."""
+    stack = np.stack([rated[n] for n in names])
+    aqi_values = np.fmax.reduce(stack, axis=0) if len(names) > 1 else stack[0].copy()
     if nan_policy == "propagate":
         aqi_values = np.where(missing_any, np.nan, aqi_values)
     with np.errstate(invalid="ignore"):
         is_max = (stack == aqi_values[None]) & (aqi_values[None] > 50)
         over = stack > 100
-    names = list(items)
+    return aqi_values, is_max, over
 
-    def joined(mask):
-        """Comma-joined item names where *mask* (items × shape) is true, without a Python loop per element."""
-        bits = np.zeros(aqi_values.shape, dtype=np.int64)
-        for k in range(len(names)):
-            bits |= mask[k].astype(np.int64) << k
-        patterns, inverse = np.unique(bits, return_inverse=True)
-        text = np.array([",".join(n for k, n in enumerate(names) if (int(p) >> k) & 1) for p in patterns], dtype=object)
-        return text[inverse.reshape(aqi_values.shape)]
 
-    levels = _levels(aqi_values).astype(float)
-    levels[np.isnan(aqi_values)] = np.nan
+def _joined(mask: np.ndarray, names: list[str], shape: tuple[int, ...]) -> np.ndarray:
+    """Comma-joined item names where *mask* (items × shape) is true, without a Python loop per element."""
+    bits = np.zeros(shape, dtype=np.int64)
+    for k in range(len(names)):
+        bits |= mask[k].astype(np.int64) << k
+    patterns, inverse = np.unique(bits, return_inverse=True)
+    text = np.array([",".join(n for k, n in enumerate(names) if (int(p) >> k) & 1) for p in patterns], dtype=object)
+    return text[inverse.reshape(shape)]
+
+
+def _category_columns() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chinese category, English category and colour per AQI level index (index 0: no level)."""
     cats = aqi_categories()
     zh = np.array([""] + [r["category"] for r in cats], dtype=object)
     en = np.array([""] + [r["category_en"] for r in cats], dtype=object)
     col = np.array([""] + [r["color_hex"] for r in cats], dtype=object)
-    lev_idx = _levels(aqi_values)
+    return zh, en, col
 
-    if template.kind == "scalar":
-        def num(v):
-            v = float(v)
-            return int(v) if v == v else float("nan")
 
-        return AQIResult(
-            aqi=num(aqi_values), iaqi={n: num(rated[n]) for n in names},
-            primary=[n for k, n in enumerate(names) if is_max[k]],
-            exceeding=[n for k, n in enumerate(names) if over[k]],
-            category=zh[int(lev_idx)] or None, category_en=en[int(lev_idx)] or None,
-            level=int(levels) if levels == levels else None, color=col[int(lev_idx)] or None,
-            not_rated=not_rated, above_scale=above)
+def _scalar_aqi_result(aqi_values: np.ndarray, rated: dict[str, np.ndarray], names: list[str], is_max: np.ndarray,
+                       over: np.ndarray, levels: np.ndarray, lev_idx: np.ndarray, not_rated: dict[str, int],
+                       above: dict[str, int]) -> AQIResult:
+    """The :class:`AQIResult` of scalar input, with Python values and lists."""
+    def num(v):
+        v = float(v)
+        return int(v) if v == v else float("nan")
 
-    def out(values, long_name, *, integer=False, strings=False):
-        if strings:
-            values = np.asarray(values, dtype=str)
-            if template.kind == "dataarray":
-                res = template.original.copy(data=values)
-                res.attrs = {"long_name": long_name}
-                return res
-            if template.kind == "series":
-                import pandas as pd
-
-                return pd.Series(values, index=template.original.index)
-            return values
-        return wrap(values, template, {"units": "1", "long_name": long_name, "references": _HJ633},
-                    integer=integer)
-
+    zh, en, col = _category_columns()
     return AQIResult(
-        aqi=out(aqi_values, "air quality index (AQI)", integer=True),
-        iaqi={n: out(rated[n], f"individual air quality index (IAQI) of {n}", integer=True) for n in names},
-        primary=out(joined(is_max), "primary pollutant(s) (HJ 633-2012)", strings=True),
-        exceeding=out(joined(over), "pollutants with IAQI > 100 (HJ 633-2012)", strings=True),
-        category=out(zh[lev_idx], "AQI category", strings=True),
-        category_en=out(en[lev_idx], "AQI category (English)", strings=True),
-        level=out(levels, "AQI level", integer=True),
-        color=out(col[lev_idx], "AQI category colour", strings=True),
+        aqi=num(aqi_values), iaqi={n: num(rated[n]) for n in names},
+        primary=[n for k, n in enumerate(names) if is_max[k]],
+        exceeding=[n for k, n in enumerate(names) if over[k]],
+        category=zh[int(lev_idx)] or None, category_en=en[int(lev_idx)] or None,
+        level=int(levels) if levels == levels else None, color=col[int(lev_idx)] or None,
         not_rated=not_rated, above_scale=above)
+
+
+def _wrap_aqi(values: np.ndarray, template: Prepared, long_name: str, *, integer: bool = False,
+              strings: bool = False) -> object:
+    """*values* in the input's container (array, Series or DataArray) with CF attributes."""
+    if strings:
+        values = np.asarray(values, dtype=str)
+        if template.kind == "dataarray":
+            res = template.original.copy(data=values)
+            res.attrs = {"long_name": long_name}
+            return res
+        if template.kind == "series":
+            import pandas as pd
+
+            return pd.Series(values, index=template.original.index)
+        return values
+    return wrap(values, template, {"units": "1", "long_name": long_name, "references": _HJ633},
+                integer=integer)
 
 
 # --------------------------------------------------------------------------------- good days

@@ -256,75 +256,107 @@ def annual_assessment(daily, *, cls: int = 2, dates=None, year: int | None = Non
     rows, selected_year = [], year
     seen = set()
     for key, values in mapping.items():
-        base, period = split_name(key, periods=_PERIODS, choices=("SO2", "NO2", "PM10", "PM2.5", "CO", "O3_8h"))
-        item = "O3_8h" if base == "O3" else base
-        if (base == "O3" and period != "8h") or (base != "O3" and period not in (None, "24h")):
-            raise StandardsError(f"daily: {key!r}; HJ 663-2013 rates daily 24-h means of SO2, NO2, PM10, PM2.5 "
-                                 "and CO, and the daily maximum 8-h mean of O3 ('O3_8h')", field="daily", value=key,
-                                 expected="SO2, NO2, PM10, PM2.5, CO or O3_8h")
+        item = _daily_item(key)
         if item in seen:
             raise StandardsError(f"daily: {item} given twice", field="daily", value=key, expected="each item once")
         seen.add(item)
         specs = [r for r in items if r["key"] == item]
         unit = specs[0]["unit"]
-        prep = prepare(values, item, unit=unit, nan_policy="propagate", what="daily concentration")
-        x = prep.values
-        if x.ndim != 1:
-            raise StandardsError(f"{item}: expected a 1-d daily series, got shape {x.shape}", field=item,
-                                 value=x.shape, expected="1-d")
-        d = _dates_of(values, dates)
-        if d is not None and d.shape != x.shape:
-            raise StandardsError(f"dates: {d.size} dates for {x.size} values of {item}", field="dates",
-                                 value=d.size, expected=str(x.size))
+        x, d = _daily_series(item, values, dates, unit)
         if d is not None:
-            years = d.astype("datetime64[Y]").astype(int) + 1970
-            present = sorted(set(years.tolist()))
-            if selected_year is None:
-                if len(present) > 1:
-                    raise StandardsError(f"{item}: the dates span the years {present}; pass year= to choose one",
-                                         field="year", value=present, expected="one calendar year")
-                selected_year = present[0]
-            keep = years == selected_year
-            if not keep.any():
-                raise StandardsError(f"{item}: no day in {selected_year} (dates span {present})", field="year",
-                                     value=selected_year, expected=f"one of {present}")
-            x, d = x[keep], d[keep]
-        valid = ~np.isnan(x)
-        n_valid = int(valid.sum())
-        problems = []
-        if n_valid < MIN_DAYS_PER_YEAR:
-            problems.append(f"{n_valid} valid days < {MIN_DAYS_PER_YEAR}")
-        if d is not None:
-            months = d[valid].astype("datetime64[M]").astype(int) % 12 + 1
-            counts = np.bincount(months, minlength=13)[1:]
-            for m, c in enumerate(counts, start=1):
-                need = MIN_DAYS_FEBRUARY if m == 2 else MIN_DAYS_PER_MONTH
-                if c < need:
-                    problems.append(f"month {m}: {c} valid days < {need}")
-            checked = "year and months checked"
-        else:
-            checked = "year checked; months not checked (no dates)"
+            x, d, selected_year = _select_year(item, x, d, selected_year)
+        valid, n_valid, problems, checked = _completeness(x, d)
         complete = not problems
         if not complete and completeness == "raise":
             raise StandardsError(f"{item}: incomplete data for an annual statistic ({'; '.join(problems)}); "
                                  "GB 3095-2012 Table 4", field=item, value=n_valid, expected=">= 324 valid days")
         if n_valid == 0:
             raise StandardsError(f"{item}: no valid daily value", field=item, expected="at least one value")
-        xv = x[valid]
-        for spec in specs:
-            if spec["statistic"] == "annual_mean":
-                value, label, pct = float(xv.mean()), "annual mean", None
-            else:
-                pct = int(spec["percentile"])
-                value = hj663_percentile(xv, pct)
-                label = f"P{pct} of {'daily max 8h mean' if item == 'O3_8h' else '24h mean'}"
-            lim = gb3095_limit(spec["pollutant"], spec["limit_averaging"], cls)
-            rows.append({"item": item, "pollutant": spec["pollutant"], "statistic": label, "percentile": pct,
-                         "value": value, "unit": unit, "limit": lim, "limit_averaging": spec["limit_averaging"],
-                         "attained": bool(value <= lim), "valid_days": n_valid, "complete": complete,
-                         "completeness": checked if complete else "; ".join(problems),
-                         "citation": f"HJ 663-2013; GB 3095-2012 Table 1 class {cls}"})
+        completeness_text = checked if complete else "; ".join(problems)
+        rows += _statistic_rows(item, specs, x[valid], unit, cls, n_valid, complete, completeness_text)
     table = pd.DataFrame(rows)
     exceeding = sorted(set(table.loc[~table["attained"], "item"]), key=list(table["item"]).index)
     return AnnualAssessment(table=table, attained=bool(table["attained"].all()), complete=bool(table["complete"].all()),
                             exceeding=exceeding, year=selected_year)
+
+
+def _daily_item(key: str) -> str:
+    """The HJ 663 item a daily-series key names (``'O3_8h'`` for O3), refusing other averaging periods."""
+    base, period = split_name(key, periods=_PERIODS, choices=("SO2", "NO2", "PM10", "PM2.5", "CO", "O3_8h"))
+    item = "O3_8h" if base == "O3" else base
+    if (base == "O3" and period != "8h") or (base != "O3" and period not in (None, "24h")):
+        raise StandardsError(f"daily: {key!r}; HJ 663-2013 rates daily 24-h means of SO2, NO2, PM10, PM2.5 "
+                             "and CO, and the daily maximum 8-h mean of O3 ('O3_8h')", field="daily", value=key,
+                             expected="SO2, NO2, PM10, PM2.5, CO or O3_8h")
+    return item
+
+
+def _daily_series(item: str, values: object, dates: object, unit: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """(1-d daily values in *unit*, their dates or None), checked against each other."""
+    prep = prepare(values, item, unit=unit, nan_policy="propagate", what="daily concentration")
+    x = prep.values
+    if x.ndim != 1:
+        raise StandardsError(f"{item}: expected a 1-d daily series, got shape {x.shape}", field=item,
+                             value=x.shape, expected="1-d")
+    d = _dates_of(values, dates)
+    if d is not None and d.shape != x.shape:
+        raise StandardsError(f"dates: {d.size} dates for {x.size} values of {item}", field="dates",
+                             value=d.size, expected=str(x.size))
+    return x, d
+
+
+def _select_year(item: str, x: np.ndarray, d: np.ndarray, selected_year: int | None
+                 ) -> tuple[np.ndarray, np.ndarray, int]:
+    """(values, dates, year) of the one calendar year assessed (the only one present unless chosen)."""
+    years = d.astype("datetime64[Y]").astype(int) + 1970
+    present = sorted(set(years.tolist()))
+    if selected_year is None:
+        if len(present) > 1:
+            raise StandardsError(f"{item}: the dates span the years {present}; pass year= to choose one",
+                                 field="year", value=present, expected="one calendar year")
+        selected_year = present[0]
+    keep = years == selected_year
+    if not keep.any():
+        raise StandardsError(f"{item}: no day in {selected_year} (dates span {present})", field="year",
+                             value=selected_year, expected=f"one of {present}")
+    return x[keep], d[keep], selected_year
+
+
+def _completeness(x: np.ndarray, d: np.ndarray | None) -> tuple[np.ndarray, int, list[str], str]:
+    """(valid mask, valid days, completeness problems after GB 3095 Table 4, what was checked)."""
+    valid = ~np.isnan(x)
+    n_valid = int(valid.sum())
+    problems = []
+    if n_valid < MIN_DAYS_PER_YEAR:
+        problems.append(f"{n_valid} valid days < {MIN_DAYS_PER_YEAR}")
+    if d is not None:
+        months = d[valid].astype("datetime64[M]").astype(int) % 12 + 1
+        counts = np.bincount(months, minlength=13)[1:]
+        for m, c in enumerate(counts, start=1):
+            need = MIN_DAYS_FEBRUARY if m == 2 else MIN_DAYS_PER_MONTH
+            if c < need:
+                problems.append(f"month {m}: {c} valid days < {need}")
+        checked = "year and months checked"
+    else:
+        checked = "year checked; months not checked (no dates)"
+    return valid, n_valid, problems, checked
+
+
+def _statistic_rows(item: str, specs: list[dict], xv: np.ndarray, unit: str, cls: int, n_valid: int,
+                    complete: bool, completeness_text: str) -> list[dict]:
+    """One table row per HJ 663 statistic of an item (annual mean, percentile) against its GB 3095 limit."""
+    rows = []
+    for spec in specs:
+        if spec["statistic"] == "annual_mean":
+            value, label, pct = float(xv.mean()), "annual mean", None
+        else:
+            pct = int(spec["percentile"])
+            value = hj663_percentile(xv, pct)
+            label = f"P{pct} of {'daily max 8h mean' if item == 'O3_8h' else '24h mean'}"
+        lim = gb3095_limit(spec["pollutant"], spec["limit_averaging"], cls)
+        rows.append({"item": item, "pollutant": spec["pollutant"], "statistic": label, "percentile": pct,
+                     "value": value, "unit": unit, "limit": lim, "limit_averaging": spec["limit_averaging"],
+                     "attained": bool(value <= lim), "valid_days": n_valid, "complete": complete,
+                     "completeness": completeness_text,
+                     "citation": f"HJ 663-2013; GB 3095-2012 Table 1 class {cls}"})
+    return rows

@@ -267,6 +267,23 @@ def section_class(means, waterbody: str = "river", *, nan_policy: str = "raise")
     check_nan_policy(nan_policy)
     wb = _waterbody(waterbody)
     mapping = as_mapping(means, "means")
+    assessed, apart, not_assessed = _split_parameters(mapping, wb, nan_policy)
+    preps = [p for _, p in assessed.values()]
+    names = list(assessed)
+    conc, template = broadcast({k: assessed[k][1] for k in names}, "means")
+    classes = {k: _classify(assessed[k][0], conc[k]) for k in names}
+    stack = np.stack([classes[k] for k in names])
+    worst = np.max(stack, axis=0)  # NaN propagates
+    mult = _exceedance(names, assessed, conc, classes)
+    scalar = all(p.kind == "scalar" for p in preps)
+    apart_cls = {k: wrap(_classify(lim, p.values), p, {"units": "1"}, integer=True) for k, (lim, p) in apart.items()}
+    if scalar:
+        return _scalar_section_result(worst, names, classes, mult, apart_cls, not_assessed, wb)
+    return _array_section_result(worst, template, names, classes, mult, apart_cls, not_assessed, wb)
+
+
+def _split_parameters(mapping: dict, wb: str, nan_policy: str) -> tuple[dict, dict, list[str]]:
+    """(assessed, assessed apart, not assessed) parameters; the first two map key → (limits, prepared)."""
     assessed, apart, not_assessed = {}, {}, []
     seen = set()
     for name, value in mapping.items():
@@ -284,12 +301,12 @@ def section_class(means, waterbody: str = "river", *, nan_policy: str = "raise")
     if not assessed:
         raise StandardsError("means: no assessed parameter (TN and faecal coliform are assessed apart); give at least "
                              f"one of {[p for p in WATER_PARAMETERS if p not in ASSESSED_APART]}", field="means")
-    preps = [p for _, p in assessed.values()]
-    names = list(assessed)
-    conc, template = broadcast({k: assessed[k][1] for k in names}, "means")
-    classes = {k: _classify(assessed[k][0], conc[k]) for k in names}
-    stack = np.stack([classes[k] for k in names])
-    worst = np.max(stack, axis=0)  # NaN propagates
+    return assessed, apart, not_assessed
+
+
+def _exceedance(names: list[str], assessed: dict, conc: dict[str, np.ndarray], classes: dict[str, np.ndarray]
+                ) -> dict[str, np.ndarray]:
+    """Exceedance multiple over class III where a parameter is worse than III (NaN elsewhere)."""
     mult = {}
     for k in names:
         lim = assessed[k][0]
@@ -298,26 +315,37 @@ def section_class(means, waterbody: str = "river", *, nan_policy: str = "raise")
         with np.errstate(invalid="ignore"):
             m = (conc[k] - lim.class_iii) / lim.class_iii
             mult[k] = np.where(classes[k] > 3, m, np.nan)
+    return mult
 
-    def order(idx):
-        cand = [k for k in names if classes[k][idx] > 3]
-        cand.sort(key=lambda k: (-classes[k][idx], -(mult[k][idx] if k in mult else -np.inf)))
-        return cand[:3]
 
-    scalar = all(p.kind == "scalar" for p in preps)
-    apart_cls = {k: wrap(_classify(lim, p.values), p, {"units": "1"}, integer=True) for k, (lim, p) in apart.items()}
-    if scalar:
-        w = float(worst)
-        if w != w:
-            wc, label, q = float("nan"), None, (None, None)
-        else:
-            wc, label, q = int(w), _LABELS[int(w)], _QUALITY[int(w)]
-        cls_out = {k: (int(classes[k]) if classes[k] == classes[k] else float("nan")) for k in names}
-        controlling = [k for k in names if classes[k] == worst]
-        exceed = {k: float(mult[k]) for k in mult if mult[k] == mult[k]}
-        main = order(()) if w == w and w > 3 else []
-        return SectionResult(wc, label, q[0], q[1], cls_out, controlling, exceed, main, apart_cls, not_assessed, wb)
+def _main_pollutants(names: list[str], classes: dict[str, np.ndarray], mult: dict[str, np.ndarray],
+                     idx: tuple[int, ...]) -> list[str]:
+    """Up to three parameters worse than III at *idx*, worst class first, then largest exceedance."""
+    cand = [k for k in names if classes[k][idx] > 3]
+    cand.sort(key=lambda k: (-classes[k][idx], -(mult[k][idx] if k in mult else -np.inf)))
+    return cand[:3]
 
+
+def _scalar_section_result(worst: np.ndarray, names: list[str], classes: dict[str, np.ndarray],
+                           mult: dict[str, np.ndarray], apart_cls: dict, not_assessed: list[str],
+                           wb: str) -> SectionResult:
+    """The :class:`SectionResult` of scalar input, with Python values and lists."""
+    w = float(worst)
+    if w != w:
+        wc, label, q = float("nan"), None, (None, None)
+    else:
+        wc, label, q = int(w), _LABELS[int(w)], _QUALITY[int(w)]
+    cls_out = {k: (int(classes[k]) if classes[k] == classes[k] else float("nan")) for k in names}
+    controlling = [k for k in names if classes[k] == worst]
+    exceed = {k: float(mult[k]) for k in mult if mult[k] == mult[k]}
+    main = _main_pollutants(names, classes, mult, ()) if w == w and w > 3 else []
+    return SectionResult(wc, label, q[0], q[1], cls_out, controlling, exceed, main, apart_cls, not_assessed, wb)
+
+
+def _array_section_result(worst: np.ndarray, template: object, names: list[str], classes: dict[str, np.ndarray],
+                          mult: dict[str, np.ndarray], apart_cls: dict, not_assessed: list[str],
+                          wb: str) -> SectionResult:
+    """The :class:`SectionResult` of array input, in the input's container, strings comma-joined per element."""
     shape = worst.shape
     controlling = np.empty(shape, dtype=object)
     main = np.empty(shape, dtype=object)
@@ -328,15 +356,17 @@ def section_class(means, waterbody: str = "river", *, nan_policy: str = "raise")
         w = worst[idx]
         ok = w == w
         controlling[idx] = ",".join(k for k in names if classes[k][idx] == w)
-        main[idx] = ",".join(order(idx)) if ok and w > 3 else ""
+        main[idx] = ",".join(_main_pollutants(names, classes, mult, idx)) if ok and w > 3 else ""
         labels[idx] = _LABELS[int(w)] if ok else ""
         qual[idx], qual_en[idx] = _QUALITY[int(w)] if ok else ("", "")
     tmpl = type(template)(worst, template.kind, template.original, np.zeros(shape, bool))
 
     def out(values, long_name, integer=False):
+        """Numbers wrapped like the input, with CF attributes."""
         return wrap(values, tmpl, {"units": "1", "long_name": long_name}, integer=integer)
 
     def strings(values):
+        """Strings wrapped like the input (array, Series or DataArray)."""
         values = values.astype(str)
         if tmpl.kind == "dataarray":
             res = tmpl.original.copy(data=values)

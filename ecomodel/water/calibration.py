@@ -121,21 +121,10 @@ def fit(model: Callable[[dict[str, float]], ArrayLike], observed: ArrayLike, sig
 
     obs = as_float_array(observed, "observed", nonnegative=False, ndim=1)
     sig = np.broadcast_to(as_float_array(sigma, "sigma", positive=True), obs.shape).astype(float)
-    if not parameters:
-        raise InputError("parameters: nothing to fit", field="parameters", value={}, expected="at least one")
-    names = list(parameters)
-    x0, lo, hi = (np.array([float(parameters[n][k]) for n in names]) for k in range(3))
-    bad = ~((lo < hi) & (x0 >= lo) & (x0 <= hi))
-    if bad.any():
-        n = names[int(np.argmax(bad))]
-        raise InputError(f"parameters[{n!r}]: initial {parameters[n][0]} must lie in [{parameters[n][1]}, "
-                         f"{parameters[n][2]}] with lower < upper", field=n, value=parameters[n],
-                         expected="lower <= initial <= upper")
-    if len(names) > len(obs):
-        raise InputError(f"parameters: {len(names)} parameters for {len(obs)} observations", field="parameters",
-                         value=len(names), expected=f"<= {len(obs)}")
+    names, x0, lo, hi = _parameter_bounds(parameters, len(obs))
 
     def resid(x):
+        """Weighted residuals (model − observed) / σ at parameter vector *x*."""
         m = np.asarray(model(dict(zip(names, x))), float)
         if m.shape != obs.shape or not np.all(np.isfinite(m)):
             raise CalibrationError(f"model returned {m!r:.80} for parameters {dict(zip(names, x))}; expected "
@@ -145,28 +134,11 @@ def fit(model: Callable[[dict[str, float]], ArrayLike], observed: ArrayLike, sig
 
     sol = least_squares(resid, x0, bounds=(lo, hi), method="trf", x_scale="jac", xtol=1e-12, ftol=1e-12,
                         gtol=1e-12)
-    J = sol.jac
     z = sol.fun
     chi2 = float(z @ z)
-    reason = ""
-    try:
-        cov = np.linalg.inv(J.T @ J)
-        if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) < 0):
-            raise np.linalg.LinAlgError
-    except np.linalg.LinAlgError:
-        cov = np.full((len(names), len(names)), np.nan)
-        reason = "the parameters are not identifiable from these observations (singular Jacobian)"
+    cov, reason = _covariance(sol.jac, len(names))
     se = np.sqrt(np.diag(cov))
-    span = hi - lo
-    at_bound = (np.abs(sol.x - lo) < 1e-6 * span) | (np.abs(sol.x - hi) < 1e-6 * span)
-    if not sol.success:
-        reason = f"the optimiser did not converge ({sol.message})"
-    elif at_bound.any():
-        reason = f"parameter {names[int(np.argmax(at_bound))]!r} is on its bound ({sol.x[np.argmax(at_bound)]:.4g})"
-    elif not reason and np.max(np.abs(z)) > max_abs_z:
-        k = int(np.argmax(np.abs(z)))
-        lab = labels[k] if labels is not None else k
-        reason = f"poor fit: residual at {lab!r} is {z[k]:.2f} sigma (limit {max_abs_z})"
+    reason = _refusal(sol, names, lo, hi, z, labels, max_abs_z, reason)
     modelled = obs + z * sig
     res = pd.DataFrame({"observed": obs, "modelled": modelled, "residual": modelled - obs, "sigma": sig, "z": z},
                        index=pd.Index(labels if labels is not None else range(len(obs)), name="observation"))
@@ -178,6 +150,52 @@ def fit(model: Callable[[dict[str, float]], ArrayLike], observed: ArrayLike, sig
         raise CalibrationError(f"calibration refused: {reason}\n{result}", field="calibration", value=chi2,
                                expected=f"|z| <= {max_abs_z}, converged, interior optimum")
     return result
+
+
+def _parameter_bounds(parameters: dict, n_obs: int) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """(names, initial values, lower and upper bounds) of ``{name: (initial, lower, upper)}``, checked."""
+    if not parameters:
+        raise InputError("parameters: nothing to fit", field="parameters", value={}, expected="at least one")
+    names = list(parameters)
+    x0, lo, hi = (np.array([float(parameters[n][k]) for n in names]) for k in range(3))
+    bad = ~((lo < hi) & (x0 >= lo) & (x0 <= hi))
+    if bad.any():
+        n = names[int(np.argmax(bad))]
+        raise InputError(f"parameters[{n!r}]: initial {parameters[n][0]} must lie in [{parameters[n][1]}, "
+                         f"{parameters[n][2]}] with lower < upper", field=n, value=parameters[n],
+                         expected="lower <= initial <= upper")
+    if len(names) > n_obs:
+        raise InputError(f"parameters: {len(names)} parameters for {n_obs} observations", field="parameters",
+                         value=len(names), expected=f"<= {n_obs}")
+    return names, x0, lo, hi
+
+
+def _covariance(J: np.ndarray, n: int) -> tuple[np.ndarray, str]:
+    """(parameter covariance (JᵀJ)⁻¹, refusal reason): NaN and a reason when the Jacobian is singular."""
+    try:
+        cov = np.linalg.inv(J.T @ J)
+        if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) < 0):
+            raise np.linalg.LinAlgError
+    except np.linalg.LinAlgError:
+        return (np.full((n, n), np.nan),
+                "the parameters are not identifiable from these observations (singular Jacobian)")
+    return cov, ""
+
+
+def _refusal(sol: object, names: list[str], lo: np.ndarray, hi: np.ndarray, z: np.ndarray,
+             labels: Sequence[str] | None, max_abs_z: float, reason: str) -> str:
+    """Why the fit is refused ('' when accepted): no convergence, a parameter on its bound, or a poor fit."""
+    span = hi - lo
+    at_bound = (np.abs(sol.x - lo) < 1e-6 * span) | (np.abs(sol.x - hi) < 1e-6 * span)
+    if not sol.success:
+        reason = f"the optimiser did not converge ({sol.message})"
+    elif at_bound.any():
+        reason = f"parameter {names[int(np.argmax(at_bound))]!r} is on its bound ({sol.x[np.argmax(at_bound)]:.4g})"
+    elif not reason and np.max(np.abs(z)) > max_abs_z:
+        k = int(np.argmax(np.abs(z)))
+        lab = labels[k] if labels is not None else k
+        reason = f"poor fit: residual at {lab!r} is {z[k]:.2f} sigma (limit {max_abs_z})"
+    return reason
 
 
 def calibrate(data: WujinDemo | None = None, *, parameters: Mapping[str, tuple[float, float, float]] | None = None,
