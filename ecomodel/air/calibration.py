@@ -378,25 +378,81 @@ def calibrate(observations: pd.DataFrame | None = None, *, base_inventory: Inven
     >>> sorted(res.background_scale), res.rmse["pm25_annual_mean"] < 3
     ([2020, 2021], True)
     """
-    from scipy.optimize import least_squares
-
     from .demodata import load_observations
 
     m = model or _Model.default(members=members, seed=seed, groups=groups, base_inventory=base_inventory,
                                 domain=domain, parameters=parameters, settings=settings,
                                 ozone_settings=ozone_settings, trend=emission_trend)
-    obs = m.check(load_observations() if observations is None else observations)
+    pm_obs, gd_obs = _observation_rows(m, load_observations() if observations is None else observations)
+    local_share = None if local_share is None else _share_range(local_share)
+    local, level, expo = _fit_pm25(m, pm_obs, prior, local_share, share_weight)
+    info = {"groups": {g: list(bs) for g, bs in m.group_boxes.items()}, "prior_ug_m3_per_factor_2": float(prior),
+            "local_share_range": None if local_share is None else list(local_share),
+            "local_share_weight_ug_m3_per_10_points": float(share_weight)}
+    result = _result(m, pm_obs, local, level, expo, info)
+    if fit_ozone and not gd_obs.empty:
+        result.ozone_level = _fit_ozone(m, result, gd_obs)
+    result.residuals = _residual_table(m, result, pd.concat([pm_obs, gd_obs], ignore_index=True))
+    return _within_tolerance(result, tolerance)
+
+
+def _result(m: _Model, pm_obs: pd.DataFrame, local: dict, level: float, expo: float, info: dict) -> CalibrationResult:
+    """The :class:`CalibrationResult` of fitted scales and background trend (no O3, no residuals yet)."""
+    pm_years = sorted(set(int(y) for y in pm_obs["year"]))
+    background = {"level": level, "exponent": expo, "reference_year": REFERENCE_YEAR}
+    return CalibrationResult(local_scale={g: float(v) for g, v in local.items()}, background=background,
+                             background_scale={y: background_factor(y, level, expo, m.trend) for y in pm_years},
+                             ozone_level={}, residuals=pd.DataFrame(), members=m.members, seed=m.seed, info=info,
+                             model=m)
+
+
+def _within_tolerance(result: CalibrationResult, tolerance: float) -> CalibrationResult:
+    """*result*, or a CalibrationError when its PM2.5 RMS residual exceeds *tolerance* [µg/m³]."""
+    rmse = result.rmse.get("pm25_annual_mean", 0.0)
+    if not np.isfinite(rmse) or rmse > tolerance:
+        raise CalibrationError(f"calibration misfit: PM2.5 RMS residual {rmse:.2f} ug/m3 exceeds the tolerance "
+                               f"{tolerance} ug/m3\n{result.residuals.to_string()}", field="tolerance", value=rmse,
+                               expected=f"<= {tolerance}")
+    return result
+
+
+def _observation_rows(m: _Model, observations: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validated PM2.5 and good-day rows of an observation table (at least one PM2.5 row)."""
+    obs = m.check(observations)
     if "value" not in obs.columns:
         raise InputError("observations: no 'value' column", field="value")
     pm_obs = obs[obs["indicator"] == "pm25_annual_mean"].reset_index(drop=True)
     gd_obs = obs[obs["indicator"] == "good_air_days_ratio"].reset_index(drop=True)
     if pm_obs.empty:
         raise InputError("observations: no pm25_annual_mean rows to calibrate to", field="observations")
+    return pm_obs, gd_obs
+
+
+def _share_range(local_share: tuple[float, float]) -> tuple[float, float]:
+    """The local-share range as floats, checked: 0 <= low < high <= 1."""
+    lo_s, hi_s = (float(v) for v in local_share)
+    if not (0.0 <= lo_s < hi_s <= 1.0):
+        raise InputError(f"local_share: {local_share}; expected 0 <= low < high <= 1", field="local_share",
+                         value=local_share, expected="0 <= low < high <= 1")
+    return lo_s, hi_s
+
+
+def _fit_pm25(m: _Model, pm_obs: pd.DataFrame, prior: float, local_share: tuple[float, float] | None,
+              share_weight: float) -> tuple[dict, float, float]:
+    """Least-squares fit of the local scales, background level and exponent to the PM2.5 rows, with the
+    prior on the scales and the local-share penalty; returns (local scales, level, exponent)."""
+    from scipy.optimize import least_squares
+
     gnames = list(m.group_boxes)
     pm_years = sorted(set(int(y) for y in pm_obs["year"]))
     # with one observed year the exponent is not identified: keep it at 1
     fit_exp = len({regional_index(m.trend, y) for y in pm_years}) > 1
     ng = len(gnames)
+    share_year = REFERENCE_YEAR if REFERENCE_YEAR in pm_years else pm_years[0]
+    share_cols = [m.domain.boxes.index(b) for b in dict.fromkeys(pm_obs["box"]) if m.kinds.get(b) == "local"]
+    obs_years = pm_obs["year"].to_numpy(int)
+    obs_cols = [m.domain.boxes.index(b) for b in pm_obs["box"]]
+    obs_values = pm_obs["value"].to_numpy(float)
 
     def unpack(theta):
         local = dict(zip(gnames, np.exp(theta[:ng])))
@@ -407,21 +463,14 @@ def calibrate(observations: pd.DataFrame | None = None, *, base_inventory: Inven
         res = np.empty(len(pm_obs))
         for y in pm_years:
             mean = m.daily_pm(y, local, background_factor(y, level, expo, m.trend)).mean(axis=(0, 1))
-            for r in np.flatnonzero(pm_obs["year"].to_numpy(int) == y):
-                res[r] = mean[m.domain.boxes.index(pm_obs.loc[r, "box"])] - pm_obs.loc[r, "value"]
+            for r in np.flatnonzero(obs_years == y):
+                res[r] = mean[obs_cols[r]] - obs_values[r]
         return res
-
-    share_year = REFERENCE_YEAR if REFERENCE_YEAR in pm_years else pm_years[0]
-    share_cols = [m.domain.boxes.index(b) for b in dict.fromkeys(pm_obs["box"]) if m.kinds.get(b) == "local"]
-    if local_share is not None:
-        lo_s, hi_s = (float(v) for v in local_share)
-        if not (0.0 <= lo_s < hi_s <= 1.0):
-            raise InputError(f"local_share: {local_share}; expected 0 <= low < high <= 1", field="local_share",
-                             value=local_share, expected="0 <= low < high <= 1")
 
     def share_residuals(theta):
         if local_share is None or not share_cols:
             return np.zeros(0)
+        lo_s, hi_s = local_share
         local, level, expo = unpack(theta)
         bg = background_factor(share_year, level, expo, m.trend)
         full = m.daily_pm(share_year, local, bg).mean(axis=(0, 1))[share_cols]
@@ -441,32 +490,19 @@ def calibrate(observations: pd.DataFrame | None = None, *, base_inventory: Inven
     sol = least_squares(residuals, theta0, bounds=(lo, hi), diff_step=1e-3, xtol=1e-6, ftol=1e-8)
     if not sol.success:
         raise CalibrationError(f"calibration did not converge: {sol.message}", field="local_scale")
-    local, level, expo = unpack(sol.x)
-    background = {"level": level, "exponent": expo, "reference_year": REFERENCE_YEAR}
-    result = CalibrationResult(local_scale={g: float(v) for g, v in local.items()}, background=background,
-                               background_scale={y: background_factor(y, level, expo, m.trend) for y in pm_years},
-                               ozone_level={}, residuals=pd.DataFrame(), members=m.members, seed=m.seed,
-                               info={"groups": {g: list(bs) for g, bs in m.group_boxes.items()},
-                                     "prior_ug_m3_per_factor_2": float(prior),
-                                     "local_share_range": None if local_share is None else [lo_s, hi_s],
-                                     "local_share_weight_ug_m3_per_10_points": float(share_weight)}, model=m)
-    if fit_ozone and not gd_obs.empty:
-        result.ozone_level = _fit_ozone(m, result, gd_obs)
-    fitted = pd.concat([pm_obs, gd_obs], ignore_index=True)
+    return unpack(sol.x)
+
+
+def _residual_table(m: _Model, result: CalibrationResult, fitted: pd.DataFrame) -> pd.DataFrame:
+    """The fitted rows with region, observed, modelled, residual, unit and source columns."""
     pred = result.predict(fitted)
     pred["region"] = [m.domain.region[m.domain.boxes.index(b)] for b in pred["box"]]
     pred["observed"] = pred["value"].astype(float)
     pred["unit"] = np.where(pred["indicator"] == "pm25_annual_mean", "ug/m3", "%")
     if "source" not in pred.columns:
         pred["source"] = ""
-    result.residuals = pred[["box", "region", "year", "indicator", "observed", "modelled", "residual", "unit",
-                             "source"]].astype({"year": int})
-    rmse = result.rmse.get("pm25_annual_mean", 0.0)
-    if not np.isfinite(rmse) or rmse > tolerance:
-        raise CalibrationError(f"calibration misfit: PM2.5 RMS residual {rmse:.2f} ug/m3 exceeds the tolerance "
-                               f"{tolerance} ug/m3\n{result.residuals.to_string()}", field="tolerance", value=rmse,
-                               expected=f"<= {tolerance}")
-    return result
+    return pred[["box", "region", "year", "indicator", "observed", "modelled", "residual", "unit",
+                 "source"]].astype({"year": int})
 
 
 def _fit_ozone(m: _Model, result: CalibrationResult, gd_obs: pd.DataFrame) -> dict:

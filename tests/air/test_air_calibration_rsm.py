@@ -120,3 +120,10 @@ def test_response_surface__local_and_regional_cuts_meet_pf_rsm_criteria(regional
     assert bool((pr < p0).all())
     pl = rs.predict({k: 0.3 for k in ("NOx", "SO2", "NH3", "VOCs", "PM2.5")})
     assert float(p0.sel(region="溧阳市") - pr.sel(region="溧阳市")) > float(p0.sel(region="溧阳市") - pl.sel(region="溧阳市"))
+
+
+@pytest.mark.parametrize("bad", [(0.7, 0.3), (-0.1, 0.5), (0.2, 1.5)])
+def test_calibrate__local_share_range_is_checked_before_fitting(bad):
+    with pytest.raises(InputError, match="local_share") as exc:
+        calibrate(local_share=bad, members=1, fit_ozone=False)
+    assert exc.value.field == "local_share"
