@@ -329,13 +329,14 @@ def _aligned_arrays(activity: xr.DataArray, energy: xr.DataArray, emissions: xr.
     if [int(y) for y in activity["year"].values] != years:
         activity = activity.sel(year=years)
     lead = [d for d in emissions.dims if d not in ("year", "sector", "fuel")]
+    lead += [d for d in energy.dims if d not in ("year", "sector", "fuel") and d not in lead]
     lead += [d for d in activity.dims if d not in ("year", "sector") and d not in lead]
-    C = emissions.transpose(*[d for d in lead if d in emissions.dims], "year", "sector", "fuel")
-    E = energy.transpose(*C.dims)
-    Q = activity.reindex(sector=C["sector"].values)
-    Q, C = xr.broadcast(Q, C.isel(fuel=0, drop=True))[0], C
-    Q = Q.transpose(*C.dims[:-1])
-    E = E.broadcast_like(C).transpose(*C.dims)
+    dims = (*lead, "year", "sector", "fuel")
+    Q = activity.reindex(sector=emissions["sector"].values)
+    # a leading dimension (e.g. member) on only some inputs is shared by all three
+    C, E, Q = xr.broadcast(emissions, energy, Q)
+    C, E = C.transpose(*dims), E.transpose(*dims)
+    Q = Q.isel(fuel=0, drop=True).transpose(*dims[:-1])
     q, e, c = (np.asarray(x.values, dtype=float) for x in (Q, E, C))
     return C, q, e, c, emissions.attrs.get("units", "unit of the emissions")
 

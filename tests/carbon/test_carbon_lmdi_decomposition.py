@@ -158,3 +158,24 @@ def test_lmdi__bad_input_raises(q, e, c, message):
 
 def test_lmdi__effects_order():
     assert EFFECTS == ("activity", "structure", "intensity", "fuel_mix", "emission_factor")
+
+
+def test_lmdi__a_leading_dimension_on_only_some_inputs_is_shared():
+    """Activity per member with one energy balance (as when GDP is drawn but the balance is not):
+    each member's decomposition equals the single-member one, exactly, and the effects add up."""
+    import numpy as np
+    import xarray as xr
+
+    from ecomodel.carbon import lmdi_decomposition
+
+    rng = np.random.default_rng(0)
+    Q = xr.DataArray(rng.uniform(1, 2, (3, 2, 2)), dims=("member", "year", "sector"),
+                     coords={"year": [2020, 2025], "sector": ["a", "b"]})
+    E = xr.DataArray(rng.uniform(1, 2, (2, 2, 3)), dims=("year", "sector", "fuel"),
+                     coords={"year": [2020, 2025], "sector": ["a", "b"], "fuel": ["x", "y", "z"]})
+    out = lmdi_decomposition(Q, E, E * 2.0)
+    assert out["delta"].dims == ("member", "period", "effect")
+    assert float(abs(out["delta"].sum("effect") - out["total_change"]).max()) < 1e-12
+    for m in range(3):
+        one = lmdi_decomposition(Q.isel(member=m), E, E * 2.0)
+        np.testing.assert_array_equal(one["delta"].values, out["delta"].isel(member=m).values)
