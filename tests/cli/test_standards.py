@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from ecomodel.cli import main
+
 
 # ---------------------------------------------------------------------------------- CLI
 def test_cli__aqi(capsys):
@@ -62,3 +64,12 @@ def test_cli__bad_tokens_exit_2(capsys, argv, message):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("ecomodel standards: error:") and message in err
+
+
+def test_standards_cli_refuses_missing_values_without_python_only_advice(capsys):
+    from ecomodel.cli import main
+
+    for token in ("PM2.5=nan", "PM2.5=inf"):
+        assert main(["standards", "aqi", token, "O3_8h=100"]) == 2
+        err = capsys.readouterr().err
+        assert "not a measured value" in err and "nan_policy" not in err and "Traceback" not in err
