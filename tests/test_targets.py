@@ -1,4 +1,6 @@
-"""Plan-target registry: key rows, provenance of every row, lookups and check() (the `ecomodel targets` CLI: tests/cli/test_targets.py)."""
+"""Plan-target registry: key rows, provenance of every row, lookups and check().
+
+The `ecomodel targets` command line is tested in tests/cli/test_targets.py."""
 
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from ecomodel.carbon import AIR_POLLUTANTS, AIR_SECTORS, FUELS, as_air_reductions, air_cobenefits, cobenefit_factors, demo_balance, efficiency, energy_balance, fuel_switch
+from ecomodel.carbon import (AIR_POLLUTANTS, AIR_SECTORS, FUELS, as_air_reductions, air_cobenefits, cobenefit_factors,
+                             demo_balance, efficiency, energy_balance, fuel_switch)
 from ecomodel.carbon.cobenefits import _build_factor_rows, _flue_gas_nm3_per_gj
 from ecomodel.errors import CarbonError
 

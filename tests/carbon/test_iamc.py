@@ -1,4 +1,4 @@
-"""ecomodel/carbon/iamc.py: the IAMC round trip through a pandas CSV.
+"""ecomodel/carbon/iamc.py: the IAMC round trip through a pandas CSV and the IAMC region names.
 """
 
 import numpy as np
@@ -31,3 +31,16 @@ def test_iamc__round_trip_through_pandas_csv(tmp_path):
     one = from_iamc(members, scenario="default|member 3")
     np.testing.assert_allclose(one["co2_emissions"].sel(region="Jiangyin").values,
                                ds["co2_emissions"].isel(member=3).sel(region="江阴市").values)
+
+
+def test_iamc_region_of_names_and_sections():
+    from ecomodel.carbon.iamc import iamc_region
+    from ecomodel.errors import CarbonError
+
+    assert iamc_region("常州市武进区") == iamc_region("Wujin") == iamc_region("武进区") == \
+        "China|Jiangsu|Changzhou|Wujin"
+    assert iamc_region("常州市") == "China|Jiangsu|Changzhou" and iamc_region("中国") == "China"
+    assert iamc_region("黄埝桥") == "China|Jiangsu|Changzhou|Wujin"  # a section: the district it lies in
+    assert iamc_region("Nowhere", default="Nowhere") == "Nowhere"
+    with pytest.raises(CarbonError, match="no IAMC region"):
+        iamc_region("Nowhere")

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ecomodel import targets
-from ecomodel.carbon import FUELS, Drivers, demo_drivers, emission_factors, energy_balance, for_check, peak_year, project, sample_parameters, lmdi_decomposition, lmdi_inputs
+from ecomodel.carbon import (FUELS, Drivers, demo_drivers, emission_factors, energy_balance, for_check, peak_year,
+                             project, sample_parameters, lmdi_decomposition, lmdi_inputs)
 from ecomodel.errors import CarbonError, InputError
 
 
