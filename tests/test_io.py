@@ -153,3 +153,16 @@ def test_iamc_splits_scenario_dimension():
     table = io.to_iamc(ds, region="常州市")
     assert sorted(set(table.scenario)) == ["a", "b"]
     assert table.loc[(table.scenario == "b") & (table.year == 2030), "value"].item() == 4.0
+
+
+def test_check_output_rules(tmp_path):
+    assert io.check_output(tmp_path / "a.nc") == tmp_path / "a.nc"
+    assert io.check_output(tmp_path / "a.zarr") == tmp_path / "a.zarr"
+    io.check_output(tmp_path / "new_dir", "directory")
+    with pytest.raises(OutputError, match="unknown extension"):
+        io.check_output(tmp_path / "a.txt")
+    (tmp_path / "d.nc").mkdir()
+    with pytest.raises(OutputError, match="existing directory"):
+        io.check_output(tmp_path / "d.nc")
+    with pytest.raises(OutputError, match="does not exist"):
+        io.check_output(tmp_path / "no" / "a.csv", "csv", field="--csv")

@@ -1,6 +1,7 @@
 """``ecomodel run | compare | optimise`` end to end (in-process, linear air/water backends, real carbon)."""
 
 import textwrap
+import time
 
 import pandas as pd
 import pytest
@@ -8,6 +9,8 @@ import xarray as xr
 
 from ecomodel import io
 from ecomodel.cli import main
+from ecomodel.errors import ScenarioError
+from ecomodel.scenario import files
 from tests.scenario.test_run import linear_backends  # noqa: F401  (autouse: the linear test backends)
 
 
@@ -166,3 +169,42 @@ def test_dask_scheduler_option_runs_on_a_local_cluster(tmp_path, capsys, monkeyp
     dask_out = tmp_path / "dask.nc"
     assert main(["compare", str(a), "--members", "4", "-o", str(dask_out), "-q", "--scheduler", "local"]) == 0
     xr.testing.assert_identical(io.open_output(serial), io.open_output(dask_out))
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "wwtp_taihu_limits", "-o", "missing_dir/out.nc"],
+    ["run", "wwtp_taihu_limits", "-o", "out.txt"],
+    ["run", "wwtp_taihu_limits", "--iamc", "missing_dir/x.csv"],
+    ["compare", "wwtp_taihu_limits", "agri_nh3_control", "--csv", "/nonexistent/x.csv"],
+    ["compare", "wwtp_taihu_limits", "--plot", "fig.txt"],
+    ["optimise", "wwtp_taihu_limits", "--targets", "tp_concentration@姚巷桥<=0.136:2026", "-o", "nodir/p.toml"],
+])
+def test_bad_output_path_fails_before_the_run(argv, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    t0 = time.perf_counter()
+    assert main(argv) == 2
+    assert time.perf_counter() - t0 < 1.0  # refused before any model work
+    err = capsys.readouterr().err
+    assert "expected" in err or "does not exist" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_out_an_existing_file_is_a_clean_error(tmp_path, capsys):
+    target = tmp_path / "afile"
+    target.write_text("keep me")
+    t0 = time.perf_counter()
+    assert main(["demo", "--out", str(target)]) == 2
+    assert time.perf_counter() - t0 < 1.0
+    assert "existing file" in capsys.readouterr().err
+    assert target.read_text() == "keep me"
+
+
+def test_empty_package_file_is_refused(tmp_path, capsys):
+    empty = tmp_path / "empty.toml"
+    empty.write_text("\n  \n")
+    with pytest.raises(ScenarioError, match="empty"):
+        files.load(empty)
+    t0 = time.perf_counter()
+    assert main(["run", str(empty)]) == 2
+    assert time.perf_counter() - t0 < 1.0
+    assert "empty" in capsys.readouterr().err

@@ -1,4 +1,5 @@
-"""Co-benefits (hand calculation, layout), IAMC round trip through pandas, the demo data set."""
+"""ecomodel/carbon/cobenefits.py: co-benefits by hand calculation, the flue-gas volume and the factor table.
+"""
 
 import numpy as np
 import pandas as pd
@@ -6,11 +7,8 @@ import pytest
 import xarray as xr
 
 from ecomodel.carbon import (AIR_POLLUTANTS, AIR_SECTORS, FUELS, as_air_reductions, air_cobenefits, cobenefit_factors,
-                             demo_balance, demo_drivers, efficiency, energy_balance, for_check, from_iamc, fuel_switch,
-                             project,
-                             to_iamc)
+                             demo_balance, efficiency, energy_balance, fuel_switch)
 from ecomodel.carbon.cobenefits import _build_factor_rows, _flue_gas_nm3_per_gj
-from ecomodel.carbon.demo import build_demo_balance, demo_regions
 from ecomodel.errors import CarbonError
 
 
@@ -97,50 +95,3 @@ def test_cobenefit_factor_table__matches_its_documented_construction():
     pd.testing.assert_frame_equal(shipped.reset_index(drop=True), built.reset_index(drop=True), check_dtype=False)
     assert shipped["source"].str.len().min() > 10
     assert not shipped.duplicated(["sector", "fuel", "pollutant"]).any()
-
-
-def test_iamc__round_trip_through_pandas_csv(tmp_path):
-    ds = project(demo_drivers(scenario="policy"), years=range(2020, 2036), members=5, seed=0)
-    ds = for_check(ds)  # IAMC tables are by year: the peak year repeated along year
-    table = to_iamc(ds, scenario="policy", quantiles=(0.05, 0.95))
-    assert list(table.columns) == ["model", "scenario", "region", "variable", "unit", "year", "value"]
-    path = tmp_path / "carbon.csv"
-    table.to_csv(path, index=False)
-    back_table = pd.read_csv(path)
-    assert back_table["year"].dtype.kind == "i" and back_table["value"].dtype.kind == "f"
-    back = from_iamc(back_table)
-    for var in ("co2_emissions", "gdp", "energy_consumption", "co2_intensity_decrease_pct", "coal_share_energy_pct"):
-        np.testing.assert_allclose(back[var].sel(region=ds["region"].values).transpose("year", "region").values,
-                                   ds[var].mean("member").transpose("year", "region").values, rtol=1e-12)
-    p95 = back_table[back_table["variable"] == "Emissions|CO2|95th Percentile"]
-    assert len(p95) == 16 * 5
-    members = to_iamc(ds, statistic="members", region_names="en")
-    assert members["scenario"].nunique() == 5 and "Jiangyin" in set(members["region"])
-    with pytest.raises(CarbonError, match="several scenarios"):
-        from_iamc(members)
-    one = from_iamc(members, scenario="default|member 3")
-    np.testing.assert_allclose(one["co2_emissions"].sel(region="Jiangyin").values,
-                               ds["co2_emissions"].isel(member=3).sel(region="江阴市").values)
-
-
-def test_demo__shipped_balance_is_the_documented_construction():
-    shipped = pd.read_csv(__import__("ecomodel")._data.data_path("carbon", "demo_energy_balance.csv"))
-    built = build_demo_balance()
-    pd.testing.assert_frame_equal(shipped, built, check_dtype=False, atol=1e-3)
-
-
-def test_demo__plan_numbers_are_kept():
-    from ecomodel.carbon import co2_inventory
-
-    regions = demo_regions()
-    assert regions.loc["常州市", "coal_share_2020_pct"] == 17.5  # 001:41
-    assert regions.loc["常州市天宁区", "coal_share_2020_pct"] == 27.6  # 001:41
-    assert regions.loc["常州市钟楼区", "coal_share_2020_pct"] == 0.0  # 002:17
-    assert regions.loc["常州市武进区", "secondary_pct"] == 50.91  # 000:13
-    assert regions.loc["江阴市", "secondary_pct"] == 50.9  # 003:207
-    inv = co2_inventory(demo_balance())
-    np.testing.assert_allclose(inv["coal_share_energy_pct"].values, [17.5, 25.0, 27.6, 0.0, 35.0], atol=1e-6)
-    energy = inv["energy_total"] * 1e4  # tce
-    gdp = regions["gdp_2020"].to_numpy() * 1e4  # 10^4 CNY
-    np.testing.assert_allclose(energy.values / gdp, regions["energy_intensity_2020"].to_numpy(), rtol=1e-5)
-    assert all(isinstance(s, str) and s for s in regions["gdp_source"])

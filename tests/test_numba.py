@@ -1,4 +1,5 @@
-"""The compiled-kernel disk cache: on by default in a per-user directory, opt-out, read-only safe.
+"""ecomodel/_numba.py: the compiled-kernel disk cache (on by default in a per-user directory, opt-out,
+read-only safe) and the numba policy (safe fastmath flags only, lazy compilation).
 
 Each case runs in a fresh interpreter (the cache is configured once, when ``ecomodel._numba`` is
 first imported) with its own cache directory.
@@ -10,7 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pytest
+
+
 ROOT = Path(__file__).resolve().parents[1]
+
 
 PROBE = """
 import json, math
@@ -69,59 +75,6 @@ def test_unwritable_directory_turns_caching_off_and_kernels_still_run(tmp_path):
     assert "not writable" in got["problem"] and str(blocker) in got["problem"]
 
 
-# ---------------------------------------------------------------------------------------- results
-
-
-def test_results_cache_round_trip_and_key(tmp_path, monkeypatch):
-    from ecomodel import _cache
-
-    monkeypatch.setenv("ECOMODEL_CACHE_DIR", str(tmp_path))
-    monkeypatch.delenv("ECOMODEL_CACHE", raising=False)
-    calls = []
-
-    def compute():
-        calls.append(1)
-        return {"value": [1.5, 2.5]}
-
-    assert _cache.load_or_compute("probe", ("a", 1), compute) == {"value": [1.5, 2.5]}
-    assert _cache.load_or_compute("probe", ("a", 1), compute) == {"value": [1.5, 2.5]}
-    assert len(calls) == 1, "the second call reads the entry"
-    _cache.load_or_compute("probe", ("a", 2), compute)
-    assert len(calls) == 2, "another key is another entry"
-    entries = sorted((tmp_path / "results").glob("probe-*.pkl"))
-    assert len(entries) == 2 and not list((tmp_path / "results").glob(".*.tmp"))
-    entries[0].write_bytes(b"not a pickle")  # a corrupt entry is recomputed and replaced
-    _cache.load_or_compute("probe", ("a", 1), compute)
-    _cache.load_or_compute("probe", ("a", 2), compute)
-    assert len(calls) == 3
-
-
-def test_results_cache_key_includes_the_installed_code(tmp_path, monkeypatch):
-    from ecomodel import _cache
-
-    monkeypatch.setenv("ECOMODEL_CACHE_DIR", str(tmp_path))
-    first = _cache._entry("probe", ("a", 1))
-    monkeypatch.setattr(_cache, "fingerprint", lambda: "another version")
-    assert _cache._entry("probe", ("a", 1)) != first
-
-
-def test_results_cache_off_or_unwritable_recomputes(tmp_path, monkeypatch):
-    from ecomodel import _cache
-
-    calls = []
-    monkeypatch.setenv("ECOMODEL_CACHE", "0")
-    monkeypatch.setenv("ECOMODEL_CACHE_DIR", str(tmp_path))
-    for _ in range(2):
-        _cache.load_or_compute("probe", (), lambda: calls.append(1))
-    assert len(calls) == 2 and not (tmp_path / "results").exists()
-    monkeypatch.delenv("ECOMODEL_CACHE")
-    (tmp_path / "file").write_text("x")
-    monkeypatch.setenv("ECOMODEL_CACHE_DIR", str(tmp_path / "file" / "sub"))
-    assert "not writable" in _cache.problem()
-    _cache.load_or_compute("probe", (), lambda: calls.append(1))
-    assert len(calls) == 3
-
-
 def test_no_two_kernels_share_a_disk_cache_entry():
     """numba names a cache entry by file, qualified name and first line (and keys it by signature and
     bytecode, not by ``parallel=``): two dispatchers of one function would load each other's code."""
@@ -162,3 +115,20 @@ def test_air_results_do_not_depend_on_the_cache_state(tmp_path):
         assert proc.returncode == 0, proc.stderr
         runs.append(proc.stdout.strip().splitlines()[-1])
     assert runs[0] == runs[1] == runs[2]
+
+
+def test_numba_policy__safe_fastmath_only():
+    from ecomodel import _numba
+
+    assert {"nnan", "ninf", "fast"}.isdisjoint(_numba.SAFE_FASTMATH)
+    with pytest.raises(ValueError):
+        _numba.jit(fastmath={"nnan"})
+    with pytest.raises(ValueError):
+        _numba.jit(signature="f8(f8)")
+
+    @_numba.jit
+    def twice(x):
+        return 2.0 * x
+
+    assert twice(2.0) == 4.0
+    assert twice(np.nan) != twice(np.nan)  # NaN semantics kept

@@ -1,4 +1,4 @@
-"""CF-1.10 on the library's outputs: ``Conventions``, coordinate attributes and UDUNITS-2 units.
+"""ecomodel/_cf.py: CF-1.10 on the library's outputs: ``Conventions``, coordinate attributes and UDUNITS-2 units.
 
 The validator is ``cf_units`` (the UDUNITS-2 library, bundled in its wheels; in the ``test``
 extra): every ``units`` attribute of every data variable and coordinate of the demo projections
@@ -213,16 +213,3 @@ def test_iamc_regions_are_administrative_paths_not_world(carbon_projection):
     np.testing.assert_allclose(back["co2_emissions"].sel(year=2021, region="常州市武进区"),
                                carbon_projection["co2_emissions"].sel(year=2021, region="常州市武进区").mean())
     assert set(to_iamc(carbon_projection, region_names="zh")["region"]) == set(carbon_projection["region"].values)
-
-
-def test_iamc_region_of_names_and_sections():
-    from ecomodel.carbon.iamc import iamc_region
-    from ecomodel.errors import CarbonError
-
-    assert iamc_region("常州市武进区") == iamc_region("Wujin") == iamc_region("武进区") == \
-        "China|Jiangsu|Changzhou|Wujin"
-    assert iamc_region("常州市") == "China|Jiangsu|Changzhou" and iamc_region("中国") == "China"
-    assert iamc_region("黄埝桥") == "China|Jiangsu|Changzhou|Wujin"  # a section: the district it lies in
-    assert iamc_region("Nowhere", default="Nowhere") == "Nowhere"
-    with pytest.raises(CarbonError, match="no IAMC region"):
-        iamc_region("Nowhere")

@@ -1,4 +1,5 @@
-"""Seeds, member counts, years and booleans are refused with an EcomodelError naming the field (issue 14)."""
+"""ecomodel/_checks.py: seeds, member counts, years and booleans are refused with an EcomodelError naming the field
+(issue 14), and the array checks name the field and the position."""
 
 import importlib
 
@@ -75,3 +76,14 @@ def test_water_class_refuses_booleans():
     with pytest.raises(EcomodelError):
         standards.water_class("TP", np.array([True, False]))
     assert standards.water_class("TP", 0.15) == 3
+
+
+def test_as_float_array__names_field_and_position():
+    from ecomodel._checks import as_float_array, check_fraction
+
+    with pytest.raises(InputError, match=r"flow: -1.0 at 'b'.*expected values >= 0"):
+        as_float_array([1.0, -1.0], "flow", labels=["a", "b"])
+    with pytest.raises(InputError, match="flow: nan at index 0"):
+        as_float_array([np.nan], "flow")
+    with pytest.raises(InputError, match="between 0 and 1"):
+        check_fraction([0.5, 1.5], "fraction")

@@ -1,4 +1,5 @@
-"""Emission factors and the energy-balance inventory against hand calculations."""
+"""ecomodel/carbon/inventory.py: the energy balance and the CO2 inventory against hand calculations.
+"""
 
 import numpy as np
 import pandas as pd
@@ -8,52 +9,7 @@ import xarray as xr
 from ecomodel.carbon import FUELS, co2_inventory, emission_factors, energy_balance, grid_factor
 from ecomodel.errors import CarbonError, EcomodelError
 
-# (NCV [GJ/unit], carbon content [t C/TJ], oxidation) typed from the cited tables, independent of the CSV
-CHINA = {
-    "raw_coal": (20.908, 26.18, 0.93), "washed_coal": (26.344, 25.40, 0.93), "coke": (28.435, 29.40, 0.93),
-    "coke_oven_gas": (173.854, 13.60, 0.99), "crude_oil": (41.816, 20.10, 0.98), "gasoline": (43.070, 18.90, 0.98),
-    "kerosene": (43.070, 19.60, 0.98), "diesel": (42.652, 20.20, 0.98), "fuel_oil": (41.816, 21.10, 0.98),
-    "lpg": (50.179, 17.20, 0.99), "natural_gas": (389.31, 15.30, 0.99),
-}
-# IPCC 2006 Vol.2 Ch.1: NCV [TJ/Gg] x default CO2 factor [kg/TJ] of Table 1.4 (densities for gases: see SOURCES.md)
-IPCC_T_PER_UNIT = {
-    "raw_coal": 25.8 * 94600e-6, "washed_coal": 28.2 * 94600e-6, "coke": 28.2 * 107000e-6,
-    "coke_oven_gas": 38.7 * 4.6 * 44400e-6, "crude_oil": 42.3 * 73300e-6, "gasoline": 44.3 * 69300e-6,
-    "kerosene": 43.8 * 71900e-6, "diesel": 43.0 * 74100e-6, "fuel_oil": 40.4 * 77400e-6, "lpg": 47.3 * 63100e-6,
-    "natural_gas": 48.0 * 7.174 * 56100e-6,
-}
-UNITS = {"coke_oven_gas": "10^4 m3", "natural_gas": "10^4 m3", "electricity": "MWh"}
-
-
-def one_fuel_table(fuel, amount=1000.0, unit=None):
-    return pd.DataFrame({"sector": ["industry"], "fuel": [fuel], "value": [amount],
-                         "unit": [unit or UNITS.get(fuel, "t")]})
-
-
-@pytest.mark.parametrize("fuel", sorted(CHINA))
-def test_inventory__china_factors_match_hand_calculation_for_each_fuel(fuel):
-    ncv, cc, ox = CHINA[fuel]
-    expected_t = 1000.0 * ncv * cc * 1e-3 * ox * 44.0 / 12.0
-    inv = co2_inventory(energy_balance(one_fuel_table(fuel)))
-    assert float(inv["co2"].sel(sector="industry", fuel=fuel)) == pytest.approx(expected_t, rel=1e-12)
-    assert float(inv["co2_direct_total"]) == pytest.approx(expected_t * 1e-6, rel=1e-12)
-    assert float(inv["co2_indirect_total"]) == 0.0
-    assert float(inv["energy_total"]) == pytest.approx(1000.0 * ncv / 29.3076 * 1e-4, rel=1e-12)
-
-
-@pytest.mark.parametrize("fuel", sorted(IPCC_T_PER_UNIT))
-def test_inventory__ipcc2006_factors_match_table_1_4_for_each_fuel(fuel):
-    inv = co2_inventory(energy_balance(one_fuel_table(fuel)), factor_set="ipcc2006")
-    # Table 1.4 factors are rounded to 3 significant digits: compare at 0.2 %
-    assert float(inv["co2"].sel(sector="industry", fuel=fuel)) == pytest.approx(1000 * IPCC_T_PER_UNIT[fuel], rel=2e-3)
-
-
-def test_inventory__electricity_is_indirect_with_east_china_2022_factor():
-    inv = co2_inventory(energy_balance(one_fuel_table("electricity", 2000.0)))
-    assert float(inv["co2_indirect_total"]) == pytest.approx(2000 * 0.5617e-6)
-    assert float(inv["co2_direct_total"]) == 0.0
-    assert str(inv["co2"]["scope"].sel(fuel="electricity").item()) == "indirect"
-    assert grid_factor("east_china_2022") == 0.5617
+from tests.carbon.carbon_helpers import CHINA, one_fuel_table
 
 
 def test_inventory__scopes_add_up_and_sector_totals():
