@@ -13,10 +13,6 @@ PACKAGE = ROOT / "ecomodel"
 
 # Modules without their mirrored test file yet (tests still grouped by theme in these folders).
 MISSING = frozenset({
-    "scenario/adapters.py", "scenario/backends/_shared.py", "scenario/backends/air.py",
-    "scenario/backends/carbon.py", "scenario/backends/linear.py", "scenario/backends/water.py",
-    "scenario/files.py", "scenario/indicators.py", "scenario/plans.py", "scenario/schedule.py",
-    "scenario/specs.py",
     "water/_chain.py", "water/_inputs.py", "water/_kernels.py", "water/routing.py", "water/sections.py",
     "water/steadystate.py",
 })
