@@ -21,6 +21,7 @@ import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core.extending import intrinsic
+from numba.cpython.unsafe.tuple import tuple_setitem
 
 from ecomodel._mathkernels import SAFE_FASTMATH_FLAGS
 from ecomodel._mathkernels import exp_neg as _exp_neg  # branch-free e^-x, shared with air
@@ -35,6 +36,7 @@ __all__ = [
     "_steady_coupled",
     "_chain_coupling",
     "_steady_members_coupled",
+    "steady_kernel",
     "_mixed_box_coefficients",
     "route_kernel",
     "lane_count",
@@ -107,7 +109,141 @@ def _topological_order(n, src, dst):
 
 
 @jit
+def _steady_solve1(down, sp_ptr, sp_idx, sp_w, local, trans, out):
+    """:func:`_steady_solve` for one substance, 1-d arrays, no inflow output (the fast path)."""
+    n = local.shape[0]
+    for i in range(n):
+        lo = trans[i] * (out[i] + local[i])
+        out[i] = lo
+        d = down[i]
+        if d >= 0:
+            out[d] += lo
+        elif d <= -2:
+            r = -2 - d
+            for e in range(sp_ptr[r], sp_ptr[r + 1]):
+                out[sp_idx[e]] += sp_w[e] * lo
+
+
+# ----------------------------------------------------------------------------------------- steady
+# The steady kernels below are built per number of substances S and per transfer pairs (compile-time
+# constants, :func:`steady_kernel`): a reach's S entering and leaving loads then live in registers
+# (tuples updated with ``tuple_setitem``, which LLVM turns into scalars once the constant-length loops
+# are unrolled) instead of a scratch array the loads and stores of every reach go through. The
+# arithmetic is the generic loops' own, in the same order (results bit-identical; tested). Above
+# :data:`STEADY_UNROLL` substances the generic loops (``*_loop``) run.
+
+#: most substances for which :func:`steady_kernel` builds an unrolled kernel
+STEADY_UNROLL = 16
+_STEADY_CACHE: dict = {}
+_NO_COUP = np.zeros((0, 0))
+
+
+def steady_kernel(n_substances: int, pf=(), pt=()):
+    """Return ``(single, members)`` steady kernels for ``n_substances`` substances with transfer pairs
+    ``pf[p] -> pt[p]`` (compiled on first call, cached per process and on disk).
+
+    ``single(down, sp_ptr, sp_idx, sp_w, local, trans, coup, out, inflow)`` is
+    :func:`_steady_coupled_loop` (:func:`_steady_solve_loop` without pairs; ``coup`` is then not
+    read); ``members`` the same over a leading member axis of ``local``, ``trans``, ``coup``, ``out``,
+    ``inflow``, members in parallel."""
+    key = (int(n_substances), tuple(int(v) for v in pf), tuple(int(v) for v in pt))
+    if key not in _STEADY_CACHE:
+        _STEADY_CACHE[key] = _make_steady(*key)
+    return _STEADY_CACHE[key]
+
+
+def _make_steady(S, PF, PT):
+    P = len(PF)
+    Z = (0.0,) * S
+    if P == 0:  # the pair loop never runs; placeholders only so that it types
+        PF, PT = (0,), (0,)
+
+    @jit
+    def single(down, sp_ptr, sp_idx, sp_w, local, trans, coup, out, inflow):
+        n = local.shape[0]
+        keep = inflow.shape[0] == n
+        for i in range(n):
+            lin = Z
+            lo = Z
+            for s in range(S):
+                x = out[i, s] + local[i, s]
+                lin = tuple_setitem(lin, s, x)
+                lo = tuple_setitem(lo, s, trans[i, s] * x)
+            if keep:
+                for s in range(S):
+                    inflow[i, s] = lin[s]
+            for p in range(P):
+                lo = tuple_setitem(lo, PT[p], lo[PT[p]] + coup[i, p] * lin[PF[p]])
+            for s in range(S):
+                out[i, s] = lo[s]
+            d = down[i]
+            if d >= 0:
+                for s in range(S):
+                    out[d, s] += lo[s]
+            elif d <= -2:
+                r = -2 - d
+                for e in range(sp_ptr[r], sp_ptr[r + 1]):
+                    w = sp_w[e]
+                    j = sp_idx[e]
+                    for s in range(S):
+                        out[j, s] += w * lo[s]
+
+    @jit(parallel=True)
+    def members(down, sp_ptr, sp_idx, sp_w, local, trans, coup, out, inflow):
+        for m in prange(local.shape[0]):
+            single(down, sp_ptr, sp_idx, sp_w, local[m], trans[m], coup[m], out[m], inflow[m])
+
+    return single, members
+
+
 def _steady_solve(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow):
+    """Annual-mean loads in one topological pass.
+
+    ``local`` (n, S) load entering each reach at its upstream end [kg/d]; ``trans`` (n, S) share of
+    the entering load that leaves the reach; ``out`` (n, S) zero on entry, receives the load leaving
+    each reach; ``inflow`` (n, S), or (0, S) to skip it, receives the load entering each reach.
+    (Dispatches to the unrolled kernel of :func:`steady_kernel`.)
+    """
+    S = local.shape[1]
+    if S > STEADY_UNROLL:
+        return _steady_solve_loop(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow)
+    steady_kernel(S)[0](down, sp_ptr, sp_idx, sp_w, local, trans, _NO_COUP, out, inflow)
+
+
+def _steady_members(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow):
+    """:func:`_steady_solve` for M independent members (``local``, ``trans``, ``out``, ``inflow``
+    with a leading member axis); members run in parallel."""
+    S = local.shape[2]
+    if S > STEADY_UNROLL:
+        return _steady_members_loop(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow)
+    coup = np.zeros((local.shape[0], 0, 0))
+    steady_kernel(S)[1](down, sp_ptr, sp_idx, sp_w, local, trans, coup, out, inflow)
+
+
+def _steady_coupled(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
+    """:func:`_steady_solve` with first-order transfers between substances (e.g. organic N ->
+    NH3-N -> NO3-N): the load of substance ``pt[p]`` leaving reach *i* gains
+    ``coup[i, p] * (load of substance pf[p] entering i)`` for each pair *p* (P,) int64.
+    ``out`` is zero on entry; ``inflow`` (n, S) or (0, S) as in :func:`_steady_solve`.
+    (Dispatches to the unrolled kernel of :func:`steady_kernel`.)"""
+    S = local.shape[1]
+    if S > STEADY_UNROLL:
+        return _steady_coupled_loop(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow)
+    steady_kernel(S, pf, pt)[0](down, sp_ptr, sp_idx, sp_w, local, trans, coup, out, inflow)
+
+
+def _steady_members_coupled(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
+    """:func:`_steady_coupled` for M members (leading member axis on ``local``, ``trans``,
+    ``coup``, ``out``, ``inflow``), in parallel."""
+    S = local.shape[2]
+    if S > STEADY_UNROLL:
+        return _steady_members_coupled_loop(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow)
+    steady_kernel(S, pf, pt)[1](down, sp_ptr, sp_idx, sp_w, local, trans, coup, out, inflow)
+
+
+# generic loops (runtime number of substances): the reference the unrolled kernels are tested against
+@jit
+def _steady_solve_loop(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow):
     """Annual-mean loads in one topological pass.
 
     ``local`` (n, S) load entering each reach at its upstream end [kg/d]; ``trans`` (n, S) share of
@@ -132,32 +268,16 @@ def _steady_solve(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow):
                     out[sp_idx[e], s] += sp_w[e] * lo
 
 
-@jit
-def _steady_solve1(down, sp_ptr, sp_idx, sp_w, local, trans, out):
-    """:func:`_steady_solve` for one substance, 1-d arrays, no inflow output (the fast path)."""
-    n = local.shape[0]
-    for i in range(n):
-        lo = trans[i] * (out[i] + local[i])
-        out[i] = lo
-        d = down[i]
-        if d >= 0:
-            out[d] += lo
-        elif d <= -2:
-            r = -2 - d
-            for e in range(sp_ptr[r], sp_ptr[r + 1]):
-                out[sp_idx[e]] += sp_w[e] * lo
-
-
 @jit(parallel=True)
-def _steady_members(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow):
+def _steady_members_loop(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow):
     """:func:`_steady_solve` for M independent members (``local``, ``trans``, ``out``, ``inflow``
     with a leading member axis); members run in parallel."""
     for m in prange(local.shape[0]):
-        _steady_solve(down, sp_ptr, sp_idx, sp_w, local[m], trans[m], out[m], inflow[m])
+        _steady_solve_loop(down, sp_ptr, sp_idx, sp_w, local[m], trans[m], out[m], inflow[m])
 
 
 @jit
-def _steady_coupled(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
+def _steady_coupled_loop(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
     """:func:`_steady_solve` with first-order transfers between substances (e.g. organic N ->
     NH3-N -> NO3-N): the load of substance ``pt[p]`` leaving reach *i* gains
     ``coup[i, p] * (load of substance pf[p] entering i)`` for each pair *p* (P,) int64.
@@ -249,11 +369,11 @@ def _chain_coupling(tau, lake, rate, decay, share, pa, pb, py, qa, qb, qc, qy, o
 
 
 @jit(parallel=True)
-def _steady_members_coupled(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
+def _steady_members_coupled_loop(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
     """:func:`_steady_coupled` for M members (leading member axis on ``local``, ``trans``,
     ``coup``, ``out``, ``inflow``), in parallel."""
     for m in prange(local.shape[0]):
-        _steady_coupled(down, sp_ptr, sp_idx, sp_w, local[m], trans[m], pf, pt, coup[m], out[m], inflow[m])
+        _steady_coupled_loop(down, sp_ptr, sp_idx, sp_w, local[m], trans[m], pf, pt, coup[m], out[m], inflow[m])
 
 
 @jit
