@@ -615,6 +615,59 @@ def _emit4(oq, ol, t, kk, c, m, h, first):
     _emit(oq, ol, t, kk, 4 * c + 3, m[3], h, first)
 
 
+def _make_flow(DENSE, DENSE_OUT):
+    """One flow-only routing step of rows ``i0 .. i1 - 1`` (the ``S = 0`` lanes of the routing kernel):
+    dense lateral flow ``ql[t, i]`` or grouped ``ql_base[i] ql[t, ql_group[i]]`` (``DENSE``), every
+    reach written to ``oq[t, i]`` or only the special reaches' outputs (``DENSE_OUT``), fixed when the
+    function is built.
+
+    Its own small function so that the loop keeps its few pointers in registers (inside the routing
+    kernel it competed with every other array for them) and the two input/output choices are
+    compile-time constants; the row index is unsigned, so no negative-index wraparound is computed
+    per access. The arithmetic is the routing kernel's own, in the same order."""
+
+    @jit
+    def flow(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w, sp_out, oq, h, first):
+        for i in range(np.uint64(i0), np.uint64(i1)):
+            a = c1[i]
+            b = c2[i]
+            ab = a + b
+            u = sa[i, 0]
+            if DENSE:
+                q = np.float64(ql[t, i])
+            else:
+                q = ql_base[i] * ql[t, ql_group[i]]
+            m = a * u + sa[i, 1] + ab * q
+            sa[i, 0] = 0.0
+            sa[i, 1] = b * u + (1.0 - ab) * m
+            if DENSE_OUT:
+                if first:
+                    oq[t, i] = h * m
+                else:
+                    oq[t, i] += h * m
+            d = de[i]
+            if d >= 0:
+                sa[d, 0] += m
+                continue
+            r = -1 - d
+            for e in range(sp_ptr[r], sp_ptr[r + 1]):
+                sa[sp_tgt[e], 0] += sp_w[e] * m
+            kk = sp_out[r]
+            if kk >= 0 and not DENSE_OUT:
+                if first:
+                    oq[t, kk] = h * m
+                else:
+                    oq[t, kk] += h * m
+
+    return flow
+
+
+_flow_dd = _make_flow(True, True)
+_flow_ds = _make_flow(True, False)
+_flow_gd = _make_flow(False, True)
+_flow_gs = _make_flow(False, False)
+
+
 def lane_count(n_substances: int) -> int:
     """Lanes per reach in the routing kernel: 1 for flow only, else flow + substances padded to a
     multiple of 4 (one 256-bit vector per 4 lanes)."""
@@ -756,37 +809,19 @@ def _make_route(S, CH=0):
                             for w in range(V):
                                 sa[r, w] += buf[g, sl, w]
                                 buf[g, sl, w] = 0.0
-                        if NC == 0:  # flow only: scalar lanes
-                            for i in range(i0, i1):
-                                a = c1[i]
-                                b = c2[i]
-                                ab = a + b
-                                u = sa[i, 0]
-                                if dense:
-                                    q = np.float64(ql[t, i])
-                                else:
-                                    q = ql_base[i] * ql[t, ql_group[i]]
-                                m = a * u + sa[i, 1] + ab * q
-                                sa[i, 0] = 0.0
-                                sa[i, 1] = b * u + (1.0 - ab) * m
-                                if dense_out:
-                                    if sub == 0:
-                                        oq[t, i] = h * m
-                                    else:
-                                        oq[t, i] += h * m
-                                d = de[i]
-                                if d >= 0:
-                                    sa[d, 0] += m
-                                    continue
-                                r = -1 - d
-                                for e in range(sp_ptr[r], sp_ptr[r + 1]):
-                                    sa[sp_tgt[e], 0] += sp_w[e] * m
-                                kk = sp_out[r]
-                                if kk >= 0 and not dense_out:
-                                    if sub == 0:
-                                        oq[t, kk] = h * m
-                                    else:
-                                        oq[t, kk] += h * m
+                        if NC == 0:  # flow only: scalar lanes, one tight loop per kind of input and output
+                            if dense and dense_out:
+                                _flow_dd(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
+                                         sp_out, oq, h, sub == 0)
+                            elif dense:
+                                _flow_ds(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
+                                         sp_out, oq, h, sub == 0)
+                            elif dense_out:
+                                _flow_gd(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
+                                         sp_out, oq, h, sub == 0)
+                            else:
+                                _flow_gs(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
+                                         sp_out, oq, h, sub == 0)
                         else:
                             for i in range(i0, i1):
                                 k = i - i0
