@@ -188,10 +188,39 @@ def _make_steady(S, PF, PT):
                     for s in range(S):
                         out[j, s] += w * lo[s]
 
+    # `single` once more over a member axis. It is not called from here: a dispatcher held in a closure
+    # cell pickles with a per-process id, so numba's disk cache would never find `members` again.
     @jit(parallel=True)
-    def members(down, sp_ptr, sp_idx, sp_w, local, trans, coup, out, inflow):
-        for m in prange(local.shape[0]):
-            single(down, sp_ptr, sp_idx, sp_w, local[m], trans[m], coup[m], out[m], inflow[m])
+    def members(down, sp_ptr, sp_idx, sp_w, local_m, trans_m, coup_m, out_m, inflow_m):
+        for mb in prange(local_m.shape[0]):
+            local, trans, coup, out, inflow = local_m[mb], trans_m[mb], coup_m[mb], out_m[mb], inflow_m[mb]
+            n = local.shape[0]
+            keep = inflow.shape[0] == n
+            for i in range(n):
+                lin = Z
+                lo = Z
+                for s in range(S):
+                    x = out[i, s] + local[i, s]
+                    lin = tuple_setitem(lin, s, x)
+                    lo = tuple_setitem(lo, s, trans[i, s] * x)
+                if keep:
+                    for s in range(S):
+                        inflow[i, s] = lin[s]
+                for p in range(P):
+                    lo = tuple_setitem(lo, PT[p], lo[PT[p]] + coup[i, p] * lin[PF[p]])
+                for s in range(S):
+                    out[i, s] = lo[s]
+                d = down[i]
+                if d >= 0:
+                    for s in range(S):
+                        out[d, s] += lo[s]
+                elif d <= -2:
+                    r = -2 - d
+                    for e in range(sp_ptr[r], sp_ptr[r + 1]):
+                        w = sp_w[e]
+                        j = sp_idx[e]
+                        for s in range(S):
+                            out[j, s] += w * lo[s]
 
     return single, members
 
@@ -615,57 +644,47 @@ def _emit4(oq, ol, t, kk, c, m, h, first):
     _emit(oq, ol, t, kk, 4 * c + 3, m[3], h, first)
 
 
-def _make_flow(DENSE, DENSE_OUT):
+@jit
+def _flow_rows(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w, sp_out, oq, h, first, dense,
+               dense_out):
     """One flow-only routing step of rows ``i0 .. i1 - 1`` (the ``S = 0`` lanes of the routing kernel):
-    dense lateral flow ``ql[t, i]`` or grouped ``ql_base[i] ql[t, ql_group[i]]`` (``DENSE``), every
-    reach written to ``oq[t, i]`` or only the special reaches' outputs (``DENSE_OUT``), fixed when the
-    function is built.
+    dense lateral flow ``ql[t, i]`` or grouped ``ql_base[i] ql[t, ql_group[i]]`` (``dense``), every
+    reach written to ``oq[t, i]`` or only the special reaches' outputs (``dense_out``).
 
     Its own small function so that the loop keeps its few pointers in registers (inside the routing
-    kernel it competed with every other array for them) and the two input/output choices are
-    compile-time constants; the row index is unsigned, so no negative-index wraparound is computed
-    per access. The arithmetic is the routing kernel's own, in the same order."""
-
-    @jit
-    def flow(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w, sp_out, oq, h, first):
-        for i in range(np.uint64(i0), np.uint64(i1)):
-            a = c1[i]
-            b = c2[i]
-            ab = a + b
-            u = sa[i, 0]
-            if DENSE:
-                q = np.float64(ql[t, i])
+    kernel it competed with every other array for them; the kernel calls it with constant flags), and
+    the row index is unsigned, so no negative-index wraparound is computed per access. The arithmetic
+    is the routing kernel's own, in the same order (bit-identical)."""
+    for i in range(np.uint64(i0), np.uint64(i1)):
+        a = c1[i]
+        b = c2[i]
+        ab = a + b
+        u = sa[i, 0]
+        if dense:
+            q = np.float64(ql[t, i])
+        else:
+            q = ql_base[i] * ql[t, ql_group[i]]
+        m = a * u + sa[i, 1] + ab * q
+        sa[i, 0] = 0.0
+        sa[i, 1] = b * u + (1.0 - ab) * m
+        if dense_out:
+            if first:
+                oq[t, i] = h * m
             else:
-                q = ql_base[i] * ql[t, ql_group[i]]
-            m = a * u + sa[i, 1] + ab * q
-            sa[i, 0] = 0.0
-            sa[i, 1] = b * u + (1.0 - ab) * m
-            if DENSE_OUT:
-                if first:
-                    oq[t, i] = h * m
-                else:
-                    oq[t, i] += h * m
-            d = de[i]
-            if d >= 0:
-                sa[d, 0] += m
-                continue
-            r = -1 - d
-            for e in range(sp_ptr[r], sp_ptr[r + 1]):
-                sa[sp_tgt[e], 0] += sp_w[e] * m
-            kk = sp_out[r]
-            if kk >= 0 and not DENSE_OUT:
-                if first:
-                    oq[t, kk] = h * m
-                else:
-                    oq[t, kk] += h * m
-
-    return flow
-
-
-_flow_dd = _make_flow(True, True)
-_flow_ds = _make_flow(True, False)
-_flow_gd = _make_flow(False, True)
-_flow_gs = _make_flow(False, False)
+                oq[t, i] += h * m
+        d = de[i]
+        if d >= 0:
+            sa[d, 0] += m
+            continue
+        r = -1 - d
+        for e in range(sp_ptr[r], sp_ptr[r + 1]):
+            sa[sp_tgt[e], 0] += sp_w[e] * m
+        kk = sp_out[r]
+        if kk >= 0 and not dense_out:
+            if first:
+                oq[t, kk] = h * m
+            else:
+                oq[t, kk] += h * m
 
 
 def lane_count(n_substances: int) -> int:
@@ -811,17 +830,17 @@ def _make_route(S, CH=0):
                                 buf[g, sl, w] = 0.0
                         if NC == 0:  # flow only: scalar lanes, one tight loop per kind of input and output
                             if dense and dense_out:
-                                _flow_dd(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
-                                         sp_out, oq, h, sub == 0)
+                                _flow_rows(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
+                                           sp_out, oq, h, sub == 0, True, True)
                             elif dense:
-                                _flow_ds(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
-                                         sp_out, oq, h, sub == 0)
+                                _flow_rows(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
+                                           sp_out, oq, h, sub == 0, True, False)
                             elif dense_out:
-                                _flow_gd(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
-                                         sp_out, oq, h, sub == 0)
+                                _flow_rows(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
+                                           sp_out, oq, h, sub == 0, False, True)
                             else:
-                                _flow_gs(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
-                                         sp_out, oq, h, sub == 0)
+                                _flow_rows(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
+                                           sp_out, oq, h, sub == 0, False, False)
                         else:
                             for i in range(i0, i1):
                                 k = i - i0
