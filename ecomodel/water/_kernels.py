@@ -17,6 +17,8 @@ here validates input: the topic modules do that.
 
 from __future__ import annotations
 
+import types as types_
+
 import numpy as np
 from llvmlite import ir
 from numba import types
@@ -912,16 +914,24 @@ def _make_route(S, CH=0):
             for w in range(W):
                 st[i, w] = sa[i, V + w]
 
-    @jit(parallel=True)
     def members(c1, c2, de, lake_of, sp_ptr, sp_tgt, sp_w, sp_out, lake_k, lake_loss, tr, ktau, tfac, ql, ql_group,
                 ql_base, pt, em, fp, fd, st, bstart, rptr, ridx, rslot, fptr, fslot, n_slots, chunk, oq, ol,
                 substeps, chain, ct, la1, la2, la3, lpm, lem):
         """:func:`route` for M members in parallel (``prange`` over members, never over time); member
         arrays (``lake_loss``, ``tr``, ``ktau``, ``pt``, ``em``, ``st``, ``oq``, ``ol``) carry a leading
         member axis."""
+        if S < 0 or CH < 0:  # never: keeps S and CH in the closure, which numba's cache key includes
+            return
         for m in prange(st.shape[0]):
-            route(c1, c2, de, lake_of, sp_ptr, sp_tgt, sp_w, sp_out, lake_k, lake_loss[m], tr[m], ktau[m], tfac, ql,
-                  ql_group, ql_base, pt[m], em[m], fp, fd, st[m], bstart, rptr, ridx, rslot, fptr, fslot, n_slots,
-                  chunk, oq[m], ol[m], substeps, chain, ct[m], la1[m], la2[m], la3[m], lpm[m], lem[m])
+            _route_one(c1, c2, de, lake_of, sp_ptr, sp_tgt, sp_w, sp_out, lake_k, lake_loss[m], tr[m], ktau[m], tfac,
+                       ql, ql_group, ql_base, pt[m], em[m], fp, fd, st[m], bstart, rptr, ridx, rslot, fptr, fslot,
+                       n_slots, chunk, oq[m], ol[m], substeps, chain, ct[m], la1[m], la2[m], la3[m], lpm[m], lem[m])
+
+    # `members` reaches `route` as the global `_route_one` of its own globals dict, not through a closure
+    # cell: numba keys a disk-cache entry by the closure's contents, and a dispatcher in a cell pickles
+    # with a per-process id, so the members kernel was compiled anew (~15 s) in every process.
+    members = types_.FunctionType(members.__code__, {**globals(), "_route_one": route}, members.__name__,
+                                  members.__defaults__, members.__closure__)
+    members = jit(parallel=True)(members)
 
     return route, members
