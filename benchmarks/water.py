@@ -195,10 +195,22 @@ def run(tiny: bool = False):
         out6.fill(0.0)
         _steady_coupled(net.down, net.sp_ptr, net.sp_idx, net.sp_w, loads6, trans6, pf6, pt6, coup6, out6, empty6)
 
+    from ecomodel.water._kernels import _steady_coupled_loop
+
+    def steady_loop6():  # the generic loop (runtime substance count) the unrolled kernel replaced
+        out6.fill(0.0)
+        _steady_coupled_loop(net.down, net.sp_ptr, net.sp_idx, net.sp_w, loads6, trans6, pf6, pt6, coup6, out6,
+                             empty6)
+
+    t_loop = _timed(steady_loop6, 7 if not tiny else 1)
+    ref6 = out6.copy()
     t = _timed(steady_kernel6, 7 if not tiny else 1)
     yield result("water.steady.kernel.all_substances", f"{n} reaches x 6 substances (N chain coupled)", t, n,
-                 "reaches/s", goal_seconds=0.020, before=BEFORE["water.steady.kernel.all_substances"], note="TP, OrgN, NH3-N, NO3-N, CODcr, CODMn; the solve with the "
-                 "chain couplings precomputed (goal <= 20 ms)")
+                 "reaches/s", goal_seconds=0.020, before=BEFORE["water.steady.kernel.all_substances"],
+                 generic_loop_seconds=t_loop, speedup_vs_generic_loop=t_loop / t,
+                 bit_identical_to_generic_loop=bool(np.array_equal(out6, ref6)),
+                 note="TP, OrgN, NH3-N, NO3-N, CODcr, CODMn; the solve with the chain couplings precomputed "
+                      "(goal <= 20 ms); generic_loop_seconds: the runtime-S loop it replaced, same run")
     t = _timed(lambda: steady(net, loads6, rates6, substance=names6, transfers=chain6), 3 if not tiny else 1)
     yield result("water.steady.end_to_end.all_substances", f"{n} reaches x 6 substances", t, n, "reaches/s",
                  note="steady(..., transfers=N chain) -> xarray.Dataset: rates, shares, Bateman couplings and solve")
@@ -291,7 +303,7 @@ def run(tiny: bool = False):
 
     def ens_args():
         a = list(one_args())
-        stack = lambda v: np.array(np.broadcast_to(v, (members,) + v.shape))  # noqa: E731  (writable copy)
+        stack = lambda v: _member_stack(v, members)  # noqa: E731  (writable, member-major copy)
         for i in (9, 10, 11, 16, 17, 20, 29, 30, 33, 34, 35, 36, 37, 38):  # member arrays
             a[i] = stack(a[i])
         return a
@@ -379,25 +391,57 @@ def _every_reach(net, ql, x, peer_flow, peer_out, size, repeat):
                  note="both sides overwrite an output buffer from an earlier run (float64 ours, float32 peer)")
 
 
+def _member_stack(v, M):
+    """``M`` copies of a member array stacked member-major, C-contiguous, as ``route()`` builds them
+    (``np.ascontiguousarray``/``np.stack``). ``np.array(np.broadcast_to(...))`` would keep the broadcast's
+    member axis innermost in memory (strides (8, 8 M, ...)): every member's rows are then spread over M
+    times the cache lines, and the cost per member grows with M for a reason route() never meets."""
+    return np.array(np.broadcast_to(v, (M,) + v.shape), order="C")
+
+
 def _member_scaling(net, ql, x, members_kernel, timed, tiny):
-    """Cost per reach-step of the members kernel on one thread for 1 to 16 members (goal: flat within 10 %)."""
+    """Cost per reach-step of the members kernel on one thread for 1 to 16 members (goal: flat within 10 %).
+
+    Every sample does the same work (16 member-runs: 16 calls with one member, 8 with two, ..., one with
+    16), the member counts take turns within each round (order reversed every other round) and the
+    median over rounds is reported, in wall-clock and in process CPU time: on a shared machine a short
+    sample would otherwise catch a quiet moment more often than a long one."""
     from ecomodel._numba import threads
 
     m_reaches, T = net.n_reaches, ql.shape[0]
     _, one_args, _ = _our_kernel_args(net, ql, x, 3, np.arange(0, m_reaches, 997, dtype=np.int64))
-    cost = {}
-    for M in (1, 2, 4) if tiny else (1, 2, 4, 8, 16):
+    Ms = (1, 2, 4) if tiny else (1, 2, 4, 8, 16)
+    top = max(Ms)
+    args = {}
+    for M in Ms:
         a = list(one_args())
         for i in (9, 10, 11, 16, 17, 20, 29, 30, 33, 34, 35, 36, 37, 38):  # member arrays, built outside the timing
-            a[i] = np.array(np.broadcast_to(a[i], (M,) + a[i].shape))
-        with threads(1):
-            cost[M] = timed(lambda: members_kernel(*a), 1 if tiny else 3) / (M * m_reaches * T) * 1e9
-    hi = max(cost)
-    yield result("water.route.members.scaling", f"1-{hi} members x {m_reaches} reaches x {T} days", cost[hi] * 1e-9,
+            a[i] = _member_stack(a[i], M)
+        args[M] = a
+    wall = {M: [] for M in Ms}
+    cpu = {M: [] for M in Ms}
+    with threads(1):
+        for r in range(2 if tiny else 4):  # round 0 warms up and is not recorded
+            for M in (Ms if r % 2 == 0 else Ms[::-1]):
+                calls = top // M
+                w0, c0 = time.perf_counter(), time.process_time()
+                for _ in range(calls):
+                    members_kernel(*args[M])
+                work = calls * M * m_reaches * T
+                if r == 0:
+                    continue
+                wall[M].append((time.perf_counter() - w0) / work * 1e9)
+                cpu[M].append((time.process_time() - c0) / work * 1e9)
+    cost = {M: float(np.median(wall[M])) for M in Ms}
+    cost_cpu = {M: float(np.median(cpu[M])) for M in Ms}
+    yield result("water.route.members.scaling", f"1-{top} members x {m_reaches} reaches x {T} days", cost[top] * 1e-9,
                  1, "reach-steps/s", threads=1, ns_per_reach_step={str(M): c for M, c in cost.items()},
-                 cost_vs_1_member={str(M): c / cost[1] for M, c in cost.items()}, goal_growth=1.10,
+                 cost_vs_1_member={str(M): c / cost[1] for M, c in cost.items()},
+                 cpu_ns_per_reach_step={str(M): c for M, c in cost_cpu.items()},
+                 cpu_cost_vs_1_member={str(M): c / cost_cpu[1] for M, c in cost_cpu.items()}, goal_growth=1.10,
                  before=BEFORE["water.route.members.scaling"],
-                 note="flow + 3 substances, members one after another on one thread, arrays built outside the timing")
+                 note="flow + 3 substances, members one after another on one thread, member-major arrays built "
+                      "outside the timing, equal work per sample, median of 3 interleaved rounds after a warm-up round")
 
 
 def _peer_end_to_end(down, K, x, ql, repeat):

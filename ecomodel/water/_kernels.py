@@ -17,10 +17,13 @@ here validates input: the topic modules do that.
 
 from __future__ import annotations
 
+import types as types_
+
 import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.core.extending import intrinsic
+from numba.cpython.unsafe.tuple import tuple_setitem
 
 from ecomodel._mathkernels import SAFE_FASTMATH_FLAGS
 from ecomodel._mathkernels import exp_neg as _exp_neg  # branch-free e^-x, shared with air
@@ -35,6 +38,7 @@ __all__ = [
     "_steady_coupled",
     "_chain_coupling",
     "_steady_members_coupled",
+    "steady_kernel",
     "_mixed_box_coefficients",
     "route_kernel",
     "lane_count",
@@ -107,7 +111,170 @@ def _topological_order(n, src, dst):
 
 
 @jit
+def _steady_solve1(down, sp_ptr, sp_idx, sp_w, local, trans, out):
+    """:func:`_steady_solve` for one substance, 1-d arrays, no inflow output (the fast path)."""
+    n = local.shape[0]
+    for i in range(n):
+        lo = trans[i] * (out[i] + local[i])
+        out[i] = lo
+        d = down[i]
+        if d >= 0:
+            out[d] += lo
+        elif d <= -2:
+            r = -2 - d
+            for e in range(sp_ptr[r], sp_ptr[r + 1]):
+                out[sp_idx[e]] += sp_w[e] * lo
+
+
+# ----------------------------------------------------------------------------------------- steady
+# The steady kernels below are built per number of substances S and per transfer pairs (compile-time
+# constants, :func:`steady_kernel`): a reach's S entering and leaving loads then live in registers
+# (tuples updated with ``tuple_setitem``, which LLVM turns into scalars once the constant-length loops
+# are unrolled) instead of a scratch array the loads and stores of every reach go through. The
+# arithmetic is the generic loops' own, in the same order (results bit-identical; tested). Above
+# :data:`STEADY_UNROLL` substances the generic loops (``*_loop``) run.
+
+#: most substances for which :func:`steady_kernel` builds an unrolled kernel
+STEADY_UNROLL = 16
+_STEADY_CACHE: dict = {}
+_NO_COUP = np.zeros((0, 0))
+
+
+def steady_kernel(n_substances: int, pf=(), pt=()):
+    """Return ``(single, members)`` steady kernels for ``n_substances`` substances with transfer pairs
+    ``pf[p] -> pt[p]`` (compiled on first call, cached per process and on disk).
+
+    ``single(down, sp_ptr, sp_idx, sp_w, local, trans, coup, out, inflow)`` is
+    :func:`_steady_coupled_loop` (:func:`_steady_solve_loop` without pairs; ``coup`` is then not
+    read); ``members`` the same over a leading member axis of ``local``, ``trans``, ``coup``, ``out``,
+    ``inflow``, members in parallel."""
+    key = (int(n_substances), tuple(int(v) for v in pf), tuple(int(v) for v in pt))
+    if key not in _STEADY_CACHE:
+        _STEADY_CACHE[key] = _make_steady(*key)
+    return _STEADY_CACHE[key]
+
+
+def _make_steady(S, PF, PT):
+    P = len(PF)
+    Z = (0.0,) * S
+    if P == 0:  # the pair loop never runs; placeholders only so that it types
+        PF, PT = (0,), (0,)
+
+    @jit
+    def single(down, sp_ptr, sp_idx, sp_w, local, trans, coup, out, inflow):
+        n = local.shape[0]
+        keep = inflow.shape[0] == n
+        for i in range(n):
+            lin = Z
+            lo = Z
+            for s in range(S):
+                x = out[i, s] + local[i, s]
+                lin = tuple_setitem(lin, s, x)
+                lo = tuple_setitem(lo, s, trans[i, s] * x)
+            if keep:
+                for s in range(S):
+                    inflow[i, s] = lin[s]
+            for p in range(P):
+                lo = tuple_setitem(lo, PT[p], lo[PT[p]] + coup[i, p] * lin[PF[p]])
+            for s in range(S):
+                out[i, s] = lo[s]
+            d = down[i]
+            if d >= 0:
+                for s in range(S):
+                    out[d, s] += lo[s]
+            elif d <= -2:
+                r = -2 - d
+                for e in range(sp_ptr[r], sp_ptr[r + 1]):
+                    w = sp_w[e]
+                    j = sp_idx[e]
+                    for s in range(S):
+                        out[j, s] += w * lo[s]
+
+    # `single` once more over a member axis. It is not called from here: a dispatcher held in a closure
+    # cell pickles with a per-process id, so numba's disk cache would never find `members` again.
+    @jit(parallel=True)
+    def members(down, sp_ptr, sp_idx, sp_w, local_m, trans_m, coup_m, out_m, inflow_m):
+        for mb in prange(local_m.shape[0]):
+            local, trans, coup, out, inflow = local_m[mb], trans_m[mb], coup_m[mb], out_m[mb], inflow_m[mb]
+            n = local.shape[0]
+            keep = inflow.shape[0] == n
+            for i in range(n):
+                lin = Z
+                lo = Z
+                for s in range(S):
+                    x = out[i, s] + local[i, s]
+                    lin = tuple_setitem(lin, s, x)
+                    lo = tuple_setitem(lo, s, trans[i, s] * x)
+                if keep:
+                    for s in range(S):
+                        inflow[i, s] = lin[s]
+                for p in range(P):
+                    lo = tuple_setitem(lo, PT[p], lo[PT[p]] + coup[i, p] * lin[PF[p]])
+                for s in range(S):
+                    out[i, s] = lo[s]
+                d = down[i]
+                if d >= 0:
+                    for s in range(S):
+                        out[d, s] += lo[s]
+                elif d <= -2:
+                    r = -2 - d
+                    for e in range(sp_ptr[r], sp_ptr[r + 1]):
+                        w = sp_w[e]
+                        j = sp_idx[e]
+                        for s in range(S):
+                            out[j, s] += w * lo[s]
+
+    return single, members
+
+
 def _steady_solve(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow):
+    """Annual-mean loads in one topological pass.
+
+    ``local`` (n, S) load entering each reach at its upstream end [kg/d]; ``trans`` (n, S) share of
+    the entering load that leaves the reach; ``out`` (n, S) zero on entry, receives the load leaving
+    each reach; ``inflow`` (n, S), or (0, S) to skip it, receives the load entering each reach.
+    (Dispatches to the unrolled kernel of :func:`steady_kernel`.)
+    """
+    S = local.shape[1]
+    if S > STEADY_UNROLL:
+        return _steady_solve_loop(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow)
+    steady_kernel(S)[0](down, sp_ptr, sp_idx, sp_w, local, trans, _NO_COUP, out, inflow)
+
+
+def _steady_members(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow):
+    """:func:`_steady_solve` for M independent members (``local``, ``trans``, ``out``, ``inflow``
+    with a leading member axis); members run in parallel."""
+    S = local.shape[2]
+    if S > STEADY_UNROLL:
+        return _steady_members_loop(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow)
+    coup = np.zeros((local.shape[0], 0, 0))
+    steady_kernel(S)[1](down, sp_ptr, sp_idx, sp_w, local, trans, coup, out, inflow)
+
+
+def _steady_coupled(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
+    """:func:`_steady_solve` with first-order transfers between substances (e.g. organic N ->
+    NH3-N -> NO3-N): the load of substance ``pt[p]`` leaving reach *i* gains
+    ``coup[i, p] * (load of substance pf[p] entering i)`` for each pair *p* (P,) int64.
+    ``out`` is zero on entry; ``inflow`` (n, S) or (0, S) as in :func:`_steady_solve`.
+    (Dispatches to the unrolled kernel of :func:`steady_kernel`.)"""
+    S = local.shape[1]
+    if S > STEADY_UNROLL:
+        return _steady_coupled_loop(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow)
+    steady_kernel(S, pf, pt)[0](down, sp_ptr, sp_idx, sp_w, local, trans, coup, out, inflow)
+
+
+def _steady_members_coupled(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
+    """:func:`_steady_coupled` for M members (leading member axis on ``local``, ``trans``,
+    ``coup``, ``out``, ``inflow``), in parallel."""
+    S = local.shape[2]
+    if S > STEADY_UNROLL:
+        return _steady_members_coupled_loop(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow)
+    steady_kernel(S, pf, pt)[1](down, sp_ptr, sp_idx, sp_w, local, trans, coup, out, inflow)
+
+
+# generic loops (runtime number of substances): the reference the unrolled kernels are tested against
+@jit
+def _steady_solve_loop(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow):
     """Annual-mean loads in one topological pass.
 
     ``local`` (n, S) load entering each reach at its upstream end [kg/d]; ``trans`` (n, S) share of
@@ -132,32 +299,16 @@ def _steady_solve(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow):
                     out[sp_idx[e], s] += sp_w[e] * lo
 
 
-@jit
-def _steady_solve1(down, sp_ptr, sp_idx, sp_w, local, trans, out):
-    """:func:`_steady_solve` for one substance, 1-d arrays, no inflow output (the fast path)."""
-    n = local.shape[0]
-    for i in range(n):
-        lo = trans[i] * (out[i] + local[i])
-        out[i] = lo
-        d = down[i]
-        if d >= 0:
-            out[d] += lo
-        elif d <= -2:
-            r = -2 - d
-            for e in range(sp_ptr[r], sp_ptr[r + 1]):
-                out[sp_idx[e]] += sp_w[e] * lo
-
-
 @jit(parallel=True)
-def _steady_members(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow):
+def _steady_members_loop(down, sp_ptr, sp_idx, sp_w, local, trans, out, inflow):
     """:func:`_steady_solve` for M independent members (``local``, ``trans``, ``out``, ``inflow``
     with a leading member axis); members run in parallel."""
     for m in prange(local.shape[0]):
-        _steady_solve(down, sp_ptr, sp_idx, sp_w, local[m], trans[m], out[m], inflow[m])
+        _steady_solve_loop(down, sp_ptr, sp_idx, sp_w, local[m], trans[m], out[m], inflow[m])
 
 
 @jit
-def _steady_coupled(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
+def _steady_coupled_loop(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
     """:func:`_steady_solve` with first-order transfers between substances (e.g. organic N ->
     NH3-N -> NO3-N): the load of substance ``pt[p]`` leaving reach *i* gains
     ``coup[i, p] * (load of substance pf[p] entering i)`` for each pair *p* (P,) int64.
@@ -249,11 +400,11 @@ def _chain_coupling(tau, lake, rate, decay, share, pa, pb, py, qa, qb, qc, qy, o
 
 
 @jit(parallel=True)
-def _steady_members_coupled(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
+def _steady_members_coupled_loop(down, sp_ptr, sp_idx, sp_w, local, trans, pf, pt, coup, out, inflow):
     """:func:`_steady_coupled` for M members (leading member axis on ``local``, ``trans``,
     ``coup``, ``out``, ``inflow``), in parallel."""
     for m in prange(local.shape[0]):
-        _steady_coupled(down, sp_ptr, sp_idx, sp_w, local[m], trans[m], pf, pt, coup[m], out[m], inflow[m])
+        _steady_coupled_loop(down, sp_ptr, sp_idx, sp_w, local[m], trans[m], pf, pt, coup[m], out[m], inflow[m])
 
 
 @jit
@@ -495,6 +646,49 @@ def _emit4(oq, ol, t, kk, c, m, h, first):
     _emit(oq, ol, t, kk, 4 * c + 3, m[3], h, first)
 
 
+@jit
+def _flow_rows(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w, sp_out, oq, h, first, dense,
+               dense_out):
+    """One flow-only routing step of rows ``i0 .. i1 - 1`` (the ``S = 0`` lanes of the routing kernel):
+    dense lateral flow ``ql[t, i]`` or grouped ``ql_base[i] ql[t, ql_group[i]]`` (``dense``), every
+    reach written to ``oq[t, i]`` or only the special reaches' outputs (``dense_out``).
+
+    Its own small function so that the loop keeps its few pointers in registers (inside the routing
+    kernel it competed with every other array for them; the kernel calls it with constant flags), and
+    the row index is unsigned, so no negative-index wraparound is computed per access. The arithmetic
+    is the routing kernel's own, in the same order (bit-identical)."""
+    for i in range(np.uint64(i0), np.uint64(i1)):
+        a = c1[i]
+        b = c2[i]
+        ab = a + b
+        u = sa[i, 0]
+        if dense:
+            q = np.float64(ql[t, i])
+        else:
+            q = ql_base[i] * ql[t, ql_group[i]]
+        m = a * u + sa[i, 1] + ab * q
+        sa[i, 0] = 0.0
+        sa[i, 1] = b * u + (1.0 - ab) * m
+        if dense_out:
+            if first:
+                oq[t, i] = h * m
+            else:
+                oq[t, i] += h * m
+        d = de[i]
+        if d >= 0:
+            sa[d, 0] += m
+            continue
+        r = -1 - d
+        for e in range(sp_ptr[r], sp_ptr[r + 1]):
+            sa[sp_tgt[e], 0] += sp_w[e] * m
+        kk = sp_out[r]
+        if kk >= 0 and not dense_out:
+            if first:
+                oq[t, kk] = h * m
+            else:
+                oq[t, kk] += h * m
+
+
 def lane_count(n_substances: int) -> int:
     """Lanes per reach in the routing kernel: 1 for flow only, else flow + substances padded to a
     multiple of 4 (one 256-bit vector per 4 lanes)."""
@@ -636,37 +830,19 @@ def _make_route(S, CH=0):
                             for w in range(V):
                                 sa[r, w] += buf[g, sl, w]
                                 buf[g, sl, w] = 0.0
-                        if NC == 0:  # flow only: scalar lanes
-                            for i in range(i0, i1):
-                                a = c1[i]
-                                b = c2[i]
-                                ab = a + b
-                                u = sa[i, 0]
-                                if dense:
-                                    q = np.float64(ql[t, i])
-                                else:
-                                    q = ql_base[i] * ql[t, ql_group[i]]
-                                m = a * u + sa[i, 1] + ab * q
-                                sa[i, 0] = 0.0
-                                sa[i, 1] = b * u + (1.0 - ab) * m
-                                if dense_out:
-                                    if sub == 0:
-                                        oq[t, i] = h * m
-                                    else:
-                                        oq[t, i] += h * m
-                                d = de[i]
-                                if d >= 0:
-                                    sa[d, 0] += m
-                                    continue
-                                r = -1 - d
-                                for e in range(sp_ptr[r], sp_ptr[r + 1]):
-                                    sa[sp_tgt[e], 0] += sp_w[e] * m
-                                kk = sp_out[r]
-                                if kk >= 0 and not dense_out:
-                                    if sub == 0:
-                                        oq[t, kk] = h * m
-                                    else:
-                                        oq[t, kk] += h * m
+                        if NC == 0:  # flow only: scalar lanes, one tight loop per kind of input and output
+                            if dense and dense_out:
+                                _flow_rows(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
+                                           sp_out, oq, h, sub == 0, True, True)
+                            elif dense:
+                                _flow_rows(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
+                                           sp_out, oq, h, sub == 0, True, False)
+                            elif dense_out:
+                                _flow_rows(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
+                                           sp_out, oq, h, sub == 0, False, True)
+                            else:
+                                _flow_rows(sa, c1, c2, de, ql, ql_group, ql_base, t, i0, i1, sp_ptr, sp_tgt, sp_w,
+                                           sp_out, oq, h, sub == 0, False, False)
                         else:
                             for i in range(i0, i1):
                                 k = i - i0
@@ -738,16 +914,24 @@ def _make_route(S, CH=0):
             for w in range(W):
                 st[i, w] = sa[i, V + w]
 
-    @jit(parallel=True)
     def members(c1, c2, de, lake_of, sp_ptr, sp_tgt, sp_w, sp_out, lake_k, lake_loss, tr, ktau, tfac, ql, ql_group,
                 ql_base, pt, em, fp, fd, st, bstart, rptr, ridx, rslot, fptr, fslot, n_slots, chunk, oq, ol,
                 substeps, chain, ct, la1, la2, la3, lpm, lem):
         """:func:`route` for M members in parallel (``prange`` over members, never over time); member
         arrays (``lake_loss``, ``tr``, ``ktau``, ``pt``, ``em``, ``st``, ``oq``, ``ol``) carry a leading
         member axis."""
+        if S < 0 or CH < 0:  # never: keeps S and CH in the closure, which numba's cache key includes
+            return
         for m in prange(st.shape[0]):
-            route(c1, c2, de, lake_of, sp_ptr, sp_tgt, sp_w, sp_out, lake_k, lake_loss[m], tr[m], ktau[m], tfac, ql,
-                  ql_group, ql_base, pt[m], em[m], fp, fd, st[m], bstart, rptr, ridx, rslot, fptr, fslot, n_slots,
-                  chunk, oq[m], ol[m], substeps, chain, ct[m], la1[m], la2[m], la3[m], lpm[m], lem[m])
+            _route_one(c1, c2, de, lake_of, sp_ptr, sp_tgt, sp_w, sp_out, lake_k, lake_loss[m], tr[m], ktau[m], tfac,
+                       ql, ql_group, ql_base, pt[m], em[m], fp, fd, st[m], bstart, rptr, ridx, rslot, fptr, fslot,
+                       n_slots, chunk, oq[m], ol[m], substeps, chain, ct[m], la1[m], la2[m], la3[m], lpm[m], lem[m])
+
+    # `members` reaches `route` as the global `_route_one` of its own globals dict, not through a closure
+    # cell: numba keys a disk-cache entry by the closure's contents, and a dispatcher in a cell pickles
+    # with a per-process id, so the members kernel was compiled anew (~15 s) in every process.
+    members = types_.FunctionType(members.__code__, {**globals(), "_route_one": route}, members.__name__,
+                                  members.__defaults__, members.__closure__)
+    members = jit(parallel=True)(members)
 
     return route, members
