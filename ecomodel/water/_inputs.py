@@ -24,6 +24,10 @@ def _per_substance(value, names, n, field_name, default, *, error=InputError):
     Scalars and per-reach columns come back as read-only broadcast views (no copy); the network's
     own columns (``value=None``) were validated when the network was built and are not checked again."""
     S = len(names)
+    if isinstance(value, dict) and not set(value) <= set(names):  # nothing silently dropped
+        extra = sorted(set(value) - set(names), key=str)
+        raise error(f"{field_name}: value(s) for {extra}, which are not among the substances {list(names)}",
+                    field=field_name, value=extra, expected=f"keys among {list(names)}")
     if value is None:
         if isinstance(default, np.ndarray) and default.shape == (n,):
             return np.broadcast_to(default[:, None], (n, S))

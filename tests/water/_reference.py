@@ -151,3 +151,14 @@ def daily_inputs(net, names, T, rng):
     em = dl.diffuse / net.lateral_flow[:, None]
     lat = dl.point[None] * dl.point_factor[:, None, :] + em[None] * q[:, :, None] * dl.diffuse_factor[:, None, :]
     return mult, dl, q, lat
+
+
+def chain(n=3, flow=2.0, velocity=0.1, length=8640.0, **extra):
+    import pandas as pd
+
+    from ecomodel.water import RiverNetwork
+
+    ids = [f"r{i}" for i in range(n)]
+    t = pd.DataFrame({"reach": ids, "downstream": ids[1:] + [""], "length": length, "flow": flow,
+                      "velocity": velocity, **extra})
+    return RiverNetwork.from_dataframe(t)
