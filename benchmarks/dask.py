@@ -1,7 +1,8 @@
 """Scale-out benchmark: one package comparison serially and on dask.distributed clusters.
 
-    python -m benchmarks dask           # 40 packages x 4 members x 2020-2030, full models
+    python -m benchmarks dask           # 6 packages x 50 members x 2020-2030, full models
     python -m benchmarks dask --tiny    # as in the test suite (in-process workers)
+    ECOMODEL_BENCH_DASK=40x4 python -m benchmarks dask   # other sizes: <packages>x<members>
 
 Cases
 -----
@@ -77,10 +78,17 @@ def _timed(fn):
     return time.perf_counter() - t0, out
 
 
+def _size() -> tuple[int, int]:
+    """Packages and members of the full-size case: ``ECOMODEL_BENCH_DASK=<packages>x<members>`` (default 6x50)."""
+    text = os.environ.get("ECOMODEL_BENCH_DASK", "6x50")
+    n_pkg, members = (int(v) for v in text.lower().split("x"))
+    return n_pkg, members
+
+
 def run(tiny: bool = False):
     from ecomodel.scenario.run import SCENARIO_CHUNK, compare
 
-    n_pkg, members, end_year = (3, 2, 2021) if tiny else (40, 4, 2030)
+    n_pkg, members, end_year = (3, 2, 2021) if tiny else (*_size(), 2030)
     scenarios = _scenarios(n_pkg, members, end_year)
     size = f"{n_pkg} packages + baseline x {members} members x 2020-{end_year}, full models"
     work = (n_pkg + 1) * members * (end_year - 2019)
