@@ -210,17 +210,22 @@ def _tree(scenario: Scenario, datasets: dict, schedules: dict, table):
     return conform(xr.DataTree.from_dict(nodes))
 
 
-def _run_batch(scenarios: Sequence[Scenario], progress=False, targets=None):
+def _run_batch(scenarios: Sequence[Scenario], progress=False, targets=None, stacks=None):
     """Run scenarios sharing base, horizon, ensemble, seed, method and domains; one tree each.
 
     *scenarios* is one canonical chunk (:data:`SCENARIO_CHUNK`); the projections are made
-    C-contiguous before anything is computed from them."""
+    C-contiguous before anything is computed from them. *stacks* (``{domain: Dataset}``) are the
+    chunk's projections when they were made elsewhere (on a cluster)."""
     first = scenarios[0]
     years = first.years
     per_domain, per_sched = {}, {}
     for domain in first.domains:
-        ds, per_sched[domain] = _stacked(scenarios, domain, years, first.method, progress)
-        per_domain[domain] = _contiguous(ds)
+        if stacks is None:
+            ds, per_sched[domain] = _stacked(scenarios, domain, years, first.method, progress)
+            per_domain[domain] = _contiguous(ds)
+        else:
+            per_domain[domain] = stacks[domain]
+            per_sched[domain] = [_schedules(s.package, s, domain, years) for s in scenarios]
     trees = []
     for i, s in enumerate(scenarios):
         datasets = {d: per_domain[d].isel(scenario=i, drop=True) for d in first.domains}
@@ -236,6 +241,107 @@ def _compare_batch(scenarios: Sequence[Scenario], progress=False, domains=None):
     first = scenarios[0]
     return {d: _contiguous(_stacked(scenarios, d, first.years, first.method, progress)[0])
             for d in (domains or first.domains)}
+
+
+def _project_piece(scenarios: Sequence[Scenario], domain: str, member_block=None):
+    """One cluster task: *domain*'s projection of *scenarios* (part of a canonical chunk), members
+    ``member_block`` only when given (a backend with ``member_blocks``), C-contiguous."""
+    backend = get_backend(domain)
+    first = scenarios[0]
+    years = first.years
+    schedules = [_schedules(s.package, s, domain, years) for s in scenarios]
+    kwargs = {} if member_block is None else {"member_block": tuple(member_block)}
+    ds = backend.project_stack(first.base, schedules, np.asarray(years), first.members, first.seed, first.method,
+                               **kwargs)
+    return _contiguous(ds.assign_coords(scenario=("scenario", np.array([s.name for s in scenarios], dtype=str))))
+
+
+def _independent_schedules(backend, method: str) -> bool:
+    """Whether *backend*'s projection of one schedule does not depend on the other schedules of
+    its batch with *method*: a backend says so with ``independent_schedules`` (a tuple of
+    methods); the embedded backends' ``full`` method runs the model once per schedule."""
+    declared = getattr(backend, "independent_schedules", None)
+    if declared is not None:
+        return method in declared
+    from .backends.air import AirBackend
+    from .backends.carbon import CarbonBackend
+    from .backends.water import WaterBackend
+
+    return method == "full" and type(backend) in (AirBackend, WaterBackend, CarbonBackend)
+
+
+def _member_blocks(backend, method: str, members: int) -> list:
+    """Member ranges a cluster may compute apart for *backend* and *method*: the fixed random-number
+    blocks (:data:`ecomodel._members.MEMBER_BLOCK`) when the backend takes ``member_block`` for
+    that method (its ``member_blocks`` lists the methods), else ``[None]`` (all members at once)."""
+    if method not in getattr(backend, "member_blocks", ()):
+        return [None]
+    from .._members import blocks
+
+    found = blocks(members)
+    return found if len(found) > 1 else [None]
+
+
+def _chunk_domains(scenarios, chunk) -> list[str]:
+    return [d for d in DOMAINS if d in scenarios[chunk[0]].domains]
+
+
+def _pieces(scenarios, chunks) -> list[tuple[str, int, tuple[int, ...], tuple | None]]:
+    """The tasks of a distributed run: ``(domain, chunk, positions in the chunk, member block)``.
+
+    A canonical chunk of a domain is cut into member blocks when its backend draws members in
+    fixed blocks, else into single scenarios when the backend projects each schedule on its own
+    (the full air model), else kept whole. Every cut computes exactly the numbers of the whole
+    chunk (tests/scenario/test_dask.py), so the cut may follow cost, not the cluster. Longest
+    first: the domains in the order of :data:`~ecomodel.scenario.model.DOMAINS` (air first)."""
+    out = []
+    for d in DOMAINS:
+        for c, chunk in enumerate(chunks):
+            if d not in _chunk_domains(scenarios, chunk):
+                continue
+            backend = get_backend(d)
+            first = scenarios[chunk[0]]
+            whole = tuple(range(len(chunk)))
+            member_blocks = _member_blocks(backend, first.method, first.members)
+            if member_blocks == [None] and _independent_schedules(backend, first.method):
+                out += [(d, c, (i,), None) for i in whole]
+            else:
+                out += [(d, c, whole, b) for b in member_blocks]
+    return out
+
+
+def _join_pieces(pieces: list):
+    """One chunk's Dataset from its pieces ``[(positions, block, Dataset)]`` (member blocks of the
+    same positions joined along ``member``, then positions along ``scenario``), as the backend
+    stacks a batch (attributes of the first piece)."""
+    import xarray as xr
+
+    by_positions: dict = {}
+    for positions, block, ds in pieces:
+        by_positions.setdefault(positions, []).append((block[0] if block else 0, ds))
+    parts = []
+    for positions in sorted(by_positions):
+        blocks = [ds for _, ds in sorted(by_positions[positions], key=lambda item: item[0])]
+        parts.append(blocks[0] if len(blocks) == 1 else xr.concat(
+            blocks, dim="member", data_vars="minimal", coords="minimal", compat="override", join="exact",
+            combine_attrs="override"))
+    ds = parts[0] if len(parts) == 1 else xr.concat(parts, dim="scenario", data_vars="minimal", coords="minimal",
+                                                    compat="override", join="override", combine_attrs="override")
+    return _contiguous(ds)
+
+
+def _distributed_stacks(client, scenarios, chunks, progress) -> list[dict]:
+    """Per canonical chunk ``{domain: Dataset}``, computed on *client* in the pieces of :func:`_pieces`."""
+    cache = _numba_cache()
+    tasks = _pieces(scenarios, chunks)
+    futures = [client.submit(_on_worker, _project_piece, cache, [scenarios[chunks[c][i]] for i in positions], d,
+                             block, pure=False) for d, c, positions, block in tasks]
+    results = _gather(client, futures, progress, "projection tasks")
+    grouped: dict = {}
+    for (d, c, positions, block), ds in zip(tasks, results, strict=True):
+        grouped.setdefault((d, c), []).append((positions, block, ds))
+    return [{d: _join_pieces(grouped[(d, c)]) for d in _chunk_domains(scenarios, chunk)}
+            for c, chunk in enumerate(chunks)]
 
 
 def _batch_key(s: Scenario):
@@ -378,10 +484,9 @@ def run_many(scenarios: Sequence[Scenario], *, targets: Sequence[TargetSpec | st
     if client is None:
         results = [_run_batch([scenarios[i] for i in chunk], progress=progress, targets=targets) for chunk in chunks]
     else:
-        cache = _numba_cache()
-        futures = [client.submit(_on_worker, _run_batch, cache, [scenarios[i] for i in chunk], targets=targets,
-                                 pure=False) for chunk in chunks]
-        results = _gather(client, futures, progress, "scenario chunks")
+        stacks = _distributed_stacks(client, scenarios, chunks, progress)
+        results = [_run_batch([scenarios[i] for i in chunk], targets=targets, stacks=stack)
+                   for chunk, stack in zip(chunks, stacks, strict=True)]
     for chunk, trees in zip(chunks, results, strict=True):
         for i, tree in zip(chunk, trees, strict=True):
             out[i] = tree
@@ -529,11 +634,7 @@ def _compare_stacks(scenarios, client, progress):
     if client is None:
         results = [_compare_batch([scenarios[i] for i in chunk], progress) for chunk in chunks]
     else:
-        cache = _numba_cache()
-        futures = {(d, c): client.submit(_on_worker, _compare_batch, cache, [scenarios[i] for i in chunk], False,
-                                         (d,), pure=False) for d in domains for c, chunk in enumerate(chunks)}
-        done = dict(zip(futures, _gather(client, list(futures.values()), progress, "scenario chunks"), strict=True))
-        results = [{d: done[(d, c)][d] for d in domains} for c in range(len(chunks))]
+        results = _distributed_stacks(client, scenarios, chunks, progress)
     order = np.argsort(np.concatenate([np.array(chunk) for chunk in chunks]), kind="stable")
     out = {}
     for d in domains:

@@ -48,6 +48,8 @@ class WaterBackend:
     """
 
     domain = "water"
+    #: methods taking ``member_block=(start, stop)`` (members drawn in fixed blocks, ecomodel._members)
+    member_blocks = ("full",)
 
     def demo(self, base: str) -> WujinDemo:
         return _water_demo(base)
@@ -201,20 +203,25 @@ class WaterBackend:
                 prev = r
         return loads, lakes
 
-    def _project(self, base, loads, lakes, years, members, seed):
+    def _project(self, base, loads, lakes, years, members, seed, member_block=None):
         from ... import water
 
         ds = water.project(loads if any(loads.values()) else None, years=years, members=members, seed=seed,
-                           lake_measures=lakes or None, data=self.demo(base))
+                           lake_measures=lakes or None, data=self.demo(base), member_block=member_block)
         return ds
 
     def project_stack(self, base: str, schedules: Sequence[Reductions], years: Sequence[int] | np.ndarray,
-                      members: int, seed: int, method: str, progress: bool = False) -> xr.Dataset:
+                      members: int, seed: int, method: str, progress: bool = False,
+                      member_block: tuple[int, int] | None = None) -> xr.Dataset:
         """Both networks over ``(scenario, year, member, site)``: the Wujin demo (rivers and lakes)
         and the 天宁 network (粮庄桥; TP, NH3-N, COD — its other variables are NaN, not modelled),
-        with ``section_water_class`` at every section (GB 3838 single factor on the annual means)."""
-        wujin = self._wujin_stack(base, schedules, years, members, seed, method, progress)
-        return _with_classes(_join_sites(wujin, self._tianning_stack(base, schedules, years, members, seed)))
+        with ``section_water_class`` at every section (GB 3838 single factor on the annual means).
+        ``member_block`` (full method): members ``start`` to ``stop - 1`` only, as in the whole ensemble."""
+        wujin = self._wujin_stack(base, schedules, years, members, seed, method, progress, member_block)
+        tianning = self._tianning_stack(base, schedules, years, members, seed)
+        if member_block is not None:  # the 天宁 ensemble is made whole (cached) and cut
+            tianning = tianning.isel(member=slice(*member_block))
+        return _with_classes(_join_sites(wujin, tianning))
 
     def _tianning_stack(self, base, schedules, years, members, seed):
         """The 天宁 network's steady ensemble, superposed: base + Σ fraction × unit response per key.
@@ -244,12 +251,15 @@ class WaterBackend:
                   "site": b["site"].values}
         return xr.Dataset({v: (dims, np.maximum(out[v], 0.0), b[v].attrs) for v in names}, coords=coords)
 
-    def _wujin_stack(self, base, schedules, years, members, seed, method, progress=False):
+    def _wujin_stack(self, base, schedules, years, members, seed, method, progress=False, member_block=None):
         import xarray as xr
 
         years = [int(y) for y in years]
+        if member_block is not None and method != "full":
+            raise ScenarioError(f"water: member_block needs method 'full', not {method!r}", field="method",
+                                value=method, expected="'full'")
         if method == "full":
-            out = [self._project(base, *self._split(base, s, years), years, members, seed)
+            out = [self._project(base, *self._split(base, s, years), years, members, seed, member_block)
                    for s in _progress(schedules, progress, "water")]
             return xr.concat(out, dim="scenario", coords="minimal", compat="override", join="override",
                              combine_attrs="override")
