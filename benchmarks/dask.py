@@ -16,14 +16,22 @@ Cases
     (``prange``), so on a machine with few cores the serial run is not single-core.
 ``compare_dask_1w``, ``compare_dask_2w``
     The same comparison on a ``LocalCluster`` with 1 and 2 worker processes of one thread each
-    (``peer`` is the serial run: ``ratio`` is the speed-up; numba's parallel loops get one thread
-    per worker, the serial run keeps its default). ``seconds`` is a second run on the same
-    cluster; ``cold_seconds`` the first one, which includes the workers' imports, compiling the
-    numba kernels (or loading them with ``ECOMODEL_NUMBA_CACHE=1``) and the demo data. ``bit_identical``
+    (``peer`` is the serial run: ``speedup`` is its time over ours; numba's parallel loops get one
+    thread per worker, the serial run keeps its default). The run is cut into ``tasks`` (member
+    blocks of the water and carbon models, single scenarios of the full air model, see
+    ``ecomodel.scenario.run._pieces``). ``cluster_start_seconds`` is the start of the cluster,
+    ``worker_warm_seconds`` a tiny projection of every domain on every worker at once (imports,
+    numba kernels from the disk cache, demo data; ``worker_warm_each`` per worker),
+    ``cold_seconds`` the first comparison after that and ``seconds`` a second one. ``bit_identical``
     says whether every variable of every node equals the serial result (``np.array_equal``);
     ``differing_variables`` lists those that do not. ``task_compute_seconds`` is the sum of the
     tasks' compute times and ``mean_busy_workers`` that sum over the wall time (how many workers
     were computing on average; the tasks slow down when other processes share the cores).
+``compare_dask_2w_numba2``
+    As ``compare_dask_2w`` with two numba threads in each worker (the cores are oversubscribed while
+    both workers compute; a worker left alone with the last task uses both).
+``compare_serial_again``
+    The serial comparison once more, last: the load of the shared machine changes during the run.
 
 The machine's load average is recorded: the benchmark shares its cores with whatever else runs.
 """
@@ -36,6 +44,12 @@ import time
 import numpy as np
 
 from benchmarks._harness import result
+
+
+def compare(scenarios, **kwargs):
+    from ecomodel.scenario.run import compare as run_compare
+
+    return run_compare(scenarios, **kwargs)
 
 
 def _scenarios(n_pkg, members, end_year, method="full"):
@@ -85,11 +99,51 @@ def _size() -> tuple[int, int]:
     return n_pkg, members
 
 
+def _warm(cache, scenarios):
+    """On a worker: imports, numba kernels (from the disk cache when it is on) and demo data of every
+    domain, by a tiny projection of each [s]."""
+    from ecomodel.scenario.run import _compare_batch, _on_worker
+
+    t0 = time.perf_counter()
+    _on_worker(_compare_batch, cache, scenarios, False)
+    return time.perf_counter() - t0
+
+
+def _cluster_case(distributed, name, scenarios, tiny_scenarios, serial, serial_s, one_s, n, numba_threads, tiny,
+                  size, work):
+    from ecomodel.scenario.run import _canonical_chunks, _numba_cache, _pieces
+
+    kwargs = dict(n_workers=n, threads_per_worker=1, dashboard_address=None, silence_logs=40)
+    if tiny:  # in-process workers: no worker start-up and compilation in the test suite
+        kwargs["processes"] = False
+    else:  # numba's parallel loops get numba_threads threads in each worker process
+        kwargs["env"] = {"NUMBA_NUM_THREADS": str(numba_threads)}
+    t0 = time.perf_counter()
+    with distributed.LocalCluster(**kwargs) as cluster, distributed.Client(cluster) as client:
+        start_s = time.perf_counter() - t0
+        warm_s, warm = _timed(lambda: client.run(_warm, _numba_cache(), tiny_scenarios))
+        cold_s, _ = _timed(lambda: compare(scenarios, client=client))
+        with distributed.get_task_stream(client) as stream:
+            seconds, remote = _timed(lambda: compare(scenarios, client=client))
+        busy = _compute_seconds(stream.data)
+    diff = differing_variables(serial, remote)
+    base = [scenarios[0].with_package(type(scenarios[0].package)("baseline"), name="baseline")] + list(scenarios)
+    return result(name, size, seconds, work, "package-member-years/s", peer="serial (same process)",
+                  peer_seconds=serial_s, workers=n, threads_per_worker=1, processes=not tiny,
+                  numba_threads_per_worker=None if tiny else numba_threads, cluster_start_seconds=start_s,
+                  worker_warm_seconds=warm_s, worker_warm_each=sorted(warm.values()), cold_seconds=cold_s,
+                  speedup=serial_s / seconds, speedup_vs_1thread=one_s / seconds, tasks=len(stream.data),
+                  planned_tasks=len(_pieces(base, _canonical_chunks(base))), task_compute_seconds=busy,
+                  mean_busy_workers=busy / seconds, bit_identical=not diff, differing_variables=diff,
+                  load_average=os.getloadavg()[0])
+
+
 def run(tiny: bool = False):
-    from ecomodel.scenario.run import SCENARIO_CHUNK, compare
+    from ecomodel.scenario.run import SCENARIO_CHUNK
 
     n_pkg, members, end_year = (3, 2, 2021) if tiny else (*_size(), 2030)
     scenarios = _scenarios(n_pkg, members, end_year)
+    tiny_scenarios = [s.replace(members=2, end_year=2021) for s in scenarios[:1]]
     size = f"{n_pkg} packages + baseline x {members} members x 2020-{end_year}, full models"
     work = (n_pkg + 1) * members * (end_year - 2019)
     compare(scenarios[:2])  # warm-up: imports, kernels, demo data of this process
@@ -107,21 +161,12 @@ def run(tiny: bool = False):
         import distributed
     except ImportError:
         return
-    for n in (1, 2):
-        kwargs = dict(n_workers=n, threads_per_worker=1, dashboard_address=None, silence_logs=40)
-        if tiny:  # in-process workers: no worker start-up and compilation in the test suite
-            kwargs["processes"] = False
-        else:  # one core per worker: numba's parallel loops run on one thread there
-            kwargs["env"] = {"NUMBA_NUM_THREADS": "1"}
-        with distributed.LocalCluster(**kwargs) as cluster, distributed.Client(cluster) as client:
-            cold_s, _ = _timed(lambda: compare(scenarios, client=client))
-            with distributed.get_task_stream(client) as stream:
-                seconds, remote = _timed(lambda: compare(scenarios, client=client))
-            busy = _compute_seconds(stream.data)
-        diff = differing_variables(serial, remote)
-        yield result(f"compare_dask_{n}w", size, seconds, work, "package-member-years/s", peer="serial (same process)",
-                     peer_seconds=serial_s, workers=n, threads_per_worker=1, processes=not tiny,
-                     numba_threads_per_worker=None if tiny else 1, cold_seconds=cold_s, speedup=serial_s / seconds,
-                     speedup_vs_1thread=one_s / seconds, tasks=len(stream.data), task_compute_seconds=busy,
-                     mean_busy_workers=busy / seconds,
-                     bit_identical=not diff, differing_variables=diff, load_average=os.getloadavg()[0])
+    cases = [("compare_dask_1w", 1, 1), ("compare_dask_2w", 2, 1)]
+    if not tiny:
+        cases.append(("compare_dask_2w_numba2", 2, 2))
+    for name, n, numba_threads in cases:
+        yield _cluster_case(distributed, name, scenarios, tiny_scenarios, serial, serial_s, one_s, n, numba_threads,
+                            tiny, size, work)
+    again_s, _ = _timed(lambda: compare(scenarios))  # the load of the machine changes: serial once more, last
+    yield result("compare_serial_again", size, again_s, work, "package-member-years/s",
+                 load_average=os.getloadavg()[0], numba_threads=get_num_threads(), first_seconds=serial_s)

@@ -449,11 +449,14 @@ def run_many(scenarios: Sequence[Scenario], *, targets: Sequence[TargetSpec | st
 
     Scenarios with the same base, horizon, ensemble, seed and method form a batch, cut into
     canonical chunks of :data:`SCENARIO_CHUNK` scenarios (the fast methods evaluate a chunk in
-    one vectorised call). Serially the chunks run one after the other; with a *client* each chunk
-    is one task. The chunks do not depend on the number of workers, every scenario keeps its own
-    seed, and the projections get one memory layout before anything is reduced, so the trees are
-    bit-identical to the serial run's (``tests/test_dask.py``). Ensemble members are not split
-    across tasks: the domain models draw all members of a seed from one random stream.
+    one vectorised call). Serially the chunks run one after the other. With a *client* the
+    projections of each chunk and domain are cut into tasks (:func:`_pieces`): blocks of
+    :data:`ecomodel._members.MEMBER_BLOCK` members where the model draws members block by block
+    from per-block child seeds (water, carbon), single scenarios where the model projects each
+    package on its own (the full air model), else the whole chunk; the trees are then made
+    here. The cuts do not depend on the number of workers, each computes exactly its part of
+    the whole, and the projections get one memory layout before anything is reduced, so the
+    trees are bit-identical to the serial run's (``tests/scenario/test_dask.py``).
 
     Parameters
     ----------
@@ -531,12 +534,13 @@ def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = 
         Run on this cluster: ``Client(LocalCluster(n_workers=2, threads_per_worker=1))`` on this
         machine, or ``Client("tcp://host:8786")`` for a scheduler started elsewhere (``dask
         scheduler``, and ``dask worker tcp://host:8786`` on machines with ecomodel installed; the
-        CLI's ``--scheduler tcp://host:8786``). The projections are made per canonical chunk of
-        :data:`SCENARIO_CHUNK` scenarios and domain, one task each, exactly as the serial run
-        makes them, so the result is bit-identical to the serial one for any number of workers.
-        Ensemble members stay together (each model draws all members from one random stream).
-        Workers follow this process's ``ECOMODEL_NUMBA_CACHE`` (see :func:`run_many`). It pays
-        with ``method="full"``; the fast method's one-off fits are made in every worker process.
+        CLI's ``--scheduler tcp://host:8786``). The projections of each canonical chunk of
+        :data:`SCENARIO_CHUNK` scenarios and domain are cut into member blocks or single
+        scenarios as in :func:`run_many`, each task computing exactly its part of the serial
+        run's numbers, so the result is bit-identical to the serial one for any number of
+        workers. Workers follow this process's ``ECOMODEL_NUMBA_CACHE`` (see :func:`run_many`).
+        It pays with ``method="full"`` (benchmarks/dask.py); the fast methods' tasks are whole
+        chunks, and their one-off fits are loaded from the disk cache in every worker process.
     progress : bool
         Progress bars (per task with a client).
 
