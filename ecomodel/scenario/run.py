@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -334,8 +335,10 @@ def _distributed_stacks(client, scenarios, chunks, progress) -> list[dict]:
     """Per canonical chunk ``{domain: Dataset}``, computed on *client* in the pieces of :func:`_pieces`."""
     cache = _numba_cache()
     tasks = _pieces(scenarios, chunks)
+    run_id = uuid.uuid4().hex[:12]  # task keys name the piece (dashboards, task streams) and are unique per run
     futures = [client.submit(_on_worker, _project_piece, cache, [scenarios[chunks[c][i]] for i in positions], d,
-                             block, pure=False) for d, c, positions, block in tasks]
+                             block, key=f"ecomodel-{d}-chunk{c}-scenario{positions[0]}-member{block[0] if block else 0}"
+                                        f"-{run_id}") for d, c, positions, block in tasks]
     results = _gather(client, futures, progress, "projection tasks")
     grouped: dict = {}
     for (d, c, positions, block), ds in zip(tasks, results, strict=True):

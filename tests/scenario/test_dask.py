@@ -107,7 +107,7 @@ class PickleClient:
     def scheduler_info(self):
         return {"workers": {f"w{i}": {} for i in range(self.workers)}}
 
-    def submit(self, fn, *args, pure=True, **kwargs):
+    def submit(self, fn, *args, pure=True, key=None, **kwargs):
         fn, args, kwargs = pickle.loads(pickle.dumps((fn, args, kwargs)))
         self.tasks += 1
         self.blocks.append(args[-1] if args and (args[-1] is None or isinstance(args[-1], tuple)) else None)
