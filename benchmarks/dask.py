@@ -2,7 +2,7 @@
 
     python -m benchmarks dask           # 6 packages x 50 members x 2020-2030, full models
     python -m benchmarks dask --tiny    # as in the test suite (in-process workers)
-    ECOMODEL_BENCH_DASK=40x4 python -m benchmarks dask   # other sizes: <packages>x<members>
+    ECOMODEL_BENCH_DASK=40x4 python -m benchmarks dask   # other sizes: <packages>x<members>[x<last year>]
 
 Cases
 -----
@@ -30,8 +30,10 @@ Cases
 ``compare_dask_2w_numba2``
     As ``compare_dask_2w`` with two numba threads in each worker (the cores are oversubscribed while
     both workers compute; a worker left alone with the last task uses both).
-``compare_serial_again``
-    The serial comparison once more, last: the load of the shared machine changes during the run.
+
+The machine is shared: every case runs once per round (``ECOMODEL_BENCH_DASK_ROUNDS``, default 2),
+interleaved, on clusters started (and warmed) before the first round; ``seconds`` is the best
+round, ``round_seconds`` all of them, ``cold_seconds`` the first comparison on a cluster.
 
 The machine's load average is recorded: the benchmark shares its cores with whatever else runs.
 """
@@ -92,11 +94,11 @@ def _timed(fn):
     return time.perf_counter() - t0, out
 
 
-def _size() -> tuple[int, int]:
-    """Packages and members of the full-size case: ``ECOMODEL_BENCH_DASK=<packages>x<members>`` (default 6x50)."""
-    text = os.environ.get("ECOMODEL_BENCH_DASK", "6x50")
-    n_pkg, members = (int(v) for v in text.lower().split("x"))
-    return n_pkg, members
+def _size() -> tuple[int, int, int]:
+    """Packages, members and last year of the full-size case: ``ECOMODEL_BENCH_DASK=<packages>x<members>``
+    or ``<packages>x<members>x<last year>`` (default 6x50x2030)."""
+    parts = [int(v) for v in os.environ.get("ECOMODEL_BENCH_DASK", "6x50").lower().split("x")]
+    return parts[0], parts[1], parts[2] if len(parts) > 2 else 2030
 
 
 def _warm(cache, scenarios):
@@ -109,9 +111,9 @@ def _warm(cache, scenarios):
     return time.perf_counter() - t0
 
 
-def _cluster_case(distributed, name, scenarios, tiny_scenarios, serial, serial_s, one_s, n, numba_threads, tiny,
-                  size, work):
-    from ecomodel.scenario.run import _canonical_chunks, _numba_cache, _pieces
+def _cluster(distributed, stack, n, numba_threads, tiny, tiny_scenarios) -> dict:
+    """A started LocalCluster of *n* one-thread workers (entered on *stack*) with its start-up figures."""
+    from ecomodel.scenario.run import _numba_cache
 
     kwargs = dict(n_workers=n, threads_per_worker=1, dashboard_address=None, silence_logs=40)
     if tiny:  # in-process workers: no worker start-up and compilation in the test suite
@@ -119,54 +121,79 @@ def _cluster_case(distributed, name, scenarios, tiny_scenarios, serial, serial_s
     else:  # numba's parallel loops get numba_threads threads in each worker process
         kwargs["env"] = {"NUMBA_NUM_THREADS": str(numba_threads)}
     t0 = time.perf_counter()
-    with distributed.LocalCluster(**kwargs) as cluster, distributed.Client(cluster) as client:
-        start_s = time.perf_counter() - t0
-        warm_s, warm = _timed(lambda: client.run(_warm, _numba_cache(), tiny_scenarios))
-        cold_s, _ = _timed(lambda: compare(scenarios, client=client))
-        with distributed.get_task_stream(client) as stream:
-            seconds, remote = _timed(lambda: compare(scenarios, client=client))
-        busy = _compute_seconds(stream.data)
-    diff = differing_variables(serial, remote)
-    base = [scenarios[0].with_package(type(scenarios[0].package)("baseline"), name="baseline")] + list(scenarios)
-    return result(name, size, seconds, work, "package-member-years/s", peer="serial (same process)",
-                  peer_seconds=serial_s, workers=n, threads_per_worker=1, processes=not tiny,
-                  numba_threads_per_worker=None if tiny else numba_threads, cluster_start_seconds=start_s,
-                  worker_warm_seconds=warm_s, worker_warm_each=sorted(warm.values()), cold_seconds=cold_s,
-                  speedup=serial_s / seconds, speedup_vs_1thread=one_s / seconds, tasks=len(stream.data),
-                  planned_tasks=len(_pieces(base, _canonical_chunks(base))), task_compute_seconds=busy,
-                  mean_busy_workers=busy / seconds, bit_identical=not diff, differing_variables=diff,
-                  load_average=os.getloadavg()[0])
+    cluster = stack.enter_context(distributed.LocalCluster(**kwargs))
+    client = stack.enter_context(distributed.Client(cluster))
+    start_s = time.perf_counter() - t0
+    warm_s, warm = _timed(lambda: client.run(_warm, _numba_cache(), tiny_scenarios))
+    return {"client": client, "cluster_start_seconds": start_s, "worker_warm_seconds": warm_s,
+            "worker_warm_each": sorted(warm.values())}
+
+
+def _rounds() -> int:
+    return max(1, int(os.environ.get("ECOMODEL_BENCH_DASK_ROUNDS", "2")))
 
 
 def run(tiny: bool = False):
-    from ecomodel.scenario.run import SCENARIO_CHUNK
+    """Every case once per round (``ECOMODEL_BENCH_DASK_ROUNDS``, default 2), the cases interleaved
+    within a round so that a change of the machine's load hits them alike; each record has the
+    best (``seconds``) and every round's time (``round_seconds``)."""
+    import contextlib
 
-    n_pkg, members, end_year = (3, 2, 2021) if tiny else (*_size(), 2030)
+    from ecomodel._numba import get_num_threads, threads
+    from ecomodel.scenario.run import SCENARIO_CHUNK, _canonical_chunks, _pieces
+
+    n_pkg, members, end_year = (3, 2, 2021) if tiny else _size()
+    rounds = 1 if tiny else _rounds()
     scenarios = _scenarios(n_pkg, members, end_year)
     tiny_scenarios = [s.replace(members=2, end_year=2021) for s in scenarios[:1]]
     size = f"{n_pkg} packages + baseline x {members} members x 2020-{end_year}, full models"
     work = (n_pkg + 1) * members * (end_year - 2019)
     compare(scenarios[:2])  # warm-up: imports, kernels, demo data of this process
-    serial_s, serial = _timed(lambda: compare(scenarios))
-    load = os.getloadavg()[0]
-    from ecomodel._numba import get_num_threads, threads
-
-    yield result("compare_serial", size, serial_s, work, "package-member-years/s", load_average=load,
-                 cpu_count=os.cpu_count(), numba_threads=get_num_threads(), chunk=SCENARIO_CHUNK)
-    with threads(1):
-        one_s, one = _timed(lambda: compare(scenarios))
-    yield result("compare_serial_1thread", size, one_s, work, "package-member-years/s",
-                 load_average=os.getloadavg()[0], numba_threads=1, bit_identical=not differing_variables(serial, one))
     try:
         import distributed
     except ImportError:
-        return
-    cases = [("compare_dask_1w", 1, 1), ("compare_dask_2w", 2, 1)]
-    if not tiny:
-        cases.append(("compare_dask_2w_numba2", 2, 2))
-    for name, n, numba_threads in cases:
-        yield _cluster_case(distributed, name, scenarios, tiny_scenarios, serial, serial_s, one_s, n, numba_threads,
-                            tiny, size, work)
-    again_s, _ = _timed(lambda: compare(scenarios))  # the load of the machine changes: serial once more, last
-    yield result("compare_serial_again", size, again_s, work, "package-member-years/s",
-                 load_average=os.getloadavg()[0], numba_threads=get_num_threads(), first_seconds=serial_s)
+        distributed = None
+    specs = [("compare_dask_1w", 1, 1), ("compare_dask_2w", 2, 1)] + ([] if tiny else [("compare_dask_2w_numba2", 2, 2)])
+    times: dict[str, list[float]] = {}
+    extra: dict[str, dict] = {}
+    serial = None
+    with contextlib.ExitStack() as stack:
+        clusters = {} if distributed is None else {
+            name: _cluster(distributed, stack, n, k, tiny, tiny_scenarios) | {"workers": n, "numba_threads": k}
+            for name, n, k in specs}
+        for r in range(rounds):
+            t, out = _timed(lambda: compare(scenarios))
+            times.setdefault("compare_serial", []).append(t)
+            serial = out if serial is None else serial
+            with threads(1):
+                t, one = _timed(lambda: compare(scenarios))
+            times.setdefault("compare_serial_1thread", []).append(t)
+            extra["compare_serial_1thread"] = {"bit_identical": not differing_variables(serial, one)}
+            for name, c in clusters.items():
+                with distributed.get_task_stream(c["client"]) as stream:
+                    t, remote = _timed(lambda c=c: compare(scenarios, client=c["client"]))
+                times.setdefault(name, []).append(t)
+                if r == 0:  # the first comparison on a cluster after its warm-up
+                    extra[name] = {"cold_seconds": t}
+                busy = _compute_seconds(stream.data)
+                diff = differing_variables(serial, remote)
+                extra[name].update(tasks=len(stream.data), task_compute_seconds=busy, mean_busy_workers=busy / t,
+                                   bit_identical=not diff and extra[name].get("bit_identical", True),
+                                   differing_variables=diff)
+    base = [scenarios[0].with_package(type(scenarios[0].package)("baseline"), name="baseline")] + list(scenarios)
+    planned = len(_pieces(base, _canonical_chunks(base)))
+    best = {k: min(v) for k, v in times.items()}
+    yield result("compare_serial", size, best["compare_serial"], work, "package-member-years/s",
+                 round_seconds=times["compare_serial"], load_average=os.getloadavg()[0], cpu_count=os.cpu_count(),
+                 numba_threads=get_num_threads(), chunk=SCENARIO_CHUNK)
+    yield result("compare_serial_1thread", size, best["compare_serial_1thread"], work, "package-member-years/s",
+                 round_seconds=times["compare_serial_1thread"], numba_threads=1, **extra["compare_serial_1thread"])
+    for name, c in clusters.items():
+        yield result(name, size, best[name], work, "package-member-years/s", peer="serial (same process, same rounds)",
+                     peer_seconds=best["compare_serial"], round_seconds=times[name], workers=c["workers"],
+                     threads_per_worker=1, processes=not tiny, numba_threads_per_worker=None if tiny else
+                     c["numba_threads"], cluster_start_seconds=c["cluster_start_seconds"],
+                     worker_warm_seconds=c["worker_warm_seconds"], worker_warm_each=c["worker_warm_each"],
+                     speedup=best["compare_serial"] / best[name],
+                     speedup_vs_1thread=best["compare_serial_1thread"] / best[name], planned_tasks=planned,
+                     load_average=os.getloadavg()[0], **extra[name])
