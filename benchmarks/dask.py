@@ -48,6 +48,12 @@ about one core was ours; best of 2 interleaved rounds, 6 packages + baseline x 5
   1 worker 65.1 s, 2 workers 61.1 s (x1.19), 2 workers x 2 numba threads 74.2 s. Run B (load 7):
   serial 57.9 s, 1 worker 53.6 s, 2 workers 68.6 s (x0.84; the tasks took 139 s of compute
   against 53 s on one worker: the second core was busy with other jobs).
+- after, 2020-2022, 3 rounds; the best round (the third, load ~3) was the quietest: serial 15.5 s,
+  serial on one numba thread 24.7 s (so the serial run already gets x1.59 from the two cores),
+  1 worker 23.5 s, 2 workers 15.7 s (x0.99 of serial, x1.50 of 1 worker; task compute 28.1 s
+  against 23.2 s on one worker, mean busy workers 1.78), 2 workers x 2 numba threads 14.1 s (x1.10).
+  Ceiling on 2 cores: 2 / 1.59 = x1.26, less the imbalance of 7 indivisible air tasks on 2 workers
+  (the air model draws members per block of 250, so its members cannot be cut).
 - worker start 0.6-3 s; warm-up of a worker (imports, kernels from the disk cache, the air
   drivers compiled per process by design, demo data) 3.8 s alone, 8-21 s with two at once under
   that load; task descriptions 2-7 kB, results 0.7-0.9 MB per piece (pickled in 1-13 ms).
