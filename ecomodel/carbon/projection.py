@@ -64,6 +64,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._members import block_generators, check_block
 from .._cf import cf_attrs, conform
 from ..errors import CarbonError, close_matches
 from .factors import FUELS, emission_factors
@@ -523,6 +524,14 @@ def _base_state(drivers: Drivers, years) -> _Base:
                  share0, intensity0, mix0)
 
 
+def _block_parameters(drivers: Drivers, base: _Base, members: int, block: tuple[int, int], seed) -> dict:
+    """:func:`_region_parameters` of members ``block[0]`` to ``block[1] - 1``, drawn block by block
+    (:func:`ecomodel._members.block_generators`) and joined along the member axis."""
+    parts = [_region_parameters(drivers, base, hi - lo, rng)
+             for lo, hi, rng in block_generators(seed, members, *block)]
+    return {name: np.concatenate([p[name] for p in parts], axis=0) for name in parts[0]}
+
+
 def _region_parameters(drivers: Drivers, base: _Base, members: int, rng) -> dict:
     """Sampled parameters per (member, region, year[, sector]); region overrides get their own draws."""
     sampled = sample_parameters(drivers.parameters, base.model_years, base.sectors, members, rng)
@@ -604,7 +613,8 @@ def _grid(params: dict, ef_grid0: float) -> tuple[np.ndarray, np.ndarray]:
 
 def project(drivers: Drivers, years: Sequence[int] = range(2020, 2036), members: int = 100,
             seed: int | np.random.Generator | None = None, *, detail: bool = False,
-            measures: Sequence | None = None, tolerance: float = 0.0) -> xr.Dataset:
+            measures: Sequence | None = None, tolerance: float = 0.0,
+            member_block: tuple[int, int] | None = None) -> xr.Dataset:
     """Project CO2, energy and the plan indicators year by year, as an ensemble.
 
     Parameters
@@ -614,7 +624,9 @@ def project(drivers: Drivers, years: Sequence[int] = range(2020, 2036), members:
     years : sequence of int
         Output years [year], all >= ``drivers.base_year``; the model steps annually from the base year.
     members : int
-        Ensemble size (parameters drawn per member).
+        Ensemble size (parameters drawn per member). The draws come in blocks of
+        :data:`ecomodel._members.MEMBER_BLOCK` members, each from its own child of the seed, so a
+        member's parameters do not depend on the ensemble size beyond its block.
     seed : int or numpy.random.Generator, optional
         Random seed: the same seed gives the same ensemble.
     detail : bool
@@ -636,6 +648,10 @@ def project(drivers: Drivers, years: Sequence[int] = range(2020, 2036), members:
     tolerance : float
         Relative drop below the maximum needed to call a peak (see :func:`peak_year`); the peak is
         sought over the output *years*.
+    member_block : (int, int), optional
+        Compute members ``start`` to ``stop - 1`` of the *members*-member ensemble only, on block
+        boundaries (an integer seed is needed): bit-identical to that slice of the whole ensemble,
+        so blocks can be computed apart (e.g. on a cluster) and joined along ``member``.
 
     Returns
     -------
@@ -671,9 +687,9 @@ def project(drivers: Drivers, years: Sequence[int] = range(2020, 2036), members:
         raise CarbonError(f"drivers: expected ecomodel.carbon.Drivers, got {type(drivers).__name__}", field="drivers",
                           value=type(drivers).__name__, expected="Drivers")
     base = _base_state(drivers, years)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     members = int(members)
-    params = _region_parameters(drivers, base, members, rng)
+    block = check_block(member_block, members, seed)
+    params = _block_parameters(drivers, base, members, block, seed)
     fuel_cuts, structure = _parse_measures(measures or [], base)
     gdp, activity = _activity(drivers, base, params, structure)
     nf, grid_tce = _grid(params, float(base.ef_tce[base.el]))
@@ -692,7 +708,7 @@ def project(drivers: Drivers, years: Sequence[int] = range(2020, 2036), members:
     industry = np.array([s in _INDUSTRY for s in base.sectors])
     res["industry_share"] = activity[..., industry].sum(-1) / (gdp * 1e4)
     _primary(res, base, _coal_equivalent(drivers))
-    ds = _dataset(res, gdp, nf, grid_tce, base, drivers, members, seed)
+    ds = _dataset(res, gdp, nf, grid_tce, base, drivers, members, seed, first=block[0])
     _add_peak(ds, tolerance)
     if detail:
         _add_detail(ds, res, activity, base)
@@ -771,14 +787,15 @@ def _indicators(res: dict, gdp: np.ndarray, nf: np.ndarray) -> dict:
     }
 
 
-def _dataset(res: dict, gdp, nf, grid_tce, base: _Base, drivers: Drivers, members: int, seed):
-    """The projection Dataset over (year, member, region) at the output years."""
+def _dataset(res: dict, gdp, nf, grid_tce, base: _Base, drivers: Drivers, members: int, seed, first: int = 0):
+    """The projection Dataset over (year, member, region) at the output years (members *first* on
+    of a *members*-member ensemble)."""
     import xarray as xr
 
     ind = _indicators(res, gdp, nf)
     sel = np.searchsorted(base.model_years, base.out_years)
     name_en = drivers.name_en or {}
-    coords = {"year": base.out_years, "member": np.arange(members), "region": base.regions,
+    coords = {"year": base.out_years, "member": np.arange(first, first + gdp.shape[0]), "region": base.regions,
               "name_en": ("region", [name_en.get(r, r) for r in base.regions])}
     dims = ("year", "member", "region")
     by = base.base_year

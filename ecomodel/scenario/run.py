@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -210,17 +211,22 @@ def _tree(scenario: Scenario, datasets: dict, schedules: dict, table):
     return conform(xr.DataTree.from_dict(nodes))
 
 
-def _run_batch(scenarios: Sequence[Scenario], progress=False, targets=None):
+def _run_batch(scenarios: Sequence[Scenario], progress=False, targets=None, stacks=None):
     """Run scenarios sharing base, horizon, ensemble, seed, method and domains; one tree each.
 
     *scenarios* is one canonical chunk (:data:`SCENARIO_CHUNK`); the projections are made
-    C-contiguous before anything is computed from them."""
+    C-contiguous before anything is computed from them. *stacks* (``{domain: Dataset}``) are the
+    chunk's projections when they were made elsewhere (on a cluster)."""
     first = scenarios[0]
     years = first.years
     per_domain, per_sched = {}, {}
     for domain in first.domains:
-        ds, per_sched[domain] = _stacked(scenarios, domain, years, first.method, progress)
-        per_domain[domain] = _contiguous(ds)
+        if stacks is None:
+            ds, per_sched[domain] = _stacked(scenarios, domain, years, first.method, progress)
+            per_domain[domain] = _contiguous(ds)
+        else:
+            per_domain[domain] = stacks[domain]
+            per_sched[domain] = [_schedules(s.package, s, domain, years) for s in scenarios]
     trees = []
     for i, s in enumerate(scenarios):
         datasets = {d: per_domain[d].isel(scenario=i, drop=True) for d in first.domains}
@@ -236,6 +242,109 @@ def _compare_batch(scenarios: Sequence[Scenario], progress=False, domains=None):
     first = scenarios[0]
     return {d: _contiguous(_stacked(scenarios, d, first.years, first.method, progress)[0])
             for d in (domains or first.domains)}
+
+
+def _project_piece(scenarios: Sequence[Scenario], domain: str, member_block=None):
+    """One cluster task: *domain*'s projection of *scenarios* (part of a canonical chunk), members
+    ``member_block`` only when given (a backend with ``member_blocks``), C-contiguous."""
+    backend = get_backend(domain)
+    first = scenarios[0]
+    years = first.years
+    schedules = [_schedules(s.package, s, domain, years) for s in scenarios]
+    kwargs = {} if member_block is None else {"member_block": tuple(member_block)}
+    ds = backend.project_stack(first.base, schedules, np.asarray(years), first.members, first.seed, first.method,
+                               **kwargs)
+    return _contiguous(ds.assign_coords(scenario=("scenario", np.array([s.name for s in scenarios], dtype=str))))
+
+
+def _independent_schedules(backend, method: str) -> bool:
+    """Whether *backend*'s projection of one schedule does not depend on the other schedules of
+    its batch with *method*: a backend says so with ``independent_schedules`` (a tuple of
+    methods); the embedded backends' ``full`` method runs the model once per schedule."""
+    declared = getattr(backend, "independent_schedules", None)
+    if declared is not None:
+        return method in declared
+    from .backends.air import AirBackend
+    from .backends.carbon import CarbonBackend
+    from .backends.water import WaterBackend
+
+    return method == "full" and type(backend) in (AirBackend, WaterBackend, CarbonBackend)
+
+
+def _member_blocks(backend, method: str, members: int) -> list:
+    """Member ranges a cluster may compute apart for *backend* and *method*: the fixed random-number
+    blocks (:data:`ecomodel._members.MEMBER_BLOCK`) when the backend takes ``member_block`` for
+    that method (its ``member_blocks`` lists the methods), else ``[None]`` (all members at once)."""
+    if method not in getattr(backend, "member_blocks", ()):
+        return [None]
+    from .._members import blocks
+
+    found = blocks(members)
+    return found if len(found) > 1 else [None]
+
+
+def _chunk_domains(scenarios, chunk) -> list[str]:
+    return [d for d in DOMAINS if d in scenarios[chunk[0]].domains]
+
+
+def _pieces(scenarios, chunks) -> list[tuple[str, int, tuple[int, ...], tuple | None]]:
+    """The tasks of a distributed run: ``(domain, chunk, positions in the chunk, member block)``.
+
+    A canonical chunk of a domain is cut into member blocks when its backend draws members in
+    fixed blocks, else into single scenarios when the backend projects each schedule on its own
+    (the full air model), else kept whole. Every cut computes exactly the numbers of the whole
+    chunk (tests/scenario/test_dask.py), so the cut may follow cost, not the cluster. Longest
+    first: the domains in the order of :data:`~ecomodel.scenario.model.DOMAINS` (air first)."""
+    out = []
+    for d in DOMAINS:
+        for c, chunk in enumerate(chunks):
+            if d not in _chunk_domains(scenarios, chunk):
+                continue
+            backend = get_backend(d)
+            first = scenarios[chunk[0]]
+            whole = tuple(range(len(chunk)))
+            member_blocks = _member_blocks(backend, first.method, first.members)
+            if member_blocks == [None] and _independent_schedules(backend, first.method):
+                out += [(d, c, (i,), None) for i in whole]
+            else:
+                out += [(d, c, whole, b) for b in member_blocks]
+    return out
+
+
+def _join_pieces(pieces: list):
+    """One chunk's Dataset from its pieces ``[(positions, block, Dataset)]`` (member blocks of the
+    same positions joined along ``member``, then positions along ``scenario``), as the backend
+    stacks a batch (attributes of the first piece)."""
+    import xarray as xr
+
+    by_positions: dict = {}
+    for positions, block, ds in pieces:
+        by_positions.setdefault(positions, []).append((block[0] if block else 0, ds))
+    parts = []
+    for positions in sorted(by_positions):
+        blocks = [ds for _, ds in sorted(by_positions[positions], key=lambda item: item[0])]
+        parts.append(blocks[0] if len(blocks) == 1 else xr.concat(
+            blocks, dim="member", data_vars="minimal", coords="minimal", compat="override", join="exact",
+            combine_attrs="override"))
+    ds = parts[0] if len(parts) == 1 else xr.concat(parts, dim="scenario", data_vars="minimal", coords="minimal",
+                                                    compat="override", join="override", combine_attrs="override")
+    return _contiguous(ds)
+
+
+def _distributed_stacks(client, scenarios, chunks, progress) -> list[dict]:
+    """Per canonical chunk ``{domain: Dataset}``, computed on *client* in the pieces of :func:`_pieces`."""
+    cache = _numba_cache()
+    tasks = _pieces(scenarios, chunks)
+    run_id = uuid.uuid4().hex[:12]  # task keys name the piece (dashboards, task streams) and are unique per run
+    futures = [client.submit(_on_worker, _project_piece, cache, [scenarios[chunks[c][i]] for i in positions], d,
+                             block, key=f"ecomodel-{d}-chunk{c}-scenario{positions[0]}-member{block[0] if block else 0}"
+                                        f"-{run_id}") for d, c, positions, block in tasks]
+    results = _gather(client, futures, progress, "projection tasks")
+    grouped: dict = {}
+    for (d, c, positions, block), ds in zip(tasks, results, strict=True):
+        grouped.setdefault((d, c), []).append((positions, block, ds))
+    return [{d: _join_pieces(grouped[(d, c)]) for d in _chunk_domains(scenarios, chunk)}
+            for c, chunk in enumerate(chunks)]
 
 
 def _batch_key(s: Scenario):
@@ -343,11 +452,14 @@ def run_many(scenarios: Sequence[Scenario], *, targets: Sequence[TargetSpec | st
 
     Scenarios with the same base, horizon, ensemble, seed and method form a batch, cut into
     canonical chunks of :data:`SCENARIO_CHUNK` scenarios (the fast methods evaluate a chunk in
-    one vectorised call). Serially the chunks run one after the other; with a *client* each chunk
-    is one task. The chunks do not depend on the number of workers, every scenario keeps its own
-    seed, and the projections get one memory layout before anything is reduced, so the trees are
-    bit-identical to the serial run's (``tests/test_dask.py``). Ensemble members are not split
-    across tasks: the domain models draw all members of a seed from one random stream.
+    one vectorised call). Serially the chunks run one after the other. With a *client* the
+    projections of each chunk and domain are cut into tasks (:func:`_pieces`): blocks of
+    :data:`ecomodel._members.MEMBER_BLOCK` members where the model draws members block by block
+    from per-block child seeds (water, carbon), single scenarios where the model projects each
+    package on its own (the full air model), else the whole chunk; the trees are then made
+    here. The cuts do not depend on the number of workers, each computes exactly its part of
+    the whole, and the projections get one memory layout before anything is reduced, so the
+    trees are bit-identical to the serial run's (``tests/scenario/test_dask.py``).
 
     Parameters
     ----------
@@ -378,10 +490,9 @@ def run_many(scenarios: Sequence[Scenario], *, targets: Sequence[TargetSpec | st
     if client is None:
         results = [_run_batch([scenarios[i] for i in chunk], progress=progress, targets=targets) for chunk in chunks]
     else:
-        cache = _numba_cache()
-        futures = [client.submit(_on_worker, _run_batch, cache, [scenarios[i] for i in chunk], targets=targets,
-                                 pure=False) for chunk in chunks]
-        results = _gather(client, futures, progress, "scenario chunks")
+        stacks = _distributed_stacks(client, scenarios, chunks, progress)
+        results = [_run_batch([scenarios[i] for i in chunk], targets=targets, stacks=stack)
+                   for chunk, stack in zip(chunks, stacks, strict=True)]
     for chunk, trees in zip(chunks, results, strict=True):
         for i, tree in zip(chunk, trees, strict=True):
             out[i] = tree
@@ -426,12 +537,13 @@ def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = 
         Run on this cluster: ``Client(LocalCluster(n_workers=2, threads_per_worker=1))`` on this
         machine, or ``Client("tcp://host:8786")`` for a scheduler started elsewhere (``dask
         scheduler``, and ``dask worker tcp://host:8786`` on machines with ecomodel installed; the
-        CLI's ``--scheduler tcp://host:8786``). The projections are made per canonical chunk of
-        :data:`SCENARIO_CHUNK` scenarios and domain, one task each, exactly as the serial run
-        makes them, so the result is bit-identical to the serial one for any number of workers.
-        Ensemble members stay together (each model draws all members from one random stream).
-        Workers follow this process's ``ECOMODEL_NUMBA_CACHE`` (see :func:`run_many`). It pays
-        with ``method="full"``; the fast method's one-off fits are made in every worker process.
+        CLI's ``--scheduler tcp://host:8786``). The projections of each canonical chunk of
+        :data:`SCENARIO_CHUNK` scenarios and domain are cut into member blocks or single
+        scenarios as in :func:`run_many`, each task computing exactly its part of the serial
+        run's numbers, so the result is bit-identical to the serial one for any number of
+        workers. Workers follow this process's ``ECOMODEL_NUMBA_CACHE`` (see :func:`run_many`).
+        It pays with ``method="full"`` (benchmarks/dask.py); the fast methods' tasks are whole
+        chunks, and their one-off fits are loaded from the disk cache in every worker process.
     progress : bool
         Progress bars (per task with a client).
 
@@ -529,11 +641,7 @@ def _compare_stacks(scenarios, client, progress):
     if client is None:
         results = [_compare_batch([scenarios[i] for i in chunk], progress) for chunk in chunks]
     else:
-        cache = _numba_cache()
-        futures = {(d, c): client.submit(_on_worker, _compare_batch, cache, [scenarios[i] for i in chunk], False,
-                                         (d,), pure=False) for d in domains for c, chunk in enumerate(chunks)}
-        done = dict(zip(futures, _gather(client, list(futures.values()), progress, "scenario chunks"), strict=True))
-        results = [{d: done[(d, c)][d] for d in domains} for c in range(len(chunks))]
+        results = _distributed_stacks(client, scenarios, chunks, progress)
     order = np.argsort(np.concatenate([np.array(chunk) for chunk in chunks]), kind="stable")
     out = {}
     for d in domains:

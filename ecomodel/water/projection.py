@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecomodel._checks import as_float_array, check_members, check_seed, check_years
+from ecomodel._members import block_generators, check_block
 from ecomodel.errors import InputError, ScenarioError, SourceError
 from ecomodel.units import DAYS_PER_YEAR
 
@@ -217,10 +218,12 @@ def tonnes_to_fractions(tonnes: dict, *, categories: Sequence[str] | None = None
     return out
 
 
-def _parameter_draws(d, members, rng, uncertain: bool):
+def _parameter_draws(d, members, rng, uncertain: bool, ensemble: int | None = None):
+    """(member, 2) calibrated TP multipliers of *members* members; the ensemble mean when the whole
+    *ensemble* (default: *members*) has one member or without parameter uncertainty."""
     names = ["tp_diffuse_multiplier", "tp_river_loss_multiplier"]
     mean = np.array([d.parameter(n) for n in names])
-    if not uncertain or members == 1:
+    if not uncertain or (members if ensemble is None else ensemble) == 1:
         return np.repeat(mean[None, :], members, axis=0)
     cov_t = d.calibration_covariance
     if cov_t is not None and set(names) <= set(cov_t.index):
@@ -236,7 +239,7 @@ def project(reductions: Reductions | Mapping[int, Reductions] | xr.DataArray | N
             years: Iterable[int] = range(2021, 2031), members: int = 50, seed: int | np.random.Generator | None = 0, *,
             lake_measures: Mapping[str, Mapping[int, float | Mapping[str, float]]] | None = None,
             data: WujinDemo | None = None, hydrology_cv: float = 0.15, parameter_uncertainty: bool = True,
-            load_cv: float = 0.2) -> "xr.Dataset":
+            load_cv: float = 0.2, member_block: tuple[int, int] | None = None) -> "xr.Dataset":
     """Annual means of TP, the N species and TN, NH3-N, CODcr and CODMn at the demo sections and
     lakes under a reduction package.
 
@@ -249,7 +252,9 @@ def project(reductions: Reductions | Mapping[int, Reductions] | xr.DataArray | N
     years : iterable of int
         Years to project [year]; consecutive (the sediment pool steps one year at a time).
     members : int
-        Ensemble members.
+        Ensemble members. Their draws (TP parameters, flow and load multipliers) come in blocks of
+        :data:`ecomodel._members.MEMBER_BLOCK` members, each from its own child of the seed, so a
+        member's numbers do not depend on the ensemble size beyond its block.
     seed : int or numpy.random.Generator
         Random seed (same seed, same numbers).
     lake_measures : dict, optional
@@ -265,6 +270,10 @@ def project(reductions: Reductions | Mapping[int, Reductions] | xr.DataArray | N
     load_cv : float
         Coefficient of variation of member multipliers on the diffuse loads of every substance but
         TP (which are not calibrated) [1].
+    member_block : (int, int), optional
+        Compute members ``start`` to ``stop - 1`` of the *members*-member ensemble only, on block
+        boundaries (an integer seed is needed): bit-identical to that slice of the whole ensemble,
+        so blocks can be computed apart (e.g. on a cluster) and joined along ``member``.
 
     Returns
     -------
@@ -290,12 +299,12 @@ def project(reductions: Reductions | Mapping[int, Reductions] | xr.DataArray | N
     years = _check_years(years)
     M = check_members(members)
     seed = check_seed(seed)
+    block = check_block(member_block, M, seed)
     for name, v in (("hydrology_cv", hydrology_cv), ("load_cv", load_cv)):
         as_float_array(v, name)
     d = demo() if data is None else data  # after the argument checks: a bad argument costs no data loading
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     plan = schedule(reductions, years)
-    run = _Run.build(d, M, rng, years, parameter_uncertainty, hydrology_cv, load_cv)
+    run = _Run.build(d, M, block, seed, years, parameter_uncertainty, hydrology_cv, load_cv)
     dredging = _lake_schedule(lake_measures, run.lakes, years)
     for yi, year in enumerate(years):
         run.dredge(year, dredging)
@@ -318,19 +327,28 @@ class _Run:
     """State of one :func:`project` run: member draws, rates, lake pools and the outputs so far."""
 
     @classmethod
-    def build(cls, d, M, rng, years, parameter_uncertainty, hydrology_cv, load_cv) -> "_Run":
+    def build(cls, d, members, block, seed, years, parameter_uncertainty, hydrology_cv, load_cv) -> "_Run":
+        """Draws of members ``block[0]`` to ``block[1] - 1`` of a *members*-member ensemble, block by
+        block (:func:`ecomodel._members.block_generators`): per block the TP parameters, then the
+        (year, member) flow multipliers, then the (member, substance) load multipliers."""
         from .steadystate import _transfer_table, decay_part
 
         r = cls()
-        r.d, r.M, r.net = d, M, d.network
+        M = block[1] - block[0]
+        r.d, r.M, r.first, r.members, r.net = d, M, block[0], members, d.network
         r.subs = list(d.substances)
         S = len(r.subs)
         r.itp = r.subs.index("TP")
-        r.theta = _parameter_draws(d, M, rng, parameter_uncertainty)
         sig_h = np.sqrt(np.log1p(float(hydrology_cv) ** 2))
-        r.flow_mult = np.exp(sig_h * rng.standard_normal((len(years), M)) - 0.5 * sig_h ** 2)
         sig_l = np.sqrt(np.log1p(float(load_cv) ** 2))
-        r.load_mult = np.exp(sig_l * rng.standard_normal((M, S)) - 0.5 * sig_l ** 2)
+        theta, flow, load = [], [], []
+        for lo, hi, rng in block_generators(seed, members, *block):
+            theta.append(_parameter_draws(d, hi - lo, rng, parameter_uncertainty, ensemble=members))
+            flow.append(np.exp(sig_h * rng.standard_normal((len(years), hi - lo)) - 0.5 * sig_h ** 2))
+            load.append(np.exp(sig_l * rng.standard_normal((hi - lo, S)) - 0.5 * sig_l ** 2))
+        r.theta = np.concatenate(theta, axis=0)
+        r.flow_mult = np.ascontiguousarray(np.concatenate(flow, axis=1))
+        r.load_mult = np.concatenate(load, axis=0)
         r.load_mult[:, r.itp] = 1.0  # TP uncertainty comes from the calibrated parameters
         net = r.net
         # rates at the demo temperature; river TP settling is scaled per member
@@ -457,7 +475,7 @@ class _Run:
         net, subs = self.net, self.subs
         names = self.site_names
         sec = net.sections.loc[names]
-        coords = {"year": ("year", np.asarray(years)), "member": ("member", np.arange(self.M)),
+        coords = {"year": ("year", np.asarray(years)), "member": ("member", np.arange(self.first, self.first + self.M)),
                   "site": ("site", np.asarray(names, dtype=object), {"long_name": "monitoring section"}),
                   "name_en": ("site", sec["name_en"].to_numpy(dtype=object) if "name_en" in sec
                               else np.asarray(names)),
@@ -476,7 +494,7 @@ class _Run:
         return xr.Dataset(data, coords=coords, attrs={
             "title": "projected annual-mean water quality at the Taihu inflow sections and lakes (Wujin demo)",
             "seed": str(seed) if not isinstance(seed, np.random.Generator) else "generator",
-            "hydrology_cv": float(hydrology_cv), "members": self.M,
+            "hydrology_cv": float(hydrology_cv), "members": self.members,
             "source": "ecomodel.water.project",
         })
 

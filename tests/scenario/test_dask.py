@@ -10,6 +10,11 @@ Two ways the distributed path used to differ from the serial one, each with its 
 * chunking: scenarios were split into as many tasks as workers, and the fast air method merges
   reductions across the scenarios of a task. Chunks are now canonical, whatever the cluster.
 
+Within a chunk the tasks are cut further (``run._pieces``): the water and carbon models draw
+members in fixed blocks of ``MEMBER_BLOCK`` from per-block child seeds, so each block is a task;
+the full air model runs each package on its own, so each scenario is a task. The tests below
+check that these cuts give the numbers of the whole.
+
 A real two-process ``LocalCluster`` runs the water and carbon models (the air model's kernels
 would have to be compiled again in each worker process).
 """
@@ -23,7 +28,9 @@ import xarray as xr
 
 from ecomodel.scenario import Cost, Effect, Measure, Package
 from ecomodel.scenario.demo import demo_scenario
-from ecomodel.scenario.run import SCENARIO_CHUNK, _canonical_chunks, _numba_cache, compare, run_many
+from ecomodel._members import MEMBER_BLOCK
+from ecomodel.errors import InputError
+from ecomodel.scenario.run import SCENARIO_CHUNK, _canonical_chunks, _numba_cache, _pieces, compare, run_many
 
 
 def _measures():
@@ -95,13 +102,15 @@ class PickleClient:
     def __init__(self, workers=2):
         self.workers = workers
         self.tasks = 0
+        self.blocks = []  # member_block of every task
 
     def scheduler_info(self):
         return {"workers": {f"w{i}": {} for i in range(self.workers)}}
 
-    def submit(self, fn, *args, pure=True, **kwargs):
+    def submit(self, fn, *args, pure=True, key=None, **kwargs):
         fn, args, kwargs = pickle.loads(pickle.dumps((fn, args, kwargs)))
         self.tasks += 1
+        self.blocks.append(args[-1] if args and (args[-1] is None or isinstance(args[-1], tuple)) else None)
         return _Done(pickle.loads(pickle.dumps(fn(*args, **kwargs))))
 
     def gather(self, futures):
@@ -123,7 +132,8 @@ def test_compare__pickled_transport_gives_the_serial_bits():
     serial = compare(scenarios)
     client = PickleClient(workers=3)
     remote = compare(scenarios, client=client)
-    assert client.tasks == 2 * 3  # (baseline + 10 packages in 2 canonical chunks) x 3 domains
+    # baseline + 10 packages; 12 members are one member block, so every full model runs one task per scenario
+    assert client.tasks == 11 * 3
     assert np.isfinite(serial["summary"]["cost_effectiveness_pm25_annual_mean"].values).any()
     assert_trees_equal_bitwise(serial, remote)
 
@@ -139,7 +149,7 @@ def test_run_many__pickled_transport_gives_the_serial_bits():
 
 def test_compare__two_process_local_cluster_gives_the_serial_bits():
     distributed = pytest.importorskip("distributed")
-    scenarios = _scenarios(SCENARIO_CHUNK + 2, members=12, domains=("water", "carbon"))
+    scenarios = _scenarios(SCENARIO_CHUNK + 2, members=MEMBER_BLOCK + 3, domains=("water", "carbon"))
     serial = compare(scenarios)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                   silence_logs=40) as lc, distributed.Client(lc) as client:
@@ -235,3 +245,72 @@ def test_cli_scheduler_address__runs_on_that_scheduler_and_refuses_an_unreachabl
     finally:
         register_backend("air", None)
         register_backend("water", None)
+
+
+def test_member_block__blocks_computed_apart_equal_the_whole_ensemble():
+    """Water and carbon members come from per-block child seeds: blocks of one ensemble computed
+    in separate calls, joined along member, are the whole ensemble bit for bit."""
+    from ecomodel import carbon, water
+
+    members = 2 * MEMBER_BLOCK + 7
+    cuts = [(0, MEMBER_BLOCK), (MEMBER_BLOCK, 2 * MEMBER_BLOCK), (2 * MEMBER_BLOCK, members)]
+    red = {2022: {("wwtp", None, "TP"): 0.3}}
+    d = carbon.demo_drivers()
+    meas = [{"fuel": "raw_coal", "sector": "chemicals", "to_fuel": "natural_gas", "fraction": 0.3, "start_year": 2022}]
+    runs = {"water": lambda **kw: water.project(red, years=[2021, 2022, 2023], members=members, seed=4, **kw),
+            "carbon": lambda **kw: carbon.project(d, years=range(2020, 2024), members=members, seed=4, measures=meas,
+                                                  **kw)}
+    for name, project in runs.items():
+        whole = project()
+        joined = xr.concat([project(member_block=c) for c in cuts], dim="member", data_vars="minimal")
+        assert list(joined["member"].values) == list(range(members)), name
+        for v in whole.data_vars:
+            assert np.array_equal(whole[v].values, joined[v].transpose(*whole[v].dims).values, equal_nan=True), \
+                (name, v)
+    # a member's numbers do not depend on the ensemble size beyond its block
+    small = water.project(red, years=[2021, 2022, 2023], members=MEMBER_BLOCK + 1, seed=4)
+    big = runs["water"]()
+    assert np.array_equal(small["tp_concentration"].values[:, :MEMBER_BLOCK],
+                          big["tp_concentration"].values[:, :MEMBER_BLOCK])
+    assert not np.array_equal(small["tp_concentration"].values[:, :3], big["tp_concentration"].values[:, 3:6])
+
+
+def test_member_block__refuses_ranges_off_the_block_grid_and_unreplayable_seeds():
+    from ecomodel import water
+
+    for bad in [(1, MEMBER_BLOCK), (0, MEMBER_BLOCK + 1), (MEMBER_BLOCK, MEMBER_BLOCK), (0, 3 * MEMBER_BLOCK), "ab"]:
+        with pytest.raises(InputError, match="member_block"):
+            water.project(years=[2021], members=2 * MEMBER_BLOCK, seed=1, member_block=bad)
+    with pytest.raises(InputError, match="integer seed"):
+        water.project(years=[2021], members=2 * MEMBER_BLOCK, seed=np.random.default_rng(1),
+                      member_block=(0, MEMBER_BLOCK))
+
+
+def test_pieces__member_blocks_for_water_and_carbon_single_scenarios_for_the_full_air_model():
+    scenarios = _scenarios(SCENARIO_CHUNK + 1, members=MEMBER_BLOCK + 5)
+    chunks = _canonical_chunks(scenarios)
+    tasks = _pieces(scenarios, chunks)
+    air = [t for t in tasks if t[0] == "air"]
+    assert [t[2] for t in air] == [(i,) for i in range(SCENARIO_CHUNK)] + [(0,)] and {t[3] for t in air} == {None}
+    for d in ("water", "carbon"):
+        mine = [t for t in tasks if t[0] == d]
+        assert [(t[1], t[3]) for t in mine] == [(c, b) for c in range(2) for b in
+                                                 ((0, MEMBER_BLOCK), (MEMBER_BLOCK, MEMBER_BLOCK + 5))]
+    assert [t[0] for t in tasks] == sorted((t[0] for t in tasks), key=["air", "water", "carbon"].index)
+    fast = [s.replace(method="surface") for s in scenarios]
+    assert {(t[0], t[2], t[3]) for t in _pieces(fast, chunks)} == {
+        (d, tuple(range(len(c))), None) for d in ("air", "water", "carbon") for c in chunks}
+
+
+def test_compare__member_blocks_and_single_scenarios_as_tasks_give_the_serial_bits():
+    scenarios = _scenarios(3, members=MEMBER_BLOCK + 4)
+    serial = compare(scenarios)
+    client = PickleClient(workers=2)
+    remote = compare(scenarios, client=client)
+    assert client.tasks == 4 + 2 + 2  # air: 4 scenarios; water, carbon: 2 member blocks each
+    assert (0, MEMBER_BLOCK) in client.blocks and (MEMBER_BLOCK, MEMBER_BLOCK + 4) in client.blocks
+    assert np.isfinite(serial["summary"]["cost_effectiveness_tp_concentration"].values).any()
+    assert_trees_equal_bitwise(serial, remote)
+    trees = run_many(scenarios[:2], client=PickleClient(workers=2))
+    for s, r in zip(run_many(scenarios[:2]), trees, strict=True):
+        xr.testing.assert_identical(s, r)

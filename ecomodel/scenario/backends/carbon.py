@@ -51,6 +51,8 @@ class CarbonBackend:
     ``'demo:<carbon demo scenario>'``, e.g. ``'demo:policy'``)."""
 
     domain = "carbon"
+    #: methods taking ``member_block=(start, stop)`` (members drawn in fixed blocks, ecomodel._members)
+    member_blocks = ("full",)
 
     def drivers(self, base: str) -> Drivers:
         """The demo :class:`ecomodel.carbon.Drivers` of *base* (cached per process)."""
@@ -138,7 +140,8 @@ class CarbonBackend:
         return out
 
     def project_stack(self, base: str, schedules: Sequence[Reductions], years: Sequence[int] | np.ndarray,
-                      members: int, seed: int, method: str, progress: bool = False) -> xr.Dataset:
+                      members: int, seed: int, method: str, progress: bool = False,
+                      member_block: tuple[int, int] | None = None) -> xr.Dataset:
         import xarray as xr
 
         from ... import carbon
@@ -149,9 +152,13 @@ class CarbonBackend:
             raise ScenarioError(f"carbon: years start in {years[0]}, before the carbon base year {d.base_year}",
                                 field="start_year", value=int(years[0]), expected=f">= {d.base_year}")
         model_years = np.arange(d.base_year, years[-1] + 1)
+        if member_block is not None and method != "full":
+            raise ScenarioError(f"carbon: member_block needs method 'full', not {method!r}", field="method",
+                                value=method, expected="'full'")
         if method == "full":
             out = [self._finish(carbon.project(d, years=model_years, members=members, seed=seed,
-                                               measures=self._measures(base, sched, years) or None), years)
+                                               measures=self._measures(base, sched, years) or None,
+                                               member_block=member_block), years)
                    for sched in _progress(schedules, progress, "carbon")]
             return xr.concat(out, dim="scenario", coords="minimal", compat="override", join="override",
                              combine_attrs="override")

@@ -52,6 +52,8 @@ class WaterBackend:
     """
 
     domain = "water"
+    #: methods taking ``member_block=(start, stop)`` (members drawn in fixed blocks, ecomodel._members)
+    member_blocks = ("full",)
 
     def demo(self, base: str) -> WujinDemo:
         return _water_demo(base)
@@ -211,22 +213,26 @@ class WaterBackend:
                 prev = r
         return loads, lakes
 
-    def _project(self, base, loads, lakes, years, members, seed):
+    def _project(self, base, loads, lakes, years, members, seed, member_block=None):
         from ... import water
 
         ds = water.project(loads if any(loads.values()) else None, years=years, members=members, seed=seed,
-                           lake_measures=lakes or None, data=self.demo(base))
+                           lake_measures=lakes or None, data=self.demo(base), member_block=member_block)
         return ds
 
     def project_stack(self, base: str, schedules: Sequence[Reductions], years: Sequence[int] | np.ndarray,
-                      members: int, seed: int, method: str, progress: bool = False) -> xr.Dataset:
+                      members: int, seed: int, method: str, progress: bool = False,
+                      member_block: tuple[int, int] | None = None) -> xr.Dataset:
         """Every embedded network over ``(scenario, year, member, site)``: the Wujin demo (rivers and
         lakes) and the steady networks of :data:`STEADY_NETWORKS` (天宁: 粮庄桥, TP, NH3-N, COD; 江阴:
         金潼桥, 码头大桥, 泗河桥, with the N species and CODMn — a variable a network does not model is
         NaN there), with ``section_water_class`` at every section (GB 3838 single factor on the annual
-        means) and the section shares of :data:`SECTION_SETS` over ``region``."""
-        wujin = self._wujin_stack(base, schedules, years, members, seed, method, progress)
+        means) and the section shares of :data:`SECTION_SETS` over ``region``. ``member_block`` (full
+        method): members ``start`` to ``stop - 1`` only, as in the whole ensemble."""
+        wujin = self._wujin_stack(base, schedules, years, members, seed, method, progress, member_block)
         steady = [self._steady_stack(net, base, schedules, years, members, seed) for net in STEADY_NETWORKS]
+        if member_block is not None:  # the steady ensembles are made whole (cached) and cut
+            steady = [d.isel(member=slice(*member_block)) for d in steady]
         return _with_shares(_with_classes(_join_sites(wujin, *steady)))
 
     def _steady_stack(self, net, base, schedules, years, members, seed):
@@ -265,12 +271,15 @@ class WaterBackend:
         """The 天宁 network's superposed ensemble (:meth:`_steady_stack`)."""
         return self._steady_stack("tianning", base, schedules, years, members, seed)
 
-    def _wujin_stack(self, base, schedules, years, members, seed, method, progress=False):
+    def _wujin_stack(self, base, schedules, years, members, seed, method, progress=False, member_block=None):
         import xarray as xr
 
         years = [int(y) for y in years]
+        if member_block is not None and method != "full":
+            raise ScenarioError(f"water: member_block needs method 'full', not {method!r}", field="method",
+                                value=method, expected="'full'")
         if method == "full":
-            out = [self._project(base, *self._split(base, s, years), years, members, seed)
+            out = [self._project(base, *self._split(base, s, years), years, members, seed, member_block)
                    for s in _progress(schedules, progress, "water")]
             return xr.concat(out, dim="scenario", coords="minimal", compat="override", join="override",
                              combine_attrs="override")
