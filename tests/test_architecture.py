@@ -248,3 +248,16 @@ def test_reduction_key_is_the_effect_key_by_name():
     plain = Reductions("air", years, (tuple(effect.key),), fr)  # a schedule built with plain tuples
     expected = {2024: {("常州市天宁区", "industry", "NOx"): 0.1}, 2025: {("常州市天宁区", "industry", "NOx"): 0.3}}
     assert AirBackend().schedule(typed, years) == AirBackend().schedule(plain, years) == expected
+
+
+def test_no_broad_except_in_the_library():
+    """Errors are caught by type (EcomodelError or the specific built-ins), never by a bare
+    ``except Exception`` (or bare ``except:``) that would swallow a programming error (issue 15).
+    ``except BaseException`` stays allowed for clean-up that re-raises (the atomic writers of io.py)."""
+    import re
+
+    root = Path(__file__).resolve().parents[1] / "ecomodel"
+    broad = [f"{p.relative_to(root)}:{i}" for p in sorted(root.rglob("*.py"))
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if re.match(r"\s*except\s*(Exception)?\s*(as \w+)?\s*:", line)]
+    assert broad == []

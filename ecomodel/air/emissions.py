@@ -24,7 +24,7 @@ import xarray as xr
 
 from .. import vocabulary
 from .._cf import cf_attrs
-from ..errors import EmissionError, close_matches
+from ..errors import EcomodelError, EmissionError, close_matches
 from ..units import DAYS_PER_YEAR, canonical, convert
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ class Inventory:
         try:
             values = convert(np.asarray(emissions.transpose("box", "sector", "pollutant").values, dtype=float),
                              canonical(unit), "t/yr")
-        except Exception as exc:
+        except (EcomodelError, ValueError, TypeError) as exc:
             raise EmissionError(f"emissions: units {unit!r} cannot be converted to t/yr ({exc})", field="units",
                                 value=unit, expected="a mass-flow unit such as t/yr") from None
         boxes = [str(b) for b in emissions["box"].values]

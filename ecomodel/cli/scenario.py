@@ -14,6 +14,8 @@ import contextlib
 import sys
 from typing import TYPE_CHECKING
 
+from ..errors import EcomodelError
+
 if TYPE_CHECKING:
     import argparse
 
@@ -267,7 +269,7 @@ def _cmd_optimise(args) -> int:
             place = text.split(":", 1)[1]
             try:
                 rows = registry.load(site=place, kind="target")
-            except Exception:
+            except EcomodelError:  # not a site: a region
                 rows = registry.load(region=place, kind="target")
             found = targets_from_registry(rows, probability=args.probability)
             found = [t for t in found if t.indicator in _MODEL_INDICATORS and sc.start_year <= t.year <= 2035]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from ..errors import EcomodelError
+
 if TYPE_CHECKING:
     import argparse
 
@@ -115,7 +117,7 @@ def _limits(args) -> int:
         for key in standards.WATER_PARAMETERS:
             try:
                 lim = standards.water_limits(key, args.waterbody)
-            except Exception:  # TN has no river limits
+            except EcomodelError:  # TN has no river limits
                 continue
             sign = ">=" if lim.higher_is_better else "<="
             rows.append(f"{key:<16} {sign} " + "  ".join(f"{v:>7g}" for v in lim.limits) + f"  {lim.unit}")

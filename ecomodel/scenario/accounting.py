@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import ScenarioError
+from ..errors import EcomodelError, ScenarioError
 from .model import Package
 from .schedule import ReductionKey
 
@@ -253,7 +253,7 @@ def _region(name):
 
     try:
         return targets.resolve_region(name)
-    except Exception:  # an air box name such as '武进' resolves through the registry aliases too
+    except EcomodelError:  # an air box name such as '武进' resolves through the registry aliases too
         return str(name)
 
 

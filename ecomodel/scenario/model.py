@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import vocabulary
-from ..errors import ScenarioError, close_matches
+from ..errors import EcomodelError, ScenarioError, close_matches
 
 if TYPE_CHECKING:
     import numpy.typing as npt
@@ -300,7 +300,7 @@ class Effect:
             try:
                 canon = units.canonical(unit)
                 value = units.convert(amount, canon, AMOUNT_UNITS[self.domain])
-            except Exception as exc:  # UnitError
+            except EcomodelError as exc:  # UnitError
                 raise _err(f"field 'unit': {exc}", where=where, field_name="unit", value=unit,
                            expected=f"a unit convertible to {AMOUNT_UNITS[self.domain]}") from None
             object.__setattr__(self, "amount", float(value))

@@ -92,7 +92,7 @@ def _labels(values):
                 if np.issubdtype(coord.dtype, np.datetime64):
                     coord = np.datetime_as_string(coord, unit="D")
                 return [f"{dim}={v}" for v in coord.astype(str)]
-    except Exception:  # pragma: no cover - labels are a courtesy only
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError):  # pragma: no cover - labels are a courtesy only
         return None
     return None
 
