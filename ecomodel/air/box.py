@@ -260,6 +260,10 @@ class Domain:
         """Names of the local (non-background) boxes."""
         return [b for b, k in zip(self.boxes, self.kind) if k == "local"]
 
+    def background_boxes(self) -> list[str]:
+        """Names of the regional background boxes."""
+        return [b for b, k in zip(self.boxes, self.kind) if k == "background"]
+
     def find(self, name: str) -> str | None:
         """Box named *name* (Chinese, English or registry region, case-insensitive), or None."""
         s = str(name).strip()

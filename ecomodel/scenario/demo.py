@@ -1,11 +1,12 @@
 """The Changzhou demo: the embedded packages run on the embedded data of every domain.
 
-:func:`run_demo` compares six packages — the baseline, the 2023 key projects of the Changzhou
-work plan (seed 004) and the key projects plus each of three local alternatives a planner would
+:func:`run_demo` compares seven packages — the baseline, the 2023 key projects of the Changzhou
+work plan (seed 004), the key projects plus each of three local alternatives a planner would
 weigh (agricultural NH3 control, wastewater plants to the Taihu limits, industrial coal-to-gas),
 plus all three, and plus regional joint control (the Yangtze River Delta cutting NOx and VOCs by
-the national 14th FYP's 10 %, which the good-day targets depend on) — against the plan targets of the registry; finds the cheapest set of the same
-measures that meets the water-section and PM2.5 targets; and writes the figures and tables.
+the national 14th FYP's 10 %, which the good-day targets depend on) — against the plan targets
+of the registry; finds the cheapest set of the same measures that meets the water-section and
+PM2.5 targets; and writes the figures and tables.
 It is what ``ecomodel demo`` runs.
 """
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .plans import HINDCAST_NOTE, hindcast_table  # re-exported: the demo report uses them
+
 if TYPE_CHECKING:
     import pandas as pd
     import xarray as xr
@@ -22,8 +24,6 @@ if TYPE_CHECKING:
     from .model import Scenario
 
 __all__ = ["benefit_table", "tonnage_table", "hindcast_table", "coverage_of", "comparison_extras"]
-
-from .plans import HINDCAST_NOTE, hindcast_table  # noqa: E402  (re-exported: the demo report uses them)
 
 
 def benefit_table(comparison: xr.DataTree, scenarios: Sequence[Scenario], *, region: str = "常州市",

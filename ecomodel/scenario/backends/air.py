@@ -174,7 +174,8 @@ class AirBackend:
                     unique[key] = (len(unique), mapping)
                 index[si, yi] = unique[key][0]
         n_var = len(rs.variables)
-        local = np.array([b in self.demo(base).domain.local_boxes() for b in boxes])
+        local_boxes = set(self.demo(base).domain.local_boxes())
+        local = np.array([b in local_boxes for b in boxes])
         F = np.zeros((len(unique), len(boxes), n_var))
         X = np.zeros((len(unique), n_var))
         for u, mapping in unique.values():
@@ -312,7 +313,7 @@ def _air_srm_compute(base: str, settings: tuple, variables: tuple):
     b0 = means(run(None))
     regions = [str(r) for r in b0["pm25_annual_mean"]["region"].values]
     # every local box, then the regional background box (packages of regional joint control cut it)
-    boxes = list(d.domain.local_boxes()) + [b for b, k in zip(d.domain.boxes, d.domain.kind) if k == "background"]
+    boxes = d.domain.local_boxes() + d.domain.background_boxes()
     out = {v: np.zeros((len(boxes), len(variables), len(regions))) for v in b0}
     for i, box in enumerate(boxes):
         for j, pol in enumerate(variables):
