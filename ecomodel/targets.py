@@ -875,6 +875,173 @@ UNCHECKED_STATES: dict[str, tuple[str, str]] = {
         "energy and CO2 only, and no water network holds Jiangyin's dyeing wastewater; the plan gives no base year"),
 }
 
+_OOS = "out of scope"
+_NO_MEASURE = "no measure"
+_MET = "the base-year value already meets the target ({base}); holding it is the baseline, no change to model"
+_HOLD = "the plan asks to hold the present level ({what}); that level is already in the baseline, no change to model"
+_NO_ZL = ("钟楼 has no water network (its plan names no section, ecomodel/data/water/zhonglou/SOURCES.md) and the "
+          "water backend refuses region 常州市钟楼区, so a 钟楼 load effect has nothing to act on")
+_UNSIZED = "the plan gives {what}, not the emission or load behind it; no baseline to size an effect on"
+_NO_LAKE_BIO = ("the lake model has no aquatic vegetation or fish: P taken up by plants or removed with fish is not "
+                "represented, so the work has no modelled effect")
+_RIVER_WORKS = ("river works counted in rivers or m3/km with no list of the rivers and none on an embedded network; "
+                "no load or sediment model for them")
+
+#: Activity rows with a specific reason instead of the generic one: ``{row reference: (status, reason)}``.
+#: ``out of scope`` only where the row has no effect to model (already met, a level to hold, a survey or
+#: infrastructure with no emission of its own); ``no measure`` where an effect exists but the plan gives no
+#: size or baseline, or no model holds what it acts on.
+ACTIVITY_REASONS: dict[str, tuple[str, str]] = {
+    "000:496/straw_utilization_pct": (_OOS, _MET.format(base="97.2 % in 2021, 000:496")),
+    "000:1276/straw_utilization_pct": (_OOS, _MET.format(base="97.2 % in 2021 against >= 97 % in 2025, 000:496")),
+    "000:510/livestock_manure_utilization_pct": (_OOS, _MET.format(base="98.5 % in 2021, 000:510")),
+    "000:1272/livestock_manure_utilization_pct": (_OOS, _MET.format(base="98.5 % in 2021 against >= 98 % in 2025, "
+                                                                      "000:510")),
+    "000:556/rural_drinking_water_sanitary_rate_pct": (_OOS, _MET.format(base="100 % in 2021, 000:556") +
+                                                       "; drinking-water hygiene, not a load either"),
+    "001:274/sewage_collection_rate": (_OOS, _MET.format(base="98.1 % in 2020 against >= 98 %, 001:274")),
+    "002:429/straw_utilization_pct": (_OOS, _HOLD.format(what="秸秆综合利用率稳定在98%以上, 002:429")),
+    "004:60/straw_utilization_pct": (_OOS, _HOLD.format(what="秸秆综合利用率稳定在95%以上, 004:60")),
+    "004:60/livestock_manure_utilization_pct": (_OOS, _HOLD.format(what="畜禽粪污综合利用率稳定在95%以上, 004:60")),
+    "001:1107/wwtp_count_over_500t": (_OOS, "automatic flow and quality monitors at the 3 plants above 500 t/d "
+                                            "(001:1107); monitoring, no load effect of its own"),
+    "001:425/vocs_storage_tank_count": (_OOS, "a survey of the district's 40 VOCs tanks (全面排查, 001:425); the tank "
+                                              "works that follow are the 20 projects of tn_vocs_fugitive"),
+    "003:792/gas_pipeline_km": (_OOS, "gas supply pipeline (003:792); no emission of its own, the coal-to-gas "
+                                      "switches it serves are the effect and are not sized by the plan"),
+    "003:801/lng_tank_count": (_OOS, "LNG storage tanks (003:801); supply security, no emission of its own"),
+    "000:1210/clean_production_audits_count": (_OOS, "clean-production audits are assessments; the retrofits they "
+                                                     "recommend are not listed or sized"),
+    "002:355/mandatory_clean_production_audit_rate_pct": (_OOS, "mandatory clean-production audit rate; an "
+                                                                "assessment, its retrofits are not sized"),
+    "003:469/mandatory_clean_production_audit_rate_pct": (_OOS, "mandatory clean-production audit rate; an "
+                                                                "assessment, its retrofits are not sized"),
+    "004:23/mandatory_clean_production_audit_rate_pct": (_OOS, "mandatory clean-production audit rate; an "
+                                                               "assessment, its retrofits are not sized"),
+    # 钟楼: no water network
+    "002:116/county_sewage_treatment_rate_pct": (_NO_MEASURE, _NO_ZL),
+    "002:123/black_odorous_water_elimination_rate_pct": (_NO_MEASURE, _NO_ZL),
+    "002:130/rural_black_odorous_treatment_rate_pct": (_NO_MEASURE, _NO_ZL),
+    "002:276/rural_sewage_treatment_rate_pct": (_NO_MEASURE, _NO_ZL),
+    "002:437/sewage_quality_zone_area_share_pct": (_NO_MEASURE, _NO_ZL),
+    "002:438/wwtp_capacity_new": (_NO_MEASURE, _NO_ZL),
+    "002:448/rural_sewage_treatment_rate_pct": (_NO_MEASURE, _NO_ZL),
+    "002:448/rural_sewage_facility_operation_rate_pct": (_NO_MEASURE, _NO_ZL),
+    "002:430/livestock_manure_utilization_pct": (_NO_MEASURE, _UNSIZED.format(
+        what="a 2025 rate of 98 % without the present rate (002:430); 钟楼 has no water network either")),
+    "002:454/direct_seeding_conversion_pct": (_NO_MEASURE, _UNSIZED.format(what="a share of direct seeding converted "
+                                                                          "(002:454) without the area or its fertiliser")),
+    # 天宁 wastewater: the network has no WWTP or industrial source
+    "001:464/wwtp_capacity_new": (_NO_MEASURE, "collection is already 98.1 % (001:274); the new 1e4 m3/d serve the "
+                                              "提质增效 zones (higher influent strength), for which the plan states no "
+                                              "untreated volume, and the 天宁 network has no WWTP source to act on"),
+    "001:464/sewage_quality_zone_area_share_pct": (_NO_MEASURE, "提质增效 zones raise influent strength (less "
+                                                               "infiltration); the plan states no untreated volume and "
+                                                               "collection is already 98.1 % (001:274)"),
+    "001:1136/sewage_quality_zone_count": (_NO_MEASURE, "提质增效 zones counted (001:1136); no untreated volume stated, "
+                                                       "collection already 98.1 % (001:274)"),
+    "001:1098/industrial_wwtp_capacity": (_NO_MEASURE, "an industrial plant rebuilt from existing capacity with a tail-"
+                                                      "water wetland (001:1098); the 天宁 network has no industrial or "
+                                                      "WWTP source and the plan gives no effluent change"),
+    "001:472/rural_sewage_facility_operation_rate_pct": (_NO_MEASURE, _UNSIZED.format(
+        what="an operation rate (95 %) without the present one (001:472)")),
+    "000:1238/rural_sewage_facility_operation_rate_pct": (_NO_MEASURE, _UNSIZED.format(
+        what="an operation rate (90 %) without the present one (000:1238)")),
+    "004:57/rural_sewage_facility_operation_rate_pct": (_NO_MEASURE, _UNSIZED.format(
+        what="an operation rate (85 %) without the present one (004:57)")),
+    "000:1232/sewage_quality_zone_area_share_pct": (_NO_MEASURE, _UNSIZED.format(
+        what="a share of 提质增效 zones (80 %) without the untreated volume they remove (000:1232)")),
+    # manure and straw without a base-year rate
+    "001:470/livestock_manure_utilization_pct": (_NO_MEASURE, _UNSIZED.format(what="a 2025 rate (98 %) without the "
+                                                                             "present rate (001:470)")),
+    "001:470/livestock_facility_equipping_rate_pct": (_NO_MEASURE, _UNSIZED.format(
+        what="an equipping rate (100 %) of the 8 farms without their present state (001:470)")),
+    "001:470/organic_fertilizer_substitution_pct": (_NO_MEASURE, _UNSIZED.format(
+        what="a substitution share (20 %) without the fertiliser quantity it applies to (001:470)")),
+    "001:1257/livestock_manure_utilization_pct": (_NO_MEASURE, _UNSIZED.format(what="a 2023 rate (95 %) without the "
+                                                                              "present rate (001:1257)")),
+    "001:1275/straw_utilization_pct": (_NO_MEASURE, _UNSIZED.format(what="a 2023 rate (97 %) without the present "
+                                                                  "rate (001:1275)")),
+    "003:574/livestock_manure_utilization_pct": (_NO_MEASURE, _UNSIZED.format(what="a 2025 rate (97 %) without the "
+                                                                             "present rate (003:574)")),
+    "000:1272/livestock_facility_equipping_rate_pct": (_NO_MEASURE, _UNSIZED.format(
+        what="an equipping rate (100 %) without the present one (000:1272)")),
+    "000:1777/organic_fertilizer_promotion": (_NO_MEASURE, _UNSIZED.format(
+        what="1.5e4 t of organic fertiliser promoted (000:1777) without the synthetic fertiliser it replaces")),
+    "004:44/direct_seeding_conversion_pct": (_NO_MEASURE, _UNSIZED.format(what="a share of direct seeding converted "
+                                                                         "(004:44) without the area or its fertiliser")),
+    # lake and river works
+    "000:1651/gehu_purifying_stock_per_year": (_NO_MEASURE, _NO_LAKE_BIO),
+    "000:1651/gehu_dredging_clearing_area": (_NO_MEASURE, "滆湖 clearing given as an area (1.5e4 mu, 000:1651) without "
+                                                         "a volume or depth; the dredging the model takes is 000:1723 and "
+                                                         "004:41 (volumes)"),
+    "000:1723/gehu_polder_return_area": (_NO_MEASURE, "polder returned to the lake (3150 mu, 000:1723): lake area and "
+                                                     "the polder's former load are not in the lake model or the sources"),
+    "000:1723/aquatic_vegetation_restored_area": (_NO_MEASURE, _NO_LAKE_BIO),
+    "004:41/aquatic_vegetation_maintained_area": (_NO_MEASURE, _NO_LAKE_BIO),
+    "004:41/fish_stocking_count": (_NO_MEASURE, _NO_LAKE_BIO),
+    "004:48/aquatic_plant_project_count": (_NO_MEASURE, _NO_LAKE_BIO),
+    "004:41/aquaculture_pond_cleared_area": (_NO_MEASURE, "ponds of 溧阳 and 金坛 (长荡湖) cleared (004:41); no embedded "
+                                                         "network holds 长荡湖 or its ponds"),
+    "004:41/lake_return_area": (_NO_MEASURE, "return of ponds to 长荡湖 (溧阳, 004:41); no embedded network holds "
+                                            "长荡湖"),
+    "004:48/dredge_disposal_site_area": (_NO_MEASURE, "disposal site of the dredging (004:48); its effect is the "
+                                                     "dredging of 004:41/004:45, already a measure"),
+    "000:1606/river_remediation_length_km": (_NO_MEASURE, _RIVER_WORKS),
+    "000:978/tributary_worse_than_v_elimination_task_pct": (_NO_MEASURE, _RIVER_WORKS),
+    "000:1988/rural_black_odorous_treatment_rate_pct": (_NO_MEASURE, _RIVER_WORKS),
+    "001:488/rural_black_odorous_priority_count": (_NO_MEASURE, _RIVER_WORKS),
+    "001:490/worse_than_v_rivers_remediated_count": (_NO_MEASURE, _RIVER_WORKS + " (the 4 + 19 tributaries of "
+                                                                                 "001:1154 are in tn_rural_sewage)"),
+    "001:726/water_env_remediation_area": (_NO_MEASURE, _RIVER_WORKS),
+    "001:1042/river_wall_length_km": (_NO_MEASURE, "river walls (护岸) are bank works; no load effect is modelled"),
+    "001:1127/river_wall_length_km": (_NO_MEASURE, "river walls (护岸) are bank works; no load effect is modelled"),
+    "001:1127/rural_river_dredging_volume": (_NO_MEASURE, _RIVER_WORKS),
+    "003:909/river_remediation_count": (_NO_MEASURE, _RIVER_WORKS),
+    "003:936/river_dredging_count": (_NO_MEASURE, _RIVER_WORKS),
+    "004:46/tributary_worse_than_v_elimination_count": (_NO_MEASURE, _RIVER_WORKS),
+    "004:58/small_water_body_remediated_count": (_NO_MEASURE, _RIVER_WORKS),
+    "004:58/rural_river_dredging_volume": (_NO_MEASURE, _RIVER_WORKS),
+    "004:49/ship_pollutant_disposal_pct": (_NO_MEASURE, "ship waste and sewage collected (95 %, 004:49); no ship "
+                                                       "source in the water networks"),
+    # air and energy programmes without a size
+    "000:930/air_sources_rectified_count": (_NO_MEASURE, _UNSIZED.format(what="a count of sources rectified (160, "
+                                                                        "000:930)")),
+    "000:930/air_pilot_area_rectified_count": (_NO_MEASURE, _UNSIZED.format(what="a count of pilot areas (5, 000:930)")),
+    "001:391/chemical_enterprise_reduction_count": (_NO_MEASURE, _UNSIZED.format(
+        what="a count of chemical enterprises closed or moved (4, 001:391)")),
+    "001:421/low_vocs_coating_share_pct": (_NO_MEASURE, _UNSIZED.format(what="a 100 % low-VOCs share without the "
+                                                                        "present share or solvent use (001:421)")),
+    "001:425/vocs_cluster_enterprises_rectified_count": (_NO_MEASURE, _UNSIZED.format(
+        what="206 cluster enterprises inspected and rectified (001:425), small firms of unknown emission")),
+    "001:425/vocs_one_enterprise_policy_new_count": (_NO_MEASURE, _UNSIZED.format(
+        what="10 one-enterprise plans (001:425), whose works are not listed")),
+    "001:429/industrial_furnace_remediation_count": (_NO_MEASURE, _UNSIZED.format(
+        what="27 furnaces remediated (001:429) without their fuel, size or limits")),
+    "001:437/shore_power_use_increase_pct": (_NO_MEASURE, _UNSIZED.format(what="+20 % shore power vs 2020 without "
+                                                                         "the 2020 use (001:437)")),
+    "001:979/construction_dust_project_count": (_NO_MEASURE, _UNSIZED.format(
+        what="50 construction sites with dust control (001:979); the air model's dust sector has no per-site size")),
+    "004:26/enterprise_rectification_count": (_NO_MEASURE, _UNSIZED.format(what="2000 enterprises rectified (004:26)")),
+    "004:26/industry_rectification_task_count": (_NO_MEASURE, _UNSIZED.format(what="4 industries (004:26)")),
+    "004:26/industrial_cluster_rectification_count": (_NO_MEASURE, _UNSIZED.format(what="5 clusters (004:26)")),
+    "004:26/industrial_area_rectification_count": (_NO_MEASURE, _UNSIZED.format(what="33 areas (004:26)")),
+    "004:37/restaurant_fume_demo_count": (_NO_MEASURE, _UNSIZED.format(what="3 restaurant-fume demonstrations "
+                                                                       "(004:37)")),
+    "001:397/renewable_building_energy_share_pct": (_NO_MEASURE, _UNSIZED.format(
+        what="an 8 % renewable share of building energy (001:397) without the building energy it applies to")),
+    "001:684/heating_pipe_added": (_NO_MEASURE, _UNSIZED.format(what="1900 m of heating pipe (001:684) without the "
+                                                                 "boilers it replaces")),
+    "003:783/gas_chp_unit_count": (_NO_MEASURE, _UNSIZED.format(what="4 + 4 gas CHP and combined-cycle units (003:783) "
+                                                                "without the coal units they displace or their hours")),
+    "003:498/zero_carbon_demo_project_count": (_NO_MEASURE, _UNSIZED.format(what="10 zero-carbon demonstrations "
+                                                                            "(003:498)")),
+    "004:28/efficient_appliance_share_pct": (_NO_MEASURE, _UNSIZED.format(
+        what="a 50 % efficient-appliance share of sales (004:28) without the present share or the stock")),
+    "003:473/dyeing_enterprise_count_decrease_pct": (_NO_MEASURE, "no dyeing sector in any model (see 003:473 "
+                                                                  "dyeing_emission_decrease_pct) and no base count"),
+}
+
 #: activity rows whose key matches a state pattern (a count of works done, not a state)
 _ACTIVITY_KEYS = (r"_remediated_count$",)
 
@@ -1048,6 +1215,9 @@ def coverage(checked: pd.DataFrame | None = None,
             rec.update(status="implemented", measure=impl[ref])
         elif reason:
             rec.update(status="out of scope", reason=reason)
+        elif not state and ref in ACTIVITY_REASONS:
+            status, why = ACTIVITY_REASONS[ref]
+            rec.update(status=status, reason=why)
         elif state and ref in UNCHECKED_STATES:
             status, why = UNCHECKED_STATES[ref]
             scope = str(r.get("scope") or "").strip()

@@ -133,3 +133,20 @@ def test_new_plan_measures_implement_their_rows_and_pass_the_backends(package, m
 def test_activities_without_a_load_effect_are_out_of_scope_with_a_reason(ref, word, cov):
     row = cov[cov["ref"] == ref]
     assert row["status"].item() == "out of scope" and word in row["reason"].item()
+
+
+@pytest.fixture(scope="module")
+def cov_plans():
+    from ecomodel.scenario import plans
+
+    return targets.coverage(implemented=plans.implemented_rows())
+
+
+@pytest.mark.parametrize("ref", sorted(targets.ACTIVITY_REASONS))
+def test_every_activity_reason_names_an_activity_row_without_a_measure(ref, cov_plans):
+    assert targets.reference_problem(ref) is None
+    rows = cov_plans[cov_plans["ref"] == ref]
+    status, why = targets.ACTIVITY_REASONS[ref]
+    assert len(rows) and (rows["kind"] == "activity").all()
+    assert status in ("out of scope", "no measure") and (rows["status"] == status).all()
+    assert (rows["reason"] == why).all() and len(why) > 40 and "{" not in why

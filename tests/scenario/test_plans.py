@@ -128,3 +128,36 @@ def test_every_plan_package_runs_through_the_models():
     for name, tree in zip(sorted(plans.PLAN_PACKAGES), trees, strict=True):
         assert tree.attrs["package"] == name
         assert "targets" in tree.children and tree["package"].ds.sizes["measure"] == len(load_package(name))
+
+
+def test_activity_rows_without_a_measure_drop_to_75():
+    # 104 before the 江阴 WWTP/sewer measure, 000:567 on wj_wwtp_capacity and the reasons of
+    # targets.ACTIVITY_REASONS (18 rows with nothing to model out of scope)
+    cov = targets.coverage(implemented=plans.implemented_rows())
+    activity = cov[cov["kind"] == "activity"]
+    assert int((activity["status"] == "no measure").sum()) == 75
+    assert targets.coverage_line(cov).endswith("; 75 activity targets without a measure")
+    generic = activity.loc[activity["status"] == "no measure", "reason"]
+    assert not generic.str.startswith("activity with a possible effect").any()
+    impl = cov[cov["status"] == "implemented"].set_index("ref")["measure"]
+    assert impl["003:1170/wwtp_capacity_new"] == "jiangyin_plan_2021_2025/jy_sewage_collection"
+    assert impl["000:567/urban_sewage_treatment_rate_pct"] == "wujin_plan_2022_2026/wj_wwtp_capacity"
+
+
+@pytest.mark.parametrize("name", sorted(plans.PLAN_PACKAGES))
+def test_every_implements_reference_resolves_to_a_registry_row(name):
+    for m in load_package(name).measures:
+        for ref in m.implements:
+            assert targets.reference_problem(ref) is None, (m.id, ref)
+            assert targets.rows_of(ref), (m.id, ref)
+
+
+def test_jiangyin_collection_measure_cuts_the_networks_urban_runoff_by_its_stated_share():
+    from ecomodel.scenario.backends import get_backend
+
+    m = next(m for m in load_package("jiangyin_plan_2021_2025").measures if m.id == "jy_sewage_collection")
+    water = get_backend("water")
+    cut = {e.pollutant: e.modelled_amount / water.baseline_amount("demo", e) for e in m.effects}
+    assert all(water.networks(e) == ("jiangyin",) for e in m.effects)
+    # 1.69 / 8.28 t TP, 12.4 / 27.6 t NH3-N, 116 / 828 t COD (SOURCES.md)
+    assert cut == pytest.approx({"TP": 0.204, "NH3-N": 0.450, "COD": 0.141}, abs=0.002)
