@@ -20,6 +20,7 @@ LIMIT = 80
 KERNELS = {
     "air/_kernels.py::_simulate_block",
     "air/_o3kernels.py::_local_day",
+    "air/_o3kernels.py::_local_day_exp",
     "carbon/_kernels.py::_lmdi_pairs",
     "water/_kernels.py::_make_route",
     "water/_kernels.py::_make_route.route",

@@ -65,3 +65,56 @@ def test_boxes_advanced_together_equal_each_box_alone(seed, doy):
         np.testing.assert_allclose(hourly[:, b], one[:, 0], rtol=1e-12, atol=1e-12)
         np.testing.assert_array_equal(record[:, 2], one[:, 0])
         assert (record >= 0).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(a=st.floats(0.0, 300.0), x=st.floats(0.0, 300.0), j=st.floats(0.0, 1.0), temp=st.floats(260.0, 310.0))
+def test_photostationary_split_is_the_root_in_range(a, x, j, temp):
+    """NO2 of the partition of NOx *a* and Ox *x*: in [0, min(a, x)] and k4·NO·O3 = J·NO2."""
+    from ecomodel.air import _o3kernels as k
+
+    k4 = 2.643 * np.exp(-1370.0 / temp)
+    z = k._split(a, x, k4, j)
+    assert 0.0 <= z <= min(a, x) + 1e-12
+    assert k4 * (a - z) * (x - z) == pytest.approx(j * z, rel=1e-6, abs=1e-6 * (1 + k4 * a * x))
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000), doy=st.integers(1, 365))
+def test_exponential_day_conserves_nitrogen_and_stays_positive(seed, doy):
+    """A closed box (no exchange, no emission, constant mixed layer): NO + NO2 + nitrate is constant
+    through a day of the exponential scheme, by day and by night, and nothing goes negative; with
+    exchange and emissions every box advanced together equals the box alone."""
+    from ecomodel.air import _o3kernels as k
+
+    rng = np.random.default_rng(seed)
+    nb = 4
+    g = pc.GRSParameters(scheme="exponential", substeps=int(rng.integers(1, 4)))
+    par = g.vector()
+    par[k.P_NIGHT] = 1.0  # night height = day height: no entrainment
+    jrow = pc.photolysis_table(np.array([doy]))[0]
+    inflow = np.column_stack([rng.uniform(0, 5, 24), rng.uniform(0, 20, 24), rng.uniform(10, 90, 24),
+                              rng.uniform(5, 60, 24)])
+    state = np.column_stack([rng.uniform(0, 30, nb), rng.uniform(0, 40, nb), rng.uniform(0, 80, nb),
+                             rng.uniform(0, 200, nb), rng.uniform(0, 5, nb)])
+    prof, profv = np.asarray(g.nox_profile, dtype=float), np.asarray(g.voc_profile, dtype=float)
+    weather = (float(rng.uniform(300, 1800)), float(rng.uniform(265, 305)), float(rng.uniform(0.3, 1.0)))
+    closed = state.copy()
+    hourly = np.empty((24, nb))
+    k._local_day_exp(closed, np.arange(nb), np.zeros(nb), rng.uniform(0, 8e4, nb), np.zeros(nb), *weather, jrow,
+                     inflow, prof, profv, par, hourly, np.empty((1, 4)))
+    n0, n1 = state[:, [0, 1, 4]].sum(axis=1), closed[:, [0, 1, 4]].sum(axis=1)
+    np.testing.assert_allclose(n1, n0, rtol=1e-9, atol=1e-9)
+    assert (closed >= 0).all() and (hourly >= 0).all()
+    par = g.vector()
+    e_nox, e_voc, vent = rng.uniform(0, 5e4, nb), rng.uniform(0, 8e4, nb), rng.uniform(2, 30, nb)
+    together = state.copy()
+    k._local_day_exp(together, np.arange(nb), e_nox, e_voc, vent, *weather, jrow, inflow, prof, profv, par, hourly,
+                     np.empty((1, 4)))
+    assert (together >= 0).all() and np.isfinite(together).all()
+    for b in range(nb):
+        alone, one = state.copy(), np.empty((24, 1))
+        k._local_day_exp(alone, np.array([b]), e_nox, e_voc, vent, *weather, jrow, inflow, prof, profv, par, one,
+                         np.empty((24, 4)))
+        np.testing.assert_allclose(together[b], alone[b], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(hourly[:, b], one[:, 0], rtol=1e-12, atol=1e-12)
