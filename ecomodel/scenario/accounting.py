@@ -2,16 +2,23 @@
 
 Air emissions [t/yr] are the demo inventory (box × sector × pollutant) times the local emission
 trend of the year times ``Π(1 − f)`` of the package's reductions acting on each cell (the rule of
-:func:`ecomodel.air.project`). Water loads [t/yr] are the demo source loads (category × substance,
-the Wujin catchment) times ``Π(1 − f)``. The reduction of a package in a year is the baseline
-(no measure, same year) minus the package's amount; with the demo's flat trend after 2020 this is
-also the reduction from the base year.
+:func:`ecomodel.air.project`). Water loads [t/yr] are the source loads (category × substance) of
+each embedded water network (:data:`ecomodel.water.networks.NETWORKS`: wujin, tianning, jiangyin)
+times ``Π(1 − f)`` of the effects acting on that network — the network(s) the water backend gives
+for the effect's region (:meth:`~ecomodel.scenario.backends.water.WaterBackend.networks`: none or
+``常州市武进区`` → wujin, ``常州市天宁区`` → tianning, ``江阴市`` → jiangyin, ``常州市`` → wujin and
+tianning; a region without a network, such as 钟楼, is refused). The reduction of a package in a
+year is the baseline (no measure, same year) minus the package's amount; with the demo's flat trend
+after 2020 this is also the reduction from the base year.
 
 Regions: each air box reports under its registry region (``常州市武进区`` …), and the six
-Changzhou boxes add up to ``常州市``. The water model covers the Wujin catchment: its loads report
-under ``常州市武进区``; an effect given for a wider region with ``share`` < 1 (a city-wide plan figure
-of which the catchment holds ``share``) reports its reduction under that region scaled by
-``1/share`` (the plan's own figure; a ``share`` without a region is a share of ``常州市``), so ``004:19`` COD 3993 t is accounted at ``常州市``.
+Changzhou boxes add up to ``常州市``. Each water network reports under its registry region (wujin →
+``常州市武进区``, tianning → ``常州市天宁区``, jiangyin → ``江阴市``) and the Changzhou networks
+(wujin, tianning) add up to ``常州市``; 江阴 is not part of 常州市. An effect given as a plan figure
+for a wider region with ``share`` < 1 (of which the modelled network holds ``share``) reports its
+reduction under that region scaled by ``1/share`` (the plan's own figure; a ``share`` without a
+region is a share of ``常州市``, and a district's figure counts for ``常州市`` too), so ``004:19``
+COD 3993 t is accounted at ``常州市`` and the 江阴 collection measure at ``江阴市``.
 
 Uncertainty
 -----------
@@ -60,7 +67,6 @@ REDUCTION_KEYS = {"NOx": "nox_reduction_t", "VOCs": "vocs_reduction_t", "SO2": "
                   "NH3-N": "nh3n_reduction_t", "TP": "tp_reduction_t"}
 
 _CITY = "常州市"
-_CATCHMENT = "常州市武进区"
 
 
 def lognormal_parameters(low: float, high: float) -> tuple[float, float]:
@@ -168,78 +174,124 @@ def air_accounts(schedules: Sequence[Reductions], years: npt.ArrayLike, *, base:
     return ds
 
 
-def _water_parts(base: str):
+@functools.lru_cache(maxsize=4)
+def _water_layout(base: str):
+    """Networks, their registry regions, source categories, substances and the baseline loads
+    ``L0`` (network, category, substance) [t/yr] of the embedded water networks."""
     from .backends import get_backend
+    from .backends.water import WATER_NETWORKS
 
-    table = get_backend("water").demo(base).sources.table
-    return table
+    backend = get_backend("water")
+    nets = list(WATER_NETWORKS.values())
+    tables = {n: backend.source_table(base, n) for n in nets}
+    subs = [s for s in ("TP", "NH3-N", "COD") if all(s in t.columns for t in tables.values())]
+    cats = sorted({str(c) for t in tables.values() for c in t["category"]})
+    L0 = np.array([[[float(t.loc[t["category"].astype(str) == c, s].sum()) for s in subs] for c in cats]
+                   for t in tables.values()])
+    regions = {n: r for r, n in WATER_NETWORKS.items()}
+    return nets, regions, tables, cats, subs, L0
 
 
-def water_accounts(packages: Sequence[Package], years: npt.ArrayLike, *, base: str = "demo", members: int = 1,
-                   seed: int = 0) -> xr.Dataset:
-    """Water loads of the modelled catchment and reductions of *packages* [t/yr, t].
+def _effect_fraction(backend, base: str, effect) -> float:
+    """The effect's fraction [1]: as given, or ``amount × share`` over the base load it acts on
+    (:meth:`WaterBackend.baseline_amount`, the rule of the run)."""
+    if effect.fraction is not None:
+        return float(effect.fraction)
+    return min(1.0, effect.modelled_amount / backend.baseline_amount(base, effect))
 
-    Returns
-    -------
-    xarray.Dataset
-        ``loads`` [t/yr] over (scenario, year, source, substance) in the catchment
-        (``常州市武进区``); ``loads_baseline`` over (source, substance); ``cod_reduction_t``,
-        ``nh3n_reduction_t``, ``tp_reduction_t`` [t] over (scenario, year, member, region): the
-        catchment's reduction and, for effects with a ``region`` and ``share``, the plan figure
-        ``reduction/share`` under that region (and ``常州市`` for its districts).
-    """
-    import xarray as xr
 
-    table = _water_parts(base)
-    subs = [s for s in ("TP", "NH3-N", "COD") if s in table.columns]
-    cats = sorted(set(table["category"].astype(str)))
-    years = np.asarray(years, dtype=int)
-    L0 = np.array([[float(table.loc[table["category"].astype(str) == c, s].sum()) for s in subs] for c in cats])
-    S = len(packages)
-    loads = np.repeat(L0[None, None], len(years), axis=1).repeat(S, axis=0)
-    region_names = [_CATCHMENT, _CITY]
-    cut = {}  # (scenario, region) -> (Y, substance)
+def _effect_figures(parts: dict, effect, regions: dict, city_networks) -> dict:
+    """Reductions by region of one effect from its modelled reductions *parts* ``{network: (Y,) [t]}``:
+    each network under its registry region, the 常州市 networks summed under 常州市; with a
+    ``share``, the plan figure ``Σ parts / share`` under the effect's region (常州市 when none), and
+    under 常州市 too for one of its districts."""
+    figures: dict[str, np.ndarray] = {}
+    for net, done in parts.items():
+        figures[regions[net]] = figures.get(regions[net], 0.0) + done
+        if net in city_networks:
+            figures[_CITY] = figures.get(_CITY, 0.0) + done
+    if effect.share is not None:
+        region = _region(effect.region) or _CITY
+        figures[region] = sum(parts.values()) / effect.share
+        if region != _CITY and region.startswith(_CITY):
+            figures[_CITY] = figures[region]
+    return figures
+
+
+def _water_cuts(packages, years, base, layout):
+    """Loads (scenario, year, network, category, substance) [t/yr] with the packages' effects, and the
+    reductions ``{(scenario, region): (Y, substance)}`` [t]."""
+    from .backends import get_backend
+    from .backends.water import CITY_NETWORKS
+
+    nets, regions, tables, cats, subs, L0 = layout
+    backend = get_backend("water")
+    loads = np.broadcast_to(L0[None, None], (len(packages), len(years)) + L0.shape).copy()
+    cut: dict[tuple[int, str], np.ndarray] = {}
     for n, pkg in enumerate(packages):
         for m in pkg.measures:
             ramp = m.ramp(years)
             for e in m.all_effects:
-                if e.domain != "water" or e.category in (None, "sediment_release") or e.category not in cats:
+                if e.domain != "water" or e.category in (None, "sediment_release") or e.pollutant not in subs:
                     continue
-                mask = table["category"].astype(str) == e.category
-                if e.reach is not None:
-                    mask &= table["reach"].astype(str) == str(e.reach)
-                j = subs.index(e.pollutant) if e.pollutant in subs else None
-                if j is None:
-                    continue
-                b = float(table.loc[mask, e.pollutant].sum())
-                if b <= 0:
-                    continue
-                f = e.fraction if e.fraction is not None else min(1.0, e.modelled_amount / b)
-                c = cats.index(e.category)
-                before = loads[n, :, c, j].copy()
-                loads[n, :, c, j] = before * (1.0 - f * ramp * (b / L0[c, j]))
-                done = before - loads[n, :, c, j]
-                share = e.share or 1.0
-                region = _region(e.region) or (_CITY if e.share is not None else None)
-                cut.setdefault((n, _CATCHMENT), np.zeros((len(years), len(subs))))[:, j] += done
-                if region not in (None, _CATCHMENT):
-                    if region not in region_names:
-                        region_names.append(region)
-                    cut.setdefault((n, region), np.zeros((len(years), len(subs))))[:, j] += done / share
-                    if region != _CITY and region.startswith(_CITY):
-                        cut.setdefault((n, _CITY), np.zeros((len(years), len(subs))))[:, j] += done / share
-                else:
-                    cut.setdefault((n, _CITY), np.zeros((len(years), len(subs))))[:, j] += done
+                backend.check_effect(base, e)  # refuses a region without a network (钟楼)
+                f, j, c = _effect_fraction(backend, base, e), subs.index(e.pollutant), cats.index(e.category)
+                parts = {}
+                for net in backend.networks(e):
+                    t, k = tables[net], nets.index(net)
+                    mask = t["category"].astype(str) == e.category
+                    if e.reach is not None:
+                        mask &= t["reach"].astype(str) == str(e.reach)
+                    b = float(t.loc[mask, e.pollutant].sum())
+                    if b <= 0:
+                        continue  # a 常州市 effect on a source only one of its networks has
+                    before = loads[n, :, k, c, j].copy()
+                    loads[n, :, k, c, j] = before * (1.0 - f * ramp * (b / L0[k, c, j]))
+                    parts[net] = before - loads[n, :, k, c, j]
+                for region, v in _effect_figures(parts, e, regions, CITY_NETWORKS).items():
+                    cut.setdefault((n, region), np.zeros((len(years), len(subs))))[:, j] += v
+    return loads, cut
+
+
+def water_accounts(packages: Sequence[Package], years: npt.ArrayLike, *, base: str = "demo", members: int = 1,
+                   seed: int = 0) -> xr.Dataset:
+    """Water loads of the embedded networks and reductions of *packages* [t/yr, t].
+
+    Each water effect acts on the source table of the network(s) its region maps to
+    (:meth:`WaterBackend.networks <ecomodel.scenario.backends.water.WaterBackend.networks>`: none
+    or 常州市武进区 → wujin, 常州市天宁区 → tianning, 江阴市 → jiangyin, 常州市 → wujin and tianning).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``loads`` [t/yr] over (scenario, year, network, source, substance) (coordinate
+        ``network_region``: the registry region of each network); ``loads_baseline`` over
+        (network, source, substance); ``cod_reduction_t``, ``nh3n_reduction_t``, ``tp_reduction_t``
+        [t] over (scenario, year, member, region): each network's reduction under its region
+        (``常州市武进区``, ``常州市天宁区``, ``江阴市``), the Changzhou networks' sum under ``常州市``,
+        and, for effects with a ``share``, the plan figure ``reduction/share`` under the effect's
+        region (``常州市`` without one, and ``常州市`` for its districts).
+    """
+    import xarray as xr
+
+    layout = _water_layout(base)
+    nets, regions, _, cats, subs, L0 = layout
+    years = np.asarray(years, dtype=int)
+    S = len(packages)
+    loads, cut = _water_cuts(packages, years, base, layout)
+    region_names = list(dict.fromkeys([regions[n] for n in nets] + [_CITY] + sorted({r for _, r in cut})))
     C = np.zeros((S, len(years), len(region_names), len(subs)))
     for (n, r), v in cut.items():
         C[n, :, region_names.index(r)] = v
     u = _factors(subs, members, seed + 1)
-    ds = xr.Dataset(coords={"scenario": np.arange(S), "year": years, "source": np.array(cats, dtype=str),
-                            "substance": np.array(subs, dtype=str), "member": np.arange(u.shape[0]),
-                            "region": np.array(region_names, dtype=str)})
-    ds["loads"] = (("scenario", "year", "source", "substance"), loads,
-                   {"units": "t/yr", "long_name": f"source loads of the modelled catchment ({_CATCHMENT})"})
-    ds["loads_baseline"] = (("source", "substance"), L0, {"units": "t/yr", "long_name": "source loads, no measure"})
+    ds = xr.Dataset(coords={"scenario": np.arange(S), "year": years, "network": np.array(nets, dtype=str),
+                            "source": np.array(cats, dtype=str), "substance": np.array(subs, dtype=str),
+                            "member": np.arange(u.shape[0]), "region": np.array(region_names, dtype=str)})
+    ds = ds.assign_coords(network_region=("network", np.array([regions[n] for n in nets], dtype=str)))
+    ds["loads"] = (("scenario", "year", "network", "source", "substance"), loads,
+                   {"units": "t/yr", "long_name": "source loads of the embedded water networks with the package"})
+    ds["loads_baseline"] = (("network", "source", "substance"), L0,
+                            {"units": "t/yr", "long_name": "source loads, no measure"})
     for j, s in enumerate(subs):
         ds[REDUCTION_KEYS[s]] = (("scenario", "year", "member", "region"), C[:, :, None, :, j] * u[None, None, :, j, None],
                                  {"units": "t", "long_name": f"{s} load reduction of the package in the year"})

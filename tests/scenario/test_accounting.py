@@ -70,3 +70,116 @@ def test_water_loads_mass_balance():
     assert float(cut.sel(substance="COD").sum()) == pytest.approx(
         float(ds["cod_reduction_t"].sel(year=2024, region="常州市武进区").mean()))
     assert float(ds["loads"].min()) >= 0.0
+
+
+# ------------------------------------------------------------------------------------------------ water networks
+
+def _water_pkg(effects, start=2021):
+    return Package("w", (Measure(id="w", name="w", domain="water", start=start, effects=tuple(effects)),))
+
+
+def _water(pollutant, category, fraction, region=None):
+    return Effect(domain="water", pollutant=pollutant, category=category, region=region, fraction=fraction)
+
+
+def _table_load(network, category, substance):
+    from ecomodel.water.networks import network_demo
+
+    t = network_demo(network).sources.table
+    return float(t.loc[t["category"].astype(str) == category, substance].sum())
+
+
+def test_jiangyin_water_measure_counts_under_jiangyin_not_wujin():
+    """Reviewer's bug: 江阴 effects were measured against the Wujin sources and counted under 武进区."""
+    ds = accounts(load_package("jiangyin_plan_2021_2025"), [2025])
+    for key in ("cod_reduction_t", "nh3n_reduction_t", "tp_reduction_t"):
+        red = ds[key].sel(year=2025).mean("member")
+        assert float(red.sel(region="江阴市")) > 0.0
+        assert float(red.sel(region="常州市武进区")) == 0.0 and float(red.sel(region="常州市")) == 0.0
+    one = accounts(_water_pkg([_water("TP", "rural_domestic", 0.076, "江阴市")]), [2022])
+    tp = one["tp_reduction_t"].sel(year=2022).mean("member")
+    assert float(tp.sel(region="江阴市")) == pytest.approx(0.076 * _table_load("jiangyin", "rural_domestic", "TP"))
+    assert float(tp.sel(region="常州市武进区")) == 0.0
+    cut = one["loads_baseline"] - one["loads"].sel(year=2022)
+    assert float(cut.sel(network="wujin").sum()) == 0.0
+    assert float(cut.sel(network="jiangyin", substance="TP").sum()) == pytest.approx(float(tp.sel(region="江阴市")))
+
+
+def test_jiangyin_amount_with_share_is_taken_against_the_jiangyin_sources():
+    e = Effect(domain="water", pollutant="TP", category="urban_runoff", region="江阴市", amount=16.9, unit="t/yr",
+               share=0.10)
+    ds = accounts(_water_pkg([e]), [2022])
+    tp = ds["tp_reduction_t"].sel(year=2022).mean("member")
+    assert float(tp.sel(region="江阴市")) == pytest.approx(16.9)  # the plan figure, 1/share of the modelled part
+    cut = ds["loads_baseline"] - ds["loads"].sel(year=2022)
+    assert float(cut.sel(network="jiangyin", substance="TP").sum()) == pytest.approx(1.69)
+    assert float(cut.sel(network="wujin").sum()) == 0.0
+
+
+def test_tianning_measure_counts_under_tianning_and_the_city_only():
+    ds = accounts(_water_pkg([_water("COD", "rural_domestic", 0.45, "常州市天宁区")]), [2022])
+    cod = ds["cod_reduction_t"].sel(year=2022).mean("member")
+    want = 0.45 * _table_load("tianning", "rural_domestic", "COD")
+    assert float(cod.sel(region="常州市天宁区")) == pytest.approx(want)
+    assert float(cod.sel(region="常州市")) == pytest.approx(want)
+    assert float(cod.sel(region="常州市武进区")) == 0.0
+
+
+def test_wujin_plan_water_reductions_unchanged():
+    """Pinned from the accounting before the per-network split (commit 5146080): Wujin effects as before."""
+    ds = accounts(load_package("wujin_plan_2022_2026"), [2025])
+    red = {k: float(ds[k].sel(year=2025, region="常州市武进区").mean()) for k in
+           ("tp_reduction_t", "cod_reduction_t", "nh3n_reduction_t")}
+    assert red == pytest.approx({"tp_reduction_t": 19.98376, "cod_reduction_t": 899.2, "nh3n_reduction_t": 81.8112})
+    assert float(ds["tp_reduction_t"].sel(year=2025, region="常州市").mean()) == pytest.approx(19.98376)
+
+
+def test_city_effect_acts_on_both_changzhou_networks_and_zhonglou_is_refused():
+    ds = accounts(_water_pkg([_water("TP", "rural_domestic", 0.2, "常州市")]), [2022])
+    tp = ds["tp_reduction_t"].sel(year=2022).mean("member")
+    wj, tn = 0.2 * _table_load("wujin", "rural_domestic", "TP"), 0.2 * _table_load("tianning", "rural_domestic", "TP")
+    assert float(tp.sel(region="常州市武进区")) == pytest.approx(wj)
+    assert float(tp.sel(region="常州市天宁区")) == pytest.approx(tn)
+    assert float(tp.sel(region="常州市")) == pytest.approx(wj + tn)
+    assert float(tp.sel(region="江阴市")) == 0.0
+    with pytest.raises(EcomodelError, match="region"):
+        accounts(_water_pkg([_water("TP", "rural_domestic", 0.2, "常州市钟楼区")]), [2022])
+
+
+def test_network_loads_add_up_to_the_totals():
+    from ecomodel.water.networks import network_demo
+
+    pkgs = [load_package(n) for n in ("wujin_plan_2022_2026", "tianning_plan_2021_2025", "jiangyin_plan_2021_2025")]
+    merged = Package("all", tuple(m for p in pkgs for m in p.measures))
+    ds = accounts(merged, [2025])
+    base = ds["loads_baseline"]
+    for net in ds.network.values:
+        t = network_demo(str(net)).sources.table
+        for s in ("TP", "NH3-N", "COD"):
+            assert float(base.sel(network=net, substance=s).sum()) == pytest.approx(float(t[s].sum()))
+    cut = (base - ds["loads"].sel(year=2025)).sum("source")  # (network, substance), no share effect but 江阴's
+    for key, s in (("tp_reduction_t", "TP"), ("cod_reduction_t", "COD"), ("nh3n_reduction_t", "NH3-N")):
+        red = ds[key].sel(year=2025).mean("member")
+        for net, region in zip(ds.network.values, ds.network_region.values, strict=True):
+            if net != "jiangyin":
+                assert float(red.sel(region=region)) == pytest.approx(float(cut.sel(network=net, substance=s)))
+        assert float(red.sel(region="常州市")) == pytest.approx(
+            float(red.sel(region="常州市武进区") + red.sel(region="常州市天宁区")))
+        alone = [accounts(p, [2025])[key].sel(year=2025).mean("member") for p in pkgs]
+        for region in ("常州市武进区", "常州市天宁区", "江阴市", "常州市"):
+            assert float(red.sel(region=region)) == pytest.approx(sum(float(a.sel(region=region)) for a in alone))
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 1.0), st.sampled_from(["TP", "NH3-N", "COD"]))
+def test_water_reductions_nonnegative_and_within_the_baseline(a, b, c, substance):
+    effects = [_water(substance, "rural_domestic", a, "江阴市"), _water(substance, "urban_runoff", b, "江阴市"),
+               _water(substance, "rural_domestic", c), _water(substance, "urban_runoff", a, "常州市")]
+    ds = accounts(_water_pkg(effects), [2020, 2023])
+    key = {"TP": "tp_reduction_t", "NH3-N": "nh3n_reduction_t", "COD": "cod_reduction_t"}[substance]
+    red = ds[key].mean("member")
+    assert float(red.min()) >= 0.0 and float(red.sel(year=2020).max()) == 0.0
+    base = ds["loads_baseline"].sel(substance=substance).sum("source")
+    for net, region in zip(ds.network.values, ds.network_region.values, strict=True):
+        assert float(red.sel(year=2023, region=region)) <= float(base.sel(network=net)) + 1e-9
+    assert float(ds["loads"].min()) >= 0.0

@@ -163,21 +163,22 @@ class WaterBackend:
     def check_effect(self, base: str, effect: Effect) -> None:
         self._fields(base, effect)
 
+    def source_table(self, base: str, network: str):
+        """The source table (one row per source: ``category``, ``reach``, loads [t/yr] per substance)
+        of an embedded network (``'wujin'``, ``'tianning'``, ``'jiangyin'``)."""
+        if network == "wujin":
+            return self.demo(base).sources.table
+        _demo_base(base, "water")
+        return _steady_demo(network).sources.table
+
     def baseline_amount(self, base: str, effect: Effect) -> float:
         kind, key = self._fields(base, effect)
-        if kind == "steady":  # loads [t/yr] of the steady network's sources (天宁, 江阴)
-            net, (category, reach, substance) = key
-            table = _steady_demo(net).sources.table
-            mask = table["category"].astype(str) == category
-            if reach is not None:
-                mask &= table["reach"].astype(str) == str(reach)
-            return float(table.loc[mask, substance].sum())
         if kind == "lake":
             raise ScenarioError(f"{_where(effect)}: field 'amount': give dredging as the 'fraction' of the mobile "
                                 "sediment P pool removed", field="amount", value=effect.amount,
                                 expected="a fraction")
-        category, reach, substance = key
-        table = self.demo(base).sources.table
+        net, (category, reach, substance) = key if kind == "steady" else ("wujin", key)  # loads [t/yr]
+        table = self.source_table(base, net)
         mask = table["category"].astype(str) == category
         if reach is not None:
             mask &= table["reach"].astype(str) == str(reach)

@@ -204,14 +204,26 @@ def test_jiangyin_amounts_are_taken_against_its_own_source_loads():
     assert WaterBackend().baseline_amount("demo", e) == pytest.approx(want)
 
 
+def test_source_table_is_each_networks_own_and_refuses_a_foreign_base():
+    from ecomodel.water.networks import network_demo
+
+    b = WaterBackend()
+    for net in ("wujin", "tianning", "jiangyin"):
+        assert b.source_table("demo", net)["TP"].sum() == pytest.approx(network_demo(net).sources.table["TP"].sum())
+    with pytest.raises(ScenarioError) as info:
+        b.source_table("observed", "jiangyin")
+    assert info.value.field == "base"
+
+
 def test_jiangyin_plan_water_measures_lower_every_named_section_and_raise_the_share():
-    """The 江阴 plan's rural sewage (003:415-419, 81 % -> 90 % of natural villages) and tributary works
-    (003:882, 003:551) lower TP at all three named sections by 2025 and never lower the 优Ⅲ share."""
+    """The 江阴 plan's rural sewage (003:415-419, 81 % -> 90 % of natural villages), tributary works
+    (003:882, 003:551) and sewage collection (003:408, 003:1089-1170) lower TP at all three named
+    sections by 2025 and never lower the 优Ⅲ share."""
     from ecomodel.scenario import load_package
 
     pkg = load_package("jiangyin_plan_2021_2025")
     water = Package("jy_water", tuple(m for m in pkg.measures if m.domain == "water"))
-    assert {m.id for m in water.measures} == {"jy_rural_sewage", "jy_tributary_works"}
+    assert {m.id for m in water.measures} == {"jy_rural_sewage", "jy_tributary_works", "jy_sewage_collection"}
     base, _ = _water(Package("none"))
     got, _ = _water(water)
     tp = (got["tp_concentration"] - base["tp_concentration"]).sel(year=2025, site=JIANGYIN_SITES).mean("member")
