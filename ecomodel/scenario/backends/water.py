@@ -17,6 +17,7 @@ from ...errors import EcomodelError, ScenarioError, close_matches
 from ._shared import _cached, _demo_base, _effect_from_key, _progress, _where
 
 if TYPE_CHECKING:
+    import pandas as pd
     import xarray as xr
 
     from ...water.wujin import WujinDemo
@@ -163,7 +164,7 @@ class WaterBackend:
     def check_effect(self, base: str, effect: Effect) -> None:
         self._fields(base, effect)
 
-    def source_table(self, base: str, network: str):
+    def source_table(self, base: str, network: str) -> pd.DataFrame:
         """The source table (one row per source: ``category``, ``reach``, loads [t/yr] per substance)
         of an embedded network (``'wujin'``, ``'tianning'``, ``'jiangyin'``)."""
         if network == "wujin":
