@@ -101,6 +101,27 @@ def _ps_extent(no, no2, o3, k4, j, dt):
     return xi if c != 0.0 else 0.0
 
 
+@jit(inline="always")
+def _day_steps(par, h_day):
+    """Steps per hour, step length [min] and the day's and night's mixed-layer heights [m]."""
+    n_sub = int(par[P_SUB])
+    h_night = max(par[P_NIGHT] * h_day, par[P_MINH])
+    return n_sub, 60.0 / n_sub, max(h_day, h_night), h_night
+
+
+@jit(inline="always")
+def _store_hour(hourly, record, hr, keep, n_sub, acc, acc_no, acc_no2, acc_roc):
+    """Hour *hr*'s means from the step sums: O3 of every box to *hourly*, and when *keep* NO, NO2,
+    O3 and ROC of the first box to *record*."""
+    for i in range(acc.shape[0]):
+        hourly[hr, i] = acc[i] / n_sub
+    if keep:
+        record[hr, 0] = acc_no[0] / n_sub
+        record[hr, 1] = acc_no2[0] / n_sub
+        record[hr, 2] = acc[0] / n_sub
+        record[hr, 3] = acc_roc[0] / n_sub
+
+
 @jit
 def _local_day(state, boxes, e_nox, e_voc, vent, h_day, temp, cloud, jrow, inflow, prof_nox, prof_voc, par,
                hourly, record):
@@ -115,10 +136,7 @@ def _local_day(state, boxes, e_nox, e_voc, vent, h_day, temp, cloud, jrow, inflo
     is the inflow of the others).
     """
     k2, k4, k5, k67, f1 = _rates(temp)
-    n_sub = int(par[P_SUB])
-    dt = 60.0 / n_sub
-    h_night = max(par[P_NIGHT] * h_day, par[P_MINH])
-    h_day = max(h_day, h_night)
+    n_sub, dt, h_day, h_night = _day_steps(par, h_day)
     nb = boxes.shape[0]
     no = np.empty(nb)
     no2 = np.empty(nb)
@@ -194,13 +212,7 @@ def _local_day(state, boxes, e_nox, e_voc, vent, h_day, temp, cloud, jrow, inflo
                 acc_no[i] += no[i]
                 acc_no2[i] += no2[i]
                 acc_roc[i] += a_roc
-        for i in range(nb):
-            hourly[hr, i] = acc[i] / n_sub
-        if keep:
-            record[hr, 0] = acc_no[0] / n_sub
-            record[hr, 1] = acc_no2[0] / n_sub
-            record[hr, 2] = acc[0] / n_sub
-            record[hr, 3] = acc_roc[0] / n_sub
+        _store_hour(hourly, record, hr, keep, n_sub, acc, acc_no, acc_no2, acc_roc)
     for i in range(nb):
         b = boxes[i]
         state[b, 0], state[b, 1], state[b, 2], state[b, 3], state[b, 4] = no[i], no2[i], o3[i], roc[i], nit[i]
@@ -236,10 +248,7 @@ def _local_day_exp(state, boxes, e_nox, e_voc, vent, h_day, temp, cloud, jrow, i
     transport exact and the chemistry rates averaged over the predicted end; hourly means are the
     trapezoid rule over the steps. Same arguments and outputs as :func:`_local_day`."""
     k2, k4, k5, k67, f1 = _rates(temp)
-    n_sub = int(par[P_SUB])
-    dt = 60.0 / n_sub
-    h_night = max(par[P_NIGHT] * h_day, par[P_MINH])
-    h_day = max(h_day, h_night)
+    n_sub, dt, h_day, h_night = _day_steps(par, h_day)
     nb = boxes.shape[0]
     A = np.empty(nb)  # NOx, Ox = O3 + NO2, ROC, nitrate
     X = np.empty(nb)
@@ -340,13 +349,7 @@ def _local_day_exp(state, boxes, e_nox, e_voc, vent, h_day, temp, cloud, jrow, i
                 acc_no[i] += wgt * (A[i] - z)
                 acc_no2[i] += wgt * z
                 acc_roc[i] += wgt * R[i]
-        for i in range(nb):
-            hourly[hr, i] = acc[i] / n_sub
-        if keep:
-            record[hr, 0] = acc_no[0] / n_sub
-            record[hr, 1] = acc_no2[0] / n_sub
-            record[hr, 2] = acc[0] / n_sub
-            record[hr, 3] = acc_roc[0] / n_sub
+        _store_hour(hourly, record, hr, keep, n_sub, acc, acc_no, acc_no2, acc_roc)
     # the state leaves as species, partitioned with the last hour's J
     j = jrow[23] * cloud
     for i in range(nb):
