@@ -262,6 +262,7 @@ def _local_day_exp(state, boxes, e_nox, e_voc, vent, h_day, temp, cloud, jrow, i
     acc_no = np.empty(nb)
     acc_no2 = np.empty(nb)
     acc_roc = np.empty(nb)
+    zs = np.empty(nb)  # NO2 of the current partition (the same J within the hour: reused, not recomputed)
     keep = record.shape[0] == 24
     for i in range(nb):
         b = boxes[i]
@@ -286,6 +287,7 @@ def _local_day_exp(state, boxes, e_nox, e_voc, vent, h_day, temp, cloud, jrow, i
         rb = inflow[hr, 3]
         for i in range(nb):
             z = _split(A[i], X[i], k4, j)
+            zs[i] = z
             acc[i] = 0.5 * (X[i] - z)
             acc_no[i] = 0.5 * (A[i] - z)
             acc_no2[i] = 0.5 * z
@@ -307,7 +309,7 @@ def _local_day_exp(state, boxes, e_nox, e_voc, vent, h_day, temp, cloud, jrow, i
                 # ROC and transport-only parts
                 r1 = R[i] * e + phi * (ev0[i] * pv * rhm + lam * rb)
                 # stage 1 rates at the start
-                z0 = _split(A[i], X[i], k4, j)
+                z0 = zs[i]
                 no0 = A[i] - z0
                 o30 = X[i] - z0
                 rp0 = _radicals(no0, z0, k1 * R[i], k2, k5, k67)
@@ -343,6 +345,7 @@ def _local_day_exp(state, boxes, e_nox, e_voc, vent, h_day, temp, cloud, jrow, i
                 X[i] = X[i] * ex1 + phx * (ex + lam * xb + pa)
                 R[i] = r1
                 z = _split(A[i], X[i], k4, j)
+                zs[i] = z
                 o3n = X[i] - z
                 wgt = 0.5 if last else 1.0
                 acc[i] += wgt * o3n
