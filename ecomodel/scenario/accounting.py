@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import EcomodelError, ScenarioError
-from .model import Package
+from .model import Package, Scenario
 from .schedule import ReductionKey
 
 if TYPE_CHECKING:
@@ -362,7 +362,7 @@ def _align_regions(ds):
     return out.drop_vars("water_region", errors="ignore")
 
 
-def scenario_accounts(scenario) -> xr.Dataset | None:
+def scenario_accounts(scenario: Scenario) -> xr.Dataset | None:
     """The accounts of a scenario's package with the scenario's own years, base, members and seed.
 
     None when the scenario runs neither air nor water, or when the registered air/water backends are
@@ -370,6 +370,14 @@ def scenario_accounts(scenario) -> xr.Dataset | None:
     to account: no ``demo`` air data, no water ``source_table``). A package without air (or water)
     measures still gets the baseline emissions (loads) with zero reductions. The root attributes
     name the settings (``base``, ``members``, ``seed``, ``start_year``, ``end_year``).
+
+    Examples
+    --------
+    >>> from ecomodel.scenario import Scenario, load_package
+    >>> sc = Scenario("w", package=load_package("wwtp_taihu_limits"), members=2, start_year=2024, end_year=2025)
+    >>> ds = scenario_accounts(sc)
+    >>> ds.sizes["member"], ds["year"].values.tolist(), float(ds["nox_reduction_t"].max())
+    (2, [2024, 2025], 0.0)
     """
     from .backends import get_backend
 
