@@ -211,7 +211,8 @@ def _cmd_run(args) -> int:
         if what == "run":
             io.write(tree, path)
         elif what == "IAMC":
-            io.write_iamc(io.to_iamc(tree, scenario=sc.name), path)
+            models = tree.drop_nodes("accounts") if "accounts" in tree.children else tree  # IAMC: model outputs
+            io.write_iamc(io.to_iamc(models, scenario=sc.name), path)
         else:
             io.write_csv(df, path, index=False)
         if not args.quiet:

@@ -234,8 +234,8 @@ def test_run_writes_the_accounts_and_prints_the_tonnage_targets(tmp_path, capsys
     sc = tmp_path / "key.toml"
     sc.write_text('[scenario]\nname = "key"\npackage = "changzhou_2023_key_projects"\nmembers = 3\nseed = 5\n'
                   'start_year = 2022\nend_year = 2023\n', encoding="utf-8")
-    out, tcsv = tmp_path / "out.nc", tmp_path / "t.csv"
-    assert main(["run", str(sc), "-o", str(out), "--targets-csv", str(tcsv), "-q"]) == 0
+    out, tcsv, iamc = tmp_path / "out.nc", tmp_path / "t.csv", tmp_path / "iamc.csv"
+    assert main(["run", str(sc), "-o", str(out), "--targets-csv", str(tcsv), "--iamc", str(iamc), "-q"]) == 0
     text = capsys.readouterr().out
     head, _, ton = text.partition("tonnage targets (reductions from the emission and load accounts, t):")
     assert ton, text
@@ -258,3 +258,5 @@ def test_run_writes_the_accounts_and_prints_the_tonnage_targets(tmp_path, capsys
     nox = rows[rows["indicator"] == "nox_reduction_t"].iloc[0]
     assert nox["projected"] == pytest.approx(float(acc["nox_reduction_t"].sel(year=2023, region="常州市").mean()))
     assert set(table["basis"]) == {"model", "accounts"}
+    variables = set(io.read_iamc(iamc)["variable"])  # the IAMC table keeps the model outputs only
+    assert "Emissions|CO2" in variables and not any("reduction_t" in v or "emissions" in v for v in variables)
