@@ -152,6 +152,27 @@ def _print_targets(table, file=None):
               f"  {'yes' if r['met'] else 'no'}", file=file)
 
 
+def _print_tonnage(tree, table):
+    """Print the registry's tonnage targets checked from the run's ``/accounts``
+    (:func:`ecomodel.scenario.report.tonnage_check`); return *table* with those rows appended
+    (``basis`` says which rows come from the models and which from the accounts)."""
+    if "accounts" not in tree.children:
+        return table
+    import pandas as pd
+
+    from ..scenario.report import tonnage_check
+
+    ton = tonnage_check(tree["accounts"].to_dataset())
+    if not len(ton):
+        print("\nno tonnage target of the registry matched the emission and load accounts")
+        return table
+    print("\ntonnage targets (reductions from the emission and load accounts, t):")
+    _print_targets(ton)
+    if table is None or not len(table):
+        return ton.assign(basis="accounts")
+    return pd.concat([table.assign(basis="model"), ton.assign(basis="accounts")], ignore_index=True)
+
+
 def _check_outputs(*items) -> None:
     """Refuse bad output paths before any work: ``(path, kind, option)`` triples, ``path`` may be None."""
     from .. import io
@@ -181,6 +202,7 @@ def _cmd_run(args) -> int:
     table = tree["targets"].to_dataset()
     df = table.to_dataframe().reset_index(drop=True) if "target" in table.dims else None
     _print_targets(df)
+    df = _print_tonnage(tree, df)
     cost = tree["package"].attrs.get("total_annualised_cost_cny_per_yr", 0.0)
     print(f"\nannualised cost: {cost / 1e8:.3f} × 10^8 CNY/yr (discount rate {sc.discount_rate:g})")
     for path, what in ((args.output, "run"), (args.iamc, "IAMC"), (args.targets_csv, "attainment")):
@@ -189,7 +211,8 @@ def _cmd_run(args) -> int:
         if what == "run":
             io.write(tree, path)
         elif what == "IAMC":
-            io.write_iamc(io.to_iamc(tree, scenario=sc.name), path)
+            models = tree.drop_nodes("accounts") if "accounts" in tree.children else tree  # IAMC: model outputs
+            io.write_iamc(io.to_iamc(models, scenario=sc.name), path)
         else:
             io.write_csv(df, path, index=False)
         if not args.quiet:

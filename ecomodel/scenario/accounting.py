@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import EcomodelError, ScenarioError
-from .model import Package
+from .model import Package, Scenario
 from .schedule import ReductionKey
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from .schedule import Reductions
 
 __all__ = ["UNCERTAINTY_95", "lognormal_parameters", "air_accounts", "water_accounts", "accounts",
-           "REDUCTION_KEYS"]
+           "scenario_accounts", "REDUCTION_KEYS"]
 
 #: 95 % interval (low, high) of the true/central inventory ratio − 1, per pollutant [1].
 UNCERTAINTY_95 = {
@@ -360,3 +360,33 @@ def _align_regions(ds):
             da = da.reindex(region=regions, fill_value=0.0).fillna(0.0)
         out[v] = da
     return out.drop_vars("water_region", errors="ignore")
+
+
+def scenario_accounts(scenario: Scenario) -> xr.Dataset | None:
+    """The accounts of a scenario's package with the scenario's own years, base, members and seed.
+
+    None when the scenario runs neither air nor water, or when the registered air/water backends are
+    not the embedded models (a :class:`~ecomodel.scenario.backends.LinearBackend` has no inventory
+    to account: no ``demo`` air data, no water ``source_table``). A package without air (or water)
+    measures still gets the baseline emissions (loads) with zero reductions. The root attributes
+    name the settings (``base``, ``members``, ``seed``, ``start_year``, ``end_year``).
+
+    Examples
+    --------
+    >>> from ecomodel.scenario import Scenario, load_package
+    >>> sc = Scenario("w", package=load_package("wwtp_taihu_limits"), members=2, start_year=2024, end_year=2025)
+    >>> ds = scenario_accounts(sc)
+    >>> ds.sizes["member"], ds["year"].values.tolist(), float(ds["nox_reduction_t"].max())
+    (2, [2024, 2025], 0.0)
+    """
+    from .backends import get_backend
+
+    if not {"air", "water"} & set(scenario.domains):
+        return None
+    if not (hasattr(get_backend("air"), "demo") and hasattr(get_backend("water"), "source_table")):
+        return None
+    ds = accounts(scenario.package, scenario.years, base=scenario.base, members=scenario.members, seed=scenario.seed)
+    ds.attrs.update({"title": f"emission and load accounts of package '{scenario.package.name}'",
+                     "base": scenario.base, "members": scenario.members, "seed": scenario.seed,
+                     "start_year": scenario.start_year, "end_year": scenario.end_year})
+    return ds

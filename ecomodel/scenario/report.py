@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from .model import Scenario
 
-__all__ = ["benefit_table", "tonnage_table", "hindcast_table", "coverage_of", "comparison_extras"]
+__all__ = ["benefit_table", "tonnage_check", "tonnage_table", "hindcast_table", "coverage_of", "comparison_extras"]
 
 
 def benefit_table(comparison: xr.DataTree, scenarios: Sequence[Scenario], *, region: str = "常州市",
@@ -52,25 +52,38 @@ def benefit_table(comparison: xr.DataTree, scenarios: Sequence[Scenario], *, reg
     return pd.DataFrame(rows).set_index("scenario")
 
 
-def tonnage_table(scenarios: Sequence[Scenario]) -> pd.DataFrame:
-    """The registry's tonnage targets checked from each scenario's accounts (ensemble of the scenario)."""
+def tonnage_check(accounts: xr.Dataset) -> pd.DataFrame:
+    """The registry's tonnage targets checked from one set of accounts
+    (:func:`ecomodel.scenario.accounting.accounts`, or the ``/accounts`` node of a run): the
+    ``*_reduction_t`` variables through :func:`ecomodel.targets.check`; an empty table when no
+    registry row matches them."""
     import pandas as pd
 
     from .. import targets
     from ..errors import TargetError
+
+    keys = [k for k in accounts.data_vars if str(k).endswith("_reduction_t")]
+    if not keys:
+        return pd.DataFrame()
+    try:
+        t = targets.check(accounts[keys], outside="skip")
+    except TargetError:
+        return pd.DataFrame()
+    t.attrs = {}
+    return t
+
+
+def tonnage_table(scenarios: Sequence[Scenario]) -> pd.DataFrame:
+    """The registry's tonnage targets checked from each scenario's accounts (ensemble of the scenario)."""
+    import pandas as pd
+
     from .accounting import accounts
 
     frames = []
     for s in scenarios:
-        acc = accounts(s.package, s.years, base=s.base, members=s.members, seed=s.seed)
-        keys = [k for k in acc.data_vars if k.endswith("_reduction_t")]
-        try:
-            t = targets.check(acc[keys], outside="skip")
-        except TargetError:
-            continue
-        t = t.assign(scenario=s.name)
-        t.attrs = {}
-        frames.append(t)
+        t = tonnage_check(accounts(s.package, s.years, base=s.base, members=s.members, seed=s.seed))
+        if len(t):
+            frames.append(t.assign(scenario=s.name))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

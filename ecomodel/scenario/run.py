@@ -196,6 +196,7 @@ def _tree(scenario: Scenario, datasets: dict, schedules: dict, table):
     import xarray as xr
 
     from .. import __version__
+    from .accounting import scenario_accounts
 
     root = xr.Dataset(attrs={
         "title": f"ecomodel run of scenario '{scenario.name}'", "scenario": scenario.name,
@@ -207,6 +208,9 @@ def _tree(scenario: Scenario, datasets: dict, schedules: dict, table):
     for domain, ds in datasets.items():
         nodes[f"/{domain}"] = ds
     nodes["/targets"] = _table_to_dataset(table)
+    acc = scenario_accounts(scenario)
+    if acc is not None:
+        nodes["/accounts"] = acc
     nodes.update(_package_dataset(scenario, schedules))
     return conform(xr.DataTree.from_dict(nodes))
 
@@ -437,9 +441,13 @@ def run(scenario: Scenario | str, *, targets: Sequence[TargetSpec | str] | Liter
     xarray.DataTree
         Groups ``/air``, ``/water``, ``/carbon`` (the domains run; indicators over ``year``,
         ``member`` and ``region``/``site``), ``/targets`` (the attainment table, one row per
-        matched plan target along ``target``) and ``/package`` (costs per measure, and the
-        reduction fractions by year under ``/package/<domain>``). The root attributes record the
-        scenario settings.
+        matched plan target along ``target``), ``/accounts`` (the package's emission and load
+        accounts, :func:`ecomodel.scenario.accounting.scenario_accounts`: ``emissions``,
+        ``emissions_baseline`` [t/yr], ``loads``, ``loads_baseline`` [t/yr] and every
+        ``*_reduction_t`` [t] over ``(year, member, region)``, with the run's years, base, members
+        and seed; absent when neither air nor water is run or the backends are not the embedded
+        models) and ``/package`` (costs per measure, and the reduction fractions by year under
+        ``/package/<domain>``). The root attributes record the scenario settings.
     """
     if not isinstance(scenario, Scenario):
         scenario = _load(scenario)

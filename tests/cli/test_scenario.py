@@ -219,3 +219,44 @@ def test_the_no_model_guard_catches_a_real_run(tmp_path, monkeypatch, no_model):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(AssertionError, match="a model started"):
         main(["run", "wwtp_taihu_limits", "--members", "2", "-q"])
+
+
+def test_run_writes_the_accounts_and_prints_the_tonnage_targets(tmp_path, capsys):
+    """``ecomodel run`` on an embedded package with the embedded models: the output holds the
+    package's accounts (run's years, members, seed), the report lists the tonnage rows checked
+    from them, and --targets-csv carries them (basis 'accounts')."""
+    from ecomodel.scenario import load_package
+    from ecomodel.scenario.accounting import accounts
+    from ecomodel.scenario.run import register_backend
+
+    register_backend("air", None)  # the embedded models, not the linear test backends
+    register_backend("water", None)
+    sc = tmp_path / "key.toml"
+    sc.write_text('[scenario]\nname = "key"\npackage = "changzhou_2023_key_projects"\nmembers = 3\nseed = 5\n'
+                  'start_year = 2022\nend_year = 2023\n', encoding="utf-8")
+    out, tcsv, iamc = tmp_path / "out.nc", tmp_path / "t.csv", tmp_path / "iamc.csv"
+    assert main(["run", str(sc), "-o", str(out), "--targets-csv", str(tcsv), "--iamc", str(iamc), "-q"]) == 0
+    text = capsys.readouterr().out
+    head, _, ton = text.partition("tonnage targets (reductions from the emission and load accounts, t):")
+    assert ton, text
+    for row in ("Changzhou nox_reduction_t ≥5207 t (2023)", "Changzhou vocs_reduction_t ≥4856 t (2023)",
+                "Changzhou cod_reduction_t ≥3993 t (2023)", "Changzhou nh3n_reduction_t ≥225 t (2023)"):
+        assert row in ton.split("annualised cost")[0] and row not in head
+    acc = io.open_output(out)["accounts"].to_dataset(inherit=False)
+    assert acc["nox_reduction_t"].dims == ("year", "member", "region")
+    assert acc.sizes["member"] == 3 and list(acc["year"].values) == [2022, 2023]
+    assert acc["emissions"].dims == ("year", "region", "sector", "pollutant")
+    assert acc["loads"].dims == ("year", "network", "source", "substance")
+    assert {acc[k].attrs["units"] for k in ("emissions", "emissions_baseline", "loads", "loads_baseline")} == {"t/yr"}
+    assert acc["cod_reduction_t"].attrs["units"] == "t" and acc.attrs["seed"] == 5
+    expected = accounts(load_package("changzhou_2023_key_projects"), [2022, 2023], members=3, seed=5)
+    for k in ("nox_reduction_t", "vocs_reduction_t", "cod_reduction_t", "nh3n_reduction_t"):
+        xr.testing.assert_allclose(acc[k], expected[k].assign_attrs(acc[k].attrs))
+    table = pd.read_csv(tcsv)
+    rows = table[table["basis"] == "accounts"]
+    assert set(rows["indicator"]) >= {"nox_reduction_t", "vocs_reduction_t", "cod_reduction_t", "nh3n_reduction_t"}
+    nox = rows[rows["indicator"] == "nox_reduction_t"].iloc[0]
+    assert nox["projected"] == pytest.approx(float(acc["nox_reduction_t"].sel(year=2023, region="常州市").mean()))
+    assert set(table["basis"]) == {"model", "accounts"}
+    variables = set(io.read_iamc(iamc)["variable"])  # the IAMC table keeps the model outputs only
+    assert "Emissions|CO2" in variables and not any("reduction_t" in v or "emissions" in v for v in variables)

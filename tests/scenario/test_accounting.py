@@ -183,3 +183,51 @@ def test_water_reductions_nonnegative_and_within_the_baseline(a, b, c, substance
     for net, region in zip(ds.network.values, ds.network_region.values, strict=True):
         assert float(red.sel(year=2023, region=region)) <= float(base.sel(network=net)) + 1e-9
     assert float(ds["loads"].min()) >= 0.0
+
+
+def test_scenario_accounts_use_the_runs_years_members_seed_and_water_only_packages_keep_air_baselines():
+    from ecomodel.scenario import Scenario
+    from ecomodel.scenario.accounting import scenario_accounts
+
+    pkg = load_package("wwtp_taihu_limits")  # water measures only
+    sc = Scenario("w", package=pkg, members=4, seed=11, start_year=2024, end_year=2026, domains=("air", "water"))
+    ds = scenario_accounts(sc)
+    xr_expected = accounts(pkg, [2024, 2025, 2026], members=4, seed=11)
+    assert list(ds["year"].values) == [2024, 2025, 2026] and ds.sizes["member"] == 4
+    for k in ("tp_reduction_t", "cod_reduction_t", "emissions", "loads"):
+        np.testing.assert_array_equal(ds[k].values, xr_expected[k].values)
+    assert ds.attrs["seed"] == 11 and ds.attrs["members"] == 4 and ds.attrs["base"] == "demo"
+    other = scenario_accounts(sc.replace(seed=12))
+    assert not np.array_equal(other["tp_reduction_t"].values, ds["tp_reduction_t"].values)  # the seed matters
+    # no air measure: the air baseline is reported, with zero reductions
+    assert float(ds["emissions_baseline"].sum()) > 0
+    np.testing.assert_array_equal(ds["emissions"].values, ds["emissions_baseline"].values)
+    for k in ("nox_reduction_t", "so2_reduction_t", "vocs_reduction_t", "nh3_reduction_t", "pm25_reduction_t"):
+        assert float(np.abs(ds[k]).max()) == 0.0
+    assert float(ds["tp_reduction_t"].sel(region="常州市").mean()) > 0
+    assert scenario_accounts(sc.replace(domains=("carbon",))) is None
+
+
+def test_run_tree_holds_the_scenario_accounts_and_air_only_packages_keep_water_baselines():
+    from ecomodel.scenario import Scenario, run
+    from ecomodel.scenario.accounting import scenario_accounts
+
+    sc = Scenario("a", package=_pkg(0.25), members=2, seed=3, start_year=2022, end_year=2023, domains=("air",))
+    tree = run(sc, targets=False)
+    acc = tree["accounts"].to_dataset(inherit=False)
+    expected = scenario_accounts(sc)
+    for k in expected.data_vars:
+        np.testing.assert_array_equal(acc[k].values, expected[k].values)
+        assert acc[k].attrs["units"] == expected[k].attrs["units"]
+    wj = float(acc["emissions_baseline"].sel(region="常州市武进区", year=2023, pollutant="NOx").sum())
+    np.testing.assert_allclose(acc["nox_reduction_t"].sel(region="常州市武进区", year=2023).values,
+                               0.25 * wj * _factors_of(acc, "NOx", 2, 3))
+    np.testing.assert_array_equal(acc["loads"].isel(year=-1).values, acc["loads_baseline"].values)
+    assert float(np.abs(acc["tp_reduction_t"]).max()) == 0.0 and float(acc["loads_baseline"].sum()) > 0
+
+
+def _factors_of(acc, pollutant, members, seed):
+    from ecomodel.scenario.accounting import _factors
+
+    pols = [str(p) for p in acc["pollutant"].values]
+    return _factors(pols, members, seed)[:, pols.index(pollutant)]
