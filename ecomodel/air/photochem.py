@@ -324,7 +324,8 @@ def simulate_o3(nox_flux: np.ndarray, voc_flux: np.ndarray, period: np.ndarray, 
     jtab = photolysis_table(met["doy"], g.latitude)
     out = np.zeros((n_m, n_d, n_b))
     hr = np.zeros((n_m, n_d, 24, n_b) if hourly else (1, 1, 1, 1))
-    k.run_grs(e_nox, e_voc, np.ascontiguousarray(period, dtype=np.int64), vent,
+    kernel = k.run_grs_exp_lanes if g.scheme == "exponential" else k.run_grs  # exponential: members in SIMD lanes
+    kernel(e_nox, e_voc, np.ascontiguousarray(period, dtype=np.int64), vent,
               np.ascontiguousarray(met["mixh"], dtype=float), np.ascontiguousarray(met["temp"], dtype=float),
               np.ascontiguousarray(cloud), jtab, bg, np.asarray(g.nox_profile, dtype=float),
               np.asarray(g.voc_profile, dtype=float), g.vector(), int(spinup_days), int(regional), out, hr, bool(hourly))
