@@ -387,6 +387,19 @@ def _advance_day(state, boxes, e_nox, e_voc, vent, h_day, temp, cloud, jrow, inf
                    hourly, record)
 
 
+@jit
+def _local_boxes(n_b, regional):
+    """Indices of the boxes other than the *regional* one (every box when it is out of range)."""
+    n_loc = n_b - 1 if 0 <= regional < n_b else n_b
+    local = np.empty(n_loc, dtype=np.int64)
+    k = 0
+    for b in range(n_b):
+        if b != regional:
+            local[k] = b
+            k += 1
+    return local
+
+
 @jit(parallel=True)
 def run_grs(e_nox, e_voc, period, vent, mixh, temp, cloud, jtab, o3_bg, prof_nox, prof_voc, par, spinup, regional,
             out_mda8, out_hourly, keep_hourly):
@@ -413,13 +426,8 @@ def run_grs(e_nox, e_voc, period, vent, mixh, temp, cloud, jtab, o3_bg, prof_nox
         no_record = np.empty((1, 4))
         outer = np.empty((24, 4))
         inflow = np.empty((24, 4))
-        n_loc = n_b - 1 if 0 <= regional < n_b else n_b
-        local = np.empty(n_loc, dtype=np.int64)
-        k = 0
-        for b in range(n_b):
-            if b != regional:
-                local[k] = b
-                k += 1
+        local = _local_boxes(n_b, regional)
+        n_loc = local.shape[0]
         hourly_local = np.empty((24, n_loc))
         day = np.empty(24)
         for dd in range(-spinup, n_d):
@@ -642,13 +650,8 @@ def run_grs_exp_lanes(e_nox, e_voc, period, vent, mixh, temp, cloud, jtab, o3_bg
     dt = 60.0 / n_sub
     k5 = 10.2
     k67 = 0.24
-    n_loc = n_b - 1 if 0 <= regional < n_b else n_b
-    local = np.empty(n_loc, dtype=np.int64)
-    k = 0
-    for b in range(n_b):
-        if b != regional:
-            local[k] = b
-            k += 1
+    local = _local_boxes(n_b, regional)
+    n_loc = local.shape[0]
     for c in prange(n_chunk):
         m0 = c * L
         nl = min(L, n_m - m0)
