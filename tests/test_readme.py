@@ -45,7 +45,7 @@ def test_readme_names_commands_and_install():
 @pytest.mark.parametrize("command", COMMANDS, ids=[c[:48] for c in COMMANDS])
 def test_readme_command_runs(command, tmp_path, monkeypatch, capsys):
     argv = shlex.split(command)[1:]
-    if argv[0] in MEMBER_COMMANDS:
+    if argv[0] in MEMBER_COMMANDS - {"optimise"}:  # optimise as written: its answer depends on the ensemble size
         argv += ["--members", "4"]
     if argv[0] in MEMBER_COMMANDS | {"demo"}:
         argv.append("-q")
