@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
+from .._members import MEMBER_BLOCK
 from ..errors import InputError
 
 if TYPE_CHECKING:
@@ -41,14 +42,18 @@ if TYPE_CHECKING:
 
 __all__ = ["trajectory", "project"]
 
-_CHUNK = 250  # members per kernel call (fixed, so results do not depend on memory settings)
+_CHUNK = 250  # members per kernel call (whole blocks of MEMBER_BLOCK; the draws are per block)
 
 
-def _seed_children(seed, n: int) -> list:
-    if isinstance(seed, np.random.Generator):
-        return [np.random.default_rng(int(x)) for x in seed.integers(0, 2**63 - 1, size=n)]
-    ss = np.random.SeedSequence(seed)
-    return [np.random.default_rng(c) for c in ss.spawn(n)]
+def _block_streams(seed, members: int, start: int, stop: int) -> list:
+    """``(lo, hi, weather_rng, o3_rng)`` per member block (ecomodel._members): two child streams per block."""
+    from .._members import block_generators
+
+    out = []
+    for lo, hi, rng in block_generators(seed, members, start, stop):
+        a, b = rng.integers(0, 2**63 - 1, size=2)
+        out.append((lo, hi, np.random.default_rng(int(a)), np.random.default_rng(int(b))))
+    return out
 
 
 def _by_year(value, years, default_fn):
@@ -155,18 +160,22 @@ def _ozone_mode(ozone) -> str | None:
                      value=ozone, expected="True, 'photochemical', 'statistical', False")
 
 
-def _daily_o3(mode, met, arr, dates, flux, period, domain, levels, ozone_settings, settings, rng, grs):
-    """Daily MDA8 O3 [µg/m³]: ``(member, day, box)`` (photochemical) or ``(member, day)`` (statistical)."""
+def _daily_o3(mode, met, arr, dates, flux, period, domain, levels, ozone_settings, settings, streams, grs):
+    """Daily MDA8 O3 [µg/m³]: ``(member, day, box)`` (photochemical) or ``(member, day)`` (statistical).
+
+    *streams*: ``(member slice, rng)`` per member block; the random draws are made block by block."""
     if mode == "statistical":
         from .ozone import generate_ozone
 
-        return generate_ozone(met, level=levels, settings=ozone_settings, climatology=settings.climatology,
-                              seed=rng).values.T
+        return np.concatenate([generate_ozone(met.isel(member=sl), level=levels, settings=ozone_settings,
+                                              climatology=settings.climatology, seed=rng).values.T
+                               for sl, rng in streams], axis=0)
     from .emissions import POLLUTANT_SPECIES
     from .photochem import o3_background, simulate_o3
 
     vent = arr["wind"][:, :, None] * domain.ventilation_rate(1.0)[None, None, :]
-    bg = o3_background(arr, dates, levels, settings=ozone_settings, grs=grs, seed=rng)
+    bg = np.concatenate([o3_background({k: v[sl] for k, v in arr.items()}, dates, levels, settings=ozone_settings,
+                                       grs=grs, seed=rng) for sl, rng in streams], axis=0)
     regional = next((i for i, k in enumerate(domain.kind) if k == "background"), -1)
     return simulate_o3(flux[:, POLLUTANT_SPECIES["NOx"], :], flux[:, POLLUTANT_SPECIES["VOCs"], :], period, arr,
                        vent, bg, grs=grs, regional=regional)
@@ -180,8 +189,13 @@ def _with_city(x, cols):
 
 
 def _run_indicators(inventory, domain, parameters, settings, ozone_settings, years, members, seed, factors,
-                    ozone_levels, *, city="常州市", city_weights=None, ozone=True, spinup_days=30, grs=None):
-    """Annual indicators ``{name: (year, member, box[+city])}`` for a continuous multi-year run."""
+                    ozone_levels, *, city="常州市", city_weights=None, ozone=True, spinup_days=30, grs=None,
+                    member_block=None):
+    """Annual indicators ``{name: (year, member, box[+city])}`` for a continuous multi-year run.
+
+    Members are drawn per fixed block (:data:`ecomodel._members.MEMBER_BLOCK`); up to :data:`_CHUNK`
+    members (whole blocks) share one kernel call. *member_block* ``(start, stop)``: those members only."""
+    from .._members import check_block
     from .box import _run
     from .indicators import _indicator_arrays, good_day_threshold
     from .meteorology import generate_meteorology, meteorology_arrays
@@ -193,12 +207,16 @@ def _run_indicators(inventory, domain, parameters, settings, ozone_settings, yea
     limit = float(standards.gb3095_limit("PM2.5", "24h", 2))
     pm_good, o3_good = good_day_threshold("PM2.5"), good_day_threshold("O3_8h")
     cols = _city_columns(domain, city, city_weights) if city else None
-    n_chunks = -(-int(members) // _CHUNK)
-    rngs = _seed_children(seed, 2 * n_chunks)
+    start, stop = check_block(member_block, int(members), seed)
+    streams = _block_streams(seed, int(members), start, stop)
+    per_call = max(1, _CHUNK // MEMBER_BLOCK)
     parts = []
-    for c in range(n_chunks):
-        m = min(_CHUNK, int(members) - c * _CHUNK)
-        met = generate_meteorology(settings, years=years, members=m, seed=rngs[2 * c])
+    for c in range(0, len(streams), per_call):
+        group = streams[c:c + per_call]
+        mets = [generate_meteorology(settings, years=years, members=hi - lo, seed=r) for lo, hi, r, _ in group]
+        met = mets[0] if len(mets) == 1 else xr.concat(mets, dim="member")
+        m = group[-1][1] - group[0][0]
+        o3_streams = [(slice(lo - group[0][0], hi - group[0][0]), r) for lo, hi, _, r in group]
         arr, dates, _ = meteorology_arrays(met)
         flux, period, _ = inventory.fluxes(domain, dates, factors)
         out, _ = _run(domain, flux[None], period, np.zeros(m, dtype=np.int64), arr, parameters, chemistry=True,
@@ -207,7 +225,7 @@ def _run_indicators(inventory, domain, parameters, settings, ozone_settings, yea
         o3 = None
         if mode is not None:
             o3 = _daily_o3(mode, met, arr, dates, flux, period, domain, ozone_levels, ozone_settings, settings,
-                           rngs[2 * c + 1], grs)
+                           o3_streams, grs)
             if o3.ndim == 3:
                 o3 = _with_city(o3, cols)
         yrs, ind = _indicator_arrays(pm, o3, dates, limit, pm_good, o3_good)
@@ -223,7 +241,8 @@ def trajectory(reductions: Mapping[Any, Any] | xr.DataArray | None = None, years
                trend: Callable[[int], Mapping[str, float]] | Mapping[int, Mapping[str, float]] | None = None,
                ozone: bool | str = True, ozone_level: float | Mapping[int, float] | None = None,
                city: str | None = "常州市", city_weights: Mapping[str, float] | None = None,
-               spinup_days: int = 30, grs: GRSParameters | None = None) -> xr.Dataset:
+               spinup_days: int = 30, grs: GRSParameters | None = None,
+               member_block: tuple[int, int] | None = None) -> xr.Dataset:
     """Annual PM2.5 indicators, year by year, for an ensemble under a reduction schedule.
 
     Parameters
@@ -260,6 +279,10 @@ def trajectory(reductions: Mapping[Any, Any] | xr.DataArray | None = None, years
         Spin-up days before the first year [d].
     grs : GRSParameters, optional
         Parameters of the photochemical O3 model.
+    member_block : (int, int), optional
+        Only members ``start`` to ``stop - 1`` (on block boundaries of
+        :data:`ecomodel._members.MEMBER_BLOCK`, integer seed): exactly those members of the whole
+        ensemble, so blocks can be computed apart and joined.
 
     Returns
     -------
@@ -287,7 +310,10 @@ def trajectory(reductions: Mapping[Any, Any] | xr.DataArray | None = None, years
     factors = _factors(inventory, domain, reductions, years, bg, trend_fn)
     yrs, ind = _run_indicators(inventory, domain, parameters, settings, ozone_settings, years, members, seed,
                                factors, lev, city=city, city_weights=city_weights, ozone=ozone,
-                               spinup_days=spinup_days, grs=grs)
+                               spinup_days=spinup_days, grs=grs, member_block=member_block)
+    from .._members import check_block
+
+    start, stop = check_block(member_block, int(members), seed)
     boxes = list(domain.boxes)
     name_en, region, kind, cityc = list(domain.name_en), list(domain.region), list(domain.kind), list(domain.city)
     if city:
@@ -297,7 +323,7 @@ def trajectory(reductions: Mapping[Any, Any] | xr.DataArray | None = None, years
         kind.append("city")
         cityc.append(city)
     ds = xr.Dataset({k: (("year", "member", "box"), v) for k, v in ind.items()},
-                    coords={"year": yrs, "member": np.arange(int(members)), "box": boxes,
+                    coords={"year": yrs, "member": np.arange(start, stop), "box": boxes,
                             "name_en": ("box", name_en), "region": ("box", region), "kind": ("box", kind),
                             "city": ("box", cityc)})
     for v in ds.data_vars:
@@ -321,7 +347,8 @@ PROJECT_VARIABLES = ("pm25_annual_mean", "good_air_days_ratio", "o3_mda8_p90", "
 
 
 def project(reductions: Mapping[Any, Any] | xr.DataArray | None = None, years: Iterable[int] = range(2020, 2031),
-            members: int = 100, seed: int | np.random.Generator | None = None, **kwargs: Any) -> xr.Dataset:
+            members: int = 100, seed: int | np.random.Generator | None = None,
+            member_block: tuple[int, int] | None = None, **kwargs: Any) -> xr.Dataset:
     """Projection for the scenario layer: ``pm25_annual_mean`` [ug/m3], ``good_air_days_ratio`` [%]
     and with O3 ``o3_mda8_p90`` [ug/m3], ``good_days_o3_ratio`` [%], ``heavy_pollution_days`` [d]
     over ``(year, member, region)`` (regions of the plan-target registry, plus ``常州市``).
@@ -336,6 +363,8 @@ def project(reductions: Mapping[Any, Any] | xr.DataArray | None = None, years: I
         Ensemble members.
     seed : int or numpy.random.Generator, optional
         Seed.
+    member_block : (int, int), optional
+        Only these members (see :func:`trajectory`).
     **kwargs
         Passed to :func:`trajectory`.
 
@@ -359,7 +388,7 @@ def project(reductions: Mapping[Any, Any] | xr.DataArray | None = None, years: I
     years = check_years(years)
     members = check_members(members)
     seed = check_seed(seed)
-    tr = trajectory(reductions, years, members=members, seed=seed, **kwargs)
+    tr = trajectory(reductions, years, members=members, seed=seed, member_block=member_block, **kwargs)
     out = to_regions(tr, [v for v in PROJECT_VARIABLES if v in tr])
     out.attrs = dict(tr.attrs) | {"title": "ecomodel.air projection", "source": "ecomodel.air.project"}
     return conform(out)
