@@ -305,7 +305,7 @@ class _Model:
         met, (arr, dates, _), k_o3 = self.weather(year)
         flux, period, _ = self.inv.fluxes(self.domain, dates, {int(year): self.factors(year, local, bg)})
         return _daily_o3("photochemical", met, arr, dates, flux, period, self.domain, float(level),
-                         self.ozone_settings, self.settings, np.random.default_rng(k_o3), None)
+                         self.ozone_settings, self.settings, [(slice(None), np.random.default_rng(k_o3))], None)
 
     def good_ratio(self, year: int, pm: np.ndarray, level: float, cols: list, local: dict, bg: float) -> np.ndarray:
         """Good-day ratio [%] of the boxes *cols* with daily PM2.5 *pm* and photochemical O3 at *level*."""

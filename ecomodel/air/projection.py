@@ -45,6 +45,14 @@ __all__ = ["trajectory", "project"]
 _CHUNK = 250  # members per kernel call (whole blocks of MEMBER_BLOCK; the draws are per block)
 
 
+def _seed_children(seed, n: int) -> list:
+    """*n* independent generators from *seed* (an integer, None or a Generator)."""
+    if isinstance(seed, np.random.Generator):
+        return [np.random.default_rng(int(x)) for x in seed.integers(0, 2**63 - 1, size=n)]
+    ss = np.random.SeedSequence(seed)
+    return [np.random.default_rng(c) for c in ss.spawn(n)]
+
+
 def _block_streams(seed, members: int, start: int, stop: int) -> list:
     """``(lo, hi, weather_rng, o3_rng)`` per member block (ecomodel._members): two child streams per block."""
     from .._members import block_generators

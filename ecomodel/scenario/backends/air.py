@@ -89,20 +89,30 @@ class AirBackend:
         """``{year: {(region, sector, pollutant): fraction}}`` for :func:`ecomodel.air.project`."""
         return {int(y): {self.model_key(k): f for k, f in sched.at(int(y)).items()} for y in years}
 
+    #: methods taking ``member_block=(start, stop)`` (members drawn in fixed blocks, ecomodel._members)
+    member_blocks = ("full",)
+    #: methods whose schedules a cluster may also compute one by one (the model runs once per schedule)
+    schedule_pieces = ("full",)
+
     def project_stack(self, base: str, schedules: Sequence[Reductions], years: Sequence[int] | np.ndarray,
-                      members: int, seed: int, method: str, progress: bool = False) -> xr.Dataset:
+                      members: int, seed: int, method: str, progress: bool = False,
+                      member_block: tuple[int, int] | None = None) -> xr.Dataset:
         import xarray as xr
 
         from ... import air
 
         years = [int(y) for y in years]
+        if member_block is not None and method != "full":
+            raise ScenarioError(f"air: member_block needs method 'full', not {method!r}", field="method",
+                                value=method, expected="'full'")
         if method == "surface":
             # one stage (the response surface is fitted on first use, then cached)
             for _ in _progress([0], progress, "air (response surface)", unit="stage"):
                 out = self._surface(base, schedules, years, members, seed)
             return out
         kw = _air_kwargs(base, years)
-        out = [air.project(self.schedule(s, years) if s.keys else None, years=years, members=members, seed=seed, **kw)
+        out = [air.project(self.schedule(s, years) if s.keys else None, years=years, members=members, seed=seed,
+                           member_block=member_block, **kw)
                for s in _progress(schedules, progress, "air")]
         return xr.concat(out, dim="scenario", coords="minimal", compat="override", join="override",
                          combine_attrs="override")
