@@ -295,8 +295,9 @@ def _pieces(scenarios, chunks) -> list[tuple[str, int, tuple[int, ...], tuple | 
     """The tasks of a distributed run: ``(domain, chunk, positions in the chunk, member block)``.
 
     A canonical chunk of a domain is cut into member blocks when its backend draws members in
-    fixed blocks, else into single scenarios when the backend projects each schedule on its own
-    (the full air model), else kept whole. Every cut computes exactly the numbers of the whole
+    fixed blocks (water, carbon), into single scenarios when the backend projects each schedule
+    on its own, into both when the backend asks for it with ``schedule_pieces`` (the full air
+    model: one task per scenario and member block), else kept whole. Every cut computes exactly the numbers of the whole
     chunk (tests/scenario/test_dask.py), so the cut may follow cost, not the cluster. Longest
     first: the domains in the order of :data:`~ecomodel.scenario.model.DOMAINS` (air first)."""
     out = []
@@ -308,8 +309,9 @@ def _pieces(scenarios, chunks) -> list[tuple[str, int, tuple[int, ...], tuple | 
             first = scenarios[chunk[0]]
             whole = tuple(range(len(chunk)))
             member_blocks = _member_blocks(backend, first.method, first.members)
-            if member_blocks == [None] and _independent_schedules(backend, first.method):
-                out += [(d, c, (i,), None) for i in whole]
+            one_by_one = first.method in getattr(backend, "schedule_pieces", ())
+            if (member_blocks == [None] or one_by_one) and _independent_schedules(backend, first.method):
+                out += [(d, c, (i,), b) for i in whole for b in member_blocks]
             else:
                 out += [(d, c, whole, b) for b in member_blocks]
     return out

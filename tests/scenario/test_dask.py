@@ -248,9 +248,9 @@ def test_cli_scheduler_address__runs_on_that_scheduler_and_refuses_an_unreachabl
 
 
 def test_member_block__blocks_computed_apart_equal_the_whole_ensemble():
-    """Water and carbon members come from per-block child seeds: blocks of one ensemble computed
-    in separate calls, joined along member, are the whole ensemble bit for bit."""
-    from ecomodel import carbon, water
+    """Water, carbon and air members come from per-block child seeds: blocks of one ensemble
+    computed in separate calls, joined along member, are the whole ensemble bit for bit."""
+    from ecomodel import air, carbon, water
 
     members = 2 * MEMBER_BLOCK + 7
     cuts = [(0, MEMBER_BLOCK), (MEMBER_BLOCK, 2 * MEMBER_BLOCK), (2 * MEMBER_BLOCK, members)]
@@ -259,7 +259,9 @@ def test_member_block__blocks_computed_apart_equal_the_whole_ensemble():
     meas = [{"fuel": "raw_coal", "sector": "chemicals", "to_fuel": "natural_gas", "fraction": 0.3, "start_year": 2022}]
     runs = {"water": lambda **kw: water.project(red, years=[2021, 2022, 2023], members=members, seed=4, **kw),
             "carbon": lambda **kw: carbon.project(d, years=range(2020, 2024), members=members, seed=4, measures=meas,
-                                                  **kw)}
+                                                  **kw),
+            "air": lambda **kw: air.project({2021: {(None, None, "NOx"): 0.2}}, years=[2020, 2021],
+                                            members=members, seed=4, **kw)}
     for name, project in runs.items():
         whole = project()
         joined = xr.concat([project(member_block=c) for c in cuts], dim="member", data_vars="minimal")
@@ -286,12 +288,14 @@ def test_member_block__refuses_ranges_off_the_block_grid_and_unreplayable_seeds(
                       member_block=(0, MEMBER_BLOCK))
 
 
-def test_pieces__member_blocks_for_water_and_carbon_single_scenarios_for_the_full_air_model():
+def test_pieces__member_blocks_for_water_and_carbon_and_scenario_by_block_for_the_full_air_model():
     scenarios = _scenarios(SCENARIO_CHUNK + 1, members=MEMBER_BLOCK + 5)
     chunks = _canonical_chunks(scenarios)
     tasks = _pieces(scenarios, chunks)
     air = [t for t in tasks if t[0] == "air"]
-    assert [t[2] for t in air] == [(i,) for i in range(SCENARIO_CHUNK)] + [(0,)] and {t[3] for t in air} == {None}
+    two = [(0, MEMBER_BLOCK), (MEMBER_BLOCK, MEMBER_BLOCK + 5)]
+    assert [(t[1], t[2], t[3]) for t in air] == [(0, (i,), b) for i in range(SCENARIO_CHUNK) for b in two] + [
+        (1, (0,), b) for b in two]  # one task per scenario and member block
     for d in ("water", "carbon"):
         mine = [t for t in tasks if t[0] == d]
         assert [(t[1], t[3]) for t in mine] == [(c, b) for c in range(2) for b in
@@ -307,7 +311,7 @@ def test_compare__member_blocks_and_single_scenarios_as_tasks_give_the_serial_bi
     serial = compare(scenarios)
     client = PickleClient(workers=2)
     remote = compare(scenarios, client=client)
-    assert client.tasks == 4 + 2 + 2  # air: 4 scenarios; water, carbon: 2 member blocks each
+    assert client.tasks == 4 * 2 + 2 + 2  # air: 4 scenarios x 2 member blocks; water, carbon: 2 member blocks each
     assert (0, MEMBER_BLOCK) in client.blocks and (MEMBER_BLOCK, MEMBER_BLOCK + 4) in client.blocks
     assert np.isfinite(serial["summary"]["cost_effectiveness_tp_concentration"].values).any()
     assert_trees_equal_bitwise(serial, remote)
