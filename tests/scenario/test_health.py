@@ -82,7 +82,13 @@ def test_optimiser_reports_the_chosen_sets_benefit(monkeypatch):
     from ecomodel.scenario import load_package, optimise
 
     pkg = load_package("changzhou_2023_key_projects")
-    res = optimise(pkg, ["pm25_annual_mean@天宁<=34:2025"])  # the plan target (001:174); baseline 34.2
+    # a target 0.1 ug/m3 under the model's own baseline, which the key projects (about -0.25 in 天宁) reach
+    # whatever the draws; the plan's 34 (001:174) lies within the 50-member sampling spread of the
+    # baseline with these measures alone (34.2-35.4 over seeds), so it would test the draws, not the report
+    loose = optimise(pkg, ["pm25_annual_mean@天宁<=60:2025"])
+    assert loose.status == "met" and not loose.chosen  # the baseline meets it: nothing chosen
+    limit = round(float(loose.table["baseline"].iloc[0]) - 0.1, 3)
+    res = optimise(pkg, [f"pm25_annual_mean@天宁<={limit}:2025"])
     assert res.health is not None and res.chosen
     assert res.health["deaths_avoided"] > 0
     assert res.net_benefit == pytest.approx(res.health["benefit"]["central"] - res.cost)
