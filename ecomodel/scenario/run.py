@@ -856,6 +856,10 @@ def _stacked_targets(stacked: dict, targets=None):
                                                                    "target's unit", "cell_methods": "member: mean"})
     ds["margin"] = (("scenario", "target"), margin, {"long_name": "room to the target (positive = met)"})
     ds["met"] = (("scenario", "target"), met_mean, {"long_name": "ensemble mean meets the target"})
+    from .accounting import MET_RULE
+
+    ds["met_rule"] = ("target", np.full(len(rows), MET_RULE), {"long_name": "what met judges (here always the "
+                                                                            "ensemble mean)"})
     ds["probability"] = (("scenario", "target"), ok.mean(axis=2),
                          {"units": "1", "long_name": "share of ensemble members meeting the target"})
     ds.attrs["comment"] = ("plan targets matched by the projection (ecomodel.targets.check)" if targets is None
