@@ -138,7 +138,16 @@ def _scenario(ref, args, default_members=50):
     return sc.replace(**changes) if changes else sc
 
 
+def _met_text(r) -> str:
+    """``yes``/``no`` and, when it is not the ensemble mean, the rule ``met`` judges by."""
+    verdict = "yes" if bool(r["met"]) else "no"
+    rule = str(r.get("met_rule", "") or "ensemble mean")
+    return verdict if rule == "ensemble mean" else f"{verdict} ({rule})"
+
+
 def _print_targets(table, file=None):
+    """The attainment table: ensemble mean, margin, probability over members and the verdict, with a
+    footnote saying what the columns are (the same for model and tonnage rows)."""
     file = file or sys.stdout
     if table is None or len(table) == 0:
         print("no plan target matched the projection", file=file)
@@ -146,31 +155,34 @@ def _print_targets(table, file=None):
     from ..scenario.demo import _target_label
 
     width = max(len(_target_label(r)) for _, r in table.iterrows()) + 2
-    print(f"{'target':<{width}}{'projected':>12}{'margin':>11}{'probability':>13}  met", file=file)
+    print(f"{'target':<{width}}{'mean':>12}{'margin':>11}{'probability':>13}  met (ensemble mean)", file=file)
     for _, r in table.iterrows():
         print(f"{_target_label(r):<{width}}{r['projected']:>12.4g}{r['margin']:>+11.3g}{100 * r['probability']:>12.0f}%"
-              f"  {'yes' if r['met'] else 'no'}", file=file)
+              f"  {_met_text(r)}", file=file)
+    members = sorted({int(m) for m in table["members"]}) if "members" in table else []
+    of = f"the {members[0]} members" if len(members) == 1 else "the members"
+    print(f"(mean: ensemble mean at the target year; probability: share of {of} meeting the target; "
+          "met: whether the ensemble mean meets it, unless another rule is named)", file=file)
 
 
-def _print_tonnage(tree, table):
-    """Print the registry's tonnage targets checked from the run's ``/accounts``
-    (:func:`ecomodel.scenario.report.tonnage_check`); return *table* with those rows appended
-    (``basis`` says which rows come from the models and which from the accounts)."""
+def _split_basis(table):
+    """(model rows, tonnage rows) of a run's attainment table (``basis``; no column: all model rows)."""
+    if table is None or not len(table) or "basis" not in table:
+        return table, None
+    model = table[table["basis"] != "accounts"].reset_index(drop=True)
+    return model, table[table["basis"] == "accounts"].reset_index(drop=True)
+
+
+def _print_tonnage(tree, ton) -> None:
+    """Print the tonnage rows of the run's ``/targets`` (checked from ``/accounts`` by
+    :func:`ecomodel.scenario.run.run`, ``basis`` 'accounts')."""
     if "accounts" not in tree.children:
-        return table
-    import pandas as pd
-
-    from ..scenario.report import tonnage_check
-
-    ton = tonnage_check(tree["accounts"].to_dataset())
-    if not len(ton):
+        return
+    if ton is None or not len(ton):
         print("\nno tonnage target of the registry matched the emission and load accounts")
-        return table
+        return
     print("\ntonnage targets (reductions from the emission and load accounts, t):")
     _print_targets(ton)
-    if table is None or not len(table):
-        return ton.assign(basis="accounts")
-    return pd.concat([table.assign(basis="model"), ton.assign(basis="accounts")], ignore_index=True)
 
 
 def _check_outputs(*items) -> None:
@@ -201,8 +213,9 @@ def _cmd_run(args) -> int:
             tree = run_many([sc], client=client, progress=not args.quiet)[0]
     table = tree["targets"].to_dataset()
     df = table.to_dataframe().reset_index(drop=True) if "target" in table.dims else None
-    _print_targets(df)
-    df = _print_tonnage(tree, df)
+    model, ton = _split_basis(df)
+    _print_targets(model)
+    _print_tonnage(tree, ton)
     cost = tree["package"].attrs.get("total_annualised_cost_cny_per_yr", 0.0)
     print(f"\nannualised cost: {cost / 1e8:.3f} × 10^8 CNY/yr (discount rate {sc.discount_rate:g})")
     for path, what in ((args.output, "run"), (args.iamc, "IAMC"), (args.targets_csv, "attainment")):

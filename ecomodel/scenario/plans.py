@@ -69,9 +69,10 @@ def implemented_rows(packages: Iterable[Package] | None = None) -> dict:
 
 def run_coverage(tree: xr.DataTree, packages: Iterable[Package] | None = None, *,
                  members: int | None = None, hindcast: bool = True) -> pd.DataFrame:
-    """Coverage (:func:`ecomodel.targets.coverage`) of a run: the rows its ``/targets`` table checked,
-    the tonnage rows checked from the accounts of its package
-    (:func:`ecomodel.scenario.accounting.accounts`), with *hindcast* the in-sample 2015→2020
+    """Coverage (:func:`ecomodel.targets.coverage`) of a run: the rows its ``/targets`` table checked
+    (the tonnage rows among them, ``basis`` 'accounts'; for a tree without them — written before
+    :func:`~ecomodel.scenario.run.run` checked them — from the accounts of its package,
+    :func:`ecomodel.scenario.accounting.accounts`), with *hindcast* the in-sample 2015→2020
     Jiangyin PM2.5 hindcast (:func:`hindcast_table`), and the rows the
     plan packages implement.
 
@@ -82,7 +83,8 @@ def run_coverage(tree: xr.DataTree, packages: Iterable[Package] | None = None, *
     packages : sequence of Package, optional
         Packages whose implemented rows count (default: the five plan packages).
     members : int, optional
-        Members of the accounting ensemble (default: the run's).
+        Members of the accounting ensemble of a tree without stored tonnage rows and of the hindcast
+        (default: the run's).
     """
     import numpy as np
     import pandas as pd
@@ -93,11 +95,14 @@ def run_coverage(tree: xr.DataTree, packages: Iterable[Package] | None = None, *
 
     root = tree.attrs if hasattr(tree, "attrs") else {}
     frames = []
+    stored = False  # a run's /targets holds the tonnage rows (basis 'accounts') since they are checked in run()
     if "targets" in tree.children and "probability" in tree["targets"].ds:
-        frames.append(tree["targets"].ds.to_dataframe())
+        t = tree["targets"].ds.to_dataframe()
+        stored = "basis" in t and bool((t["basis"] == "accounts").any())
+        frames.append(t)
     pkg_name = root.get("package")
     try:
-        pkg = load_package(pkg_name) if pkg_name else None
+        pkg = load_package(pkg_name) if pkg_name and not stored else None
     except ScenarioError:
         pkg = None
     if pkg is not None:

@@ -55,22 +55,13 @@ def benefit_table(comparison: xr.DataTree, scenarios: Sequence[Scenario], *, reg
 def tonnage_check(accounts: xr.Dataset) -> pd.DataFrame:
     """The registry's tonnage targets checked from one set of accounts
     (:func:`ecomodel.scenario.accounting.accounts`, or the ``/accounts`` node of a run): the
-    ``*_reduction_t`` variables through :func:`ecomodel.targets.check`; an empty table when no
-    registry row matches them."""
-    import pandas as pd
+    rows :func:`ecomodel.scenario.accounting.check_accounts` gives — the check
+    :func:`ecomodel.scenario.run.run` stores in ``/targets`` (``basis`` 'accounts') — with
+    ``probability`` (share of members meeting the target), ``projected`` (ensemble mean) and
+    ``met`` judged by ``met_rule``; an empty table when no registry row matches them."""
+    from .accounting import check_accounts
 
-    from .. import targets
-    from ..errors import TargetError
-
-    keys = [k for k in accounts.data_vars if str(k).endswith("_reduction_t")]
-    if not keys:
-        return pd.DataFrame()
-    try:
-        t = targets.check(accounts[keys], outside="skip")
-    except TargetError:
-        return pd.DataFrame()
-    t.attrs = {}
-    return t
+    return check_accounts(accounts)
 
 
 def tonnage_table(scenarios: Sequence[Scenario]) -> pd.DataFrame:

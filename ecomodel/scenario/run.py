@@ -80,34 +80,69 @@ def _stacked(scenarios: Sequence[Scenario], domain: str, years, method: str, pro
     return ds.assign_coords(scenario=("scenario", names)), schedules
 
 
-def _spec_table(datasets: dict, specs):
-    """Attainment table for user-chosen targets (TargetSpec), same columns as the registry check."""
+def _met_rule(t) -> str:
+    """What the ``met`` column of a TargetSpec's row judges: the ensemble mean, or the quantile that a
+    probability target puts at the limit (:meth:`TargetSpec.statistic`)."""
+    if t.probability is None:
+        from .accounting import MET_RULE
+
+        return MET_RULE
+    q = t.probability if t.comparator == "<=" else 1.0 - t.probability
+    return f"member quantile {q:g} (probability >= {t.probability:g})"
+
+
+def _spec_table(datasets: dict, specs, accounts=None):
+    """Attainment table for user-chosen targets (TargetSpec), same columns as the registry check; an
+    indicator of the *accounts* (``nox_reduction_t`` …) is read there (``basis`` 'accounts')."""
     import pandas as pd
 
+    sources = dict(datasets) if accounts is None else {**datasets, "accounts": accounts}
     rows = []
     for t in specs:
-        da = _find(datasets, t)
+        da = _find(sources, t)
         members = np.asarray(da.values, dtype=float).reshape(-1)
         projected = float(members.mean())
+        from_accounts = accounts is not None and t.indicator in accounts and not any(
+            t.indicator in ds for ds in datasets.values())
         rows.append({"label": t.label, "indicator": t.indicator, "region": t.region or "", "site": t.site or "",
                      "target_year": t.year, "comparator": t.comparator, "target_value": t.value,
                      "projected": projected, "statistic": t.statistic(members),
                      "margin": float(t.margin(projected)), "met": bool(t.met(t.statistic(members))),
-                     "probability": float(np.mean(t.met(members))), "source": t.source})
+                     "probability": float(np.mean(t.met(members))), "members": int(members.size),
+                     "met_rule": _met_rule(t), "basis": "accounts" if from_accounts else "model",
+                     "source": t.source})
     return pd.DataFrame(rows)
 
 
-def _check_targets(datasets: dict, targets=None):
-    """Attainment table of every domain projection: against the plan-target registry (None), the
-    given TargetSpecs (a list), or none at all (False)."""
+def _check_targets(datasets: dict, targets=None, accounts=None):
+    """Attainment table of every domain projection and, when given, of the emission and load
+    *accounts* (the tonnage rows, :func:`~ecomodel.scenario.accounting.check_accounts`): against
+    the plan-target registry (None), the given TargetSpecs (a list), or none at all (False).
+    Every row says its ``basis`` (``model`` / ``accounts``) and ``met_rule``."""
     import pandas as pd
 
     if targets is False:
         return None
     if targets is not None:
-        return _spec_table(datasets, as_targets(targets))
+        return _spec_table(datasets, as_targets(targets), accounts)
+    table = _registry_table(datasets)
+    if accounts is None:
+        return table
+    from .accounting import check_accounts
+
+    ton = check_accounts(accounts)
+    if not len(ton):
+        return table
+    return ton if not len(table) else pd.concat([table, ton], ignore_index=True)
+
+
+def _registry_table(datasets: dict):
+    """The domain projections checked against the plan-target registry (``basis`` 'model')."""
+    import pandas as pd
+
     from .. import targets as registry
     from ..errors import TargetError
+    from .accounting import MET_RULE
 
     frames = []
     for domain, ds in datasets.items():
@@ -130,7 +165,7 @@ def _check_targets(datasets: dict, targets=None):
             raise ScenarioError(f"checking the {domain} projection against the plan targets: {exc}",
                                 field="targets", value=domain) from exc
         if len(table):
-            table = table.assign(domain=domain)
+            table = table.assign(domain=domain, met_rule=MET_RULE, basis="model")
             table.attrs = {}  # the registry's side tables (not_checkable, outside) are not needed here
             frames.append(table)
     if not frames:
@@ -162,7 +197,16 @@ def _table_to_dataset(table):
     if "projected" in ds:
         ds["projected"].attrs.update({"long_name": "ensemble mean at the target year, in the target's unit",
                                       "cell_methods": "member: mean"})
-    ds.attrs["comment"] = "one row per plan target matched by the projection (ecomodel.targets.check)"
+    if "met" in ds:
+        ds["met"].attrs.update({"long_name": "the target is met by the statistic named in met_rule"})
+    if "met_rule" in ds:
+        ds["met_rule"].attrs.update({"long_name": "what met judges: the ensemble mean, or a member quantile for "
+                                                  "a target with a required probability"})
+    if "basis" in ds:
+        ds["basis"].attrs.update({"long_name": "model: a domain projection; accounts: the emission and load "
+                                               "accounts (/accounts, tonnage targets)"})
+    ds.attrs["comment"] = ("one row per plan target matched by the projection or the accounts "
+                           "(ecomodel.targets.check)")
     return ds
 
 
@@ -192,11 +236,10 @@ def _package_dataset(scenario: Scenario, schedules: dict):
     return tree
 
 
-def _tree(scenario: Scenario, datasets: dict, schedules: dict, table):
+def _tree(scenario: Scenario, datasets: dict, schedules: dict, table, acc=None):
     import xarray as xr
 
     from .. import __version__
-    from .accounting import scenario_accounts
 
     root = xr.Dataset(attrs={
         "title": f"ecomodel run of scenario '{scenario.name}'", "scenario": scenario.name,
@@ -208,7 +251,6 @@ def _tree(scenario: Scenario, datasets: dict, schedules: dict, table):
     for domain, ds in datasets.items():
         nodes[f"/{domain}"] = ds
     nodes["/targets"] = _table_to_dataset(table)
-    acc = scenario_accounts(scenario)
     if acc is not None:
         nodes["/accounts"] = acc
     nodes.update(_package_dataset(scenario, schedules))
@@ -220,7 +262,11 @@ def _run_batch(scenarios: Sequence[Scenario], progress=False, targets=None, stac
 
     *scenarios* is one canonical chunk (:data:`SCENARIO_CHUNK`); the projections are made
     C-contiguous before anything is computed from them. *stacks* (``{domain: Dataset}``) are the
-    chunk's projections when they were made elsewhere (on a cluster)."""
+    chunk's projections when they were made elsewhere (on a cluster). Each scenario's accounts
+    (:func:`~ecomodel.scenario.accounting.scenario_accounts`, its CO2 part from the carbon
+    projection) are made here and checked with the other targets."""
+    from .accounting import scenario_accounts
+
     first = scenarios[0]
     years = first.years
     per_domain, per_sched = {}, {}
@@ -235,8 +281,9 @@ def _run_batch(scenarios: Sequence[Scenario], progress=False, targets=None, stac
     for i, s in enumerate(scenarios):
         datasets = {d: per_domain[d].isel(scenario=i, drop=True) for d in first.domains}
         schedules = {d: per_sched[d][i] for d in first.domains}
-        table = _check_targets(datasets, targets)
-        trees.append(_tree(s, datasets, schedules, table))
+        acc = scenario_accounts(s, carbon=datasets.get("carbon"))
+        table = _check_targets(datasets, targets, acc)
+        trees.append(_tree(s, datasets, schedules, table, acc))
     return trees
 
 
@@ -443,13 +490,20 @@ def run(scenario: Scenario | str, *, targets: Sequence[TargetSpec | str] | Liter
     xarray.DataTree
         Groups ``/air``, ``/water``, ``/carbon`` (the domains run; indicators over ``year``,
         ``member`` and ``region``/``site``), ``/targets`` (the attainment table, one row per
-        matched plan target along ``target``), ``/accounts`` (the package's emission and load
-        accounts, :func:`ecomodel.scenario.accounting.scenario_accounts`: ``emissions``,
-        ``emissions_baseline`` [t/yr], ``loads``, ``loads_baseline`` [t/yr] and every
-        ``*_reduction_t`` [t] over ``(year, member, region)``, with the run's years, base, members
-        and seed; absent when neither air nor water is run or the backends are not the embedded
-        models) and ``/package`` (costs per measure, and the reduction fractions by year under
-        ``/package/<domain>``). The root attributes record the scenario settings.
+        matched plan target along ``target``: the domain projections' rows with ``basis`` 'model'
+        and the tonnage rows checked from ``/accounts`` with ``basis`` 'accounts'; ``projected``
+        is the ensemble mean, ``probability`` the share of members meeting the target, ``met``
+        the verdict of the statistic named in ``met_rule`` — the ensemble mean for registry
+        rows), ``/accounts`` (the package's emission and load accounts,
+        :func:`ecomodel.scenario.accounting.scenario_accounts`: ``emissions``,
+        ``emissions_baseline`` [t/yr], ``loads``, ``loads_baseline`` [t/yr], with carbon run
+        ``emissions_co2``, ``emissions_co2_baseline`` [t/yr] by region and sector, and every
+        ``*_reduction_t`` [t] over ``(year, member, region)`` (``co2_reduction_t`` from the run's
+        ``/carbon``), with the run's years, base, members and seed; absent when neither air nor
+        water is run or the backends are not the embedded models) and ``/package`` (costs per
+        measure, and the reduction fractions by year under ``/package/<domain>``). The root
+        attributes record the scenario settings. With *targets* as TargetSpecs, an indicator of
+        the accounts (``nox_reduction_t@常州市>=5207:2023``) is read from the accounts.
     """
     if not isinstance(scenario, Scenario):
         scenario = _load(scenario)
@@ -804,6 +858,10 @@ def _stacked_targets(stacked: dict, targets=None):
                                                                    "target's unit", "cell_methods": "member: mean"})
     ds["margin"] = (("scenario", "target"), margin, {"long_name": "room to the target (positive = met)"})
     ds["met"] = (("scenario", "target"), met_mean, {"long_name": "ensemble mean meets the target"})
+    from .accounting import MET_RULE
+
+    ds["met_rule"] = ("target", np.full(len(rows), MET_RULE), {"long_name": "what met judges (here always the "
+                                                                            "ensemble mean)"})
     ds["probability"] = (("scenario", "target"), ok.mean(axis=2),
                          {"units": "1", "long_name": "share of ensemble members meeting the target"})
     ds.attrs["comment"] = ("plan targets matched by the projection (ecomodel.targets.check)" if targets is None

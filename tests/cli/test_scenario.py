@@ -2,6 +2,7 @@
 
 import textwrap
 
+import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
@@ -221,14 +222,19 @@ def test_the_no_model_guard_catches_a_real_run(tmp_path, monkeypatch, no_model):
         main(["run", "wwtp_taihu_limits", "--members", "2", "-q"])
 
 
-def test_run_writes_the_accounts_and_prints_the_tonnage_targets(tmp_path, capsys):
+def test_run_writes_the_accounts_and_prints_the_tonnage_targets(tmp_path, capsys, monkeypatch):
     """``ecomodel run`` on an embedded package with the embedded models: the output holds the
-    package's accounts (run's years, members, seed), the report lists the tonnage rows checked
-    from them, and --targets-csv carries them (basis 'accounts')."""
-    from ecomodel.scenario import load_package
+    package's accounts (run's years, members, seed), the report lists the tonnage rows the run
+    checked from them (its ``/targets``; the CLI does not check them again), says what mean,
+    probability and met are, and --targets-csv carries them (basis 'accounts', met_rule)."""
+    from ecomodel.scenario import load_package, report
     from ecomodel.scenario.accounting import accounts
     from ecomodel.scenario.run import register_backend
 
+    def second_path(*args, **kwargs):
+        raise AssertionError("the CLI checked the tonnage rows apart from run()")
+
+    monkeypatch.setattr(report, "tonnage_check", second_path)
     register_backend("air", None)  # the embedded models, not the linear test backends
     register_backend("water", None)
     sc = tmp_path / "key.toml"
@@ -242,6 +248,9 @@ def test_run_writes_the_accounts_and_prints_the_tonnage_targets(tmp_path, capsys
     for row in ("Changzhou nox_reduction_t ≥5207 t (2023)", "Changzhou vocs_reduction_t ≥4856 t (2023)",
                 "Changzhou cod_reduction_t ≥3993 t (2023)", "Changzhou nh3n_reduction_t ≥225 t (2023)"):
         assert row in ton.split("annualised cost")[0] and row not in head
+    footnote = ("(mean: ensemble mean at the target year; probability: share of the 3 members meeting the "
+                "target; met: whether the ensemble mean meets it, unless another rule is named)")
+    assert text.count(footnote) == 2 and text.count("probability  met (ensemble mean)") == 2
     acc = io.open_output(out)["accounts"].to_dataset(inherit=False)
     assert acc["nox_reduction_t"].dims == ("year", "member", "region")
     assert acc.sizes["member"] == 3 and list(acc["year"].values) == [2022, 2023]
@@ -257,6 +266,9 @@ def test_run_writes_the_accounts_and_prints_the_tonnage_targets(tmp_path, capsys
     assert set(rows["indicator"]) >= {"nox_reduction_t", "vocs_reduction_t", "cod_reduction_t", "nh3n_reduction_t"}
     nox = rows[rows["indicator"] == "nox_reduction_t"].iloc[0]
     assert nox["projected"] == pytest.approx(float(acc["nox_reduction_t"].sel(year=2023, region="常州市").mean()))
-    assert set(table["basis"]) == {"model", "accounts"}
+    assert set(table["basis"]) == {"model", "accounts"} and set(table["met_rule"]) == {"ensemble mean"}
+    stored = io.open_output(out)["targets"].to_dataset(inherit=False)  # the file holds the same verdicts
+    assert [str(b) for b in stored["basis"].values] == list(table["basis"])
+    np.testing.assert_allclose(stored["probability"].values, table["probability"].values)
     variables = set(io.read_iamc(iamc)["variable"])  # the IAMC table keeps the model outputs only
     assert "Emissions|CO2" in variables and not any("reduction_t" in v or "emissions" in v for v in variables)

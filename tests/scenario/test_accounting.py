@@ -231,3 +231,133 @@ def _factors_of(acc, pollutant, members, seed):
 
     pols = [str(p) for p in acc["pollutant"].values]
     return _factors(pols, members, seed)[:, pols.index(pollutant)]
+
+
+# ------------------------------------------------------------------------------------------------ runs check the tonnage rows
+
+@pytest.fixture(scope="module")
+def key_run():
+    """``run`` of the 2023 key projects with the embedded models (3 members, 2022–2023, all domains)."""
+    from ecomodel.scenario import Scenario, run
+
+    sc = Scenario("k", package=load_package("changzhou_2023_key_projects"), members=3, seed=5, start_year=2022,
+                  end_year=2023)
+    return run(sc)
+
+
+TONNAGE = {"nox_reduction_t": 5207.0, "vocs_reduction_t": 4856.0, "cod_reduction_t": 3993.0, "nh3n_reduction_t": 225.0}
+
+
+def test_run_checks_the_tonnage_rows_with_the_other_targets(key_run):
+    """The Python ``run`` (not only the CLI) checks 004:19's tonnage rows from its own ``/accounts``,
+    in ``/targets`` with the model rows; each row says its basis and met rule, and the probability
+    is the share of members whose reduction meets the tonnage."""
+    from ecomodel.scenario.accounting import check_accounts
+
+    t = key_run["targets"].to_dataset().to_dataframe().reset_index(drop=True)
+    assert set(t["basis"]) == {"model", "accounts"} and set(t["met_rule"]) == {"ensemble mean"}
+    ton = t[t["basis"] == "accounts"].reset_index(drop=True)
+    assert set(ton["indicator"]) >= set(TONNAGE) and set(t.loc[t["basis"] == "model", "indicator"]).isdisjoint(TONNAGE)
+    acc = key_run["accounts"].to_dataset(inherit=False)
+    expected = check_accounts(acc)
+    np.testing.assert_array_equal(ton["probability"].values, expected["probability"].values)
+    for key, tonnes in TONNAGE.items():
+        row = ton[(ton["indicator"] == key) & (ton["region"] == "常州市")].iloc[0]
+        red = acc[key].sel(year=2023, region="常州市").values
+        assert row["target_value"] == tonnes and row["members"] == 3
+        assert row["probability"] == pytest.approx(float(np.mean(red >= tonnes)))
+        assert row["projected"] == pytest.approx(float(red.mean())) and row["met"] == (red.mean() >= tonnes)
+        assert row["domain"] == ("air" if key in ("nox_reduction_t", "vocs_reduction_t") else "water")
+
+
+def test_run_stores_the_tonnage_verdicts_through_netcdf(key_run, tmp_path):
+    from ecomodel import io
+
+    path = tmp_path / "k.nc"
+    io.write(key_run, path)
+    back = io.open_output(path)["targets"].to_dataset(inherit=False)
+    here = key_run["targets"].to_dataset(inherit=False)
+    assert back.sizes["target"] == here.sizes["target"]
+    for col in ("basis", "met_rule", "indicator", "region", "domain", "source_line"):
+        assert [str(v) for v in back[col].values] == [str(v) for v in here[col].values], col
+    for col in ("probability", "projected", "margin", "target_value"):
+        np.testing.assert_allclose(back[col].values, here[col].values)
+    np.testing.assert_array_equal(back["met"].values.astype(bool), here["met"].values.astype(bool))
+    assert back["probability"].attrs["long_name"] == "share of ensemble members meeting the target"
+    assert "met_rule" in back["met"].attrs["long_name"]
+
+
+def test_run_reads_a_tonnage_target_spec_from_the_accounts():
+    """A user target on a reduction is read from the accounts; with a required probability the met
+    rule is the member quantile (the optimiser's rule), and the row says so."""
+    from ecomodel.scenario import Scenario, run
+
+    sc = Scenario("k", package=load_package("changzhou_2023_key_projects"), members=4, seed=2, start_year=2022,
+                  end_year=2023, domains=("air", "water"))
+    tree = run(sc, targets=["nox_reduction_t@常州市>=5207:2023 p=0.75", "pm25_annual_mean@常州市<=31:2023"])
+    t = tree["targets"].to_dataset().to_dataframe().reset_index(drop=True)
+    assert list(t["basis"]) == ["accounts", "model"]
+    assert list(t["met_rule"]) == ["member quantile 0.25 (probability >= 0.75)", "ensemble mean"]
+    red = tree["accounts"]["nox_reduction_t"].sel(year=2023, region="常州市").values
+    assert t.loc[0, "probability"] == pytest.approx(float(np.mean(red >= 5207.0)))
+    assert bool(t.loc[0, "met"]) == bool(np.quantile(red, 0.25) >= 5207.0)
+
+
+# ------------------------------------------------------------------------------------------------ CO2 and loads
+
+
+def _carbon_run(package, method="surface", members=3):
+    from ecomodel.scenario import Scenario, run
+
+    sc = Scenario("c", package=package, members=members, seed=4, start_year=2022, end_year=2027, method=method)
+    return run(sc, targets=False)
+
+
+def test_co2_accounts_reuse_the_runs_carbon_projection():
+    """``co2_reduction_t`` is the no-measure carbon projection minus the run's ``/carbon``
+    ``co2_emissions`` [Mt → t], member by member; the sector split adds up to the carbon model's
+    total; the coal-to-gas package cuts CO2 in 常州市 from its start year."""
+    pkg = load_package("coal_to_gas_industrial_furnaces")
+    tree = _carbon_run(pkg)
+    base = _carbon_run(Package("baseline"))
+    acc = tree["accounts"].to_dataset(inherit=False)
+    co2 = tree["carbon"]["co2_emissions"].transpose("year", "member", "region")
+    co2_base = base["carbon"]["co2_emissions"].transpose("year", "member", "region")
+    expected = (co2_base - co2) * 1e6
+    got = acc["co2_reduction_t"].sel(region=[str(r) for r in co2["region"].values]).transpose(*expected.dims)
+    np.testing.assert_allclose(got.values, expected.values, rtol=1e-12, atol=1e-6)
+    assert acc["co2_reduction_t"].attrs["units"] == "t" and acc["emissions_co2"].attrs["units"] == "t/yr"
+    assert float(np.abs(acc["co2_reduction_t"].sel(region="常州市", year=2022)).max()) < 1e-3  # starts in 2024
+    assert float(acc["co2_reduction_t"].sel(region="常州市", year=2027).mean()) > 0.0
+    total = acc["emissions_co2_baseline"].sum("carbon_sector").rename(carbon_region="region")
+    np.testing.assert_allclose(total.values, (co2_base.mean("member") * 1e6).transpose(*total.dims).values,
+                               rtol=1e-12)
+    assert float(np.abs(base["accounts"]["co2_reduction_t"]).max()) == 0.0  # no carbon effect: zero
+
+
+def test_co2_emissions_by_sector_add_up_to_the_full_carbon_projection():
+    tree = _carbon_run(load_package("coal_to_gas_industrial_furnaces"), method="full", members=2)
+    acc = tree["accounts"].to_dataset(inherit=False)
+    total = acc["emissions_co2"].sum("carbon_sector").rename(carbon_region="region")
+    mean = tree["carbon"]["co2_emissions"].mean("member") * 1e6
+    np.testing.assert_allclose(total.values, mean.transpose(*total.dims).values, rtol=1e-12)
+    assert float((acc["emissions_co2_baseline"] - acc["emissions_co2"]).sel(year=2027).sum()) > 0
+
+
+def test_water_baseline_loads_do_not_vary_by_year():
+    """``loads_baseline`` has no year: the water model's source tables carry no trend (the same
+    table enters every year, ecomodel.water.projection._Run.year_loads), so a package without a
+    measure has the baseline loads in every year."""
+    ds = accounts(Package("nothing"), range(2020, 2031), carbon=False)
+    assert "year" not in ds["loads_baseline"].dims
+    for y in ds["year"].values:
+        np.testing.assert_array_equal(ds["loads"].sel(year=y).values, ds["loads_baseline"].values)
+
+
+def test_check_accounts_columns_and_no_match():
+    from ecomodel.scenario.accounting import check_accounts
+
+    t = check_accounts(accounts(load_package("changzhou_2023_key_projects"), [2023], members=5, carbon=False))
+    assert {"probability", "projected", "met", "met_rule", "basis", "domain", "members"} <= set(t.columns)
+    assert set(t["basis"]) == {"accounts"} and (t["members"] == 5).all()
+    assert len(check_accounts(accounts(load_package("changzhou_2023_key_projects"), [2021], carbon=False))) == 0
