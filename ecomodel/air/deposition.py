@@ -230,7 +230,8 @@ def _annual(monthly: np.ndarray, keys, days: np.ndarray) -> tuple[list[int], np.
 
 def dustfall_arrays(inventory: Inventory, domain: Domain, dates: pd.DatetimeIndex,
                     factors_by_year: Mapping[int, np.ndarray], precipitation: np.ndarray | None, *,
-                    parameters: DustfallParameters | None = None, wet_days: np.ndarray | None = None):
+                    parameters: DustfallParameters | None = None, wet_days: np.ndarray | None = None
+                    ) -> tuple[list[str], list[int], np.ndarray, np.ndarray, list[tuple[int, int]]]:
     """Fast path for the trajectory: ``(boxes, years, annual (year, member, box), monthly
     (member, period, box), periods)`` in domain box order; *precipitation* None gives the
     climatological weather (w = 1)."""
