@@ -29,6 +29,7 @@ dustfall in proportion (the same control efficiency for TSP as for PM2.5, an ass
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -203,7 +204,7 @@ def monthly_dustfall(dust_emission: np.ndarray, area_km2: np.ndarray, profile: n
 
 def _dust_inputs(inventory: Inventory, domain: Domain, keys, factors_by_year: Mapping[int, np.ndarray]):
     """Per period, in domain box order: dust PM2.5 [t/yr] (period, box), the regional density added to
-    each box [t/km²/yr] (period, box; 0 for the background box itself), areas [km²], profile, days."""
+    each box [t/km²/yr] (period, box; 0 for the background box itself), areas [km²], profile."""
     from .emissions import POLLUTANTS, SECTORS
 
     sec, pol = SECTORS.index(_DUST), POLLUTANTS.index(_PM25)
@@ -215,8 +216,17 @@ def _dust_inputs(inventory: Inventory, domain: Domain, keys, factors_by_year: Ma
     bg_density = e[:, is_bg].sum(axis=1) / area[is_bg].sum() if is_bg.any() else np.zeros(len(keys))
     bg = np.where(is_bg[None, :], 0.0, bg_density[:, None])
     prof = inventory.monthly_profile.values[sec][[m - 1 for _, m in keys]]
-    days = np.array([pd.Period(f"{y}-{m:02d}").days_in_month for y, m in keys], dtype=float)
-    return list(domain.boxes), area, e, bg, prof, days
+    return list(domain.boxes), area, e, bg, prof
+
+
+def _periods(dates: pd.DatetimeIndex) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The (year, month) periods of consecutive *dates* and their days in *dates* [d]."""
+    code = np.asarray(dates.year.values, dtype=np.int64) * 12 + np.asarray(dates.month.values) - 1
+    if len(code) == 0 or (np.diff(code) < 0).any():
+        raise InputError("dates: expected days in time order", field="dates", value=len(code))
+    starts = np.flatnonzero(np.r_[True, np.diff(code) != 0])
+    keys = [(int(c // 12), int(c % 12) + 1) for c in code[starts]]
+    return keys, np.diff(np.r_[starts, len(code)]).astype(float)
 
 
 def _annual(monthly: np.ndarray, keys, days: np.ndarray) -> tuple[list[int], np.ndarray]:
@@ -236,8 +246,9 @@ def dustfall_arrays(inventory: Inventory, domain: Domain, dates: pd.DatetimeInde
     (member, period, box), periods)`` in domain box order; *precipitation* None gives the
     climatological weather (w = 1)."""
     p = parameters or DustfallParameters()
-    keys = list(dict.fromkeys(zip(dates.year.tolist(), dates.month.tolist(), strict=True)))
-    if any(int((dates.year == y).sum()) < 365 for y, _ in keys):
+    keys, days = _periods(dates)
+    yr = np.array([y for y, _ in keys])
+    if any(days[yr == y].sum() < 365 for y in set(yr.tolist())):
         raise InputError("dates: dustfall needs whole calendar years", field="dates", value=len(dates),
                          expected="every day of each year")
     if precipitation is None:
@@ -248,7 +259,7 @@ def dustfall_arrays(inventory: Inventory, domain: Domain, dates: pd.DatetimeInde
 
             wet_days = load_climatology()["wet_days"].to_numpy(float)
         w, _ = wet_day_factor(precipitation, dates, wet_days, rain_weight=p.rain_weight)
-    boxes, area, e, bg, prof, days = _dust_inputs(inventory, domain, keys, factors_by_year)
+    boxes, area, e, bg, prof = _dust_inputs(inventory, domain, keys, factors_by_year)
     monthly = monthly_dustfall(e, area, prof, w, background_density=bg, parameters=p)
     years, annual = _annual(monthly, keys, days)
     return boxes, years, annual, monthly, keys
@@ -311,8 +322,7 @@ def dustfall(inventory: Inventory, meteorology: xr.Dataset | None = None,
         arr, dates, _ = meteorology_arrays(meteorology)
         prec = arr["prec"]
     else:
-        yrs = [int(y) for y in (years if years is not None else [inventory.year])]
-        dates = pd.DatetimeIndex([d for y in yrs for d in pd.date_range(f"{y}-01-01", f"{y}-12-31")])
+        dates = _year_days(tuple(int(y) for y in (years if years is not None else [inventory.year])))
         prec = None
     factors = schedule_factors(reductions, inventory, sorted(set(dates.year.tolist())), domain=domain)
     boxes, yrs, annual, monthly, keys = dustfall_arrays(inventory, domain, dates, factors, prec, parameters=parameters)
@@ -336,10 +346,15 @@ def expected_dustfall(inventory: Inventory, domain: Domain, factors_by_year: Map
                       years: Iterable[int], *, parameters: DustfallParameters | None = None) -> np.ndarray:
     """Dustfall in climatological weather (w = 1), ``(year, box)`` [t km-2 month-1]: the
     deterministic part the surface method scales the baseline ensemble by."""
-    yrs = [int(y) for y in years]
-    dates = pd.DatetimeIndex([d for y in yrs for d in pd.date_range(f"{y}-01-01", f"{y}-12-31")])
+    dates = _year_days(tuple(int(y) for y in years))
     _, _, annual, _, _ = dustfall_arrays(inventory, domain, dates, factors_by_year, None, parameters=parameters)
     return annual[:, 0, :]
+
+
+@functools.lru_cache(maxsize=16)
+def _year_days(years: tuple[int, ...]) -> pd.DatetimeIndex:
+    """Every day of *years*."""
+    return pd.DatetimeIndex([d for y in years for d in pd.date_range(f"{y}-01-01", f"{y}-12-31")])
 
 
 def load_dustfall_observations() -> pd.DataFrame:

@@ -399,6 +399,8 @@ def expected_dustfall(schedules: Iterable[Mapping[Any, Any] | None], years: Iter
     years = [int(y) for y in years]
     inventory, domain, _, _, _, bg, trend_fn, _ = _setup(inventory, domain, None, None, None, background, trend,
                                                          1.0, years)
+    trends = {y: trend_fn(y) for y in years}  # read once for every schedule
+    trend_fn = trends.__getitem__
     keep = [i for i, r in enumerate(domain.region) if str(r)]
     cols = _city_columns(domain, city, None) if city else None
     out = []
