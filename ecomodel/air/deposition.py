@@ -60,6 +60,9 @@ DUSTFALL_ATTRS = {
     "references": "GB/T 15265-1994 (gravimetric dustfall); AP-42 13.2.1 (US EPA 2011) size and rain factors",
     "comment": "deposited fraction fitted in-sample to Changzhou's 2023 Jan-Feb provincial-site mean "
                "(1.9 t/(km2 month)); member spread from wet days only",
+    "check_note": "in-sample: the deposited fraction is fitted to Changzhou's Jan-Feb 2023 dustfall (1.9 t/(km2 "
+                  "month), bulletin); the member spread is the wet-day anomaly only (~1 % of the annual value), "
+                  "so the probability is in effect 0 or 1",
 }
 
 _DUST = "dust"

@@ -147,6 +147,7 @@ def test_the_two_dustfall_rows_are_checked_with_a_probability():
     cov = targets.coverage(table)
     rows = cov[cov["ref"].isin(["000:933/dustfall", "004:34/dustfall"])].set_index("ref")
     assert len(rows) == 2 and (rows["status"] == "checked").all()
+    assert rows["reason"].str.startswith("in-sample").all()  # the check note says the baseline is fitted
     assert rows["probability"].between(0, 1).all()
     assert "000:933/dustfall" not in targets.UNCHECKED_STATES and "004:34/dustfall" not in targets.UNCHECKED_STATES
     got = table.set_index("region")
