@@ -856,12 +856,6 @@ UNCHECKED_STATES: dict[str, tuple[str, str]] = {
     "004:29/yangtze_tributary_water_class": (
         _NOT_CHECKABLE, "the plan does not name the sections of its 主要通江支流 (main Yangtze-bound tributaries); "
         "the 天宁 network's 新沟河 runs toward the Yangtze, but 粮庄桥 is not said to be one of them"),
-    "000:933/dustfall": (
-        _NOT_MODELLED, "no dust-deposition model: dustfall [t/(km²·month)] is the deposited mass of coarse dust "
-        "(construction, roads, yards); the air model carries only PM2.5 (its 'dust' sector is the fine fraction)"),
-    "004:34/dustfall": (
-        _NOT_MODELLED, "no dust-deposition model: dustfall [t/(km²·month)] is the deposited mass of coarse dust "
-        "(construction, roads, yards); the air model carries only PM2.5 (its 'dust' sector is the fine fraction)"),
     "000:94/carbon_neutrality_year": (
         _NOT_MODELLED, "2060 lies beyond every model horizon (carbon projections run 2020-2035) and neutrality "
         "needs sinks and removals, which the carbon model does not have"),
@@ -1178,7 +1172,7 @@ def coverage(checked: pd.DataFrame | None = None,
     Examples
     --------
     >>> cov = coverage()
-    >>> cov.loc[cov["ref"] == "004:34/dustfall", "status"].item()
+    >>> cov.loc[cov["ref"] == "000:94/carbon_neutrality_year", "status"].item()
     'not modelled'
     >>> cov.loc[cov["ref"] == "003:93/worse_than_v_section_share_pct", "reason"].item()[:44]
     'the plan does not list the sections behind i'

@@ -120,6 +120,9 @@ UNITS: dict[str, tuple[str, float]] = {
     "10^8 CNY": ("money", 1e8),
     # precipitation depth rate
     "mm/d": ("depth_rate", 1.0),
+    # deposition flux (base kg m-2 s-1); dustfall: a month is a twelfth of the 365-day year
+    "t km-2 month-1": ("deposition_flux", 1e3 / 1e6 / (_YEAR / 12.0)),
+    "t km-2 yr-1": ("deposition_flux", 1e3 / 1e6 / _YEAR),
     # intensities (base t/CNY, GJ/CNY, kg/GJ)
     "t/10^4 CNY": ("mass_per_money", 1e-4),
     "tce/10^4 CNY": ("energy_per_money", 29.3076e-4),
@@ -146,6 +149,9 @@ _ALIASES = {
     "°C": "degC", "℃": "degC", "C": "degC", "celsius": "degC", "kelvin": "K",
     "吨标准煤": "tce", "万吨标准煤": "10^4 tce", "元": "CNY", "万元": "10^4 CNY", "亿元": "10^8 CNY",
     "mm": "mm/d", "mm day-1": "mm/d",
+    "t/(km2·month)": "t km-2 month-1", "t/(km2 month)": "t km-2 month-1", "t/km2/month": "t km-2 month-1",
+    "t/(km²·month)": "t km-2 month-1", "t/(月·km2)": "t km-2 month-1", "吨/(月·平方公里)": "t km-2 month-1",
+    "吨/月·平方公里": "t km-2 month-1", "吨/平方千米·月": "t km-2 month-1", "t/km2/yr": "t km-2 yr-1",
     # UDUNITS-2 spellings written by ecomodel._cf.conform (money: currency counted as 1)
     "1e4": "10^4 CNY", "1e8": "10^8 CNY", "1e-4 t": "t/10^4 CNY", "2.93076e-3 GJ": "tce/10^4 CNY",
     "29.3076 GJ": "tce", "2.93076e5 GJ": "10^4 tce", "kW h": "kWh", "MW h": "MWh", "GW h": "GWh",

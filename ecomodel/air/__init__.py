@@ -16,6 +16,7 @@ Main entry points
 :func:`simulate` — daily ``(time, member, box)`` components of PM2.5.
 :func:`annual_indicators`, :func:`trajectory`, :func:`project` — yearly indicators, 2020–2030
 trajectories and the ``(year, member, region)`` projection read by ``ecomodel.targets.check``.
+:func:`dustfall` — monthly and annual dustfall [t km-2 month-1] from the dust sector (``deposition``).
 :class:`ResponseSurface` — fitted emulator with ``.predict`` and ``.error_``.
 :func:`calibrate` — fit inventory and background scales to the observations; reports residuals.
 
@@ -44,14 +45,16 @@ _API = {
     "conversion_rates": "chemistry", "hydroxyl": "chemistry",
     "OzoneSettings": "ozone", "generate_ozone": "ozone",
     "annual_indicators": "indicators", "add_city_average": "indicators", "to_regions": "indicators",
-    "trajectory": "projection", "project": "projection",
+    "trajectory": "projection", "project": "projection", "expected_dustfall": "projection",
+    "dustfall": "deposition", "DustfallParameters": "deposition", "fit_deposited_fraction": "deposition",
+    "load_dustfall_observations": "deposition",
     "ResponseSurface": "rsm",
     "calibrate": "calibration", "CalibrationResult": "calibration", "validate": "calibration",
     "local_share": "validation", "key_projects_effect": "validation",
     "demo": "demodata", "AirDemo": "demodata",
 }
 _SUBMODULES = {"box", "emissions", "meteorology", "parameters", "chemistry", "ozone", "indicators", "projection",
-               "rsm", "calibration", "demodata", "validation"}
+               "rsm", "calibration", "demodata", "validation", "deposition"}
 
 __all__ = sorted(_API)
 

@@ -24,6 +24,7 @@ import xarray as xr
 
 from .._cf import cf_attrs
 from ..errors import InputError
+from .deposition import DUSTFALL_ATTRS
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -211,6 +212,7 @@ def _indicator_arrays(pm: np.ndarray, o3: np.ndarray | None, dates: pd.DatetimeI
 
 
 INDICATOR_ATTRS = {
+    "dustfall": DUSTFALL_ATTRS,
     "pm25_annual_mean": cf_attrs("ug/m3", "annual mean PM2.5", "mass_concentration_of_pm2p5_ambient_aerosol_particles_in_air",
                                  "time: mean (interval: 1 day) time: mean (interval: 1 year)",
                                  references="HJ 663-2013 (annual mean of daily means)"),

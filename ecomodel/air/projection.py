@@ -34,13 +34,14 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
     from .box import Domain
+    from .deposition import DustfallParameters
     from .emissions import Inventory
     from .meteorology import MeteorologySettings
     from .ozone import OzoneSettings
     from .parameters import ProcessParameters
     from .photochem import GRSParameters
 
-__all__ = ["trajectory", "project"]
+__all__ = ["trajectory", "project", "expected_dustfall"]
 
 _CHUNK = 250  # members per kernel call (whole blocks of MEMBER_BLOCK; the draws are per block)
 
@@ -198,13 +199,14 @@ def _with_city(x, cols):
 
 def _run_indicators(inventory, domain, parameters, settings, ozone_settings, years, members, seed, factors,
                     ozone_levels, *, city="常州市", city_weights=None, ozone=True, spinup_days=30, grs=None,
-                    member_block=None):
+                    member_block=None, dustfall=None):
     """Annual indicators ``{name: (year, member, box[+city])}`` for a continuous multi-year run.
 
     Members are drawn per fixed block (:data:`ecomodel._members.MEMBER_BLOCK`); up to :data:`_CHUNK`
     members (whole blocks) share one kernel call. *member_block* ``(start, stop)``: those members only."""
     from .._members import check_block
     from .box import _run
+    from .deposition import dustfall_arrays
     from .indicators import _indicator_arrays, good_day_threshold
     from .meteorology import generate_meteorology, meteorology_arrays
     from .. import standards
@@ -237,6 +239,10 @@ def _run_indicators(inventory, domain, parameters, settings, ozone_settings, yea
             if o3.ndim == 3:
                 o3 = _with_city(o3, cols)
         yrs, ind = _indicator_arrays(pm, o3, dates, limit, pm_good, o3_good)
+        if dustfall is not False:  # the member's wet days drive its dustfall (ecomodel.air.deposition)
+            dust = dustfall_arrays(inventory, domain, dates, factors, arr["prec"],
+                                   parameters=None if isinstance(dustfall, bool) else dustfall)[2]
+            ind["dustfall"] = _with_city(dust, cols)
         parts.append(ind)
     return yrs, {k: np.concatenate([p[k] for p in parts], axis=1) for k in parts[0]}
 
@@ -250,8 +256,9 @@ def trajectory(reductions: Mapping[Any, Any] | xr.DataArray | None = None, years
                ozone: bool | str = True, ozone_level: float | Mapping[int, float] | None = None,
                city: str | None = "常州市", city_weights: Mapping[str, float] | None = None,
                spinup_days: int = 30, grs: GRSParameters | None = None,
-               member_block: tuple[int, int] | None = None) -> xr.Dataset:
-    """Annual PM2.5 indicators, year by year, for an ensemble under a reduction schedule.
+               member_block: tuple[int, int] | None = None,
+               dustfall: DustfallParameters | bool | None = None) -> xr.Dataset:
+    """Annual PM2.5 indicators (and dustfall), year by year, for an ensemble under a reduction schedule.
 
     Parameters
     ----------
@@ -291,12 +298,16 @@ def trajectory(reductions: Mapping[Any, Any] | xr.DataArray | None = None, years
         Only members ``start`` to ``stop - 1`` (on block boundaries of
         :data:`ecomodel._members.MEMBER_BLOCK`, integer seed): exactly those members of the whole
         ensemble, so blocks can be computed apart and joined.
+    dustfall : DustfallParameters or bool, optional
+        Coefficients of the dustfall indicator (:mod:`ecomodel.air.deposition`); ``False`` leaves
+        it out.
 
     Returns
     -------
     xarray.Dataset
         ``pm25_annual_mean``, ``pm25_p95`` [µg/m³], ``days_above_75`` [d],
-        ``good_air_days_ratio``, ``good_days_pm25_ratio`` [%] over ``(year, member, box)``; with
+        ``good_air_days_ratio``, ``good_days_pm25_ratio`` [%], ``dustfall`` [t km-2 month-1]
+        (annual mean, from the dust sector and each member's wet days) over ``(year, member, box)``; with
         O3 also ``o3_mda8_p90`` [µg/m³] (HJ 663-2013 annual 90th percentile of MDA8; per box with
         the photochemical model, the same series for every box with the statistical one) and
         ``heavy_pollution_days`` [d] (AQI > 200, HJ 633-2012).
@@ -318,7 +329,7 @@ def trajectory(reductions: Mapping[Any, Any] | xr.DataArray | None = None, years
     factors = _factors(inventory, domain, reductions, years, bg, trend_fn)
     yrs, ind = _run_indicators(inventory, domain, parameters, settings, ozone_settings, years, members, seed,
                                factors, lev, city=city, city_weights=city_weights, ozone=ozone,
-                               spinup_days=spinup_days, grs=grs, member_block=member_block)
+                               spinup_days=spinup_days, grs=grs, member_block=member_block, dustfall=dustfall)
     from .._members import check_block
 
     start, stop = check_block(member_block, int(members), seed)
@@ -351,15 +362,16 @@ def trajectory(reductions: Mapping[Any, Any] | xr.DataArray | None = None, years
 
 #: indicators :func:`project` returns (those the trajectory has)
 PROJECT_VARIABLES = ("pm25_annual_mean", "good_air_days_ratio", "o3_mda8_p90", "good_days_o3_ratio",
-                     "heavy_pollution_days")
+                     "heavy_pollution_days", "dustfall")
 
 
 def project(reductions: Mapping[Any, Any] | xr.DataArray | None = None, years: Iterable[int] = range(2020, 2031),
             members: int = 100, seed: int | np.random.Generator | None = None,
             member_block: tuple[int, int] | None = None, **kwargs: Any) -> xr.Dataset:
-    """Projection for the scenario layer: ``pm25_annual_mean`` [ug/m3], ``good_air_days_ratio`` [%]
-    and with O3 ``o3_mda8_p90`` [ug/m3], ``good_days_o3_ratio`` [%], ``heavy_pollution_days`` [d]
-    over ``(year, member, region)`` (regions of the plan-target registry, plus ``常州市``).
+    """Projection for the scenario layer: ``pm25_annual_mean`` [ug/m3], ``good_air_days_ratio`` [%],
+    ``dustfall`` [t km-2 month-1] and with O3 ``o3_mda8_p90`` [ug/m3], ``good_days_o3_ratio`` [%],
+    ``heavy_pollution_days`` [d] over ``(year, member, region)`` (regions of the plan-target
+    registry, plus ``常州市``).
 
     Parameters
     ----------
@@ -400,3 +412,40 @@ def project(reductions: Mapping[Any, Any] | xr.DataArray | None = None, years: I
     out = to_regions(tr, [v for v in PROJECT_VARIABLES if v in tr])
     out.attrs = dict(tr.attrs) | {"title": "ecomodel.air projection", "source": "ecomodel.air.project"}
     return conform(out)
+
+
+def expected_dustfall(schedules: Iterable[Mapping[Any, Any] | None], years: Iterable[int], *,
+                      inventory: Inventory | None = None, domain: Domain | None = None,
+                      background: float | Mapping[int, float] | None = None,
+                      trend: Callable[[int], Mapping[str, float]] | Mapping[int, Mapping[str, float]] | None = None,
+                      city: str | None = "常州市", dustfall: DustfallParameters | None = None) -> xr.DataArray:
+    """Dustfall in climatological weather (wet-day factor 1) for each reduction schedule, with the
+    emissions of :func:`trajectory` (trend, calibration, background scale): ``(scenario, year,
+    region)`` [t km-2 month-1]. Dustfall is linear in the emissions, so a schedule's ensemble is the
+    baseline ensemble × its ratio to the baseline here (the fast method of the scenario layer).
+
+    Examples
+    --------
+    >>> e = expected_dustfall([None, {2023: {("dust", "PM2.5"): 0.5}}], years=[2023])
+    >>> e.dims, bool((e.isel(scenario=1) < e.isel(scenario=0)).all())
+    (('scenario', 'year', 'region'), True)
+    """
+    from .deposition import DUSTFALL_ATTRS, expected_dustfall as _expected
+
+    years = [int(y) for y in years]
+    inventory, domain, _, _, _, bg, trend_fn, _ = _setup(inventory, domain, None, None, None, background, trend,
+                                                         1.0, years)
+    trends = {y: trend_fn(y) for y in years}  # read once for every schedule
+    trend_fn = trends.__getitem__
+    keep = [i for i, r in enumerate(domain.region) if str(r)]
+    cols = _city_columns(domain, city, None) if city else None
+    out = []
+    for sched in schedules:
+        x = _expected(inventory, domain, _factors(inventory, domain, sched, years, bg, trend_fn), years,
+                      parameters=dustfall)  # (year, box)
+        x = x[:, keep] if cols is None else np.concatenate([x[:, keep], x[:, cols[0]] @ cols[1][:, None]], axis=1)
+        out.append(x)
+    regions = [str(domain.region[i]) for i in keep] + ([city] if city else [])
+    return xr.DataArray(np.stack(out), dims=("scenario", "year", "region"),
+                        coords={"scenario": np.arange(len(out)), "year": years, "region": regions},
+                        name="dustfall", attrs=dict(DUSTFALL_ATTRS) | {"comment": "climatological weather"})

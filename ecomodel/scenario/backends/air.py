@@ -256,8 +256,23 @@ class AirBackend:
                                  dict(b["o3_mda8_p90"].attrs) | {
                                      "comment": "baseline ensemble plus the linear source-receptor response "
                                                 "of the photochemical O3 model"})
+        if "dustfall" in b:
+            ds["dustfall"] = (dims, self._dustfall(b, schedules, years), dict(b["dustfall"].attrs) | {
+                "comment": "baseline ensemble x the schedule's climatological-weather dustfall relative to the "
+                           "baseline's (dustfall is linear in the dust-sector emissions; ecomodel.air.deposition)"})
         ds.attrs = dict(b.attrs) | {"method": "surface", "surface": repr(self.surface(base))}
         return ds
+
+    def _dustfall(self, b, schedules, years) -> np.ndarray:
+        """Dustfall of each schedule, (schedule, year, member, region): the baseline ensemble scaled by
+        the schedule's expected dustfall over the baseline's (exact for the linear dustfall model)."""
+        from ... import air
+
+        exp = air.expected_dustfall([None] + [self.schedule(s, years) if s.keys else None for s in schedules],
+                                    years).sel(region=b["region"].values).values  # (1 + S, Y, R)
+        ratio = np.where(exp[0] > 0, exp[1:] / np.where(exp[0] > 0, exp[0], 1.0), 1.0)
+        d0 = b["dustfall"].transpose("year", "member", "region").values
+        return d0[None] * ratio[:, :, None, :]
 
 
 @functools.lru_cache(maxsize=2)
