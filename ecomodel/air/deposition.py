@@ -237,8 +237,13 @@ def _annual(monthly: np.ndarray, keys, days: np.ndarray) -> tuple[list[int], np.
     ``(member, period, box)`` → ``(year, member, box)``."""
     years = sorted({y for y, _ in keys})
     yr = np.array([y for y, _ in keys])
-    return years, np.stack([np.tensordot(monthly[:, yr == y, :], days[yr == y] / days[yr == y].sum(), axes=([1], [0]))
-                            for y in years])
+    out = np.zeros((len(years), monthly.shape[0], monthly.shape[2]))
+    for i, y in enumerate(years):
+        idx = np.flatnonzero(yr == y)
+        weights = days[idx] / days[idx].sum()
+        for k, wk in zip(idx, weights):  # month by month in a fixed order, not BLAS (tensordot): the sum
+            out[i] += monthly[:, k, :] * wk  # must not depend on how many members share the call
+    return years, out
 
 
 def dustfall_arrays(inventory: Inventory, domain: Domain, dates: pd.DatetimeIndex,

@@ -194,7 +194,10 @@ def _with_city(x, cols):
     if cols is None:
         return x
     idx, w = cols
-    return np.concatenate([x, np.tensordot(x[:, :, idx], w, axes=([2], [0]))[:, :, None]], axis=2)
+    city = np.zeros(x.shape[:2])
+    for i, wi in zip(idx, w):  # box by box in a fixed order, not BLAS (tensordot): the city value must
+        city += x[:, :, i] * wi  # not depend on how many members share the call (member blocks)
+    return np.concatenate([x, city[:, :, None]], axis=2)
 
 
 def _run_indicators(inventory, domain, parameters, settings, ozone_settings, years, members, seed, factors,
