@@ -163,7 +163,7 @@ def test_member_lanes_are_bit_identical_on_one_and_two_threads():
     rng = np.random.default_rng(7)
     n_m, n_d, n_b = 2 * k.LANES + 5, 5, 4
     e_nox, e_voc = rng.uniform(0.0, 3e5, (1, n_b)), rng.uniform(0.0, 3e5, (1, n_b))
-    g = pc.GRSParameters()
+    g = pc.GRSParameters(scheme="exponential", substeps=1)
     args = (e_nox, e_voc, np.zeros(n_d, dtype=np.int64), rng.uniform(5.0, 200.0, (n_m, n_d, n_b)),
             rng.uniform(300.0, 1800.0, (n_m, n_d)), rng.uniform(265.0, 310.0, (n_m, n_d)),
             rng.uniform(0.3, 1.0, (n_m, n_d)), pc.photolysis_table(rng.integers(1, 366, n_d)),
