@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from .meteorology import MeteorologySettings
     from .ozone import OzoneSettings
     from .parameters import ProcessParameters
+    from .photochem import GRSParameters
 
 __all__ = ["calibrate", "validate", "CalibrationResult", "DEFAULT_GROUPS", "background_factor",
            "regional_index"]
@@ -216,8 +217,9 @@ class _Model:
     """The box model set up for calibration: inventory, domain, trend and per-year weather (cached)."""
 
     def __init__(self, *, base_inventory, domain, parameters, settings, ozone_settings, trend, groups,
-                 members: int, seed: int):
+                 members: int, seed: int, grs=None):
         self.inv, self.domain, self.parameters = base_inventory, domain, parameters
+        self.grs = grs  # GRSParameters of the photochemical O3 (None: the defaults)
         self.settings, self.ozone_settings, self.trend = settings, ozone_settings, trend
         self.members, self.seed = int(members), int(seed)
         self.group_boxes = {g: domain.resolve(v) for g, v in groups.items()}
@@ -226,7 +228,7 @@ class _Model:
         self._weather: dict = {}
 
     @classmethod
-    def default(cls, *, members: int = 16, seed: int = 2020, groups=None, **over) -> "_Model":
+    def default(cls, *, members: int = 16, seed: int = 2020, groups=None, grs=None, **over) -> "_Model":
         """The demo set-up (uncalibrated inventory), with any of the constructor's inputs replaced."""
         from .demodata import demo
 
@@ -234,7 +236,8 @@ class _Model:
         kw = dict(base_inventory=d.base_inventory, domain=d.domain, parameters=d.parameters, settings=d.settings,
                   ozone_settings=d.ozone_settings, trend=d.emission_trend)
         kw.update({k: v for k, v in over.items() if v is not None})
-        return cls(groups=dict(DEFAULT_GROUPS if groups is None else groups), members=members, seed=seed, **kw)
+        return cls(groups=dict(DEFAULT_GROUPS if groups is None else groups), members=members, seed=seed, grs=grs,
+                   **kw)
 
     def check(self, observations: pd.DataFrame) -> pd.DataFrame:
         """Validated copy of an observation table with box names resolved to domain boxes."""
@@ -305,7 +308,7 @@ class _Model:
         met, (arr, dates, _), k_o3 = self.weather(year)
         flux, period, _ = self.inv.fluxes(self.domain, dates, {int(year): self.factors(year, local, bg)})
         return _daily_o3("photochemical", met, arr, dates, flux, period, self.domain, float(level),
-                         self.ozone_settings, self.settings, [(slice(None), np.random.default_rng(k_o3))], None)
+                         self.ozone_settings, self.settings, [(slice(None), np.random.default_rng(k_o3))], self.grs)
 
     def good_ratio(self, year: int, pm: np.ndarray, level: float, cols: list, local: dict, bg: float) -> np.ndarray:
         """Good-day ratio [%] of the boxes *cols* with daily PM2.5 *pm* and photochemical O3 at *level*."""
@@ -322,7 +325,8 @@ def calibrate(observations: pd.DataFrame | None = None, *, base_inventory: Inven
               emission_trend: pd.DataFrame | None = None, groups: Mapping[str, str] | None = None,
               members: int = 16, seed: int = 2020, fit_ozone: bool = True, tolerance: float = 3.5,
               prior: float = 2.0, local_share: tuple[float, float] | None = LOCAL_SHARE_RANGE,
-              share_weight: float = 20.0, model: _Model | None = None) -> CalibrationResult:
+              share_weight: float = 20.0, model: _Model | None = None,
+              grs: GRSParameters | None = None) -> CalibrationResult:
     """Fit local scales, the two-parameter background trend (and O3 levels) to observed annual values.
 
     Parameters
@@ -360,6 +364,9 @@ def calibrate(observations: pd.DataFrame | None = None, *, base_inventory: Inven
         Penalty [µg/m³ per 10 points] of a local share outside *local_share*.
     model : optional
         A prepared set-up (reuses its weather; used by :func:`validate`).
+    grs : GRSParameters, optional
+        Photochemical O3 model (its time-integration scheme) with which the O3 levels are fitted
+        (default: ``GRSParameters()``); ignored when *model* is given (the model's own).
 
     Returns
     -------
@@ -382,13 +389,18 @@ def calibrate(observations: pd.DataFrame | None = None, *, base_inventory: Inven
 
     m = model or _Model.default(members=members, seed=seed, groups=groups, base_inventory=base_inventory,
                                 domain=domain, parameters=parameters, settings=settings,
-                                ozone_settings=ozone_settings, trend=emission_trend)
+                                ozone_settings=ozone_settings, trend=emission_trend, grs=grs)
     pm_obs, gd_obs = _observation_rows(m, load_observations() if observations is None else observations)
     local_share = None if local_share is None else _share_range(local_share)
     local, level, expo = _fit_pm25(m, pm_obs, prior, local_share, share_weight)
     info = {"groups": {g: list(bs) for g, bs in m.group_boxes.items()}, "prior_ug_m3_per_factor_2": float(prior),
             "local_share_range": None if local_share is None else list(local_share),
             "local_share_weight_ug_m3_per_10_points": float(share_weight)}
+    if fit_ozone and not gd_obs.empty:  # the O3 levels hold for the integration scheme they were fitted with
+        from .photochem import GRSParameters
+
+        g = m.grs or GRSParameters()
+        info["ozone_scheme"] = {"scheme": g.scheme, "substeps_per_hour": int(g.substeps)}
     result = _result(m, pm_obs, local, level, expo, info)
     if fit_ozone and not gd_obs.empty:
         result.ozone_level = _fit_ozone(m, result, gd_obs)

@@ -95,6 +95,21 @@ def test_stored_calibration__reproduced_by_an_independent_ensemble():
             assert got == pytest.approx(r["modelled"], abs=1.5), r
 
 
+def test_calibrate__fits_the_o3_levels_with_the_chosen_scheme():
+    """calibrate(grs=...) fits the O3 levels with that GRS scheme and records it; the PM2.5 part does
+    not depend on O3, so its fit is the same. The exponential scheme gives lower MDA8 than 10-minute
+    splitting (more good days at a level), so it needs a higher level for the same good-day ratios."""
+    from ecomodel.air.photochem import GRSParameters
+
+    obs = load_observations().query("year == 2020")
+    split = calibrate(obs, members=2, seed=1, grs=GRSParameters(scheme="split"))
+    expo = calibrate(obs, members=2, seed=1, grs=GRSParameters(scheme="exponential", substeps=1))
+    assert split.info["ozone_scheme"] == {"scheme": "split", "substeps_per_hour": 6}
+    assert expo.as_dict()["ozone_scheme"] == {"scheme": "exponential", "substeps_per_hour": 1}
+    assert expo.local_scale == split.local_scale and expo.background == split.background
+    assert expo.ozone_level[2020] > split.ozone_level[2020]
+
+
 def test_calibrate__fits_and_reports_residuals():
     obs = load_observations()
     obs = obs[obs["year"].isin([2020, 2021])]

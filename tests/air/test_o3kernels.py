@@ -42,7 +42,7 @@ def test_boxes_advanced_together_equal_each_box_alone(seed, doy):
 
     rng = np.random.default_rng(seed)
     nb = 5
-    g = pc.GRSParameters()
+    g = pc.GRSParameters(scheme="split")
     par = g.vector()
     jrow = pc.photolysis_table(np.array([doy]))[0]
     inflow = np.column_stack([rng.uniform(0, 5, 24), rng.uniform(0, 20, 24), rng.uniform(10, 90, 24),
@@ -151,3 +151,29 @@ def test_member_lanes_equal_the_per_member_exponential_kernel(regional):
     assert m_old.min() > 0.0
     np.testing.assert_allclose(m_new, m_old, rtol=1e-12, atol=0.0)
     np.testing.assert_allclose(h_new, h_old, rtol=1e-12, atol=1e-10)
+
+
+def test_member_lanes_are_bit_identical_on_one_and_two_threads():
+    """run_grs_exp_lanes spreads its chunks of LANES members over numba threads (prange); every chunk
+    is independent (own state and work arrays, no reduction across threads), so one thread and two
+    give the same bits: 21 members (2 full chunks and a partial one), regional box, hourly output."""
+    from ecomodel._numba import threads
+    from ecomodel.air import _o3kernels as k
+
+    rng = np.random.default_rng(7)
+    n_m, n_d, n_b = 2 * k.LANES + 5, 5, 4
+    e_nox, e_voc = rng.uniform(0.0, 3e5, (1, n_b)), rng.uniform(0.0, 3e5, (1, n_b))
+    g = pc.GRSParameters(scheme="exponential", substeps=1)
+    args = (e_nox, e_voc, np.zeros(n_d, dtype=np.int64), rng.uniform(5.0, 200.0, (n_m, n_d, n_b)),
+            rng.uniform(300.0, 1800.0, (n_m, n_d)), rng.uniform(265.0, 310.0, (n_m, n_d)),
+            rng.uniform(0.3, 1.0, (n_m, n_d)), pc.photolysis_table(rng.integers(1, 366, n_d)),
+            rng.uniform(10.0, 60.0, (n_m, n_d)), np.asarray(g.nox_profile, dtype=float),
+            np.asarray(g.voc_profile, dtype=float), g.vector(), 2, 0)
+    outs = []
+    for n in (1, 2):
+        mda8, hourly = np.zeros((n_m, n_d, n_b)), np.zeros((n_m, n_d, 24, n_b))
+        with threads(n):
+            k.run_grs_exp_lanes(*args, mda8, hourly, True)
+        outs.append((mda8, hourly))
+    assert outs[0][0].min() > 0.0
+    assert np.array_equal(outs[0][0], outs[1][0]) and np.array_equal(outs[0][1], outs[1][1])
