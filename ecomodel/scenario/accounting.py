@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from .schedule import Reductions
 
 __all__ = ["UNCERTAINTY_95", "lognormal_parameters", "air_accounts", "water_accounts", "carbon_accounts",
-           "accounts", "scenario_accounts", "check_accounts", "REDUCTION_KEYS", "REDUCTION_DOMAINS", "MET_RULE"]
+           "accounts", "accountable", "scenario_accounts", "check_accounts", "REDUCTION_KEYS", "REDUCTION_DOMAINS", "MET_RULE"]
 
 #: 95 % interval (low, high) of the true/central inventory ratio − 1, per pollutant [1].
 UNCERTAINTY_95 = {
@@ -498,6 +498,16 @@ def _align_regions(ds):
     return out.drop_vars(others, errors="ignore")
 
 
+def accountable(scenario: Scenario) -> bool:
+    """Whether :func:`scenario_accounts` gives accounts for *scenario*: it runs air or water and the
+    registered air and water backends are the embedded models (an inventory and a source table)."""
+    from .backends import get_backend
+
+    if not {"air", "water"} & set(scenario.domains):
+        return False
+    return hasattr(get_backend("air"), "demo") and hasattr(get_backend("water"), "source_table")
+
+
 def scenario_accounts(scenario: Scenario, carbon: xr.Dataset | None = None) -> xr.Dataset | None:
     """The accounts of a scenario's package with the scenario's own years, base, members and seed.
 
@@ -519,11 +529,7 @@ def scenario_accounts(scenario: Scenario, carbon: xr.Dataset | None = None) -> x
     >>> ds.sizes["member"], ds["year"].values.tolist(), float(ds["nox_reduction_t"].max())
     (2, [2024, 2025], 0.0)
     """
-    from .backends import get_backend
-
-    if not {"air", "water"} & set(scenario.domains):
-        return None
-    if not (hasattr(get_backend("air"), "demo") and hasattr(get_backend("water"), "source_table")):
+    if not accountable(scenario):
         return None
     ds = accounts(scenario.package, scenario.years, base=scenario.base, members=scenario.members, seed=scenario.seed,
                   carbon="carbon" in scenario.domains, carbon_projections=[carbon])

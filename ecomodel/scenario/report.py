@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from .model import Scenario
 
-__all__ = ["benefit_table", "tonnage_check", "tonnage_table", "hindcast_table", "coverage_of", "comparison_extras"]
+__all__ = ["benefit_table", "tonnage_check", "tonnage_table", "tonnage_rows", "hindcast_table", "coverage_of", "comparison_extras"]
 
 
 def benefit_table(comparison: xr.DataTree, scenarios: Sequence[Scenario], *, region: str = "常州市",
@@ -78,6 +78,28 @@ def tonnage_table(scenarios: Sequence[Scenario]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def tonnage_rows(comparison: xr.DataTree, scenarios: Sequence[Scenario] | None = None) -> pd.DataFrame:
+    """The tonnage rows of a comparison's ``/targets`` (``basis`` 'accounts', checked by
+    :func:`~ecomodel.scenario.run.compare` from each scenario's accounts), one row per scenario and
+    target — of *scenarios* only when given (e.g. without the added baseline) — as
+    :func:`tonnage_table` gives them; an empty table when there are none."""
+    import pandas as pd
+
+    if "targets" not in comparison.children:
+        return pd.DataFrame()
+    t = comparison["targets"].to_dataset()
+    if "basis" not in t:
+        return pd.DataFrame()
+    t = t.isel(target=np.flatnonzero(t["basis"].values == "accounts"))
+    if not t.sizes["target"]:
+        return pd.DataFrame()
+    df = t.to_dataframe().reset_index()
+    if scenarios is not None:
+        df = df[df["scenario"].isin([s.name for s in scenarios])].reset_index(drop=True)
+    return df.drop(columns=["target"]).rename(columns={"label": "target"}) if "label" in df else df.drop(
+        columns=["target"])
+
+
 def coverage_of(comparison: xr.DataTree, scenarios: Sequence[Scenario],
                 tonnage: pd.DataFrame | None = None, hindcast: pd.DataFrame | None = None) -> pd.DataFrame:
     """Coverage over the whole comparison: a row counts as checked if any scenario checks it (the
@@ -129,7 +151,7 @@ def comparison_extras(comparison: xr.DataTree, scenarios: Sequence[Scenario], ou
     from .. import targets
     from .economics import cost_curve, plot_cost_curve
 
-    ton = tonnage_table(scenarios)
+    ton = tonnage_rows(comparison, scenarios)
     hind = None
     if hindcast and scenarios and any("air" in s.domains for s in scenarios):
         hind = hindcast_table(members=min(max(s.members for s in scenarios), 20), seed=scenarios[0].seed)

@@ -658,7 +658,7 @@ def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = 
                                {"units": "CNY", "long_name": "capital cost"})
     summary["measures"] = ("scenario", np.array([len(s.package) for s in scenarios], dtype=np.int64),
                            {"units": "1", "long_name": "number of measures"})
-    table = _stacked_targets(stacked, targets)
+    table = _stacked_targets(stacked, targets, _compare_accounts(scenarios) if targets is None else None)
     if table is not None:
         out["/targets"] = table
         met = table["met"]
@@ -795,10 +795,27 @@ def _ton_factor(unit):
 # ------------------------------------------------------------------------------------------------ targets
 
 
-def _stacked_targets(stacked: dict, targets=None):
+def _compare_accounts(scenarios):
+    """The emission and load accounts of every compared scenario over ``scenario`` (its package with
+    the shared years, base, members and seed; no CO2, which no registry tonnage row asks for), or None
+    when :func:`~ecomodel.scenario.accounting.scenario_accounts` would give none or the scenarios do
+    not share those settings (their members could not be compared in one table)."""
+    from .accounting import accountable, accounts
+
+    first = scenarios[0]
+    settings = {(tuple(s.years), s.base, s.members, s.seed) for s in scenarios}
+    if len(settings) > 1 or not accountable(first):
+        return None
+    ds = accounts([s.package for s in scenarios], first.years, base=first.base, members=first.members,
+                  seed=first.seed)
+    return ds.assign_coords(scenario=np.array([s.name for s in scenarios], dtype=str))
+
+
+def _stacked_targets(stacked: dict, targets=None, accounts=None):
     """Attainment over (scenario, target): the plan registry (None), these targets, or none (False).
 
-    The matched rows are those :func:`ecomodel.targets.check` finds in the first scenario; the values
+    The matched rows are those :func:`ecomodel.targets.check` finds in the first scenario (and, with
+    *accounts* over ``scenario``, the tonnage rows of its accounts, ``basis`` 'accounts'); the values
     of every scenario are then compared in one vectorised pass (tests check that this equals
     ``targets.check`` scenario by scenario).
     """
@@ -814,7 +831,7 @@ def _stacked_targets(stacked: dict, targets=None):
         values = [_member_values(_find(stacked, t)) for t in specs]
     else:
         first = {d: ds.isel(scenario=0, drop=True) for d, ds in stacked.items()}
-        table = _check_targets(first, None)
+        table = _check_targets(first, None, None if accounts is None else accounts.isel(scenario=0, drop=True))
         if table is None or len(table) == 0:
             return None
         rows, values = [], []
@@ -823,7 +840,7 @@ def _stacked_targets(stacked: dict, targets=None):
 
             stacked = {**stacked, "carbon": carbon.for_check(stacked["carbon"])}
         for _, row in table.iterrows():
-            ds = stacked[row["domain"]]
+            ds = accounts if row.get("basis") == "accounts" else stacked[row["domain"]]
             da = ds[row["variable"]].sel(year=int(row["target_year"]))
             for dim in ("site", "region"):
                 if dim in da.dims:
@@ -840,7 +857,7 @@ def _stacked_targets(stacked: dict, targets=None):
     names = stacked[next(iter(stacked))]["scenario"].values
     ds = xr.Dataset(coords={"scenario": names, "target": np.arange(len(rows))})
     text = ("document", "region", "region_en", "site", "site_en", "indicator", "unit", "comparator", "binding",
-            "source_line", "label", "domain")
+            "source_line", "label", "domain", "basis")
     for col in text:
         if col in rows[0]:
             ds[col] = ("target", np.array(["" if _isna(r.get(col)) else str(r.get(col)) for r in rows], dtype=str))

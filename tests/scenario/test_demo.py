@@ -114,9 +114,17 @@ def test_demo_targets_table_equals_registry_check():
             more = targets.check(ds, extra, outside="skip")
             ref.attrs, more.attrs = {}, {}
             ref = pd.concat([ref, more], ignore_index=True)
-        mine = table.where(table["domain"] == domain, drop=True)
+        mine = table.where((table["domain"] == domain) & (table["basis"] == "model"), drop=True)
         np.testing.assert_allclose(mine["probability"].values, ref["probability"].to_numpy())
         np.testing.assert_allclose(mine["projected"].values, ref["projected"].to_numpy(), rtol=1e-12)
+    # the tonnage rows: checked from the scenario's accounts as a run checks them
+    from ecomodel.scenario.accounting import check_accounts, scenario_accounts
+
+    ref = check_accounts(scenario_accounts(demo_scenario(load_package(DEMO_PACKAGES[0]), members=MEMBERS)))
+    mine = table.where(table["basis"] == "accounts", drop=True)
+    assert len(ref) == 4 and list(mine["indicator"].values) == list(ref["indicator"])
+    np.testing.assert_allclose(mine["probability"].values, ref["probability"].to_numpy())
+    np.testing.assert_allclose(mine["projected"].values, ref["projected"].to_numpy(), rtol=1e-12)
 
 
 def test_good_day_attainment_differs_between_demo_packages_by_ten_points():
