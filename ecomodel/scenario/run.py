@@ -663,9 +663,9 @@ def compare(scenarios: Sequence[Scenario | str], *, baseline: Scenario | bool = 
         out["/targets"] = table
         met = table["met"]
         summary["targets_met"] = ("scenario", met.sum("target").values.astype(np.int64),
-                                  {"units": "1", "long_name": "number of targets met (ensemble mean)"})
+                                  {"units": "1", "long_name": "number of targets met (by each row's met_rule)"})
         summary["share_targets_met"] = ("scenario", met.mean("target").values,
-                                        {"units": "1", "long_name": "share of targets met (ensemble mean)"})
+                                        {"units": "1", "long_name": "share of targets met (by each row's met_rule)"})
         p = table["probability"]
         summary["mean_probability"] = ("scenario", p.mean("target").values,
                                        {"units": "1", "long_name": "mean attainment probability over targets"})
@@ -874,11 +874,17 @@ def _stacked_targets(stacked: dict, targets=None, accounts=None):
     ds["projected"] = (("scenario", "target"), mean, {"long_name": "ensemble mean at the target year, in the "
                                                                    "target's unit", "cell_methods": "member: mean"})
     ds["margin"] = (("scenario", "target"), margin, {"long_name": "room to the target (positive = met)"})
-    ds["met"] = (("scenario", "target"), met_mean, {"long_name": "ensemble mean meets the target"})
     from .accounting import MET_RULE
 
-    ds["met_rule"] = ("target", np.full(len(rows), MET_RULE), {"long_name": "what met judges (here always the "
-                                                                            "ensemble mean)"})
+    rules = np.full(len(rows), MET_RULE)
+    if targets is not None:  # a TargetSpec judges its own statistic (a member quantile with a probability), as in run
+        met_mean = np.array([[bool(t.met(t.statistic(V[i, j]))) for j, t in enumerate(specs)]
+                             for i in range(V.shape[0])], dtype=bool).reshape(met_mean.shape)
+        rules = np.array([_met_rule(t) for t in specs])
+    ds["met"] = (("scenario", "target"), met_mean, {"long_name": "the target is met by the statistic named in "
+                                                                 "met_rule"})
+    ds["met_rule"] = ("target", rules, {"long_name": "what met judges: the ensemble mean, or a member quantile for "
+                                                     "a target with a required probability"})
     ds["probability"] = (("scenario", "target"), ok.mean(axis=2),
                          {"units": "1", "long_name": "share of ensemble members meeting the target"})
     ds.attrs["comment"] = ("plan targets matched by the projection (ecomodel.targets.check)" if targets is None

@@ -194,6 +194,22 @@ def test_compare_targets_equal_registry_check_scenario_by_scenario():
         np.testing.assert_array_equal(got["source_line"].values, single["source_line"].values)
 
 
+def test_compare_judges_a_probability_target_by_its_quantile_as_run_does():
+    """A TargetSpec with a required probability is met when its member quantile meets the limit (not
+    the ensemble mean): compare and run give the same verdict and name the rule."""
+    sc = scenario(WWTP, name="w")
+    tp = run(sc, targets=False)["water"]["tp_concentration"].sel(year=2026, site="姚巷桥").values
+    limit = float(np.round(0.5 * (tp.mean() + np.quantile(tp, 0.9)), 6))  # mean under it, P90 over it
+    assert tp.mean() < limit < np.quantile(tp, 0.9)
+    spec = f"tp_concentration@姚巷桥<={limit}:2026 p=0.9"
+    got = compare([sc], targets=[spec])["targets"].to_dataset().sel(scenario="w")
+    single = run(sc, targets=[spec])["targets"].to_dataset()
+    assert not bool(got["met"].item()) and not bool(single["met"].item())
+    assert str(got["met_rule"].item()) == str(single["met_rule"].item()) == "member quantile 0.9 (probability >= 0.9)"
+    loose = compare([sc], targets=[f"tp_concentration@姚巷桥<={limit}:2026"])["targets"].to_dataset()
+    assert bool(loose["met"].sel(scenario="w").item())  # the ensemble mean meets the same limit
+
+
 def test_run__embedded_package_name_runs_the_demo_scenario():
     from ecomodel.scenario import demo_scenario, load_package
     from ecomodel.scenario.run import _load
