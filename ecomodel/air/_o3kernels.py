@@ -474,7 +474,7 @@ LANES = 8
 
 
 @jit(inline="always")
-def _dark_lanes(nl, i, b, st, A, X, R, N, zs, kv, ekv, acc, en, ev, gs, kents, rhms, ab, xb, rb, fno, vd, dt, wgt):
+def _dark_lanes(i, b, st, A, X, R, N, zs, kv, ekv, acc, en, ev, gs, kents, rhms, ab, xb, rb, fno, vd, dt, wgt):
     """Step *st* of box *b* (row *i* of the state) for the lanes of :func:`_exp_day_lanes` in an
     hour without photolysis: the general step with J = k1 = 0 (RP = 0, so no conversion and no
     nitrate formation; the partition is ``min(NOx, Ox)``), the same operations without the radical
@@ -576,7 +576,7 @@ def _exp_day_lanes(S, boxes, nl, en0, ev0, kv, ekv, k2, k4, k1s, js, jlast, gs, 
             for i in range(nb):
                 b = boxes[i]
                 if dark:
-                    _dark_lanes(nl, i, b, st, A, X, R, N, zs, kv, ekv, acc, en0[b] * pn, ev0[b] * pv, gs, kents, rhms,
+                    _dark_lanes(i, b, st, A, X, R, N, zs, kv, ekv, acc, en0[b] * pn, ev0[b] * pv, gs, kents, rhms,
                                 ab, xb, rb, fno, vd, dt, wgt)
                     continue
                 for q in range(LANES):
@@ -676,6 +676,19 @@ def _lane_weather(m0, nl, d, mixh, temp, cloud, jrow, par, k2, k4, k1s, js, jlas
                 h0 = h1
 
 
+@jit(inline="always")
+def _store_lanes(hourly, i, b, m0, nl, d, o3ug, day, out_mda8, out_hourly, keep_hourly):
+    """MDA8 [µg/m³] (and with *keep_hourly* the hourly O3) of box *b* (row *i* of *hourly*) for the
+    *nl* members of the chunk starting at *m0*, day *d*."""
+    for q in range(nl):
+        for h in range(24):
+            day[h] = hourly[h, i, q]
+        out_mda8[m0 + q, d, b] = _mda8(day) * o3ug
+        if keep_hourly:
+            for h in range(24):
+                out_hourly[m0 + q, d, h, b] = day[h]
+
+
 @jit(parallel=True)
 def run_grs_exp_lanes(e_nox, e_voc, period, vent, mixh, temp, cloud, jtab, o3_bg, prof_nox, prof_voc, par, spinup,
                       regional, out_mda8, out_hourly, keep_hourly):
@@ -739,24 +752,13 @@ def run_grs_exp_lanes(e_nox, e_voc, period, vent, mixh, temp, cloud, jtab, o3_bg
                 _exp_day_lanes(S, regional_box, nl, en0, ev0, kv, ekv, k2, k4, k1s, js, jlast, gs, kents, rhms, outer,
                                par, k5, k67, dt, n_sub, prof_nox, prof_voc, hourly_r, inflow, True)
                 if dd >= 0:
-                    for q in range(nl):
-                        for h in range(24):
-                            day[h] = hourly_r[h, 0, q]
-                        out_mda8[m0 + q, d, regional] = _mda8(day) * par[P_O3UG]
-                        if keep_hourly:
-                            for h in range(24):
-                                out_hourly[m0 + q, d, h, regional] = day[h]
+                    _store_lanes(hourly_r, 0, regional, m0, nl, d, par[P_O3UG], day, out_mda8, out_hourly,
+                                 keep_hourly)
             else:
                 inflow[:, :, :] = outer
             _exp_day_lanes(S, local, nl, en0, ev0, kv, ekv, k2, k4, k1s, js, jlast, gs, kents, rhms, inflow, par, k5,
                            k67, dt, n_sub, prof_nox, prof_voc, hourly_l, no_record, False)
             if dd >= 0:
                 for i in range(n_loc):
-                    b = local[i]
-                    for q in range(nl):
-                        for h in range(24):
-                            day[h] = hourly_l[h, i, q]
-                        out_mda8[m0 + q, d, b] = _mda8(day) * par[P_O3UG]
-                        if keep_hourly:
-                            for h in range(24):
-                                out_hourly[m0 + q, d, h, b] = day[h]
+                    _store_lanes(hourly_l, i, local[i], m0, nl, d, par[P_O3UG], day, out_mda8, out_hourly,
+                                 keep_hourly)

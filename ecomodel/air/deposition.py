@@ -144,12 +144,8 @@ def wet_day_factor(precipitation: np.ndarray, dates: pd.DatetimeIndex, wet_days:
     if prec.shape[1] != len(dates):
         raise MeteorologyError(f"precipitation: {prec.shape[1]} days for {len(dates)} dates", field="precipitation",
                                value=prec.shape, expected=f"(member, {len(dates)})")
-    code = dates.year.values * 12 + dates.month.values - 1
-    if len(code) == 0 or (np.diff(code) < 0).any():
-        raise MeteorologyError("dates: expected consecutive days in time order", field="dates", value=len(code))
-    starts = np.flatnonzero(np.r_[True, np.diff(code) != 0])
-    keys = [(int(c // 12), int(c % 12) + 1) for c in code[starts]]
-    n = np.diff(np.r_[starts, len(code)]).astype(float)
+    keys, n = _periods(dates, error=MeteorologyError)
+    starts = np.r_[0, np.cumsum(n[:-1])].astype(np.int64)
     wet = np.add.reduceat((prec > 0.0).astype(np.float64), starts, axis=1)
     full = np.array([pd.Period(f"{y}-{m:02d}").days_in_month for y, m in keys], dtype=float)
     expected = np.minimum(clim[[m - 1 for _, m in keys]] * n / full, n)
@@ -222,11 +218,13 @@ def _dust_inputs(inventory: Inventory, domain: Domain, keys, factors_by_year: Ma
     return list(domain.boxes), area, e, bg, prof
 
 
-def _periods(dates: pd.DatetimeIndex) -> tuple[list[tuple[int, int]], np.ndarray]:
-    """The (year, month) periods of consecutive *dates* and their days in *dates* [d]."""
+def _periods(dates: pd.DatetimeIndex,
+             error: type[InputError] = InputError) -> tuple[list[tuple[int, int]], np.ndarray]:
+    """The (year, month) periods of consecutive *dates* and their days in *dates* [d]; *error* for
+    dates out of time order."""
     code = np.asarray(dates.year.values, dtype=np.int64) * 12 + np.asarray(dates.month.values) - 1
     if len(code) == 0 or (np.diff(code) < 0).any():
-        raise InputError("dates: expected days in time order", field="dates", value=len(code))
+        raise error("dates: expected consecutive days in time order", field="dates", value=len(code))
     starts = np.flatnonzero(np.r_[True, np.diff(code) != 0])
     keys = [(int(c // 12), int(c % 12) + 1) for c in code[starts]]
     return keys, np.diff(np.r_[starts, len(code)]).astype(float)

@@ -446,8 +446,9 @@ def expected_dustfall(schedules: Iterable[Mapping[Any, Any] | None], years: Iter
     for sched in schedules:
         x = _expected(inventory, domain, _factors(inventory, domain, sched, years, bg, trend_fn), years,
                       parameters=dustfall)  # (year, box)
-        x = x[:, keep] if cols is None else np.concatenate([x[:, keep], x[:, cols[0]] @ cols[1][:, None]], axis=1)
-        out.append(x)
+        if cols is not None:  # the city column as the trajectory makes it (_with_city), then the regions
+            x = _with_city(x[:, None, :], cols)[:, 0, :]
+        out.append(x[:, keep + ([x.shape[1] - 1] if cols is not None else [])])
     regions = [str(domain.region[i]) for i in keep] + ([city] if city else [])
     return xr.DataArray(np.stack(out), dims=("scenario", "year", "region"),
                         coords={"scenario": np.arange(len(out)), "year": years, "region": regions},
