@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from .photochem import GRSParameters
 
 __all__ = ["calibrate", "validate", "CalibrationResult", "DEFAULT_GROUPS", "background_factor",
-           "regional_index"]
+           "regional_index", "reference_forecast", "reference_table"]
 
 #: default groups of boxes sharing a local scale
 DEFAULT_GROUPS = {"常州市": "常州市", "江阴": "江阴"}
@@ -555,7 +555,9 @@ def validate(observations: pd.DataFrame | None = None, *, members: int = 16, see
     -------
     pandas.DataFrame
         One row per held-out observation: ``held_out`` ('year 2020', 'box 天宁'), box, year,
-        observed and modelled [µg/m³], ``error_pct`` [%] (modelled − observed relative to observed).
+        observed and modelled [µg/m³], ``error_pct`` [%] (modelled − observed relative to observed),
+        and the statistical benchmark of the same fold, ``reference`` [µg/m³] and
+        ``reference_error_pct`` [%] (:func:`reference_forecast`; NaN where it cannot predict).
 
     Examples
     --------
@@ -567,19 +569,78 @@ def validate(observations: pd.DataFrame | None = None, *, members: int = 16, see
     m = model or _Model.default(members=members, seed=seed, groups=groups)
     obs = m.check(load_observations() if observations is None else observations)
     pm = obs[obs["indicator"] == "pm25_annual_mean"].reset_index(drop=True)
-    folds = [(f"year {y}", pm["year"].to_numpy(int) == y) for y in sorted(set(pm["year"].astype(int)))]
-    folds += [(f"box {b}", pm["box"].to_numpy() == b) for b in dict.fromkeys(pm["box"])]
     rows = []
-    for name, held in folds:
+    for name, held in _folds(pm):
         train, test = pm[~held], pm[held]
         if train.empty or test.empty:
             continue
         fit = calibrate(train, model=m, fit_ozone=False, tolerance=np.inf, prior=prior, local_share=local_share)
         pred = fit.predict(test)
-        for _, r in pred.iterrows():
+        ref = reference_forecast(train, test, m.trend, m.box_group)
+        for (_, r), rf in zip(pred.iterrows(), ref):
             rows.append({"held_out": name, "box": r["box"], "year": int(r["year"]), "observed": float(r["value"]),
-                         "modelled": float(r["modelled"]), "error_pct": float(r["error_pct"])})
-    return pd.DataFrame(rows, columns=["held_out", "box", "year", "observed", "modelled", "error_pct"])
+                         "modelled": float(r["modelled"]), "error_pct": float(r["error_pct"]),
+                         "reference": float(rf), "reference_error_pct": float(100.0 * (rf / r["value"] - 1.0))})
+    return pd.DataFrame(rows, columns=["held_out", "box", "year", "observed", "modelled", "error_pct", "reference",
+                                       "reference_error_pct"])
+
+
+def _folds(pm: pd.DataFrame) -> list:
+    """Leave-one-out folds of a PM2.5 observation table: (name, held-out mask), each year then each box."""
+    folds = [(f"year {y}", pm["year"].to_numpy(int) == y) for y in sorted(set(pm["year"].astype(int)))]
+    return folds + [(f"box {b}", pm["box"].to_numpy() == b) for b in dict.fromkeys(pm["box"])]
+
+
+def reference_table(observations: pd.DataFrame | None = None, *, groups: Mapping[str, str] | None = None,
+                    emission_trend: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The statistical benchmark (:func:`reference_forecast`) over the folds of :func:`validate`.
+
+    Needs no box-model run (milliseconds). Returns one row per held-out PM2.5 observation:
+    held_out, box, year, observed, ``reference`` [µg/m³] and ``reference_error_pct`` [%].
+    """
+    from .demodata import load_observations
+
+    m = _Model.default(members=1, groups=groups, trend=emission_trend)
+    obs = m.check(load_observations() if observations is None else observations)
+    pm = obs[obs["indicator"] == "pm25_annual_mean"].reset_index(drop=True)
+    rows = []
+    for name, held in _folds(pm):
+        train, test = pm[~held], pm[held]
+        if train.empty or test.empty:
+            continue
+        for (_, r), rf in zip(test.iterrows(), reference_forecast(train, test, m.trend, m.box_group)):
+            rows.append({"held_out": name, "box": r["box"], "year": int(r["year"]), "observed": float(r["value"]),
+                         "reference": float(rf), "reference_error_pct": float(100.0 * (rf / r["value"] - 1.0))})
+    return pd.DataFrame(rows, columns=["held_out", "box", "year", "observed", "reference", "reference_error_pct"])
+
+
+def reference_forecast(train: pd.DataFrame, test: pd.DataFrame, trend: pd.DataFrame,
+                       box_group: Mapping[str, str]) -> np.ndarray:
+    """Statistical benchmark of the held-out rows [µg/m³]: ``log C = a_group + e · log R(year)``.
+
+    A regression of the observed annual means on the regional driver ``R`` (the ``regional_pm25``
+    column of *trend*) with one intercept per local-scale group, fitted by least squares on the
+    *train* rows, predicts the *test* rows; with a single driver value in *train* the exponent is 1
+    (the box scales with the region). It uses the same observations and driver as the box model but
+    no emissions or physics, so a box model that does not beat it adds no predictive skill. A test
+    row whose group has no training row gets NaN (the benchmark cannot predict a new place; the box
+    model can, through its inventory).
+    """
+    def design(rows):
+        return (np.array([box_group.get(b, b) for b in rows["box"]]),
+                np.log([regional_index(trend, int(y)) for y in rows["year"]]))
+
+    g_tr, lr_tr = design(train)
+    y_tr = np.log(train["value"].to_numpy(float))
+    groups = sorted(set(g_tr))
+    dummies = (g_tr[:, None] == np.array(groups)[None, :]).astype(float)
+    if np.ptp(lr_tr) > 1e-12:
+        coef = np.linalg.lstsq(np.column_stack([dummies, lr_tr]), y_tr, rcond=None)[0]
+        a, e = dict(zip(groups, coef[:-1])), float(coef[-1])
+    else:
+        a, e = dict(zip(groups, np.linalg.lstsq(dummies, y_tr - lr_tr, rcond=None)[0])), 1.0
+    g_te, lr_te = design(test)
+    return np.array([np.exp(a[g] + e * r) if g in a else np.nan for g, r in zip(g_te, lr_te)])
 
 
 if __name__ == "__main__":  # regenerate the stored calibration: python -m ecomodel.air.calibration

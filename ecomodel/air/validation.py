@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["local_share", "key_projects_effect", "heldout_table", "report"]
+__all__ = ["local_share", "key_projects_effect", "heldout_table", "benchmark_summary", "report"]
 
 _ALL_LOCAL = {"SO2": 1.0, "NOx": 1.0, "NH3": 1.0, "VOCs": 1.0, "PM2.5": 1.0}
 
@@ -95,7 +95,9 @@ def key_projects_effect(box: str = "天宁", year: int = 2025, *, members: int =
 
 def heldout_table(calibration: dict | None = None) -> pd.DataFrame:
     """The stored held-out table (``calibration.json`` → ``validation``): held_out, box, year,
-    observed and modelled [µg/m³], error_pct [%]."""
+    observed and modelled [µg/m³], error_pct [%], and the statistical benchmark of the same folds,
+    reference [µg/m³] and reference_error_pct [%] (:func:`ecomodel.air.calibration.reference_forecast`;
+    NaN where it cannot predict: a box left out whose group has no other box)."""
     from .demodata import load_calibration
 
     cal = load_calibration() if calibration is None else calibration
@@ -103,7 +105,26 @@ def heldout_table(calibration: dict | None = None) -> pd.DataFrame:
     if not rows:
         raise InputError("calibration: no 'validation' table (run python -m ecomodel.air.calibration)",
                          field="validation")
-    return pd.DataFrame(rows)
+    t = pd.DataFrame(rows)
+    if "reference" not in t.columns:  # tables stored before the benchmark: it needs no model run
+        from .calibration import reference_table
+
+        ref = reference_table()[["held_out", "box", "year", "reference", "reference_error_pct"]]
+        t = t.merge(ref, on=["held_out", "box", "year"], how="left", validate="one_to_one")
+    return t
+
+
+def benchmark_summary(table: pd.DataFrame, goal_pct: float = 5.0) -> str:
+    """One line comparing the box model's held-out errors with the statistical benchmark's, on the
+    rows both predict: mean absolute error [%] and rows within *goal_pct*."""
+    both = table.dropna(subset=["reference_error_pct"])
+    if both.empty:
+        return "benchmark: no held-out row it can predict"
+    m, r = both["error_pct"].abs(), both["reference_error_pct"].abs()
+    return (f"benchmark (log-linear regression on the Jiangsu mean, same folds), {len(both)} rows both predict: "
+            f"mean |error| box model {m.mean():.1f} %, benchmark {r.mean():.1f} %; within {goal_pct:g} %: "
+            f"{int((m <= goal_pct).sum())} vs {int((r <= goal_pct).sum())}; the benchmark cannot predict "
+            f"{len(table) - len(both)} rows (a box with no other box in its group)")
 
 
 def report(*, members: int = 8, seed: int = 11, goal_pct: float = 5.0) -> str:
@@ -115,11 +136,13 @@ def report(*, members: int = 8, seed: int = 11, goal_pct: float = 5.0) -> str:
     t = heldout_table(cal)
     lines = ["Air PM2.5 skill (refit with each year / box left out; error = modelled - observed)"]
     for _, r in t.iterrows():
+        ref = "cannot predict" if pd.isna(r["reference"]) else f"{r['reference_error_pct']:+.1f} %"
         lines.append(f"  {r['held_out']:<10} {r['box']} {int(r['year'])}: observed {r['observed']:.1f}, "
-                     f"modelled {r['modelled']:.1f} ug/m3 ({r['error_pct']:+.1f} %)")
+                     f"modelled {r['modelled']:.1f} ug/m3 ({r['error_pct']:+.1f} %; benchmark {ref})")
     n_ok = int((t["error_pct"].abs() <= goal_pct).sum())
     lines.append(f"  within {goal_pct:g} %: {n_ok} of {len(t)}; largest miss {t['error_pct'].abs().max():.1f} % "
                  "(why: ecomodel/data/air/SOURCES.md)")
+    lines.append("  " + benchmark_summary(t, goal_pct))
     pm = [r for r in cal.get("residuals", []) if r["indicator"] == "pm25_annual_mean"]
     lines.append("  in sample: " + ", ".join(f"{r['box']} {r['year']} {100 * r['residual'] / r['observed']:+.1f} %"
                                              for r in pm))

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ecomodel.air.calibration import _Model, background_factor, calibrate, regional_index, validate
+from ecomodel.air.calibration import (_Model, background_factor, calibrate, reference_forecast, reference_table,
+                                     regional_index, validate)
 from ecomodel.air.demodata import demo, load_calibration, load_observations
 from ecomodel.air import trajectory
 from ecomodel.errors import CalibrationError, InputError
@@ -54,11 +55,46 @@ def test_predict__reproduces_the_fit_residuals_and_scores_new_rows(small_fit):
 def test_validate__holds_out_each_year_and_box(small_fit):
     _, obs, model = small_fit
     t = validate(obs, model=model)
-    assert list(t.columns) == ["held_out", "box", "year", "observed", "modelled", "error_pct"]
+    assert list(t.columns) == ["held_out", "box", "year", "observed", "modelled", "error_pct", "reference",
+                               "reference_error_pct"]
+    # the benchmark columns are the model-free reference_table of the same folds
+    ref = reference_table(obs)
+    np.testing.assert_allclose(t["reference"], ref["reference"], rtol=1e-12)
+    assert t["reference"].isna().sum() == 2     # 江阴 left out: its group has no other box
     names = set(t["held_out"])
     assert {f"year {y}" for y in obs["year"]} | {f"box {b}" for b in obs["box"]} == names
     assert len(t) == 2 * len(obs)            # each row held out once by year, once by box
     np.testing.assert_allclose(t["error_pct"], 100 * (t["modelled"] - t["observed"]) / t["observed"])
+
+
+def _synthetic(k, e):
+    """Rows that follow the benchmark's own law, C = k_group · R(year)^e, exactly."""
+    tr = demo().emission_trend
+    rows = [("天宁", 2015), ("武进", 2020), ("钟楼", 2021), ("江阴", 2022), ("江阴", 2015)]
+    grp = {"天宁": "常州市", "武进": "常州市", "钟楼": "常州市", "江阴": "江阴"}
+    df = pd.DataFrame([{"box": b, "year": y, "value": k[grp[b]] * regional_index(tr, y) ** e} for b, y in rows])
+    return df, tr, grp
+
+
+def test_reference_forecast__recovers_its_own_law_and_refuses_nothing_silently():
+    k = {"常州市": 0.9, "江阴": 1.4}
+    df, tr, grp = _synthetic(k, 1.3)
+    train, test = df.iloc[[0, 1, 3, 4]], df.iloc[[2]]
+    np.testing.assert_allclose(reference_forecast(train, test, tr, grp), test["value"], rtol=1e-10)
+    # one driver value in the training rows: exponent 1, so the box scales with the region
+    one = df.iloc[[1]]
+    want = one["value"].iloc[0] * regional_index(tr, 2021) / regional_index(tr, 2020)
+    np.testing.assert_allclose(reference_forecast(one, df.iloc[[2]], tr, grp), [want], rtol=1e-12)
+    # a group with no training row cannot be predicted: NaN, not a guess
+    assert np.isnan(reference_forecast(df.iloc[[0, 1]], df.iloc[[3]], tr, grp)[0])
+
+
+def test_reference_table__matches_the_regression_by_hand():
+    t = reference_table()
+    row = t[(t["held_out"] == "year 2022") & (t["box"] == "钟楼")].iloc[0]
+    # by hand: log C = a_g + e log R on the other 7 observations (numpy lstsq), 钟楼 2022 -> 32.92
+    assert row["reference"] == pytest.approx(32.924, abs=2e-3)
+    assert t["reference"].isna().sum() == 2 and len(t) == 16
 
 
 def test_stored_validation_table_covers_every_pm25_observation():

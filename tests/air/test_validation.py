@@ -50,5 +50,8 @@ def test_report__prints_the_heldout_table_and_the_key_projects_effect():
     text = report(members=1, seed=3)
     assert text.count("\n") >= len(t) + 2
     assert "year 2020" in text and "box 江阴" in text and "local share of 天宁" in text
+    assert {"reference", "reference_error_pct"} <= set(t.columns) and "benchmark" in text
+    both = t.dropna(subset=["reference_error_pct"])
+    assert f"mean |error| box model {both['error_pct'].abs().mean():.1f} %" in text
     with pytest.raises(InputError, match="validation"):
         heldout_table({"residuals": []})
