@@ -69,12 +69,12 @@ def run(tiny: bool = False):
 
     members = 4 if tiny else 200
     pc, args, regional = _inputs(members)
-    schemes = {"": pc.GRSParameters(), "_exponential": pc.GRSParameters(scheme="exponential", substeps=1)}
+    schemes = {"": pc.GRSParameters(scheme="split"), "_exponential": pc.GRSParameters(scheme="exponential", substeps=1)}
     n_ref = min(members, 10)
     nox, voc, period, met, vent, bg = args
     small = (nox, voc, period, {k: (v[:n_ref] if np.ndim(v) == 2 else v) for k, v in met.items()}, vent[:n_ref],
              bg[:n_ref])
-    ref = pc.simulate_o3(*small, regional=regional, grs=pc.GRSParameters(substeps=60))
+    ref = pc.simulate_o3(*small, regional=regional, grs=pc.GRSParameters(scheme="split", substeps=60))
     for tag, grs in schemes.items():
         with threads(1):
             sec = _cpu_best(lambda: pc.simulate_o3(*args, regional=regional, grs=grs), 1 if tiny else 3)

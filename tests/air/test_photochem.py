@@ -103,7 +103,7 @@ def _demo_o3(nox_factor=1.0, voc_factor=1.0, members=4, seed=5, grs=None):
     return out, dates, list(d.domain.boxes)
 
 
-@pytest.mark.parametrize("grs", [None, pc.GRSParameters(scheme="exponential", substeps=1)], ids=["split", "exponential"])
+@pytest.mark.parametrize("grs", [pc.GRSParameters(scheme="split"), None], ids=["split", "exponential"])
 def test_regimes_in_tianning__voc_limited_winter_weaker_in_summer(grs):
     """Mao et al. (2022, Front. Environ. Sci.): urban southern Jiangsu is VOC-limited in the cold
     season (NOx cuts raise O3, VOC cuts lower it) and less so in summer. The GRS reproduces the
@@ -171,7 +171,8 @@ def test_projection_outputs_o3_indicators_and_responds_to_voc():
 
 
 def test_time_step_convergence():
-    """Halving the 10-minute step changes the annual MDA8 P90 of 天宁 by less than 1.5 %."""
+    """Halving the 10-minute step of splitting changes the annual MDA8 P90 of 天宁 by less than 1.5 %;
+    halving the hourly step of the exponential scheme (the default) by less than 0.5 %."""
     a, dates, boxes = _demo_o3(members=2)
     from ecomodel.air import demo
     from ecomodel.air.emissions import POLLUTANT_SPECIES
@@ -185,11 +186,14 @@ def test_time_step_convergence():
     bg = pc.o3_background(arr, dates, 1.3, seed=5)
     args = (flux[:, POLLUTANT_SPECIES["NOx"], :], flux[:, POLLUTANT_SPECIES["VOCs"], :], period, arr, vent, bg)
     reg = list(d.domain.kind).index("background")
-    fine = pc.simulate_o3(*args, regional=reg, grs=pc.GRSParameters(substeps=12))
-    base = pc.simulate_o3(*args, regional=reg)
+    fine = pc.simulate_o3(*args, regional=reg, grs=pc.GRSParameters(scheme="split", substeps=12))
+    base = pc.simulate_o3(*args, regional=reg, grs=pc.GRSParameters(scheme="split"))
     b = boxes.index("天宁")
     p = lambda x: np.percentile(x[:, :, b], 90, axis=1).mean()  # noqa: E731
     assert abs(p(base) / p(fine) - 1) < 0.015
+    hourly = pc.simulate_o3(*args, regional=reg)
+    half = pc.simulate_o3(*args, regional=reg, grs=pc.GRSParameters(substeps=2))
+    assert abs(p(hourly) / p(half) - 1) < 0.005
     with pytest.raises(InputError, match="substeps"):
         pc.GRSParameters(substeps=0)
     with pytest.raises(InputError, match="scheme"):
@@ -199,10 +203,11 @@ def test_time_step_convergence():
 def test_exponential_scheme_hourly_is_closer_to_the_converged_solution_than_10_minute_splitting():
     """Reference: splitting with 1-minute steps (first order, so within ~0.1 % of the limit). The
     exponential scheme with one step per hour must be within 1 % of it on every box's mean MDA8 and
-    annual P90, and closer on the mean than the default 10-minute splitting."""
-    ref, _, _ = _demo_o3(members=2, grs=pc.GRSParameters(substeps=60))
-    split, _, _ = _demo_o3(members=2)
+    annual P90, and closer on the mean than 10-minute splitting."""
+    ref, _, _ = _demo_o3(members=2, grs=pc.GRSParameters(scheme="split", substeps=60))
+    split, _, _ = _demo_o3(members=2, grs=pc.GRSParameters(scheme="split"))
     hourly, _, _ = _demo_o3(members=2, grs=pc.GRSParameters(scheme="exponential", substeps=1))
+    assert pc.GRSParameters() == pc.GRSParameters(scheme="exponential", substeps=1)  # the default
     err = lambda x: np.abs(x.mean(axis=(0, 1)) / ref.mean(axis=(0, 1)) - 1)  # noqa: E731
     assert err(hourly).max() < 0.01
     assert err(hourly).max() < err(split).max()
