@@ -15,11 +15,13 @@ Both run :func:`ecomodel.air.projection.trajectory` on the calibrated demo with 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["local_share", "key_projects_effect", "heldout_table", "benchmark_summary", "report"]
+__all__ = ["local_share", "key_projects_effect", "heldout_table", "benchmark_summary", "report", "variability",
+           "PUBLISHED_VARIABILITY"]
 
 _ALL_LOCAL = {"SO2": 1.0, "NOx": 1.0, "NH3": 1.0, "VOCs": 1.0, "PM2.5": 1.0}
 
@@ -93,6 +95,73 @@ def key_projects_effect(box: str = "天宁", year: int = 2025, *, members: int =
             "effect_of_local_pct": 100.0 * effect / (base - zero) if base > zero else float("nan")}
 
 
+#: Published statistics of daily and seasonal PM2.5 variability the model is checked against (not
+#: fitted to): statistic -> (value, source). See ecomodel/data/air/SOURCES.md ("Daily variability").
+PUBLISHED_VARIABILITY = {
+    "daily_cv": (35.6 / 53.7, "Nanjing, Sep 2015-Aug 2016: daily PM2.5 53.7 +- 35.6 ug/m3 (mean +- SD), "
+                 "Int. J. Environ. Res. Public Health 15(6), 1102 (2018), section 3.1"),
+    "janfeb_over_h1": (45.6 / 36.4, "Changzhou 2023: Jan-Feb 45.6, Jan-Jun 36.4 ug/m3 (Changzhou Ecology and "
+                       "Environment Bureau monthly bulletins, 2023-03-14 and 2023-07-20)"),
+    "jun_over_h1": (23.6 / 36.4, "Changzhou 2023: June 23.6, Jan-Jun 36.4 ug/m3 (bulletin of 2023-07-20)"),
+}
+#: years of the modelled statistics: the daily spread at the Nanjing study's level (2015), the
+#: seasonal ratios in the bulletins' year (2023)
+_VARIABILITY_YEARS = {"daily_cv": 2015, "janfeb_over_h1": 2023, "jun_over_h1": 2023}
+
+
+def _variability_stats(daily: np.ndarray, dates: pd.DatetimeIndex) -> dict:
+    """Statistics of daily PM2.5 ``(member, day)`` [µg/m³]: member means of the daily coefficient of
+    variation, P95 / annual mean, days above 75 µg/m³ (GB 3095 daily limit) per year, and the
+    seasonal ratios Jan–Feb / Jan–Jun and June / Jan–Jun of the ensemble-mean concentrations."""
+    mean = daily.mean(axis=1)
+    month = np.asarray(dates.month)
+    h1 = daily[:, month <= 6].mean()
+    return {"daily_cv": float(np.mean(daily.std(axis=1) / mean)),
+            "p95_over_mean": float(np.mean(np.percentile(daily, 95, axis=1) / mean)),
+            "days_over_75": float(np.mean((daily > 75.0).sum(axis=1)) * 365.0 / daily.shape[1]),
+            "janfeb_over_h1": float(daily[:, month <= 2].mean() / h1),
+            "jun_over_h1": float(daily[:, month == 6].mean() / h1)}
+
+
+def variability(*, members: int = 16, seed: int = 2020, city: str = "常州市") -> pd.DataFrame:
+    """Daily and seasonal variability of the calibrated model's city-average PM2.5 against
+    published statistics (:data:`PUBLISHED_VARIABILITY`), none of which the calibration uses.
+
+    The city average is the equal-weight mean of the city's local boxes (as ``add_city_average``);
+    the baseline of the stored calibration without measures, *members* weather members.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index statistic; columns ``year``, ``modelled``, ``published`` (NaN where no published figure
+        was found: P95 / mean and days > 75 µg/m³), ``ratio`` (modelled / published) and ``source``.
+    """
+    from .calibration import _Model, background_factor
+    from .demodata import load_calibration
+
+    if int(members) < 1:
+        raise InputError(f"members: {members}; expected >= 1", field="members", value=members, expected=">= 1")
+    cal = load_calibration()
+    m = _Model.default(members=int(members), seed=int(seed))
+    cols = [i for i, b in enumerate(m.domain.boxes) if m.box_group.get(b) == city]
+    if not cols:
+        raise InputError(f"city: {city!r} has no local boxes", field="city", value=city,
+                         expected=f"one of {sorted(set(m.box_group.values()))}")
+    stats = {}
+    for y in sorted(set(_VARIABILITY_YEARS.values())):
+        bg = background_factor(y, cal["background"]["level"], cal["background"]["exponent"], m.trend)
+        _, (_, dates, _), _ = m.weather(y)
+        stats[y] = _variability_stats(m.daily_pm(y, cal["local_scale"], bg)[:, :, cols].mean(axis=2),
+                                      pd.DatetimeIndex(dates))
+    rows = []
+    for name in ("daily_cv", "p95_over_mean", "days_over_75", "janfeb_over_h1", "jun_over_h1"):
+        y = _VARIABILITY_YEARS.get(name, 2015)
+        pub, src = PUBLISHED_VARIABILITY.get(name, (np.nan, "no published Changzhou or neighbouring figure found"))
+        rows.append({"statistic": name, "year": y, "modelled": stats[y][name], "published": pub,
+                     "ratio": stats[y][name] / pub, "source": src})
+    return pd.DataFrame(rows).set_index("statistic")
+
+
 def heldout_table(calibration: dict | None = None) -> pd.DataFrame:
     """The stored held-out table (``calibration.json`` → ``validation``): held_out, box, year,
     observed and modelled [µg/m³], error_pct [%], and the statistical benchmark of the same folds,
@@ -146,6 +215,10 @@ def report(*, members: int = 8, seed: int = 11, goal_pct: float = 5.0) -> str:
     pm = [r for r in cal.get("residuals", []) if r["indicator"] == "pm25_annual_mean"]
     lines.append("  in sample: " + ", ".join(f"{r['box']} {r['year']} {100 * r['residual'] / r['observed']:+.1f} %"
                                              for r in pm))
+    v = variability(members=members)
+    lines.append("Daily and seasonal variability of city PM2.5 (checked, not fitted; modelled vs published):")
+    for name, r in v.dropna(subset=["published"]).iterrows():
+        lines.append(f"  {name} {int(r['year'])}: {r['modelled']:.2f} vs {r['published']:.2f} ({r['source']})")
     k = key_projects_effect("天宁", 2025, members=members, seed=seed)
     lines.append(f"Key projects (2023, 004:19) in 天宁 2025: PM2.5 {k['baseline']:.2f} -> {k['with_projects']:.2f} ug/m3 "
                  f"(-{k['effect']:.2f}, {k['effect_pct']:.1f} %); local share of 天宁 PM2.5 {100 * k['local_share']:.0f} %, "
