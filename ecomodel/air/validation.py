@@ -96,29 +96,37 @@ def key_projects_effect(box: str = "天宁", year: int = 2025, *, members: int =
 
 
 #: Published statistics of daily and seasonal PM2.5 variability the model is checked against (not
-#: fitted to): statistic -> (value, source). See ecomodel/data/air/SOURCES.md ("Daily variability").
-PUBLISHED_VARIABILITY = {
-    "daily_cv": (35.6 / 53.7, "Nanjing, Sep 2015-Aug 2016: daily PM2.5 53.7 +- 35.6 ug/m3 (mean +- SD), "
-                 "Int. J. Environ. Res. Public Health 15(6), 1102 (2018), section 3.1"),
-    "janfeb_over_h1": (45.6 / 36.4, "Changzhou 2023: Jan-Feb 45.6, Jan-Jun 36.4 ug/m3 (Changzhou Ecology and "
-                       "Environment Bureau monthly bulletins, 2023-03-14 and 2023-07-20)"),
-    "jun_over_h1": (23.6 / 36.4, "Changzhou 2023: June 23.6, Jan-Jun 36.4 ug/m3 (bulletin of 2023-07-20)"),
-}
-#: years of the modelled statistics: the daily spread at the Nanjing study's level (2015), the
-#: seasonal ratios in the bulletins' year (2023)
-_VARIABILITY_YEARS = {"daily_cv": 2015, "janfeb_over_h1": 2023, "jun_over_h1": 2023}
+#: fitted to): (statistic, modelled year, value, source). See ecomodel/data/air/SOURCES.md
+#: ("Daily variability"). Nanjing (60 km upwind) stands in where no Changzhou figure was found.
+_NANJING_2015 = ("Nanjing, Sep 2015-Aug 2016: daily PM2.5 53.7 +- 35.6 ug/m3 (mean +- SD), Int. J. Environ. Res. "
+                 "Public Health 15(6), 1102 (2018), section 3.1")
+_NANJING_2019 = ("Nanjing, Mar 2019-Feb 2020: daily PM2.5 36 +- 20 ug/m3, 17 days above the limit, winter 49 and summer "
+                 "24 ug/m3 (Xie F. et al. 2023, Environmental Science 44(6), 3071)")
+_CHANGZHOU_2023 = "Changzhou Ecology and Environment Bureau monthly bulletins of 2023-03-14 and 2023-07-20"
+PUBLISHED_VARIABILITY = (
+    ("daily_cv", 2015, 35.6 / 53.7, _NANJING_2015),
+    ("daily_cv", 2020, 20.0 / 36.0, _NANJING_2019),
+    ("days_over_75", 2020, 17.0, _NANJING_2019),
+    ("winter_over_summer", 2020, 49.0 / 24.0, _NANJING_2019),
+    ("janfeb_over_h1", 2023, 45.6 / 36.4, "Changzhou 2023: Jan-Feb 45.6, Jan-Jun 36.4 ug/m3, " + _CHANGZHOU_2023),
+    ("jun_over_h1", 2023, 23.6 / 36.4, "Changzhou 2023: June 23.6, Jan-Jun 36.4 ug/m3, " + _CHANGZHOU_2023),
+    ("p95_over_mean", 2020, float("nan"), "no published Changzhou or neighbouring figure found"),
+)
 
 
 def _variability_stats(daily: np.ndarray, dates: pd.DatetimeIndex) -> dict:
     """Statistics of daily PM2.5 ``(member, day)`` [µg/m³]: member means of the daily coefficient of
     variation, P95 / annual mean, days above 75 µg/m³ (GB 3095 daily limit) per year, and the
-    seasonal ratios Jan–Feb / Jan–Jun and June / Jan–Jun of the ensemble-mean concentrations."""
+    seasonal ratios winter (Dec, Jan, Feb of the year) / summer (Jun–Aug), Jan–Feb / Jan–Jun and
+    June / Jan–Jun of the ensemble-mean concentrations."""
     mean = daily.mean(axis=1)
     month = np.asarray(dates.month)
     h1 = daily[:, month <= 6].mean()
     return {"daily_cv": float(np.mean(daily.std(axis=1) / mean)),
             "p95_over_mean": float(np.mean(np.percentile(daily, 95, axis=1) / mean)),
             "days_over_75": float(np.mean((daily > 75.0).sum(axis=1)) * 365.0 / daily.shape[1]),
+            "winter_over_summer": float(daily[:, np.isin(month, (12, 1, 2))].mean()
+                                        / daily[:, np.isin(month, (6, 7, 8))].mean()),
             "janfeb_over_h1": float(daily[:, month <= 2].mean() / h1),
             "jun_over_h1": float(daily[:, month == 6].mean() / h1)}
 
@@ -133,8 +141,9 @@ def variability(*, members: int = 16, seed: int = 2020, city: str = "常州市")
     Returns
     -------
     pandas.DataFrame
-        Index statistic; columns ``year``, ``modelled``, ``published`` (NaN where no published figure
-        was found: P95 / mean and days > 75 µg/m³), ``ratio`` (modelled / published) and ``source``.
+        One row per entry of :data:`PUBLISHED_VARIABILITY`: ``statistic``, ``year``, ``modelled``,
+        ``published`` (NaN where no published figure was found: P95 / mean), ``ratio`` (modelled /
+        published) and ``source``.
     """
     from .calibration import _Model, background_factor
     from .demodata import load_calibration
@@ -148,18 +157,14 @@ def variability(*, members: int = 16, seed: int = 2020, city: str = "常州市")
         raise InputError(f"city: {city!r} has no local boxes", field="city", value=city,
                          expected=f"one of {sorted(set(m.box_group.values()))}")
     stats = {}
-    for y in sorted(set(_VARIABILITY_YEARS.values())):
+    for y in sorted({row[1] for row in PUBLISHED_VARIABILITY}):
         bg = background_factor(y, cal["background"]["level"], cal["background"]["exponent"], m.trend)
         _, (_, dates, _), _ = m.weather(y)
         stats[y] = _variability_stats(m.daily_pm(y, cal["local_scale"], bg)[:, :, cols].mean(axis=2),
                                       pd.DatetimeIndex(dates))
-    rows = []
-    for name in ("daily_cv", "p95_over_mean", "days_over_75", "janfeb_over_h1", "jun_over_h1"):
-        y = _VARIABILITY_YEARS.get(name, 2015)
-        pub, src = PUBLISHED_VARIABILITY.get(name, (np.nan, "no published Changzhou or neighbouring figure found"))
-        rows.append({"statistic": name, "year": y, "modelled": stats[y][name], "published": pub,
-                     "ratio": stats[y][name] / pub, "source": src})
-    return pd.DataFrame(rows).set_index("statistic")
+    rows = [{"statistic": name, "year": y, "modelled": stats[y][name], "published": pub,
+             "ratio": stats[y][name] / pub, "source": src} for name, y, pub, src in PUBLISHED_VARIABILITY]
+    return pd.DataFrame(rows)
 
 
 def heldout_table(calibration: dict | None = None) -> pd.DataFrame:
@@ -217,8 +222,9 @@ def report(*, members: int = 8, seed: int = 11, goal_pct: float = 5.0) -> str:
                                              for r in pm))
     v = variability(members=members)
     lines.append("Daily and seasonal variability of city PM2.5 (checked, not fitted; modelled vs published):")
-    for name, r in v.dropna(subset=["published"]).iterrows():
-        lines.append(f"  {name} {int(r['year'])}: {r['modelled']:.2f} vs {r['published']:.2f} ({r['source']})")
+    for _, r in v.dropna(subset=["published"]).iterrows():
+        lines.append(f"  {r['statistic']} {int(r['year'])}: {r['modelled']:.2f} vs {r['published']:.2f} "
+                     f"({r['source']})")
     k = key_projects_effect("天宁", 2025, members=members, seed=seed)
     lines.append(f"Key projects (2023, 004:19) in 天宁 2025: PM2.5 {k['baseline']:.2f} -> {k['with_projects']:.2f} ug/m3 "
                  f"(-{k['effect']:.2f}, {k['effect_pct']:.1f} %); local share of 天宁 PM2.5 {100 * k['local_share']:.0f} %, "

@@ -73,20 +73,22 @@ def test_variability_stats__by_hand():
     assert st["daily_cv"] == pytest.approx(x.std() / x.mean())       # scale-free: both members alike
     assert st["days_over_75"] == pytest.approx(0.5 * 59)             # only member 2's Jan-Feb (80 > 75)
     assert st["p95_over_mean"] == pytest.approx(np.percentile(x, 95) / x.mean())
+    assert st["winter_over_summer"] == pytest.approx((59 * 40 + 31 * 30) / 90 / ((30 * 20 + 62 * 30) / 92))
 
 
 def test_variability__against_the_published_figures():
     from ecomodel.air.validation import PUBLISHED_VARIABILITY, variability
 
-    v = variability(members=2)
-    assert v.loc["daily_cv", "published"] == pytest.approx(35.6 / 53.7)        # Nanjing 2015-16
-    assert v.loc["janfeb_over_h1", "published"] == pytest.approx(45.6 / 36.4)  # Changzhou 2023 bulletins
-    assert set(PUBLISHED_VARIABILITY) <= set(v.index)
-    assert v["published"].isna().sum() == 2                     # P95/mean, days > 75: nothing published found
+    v = variability(members=2).set_index(["statistic", "year"])
+    assert v.loc[("daily_cv", 2015), "published"] == pytest.approx(35.6 / 53.7)        # Nanjing 2015-16
+    assert v.loc[("days_over_75", 2020), "published"] == 17.0                           # Nanjing 2019-20
+    assert v.loc[("janfeb_over_h1", 2023), "published"] == pytest.approx(45.6 / 36.4)  # Changzhou bulletins
+    assert len(v) == len(PUBLISHED_VARIABILITY) and v["published"].isna().sum() == 1   # P95/mean: none found
     assert (v["modelled"] > 0).all()
-    assert 0.2 < v.loc["daily_cv", "modelled"] < 1.0
-    # winter above and June below the first-half mean, as observed (sizes: SOURCES.md, a measured miss)
-    assert v.loc["janfeb_over_h1", "modelled"] > 1.0 > v.loc["jun_over_h1", "modelled"]
+    assert 0.2 < v.loc[("daily_cv", 2020), "modelled"] < 1.0
+    # winter above summer and June below the first-half mean, as observed (sizes: SOURCES.md, a measured miss)
+    assert v.loc[("winter_over_summer", 2020), "modelled"] > 1.0
+    assert v.loc[("janfeb_over_h1", 2023), "modelled"] > 1.0 > v.loc[("jun_over_h1", 2023), "modelled"]
     with pytest.raises(InputError, match="city"):
         variability(members=1, city="上海市")
     with pytest.raises(InputError, match="members"):
