@@ -295,7 +295,8 @@ def dustfall(inventory: Inventory, meteorology: xr.Dataset | None = None,
     parameters : DustfallParameters, optional
         Coefficients.
     city : str or None
-        Add the equal-weight average of this city's local boxes (as :func:`ecomodel.air.add_city_average`).
+        Add the equal-weight average of this city's local boxes (as :func:`ecomodel.air.add_city_average`);
+        a city with no local box raises :class:`~ecomodel.errors.InputError`. ``None``: boxes only.
 
     Returns
     -------
@@ -333,11 +334,12 @@ def dustfall(inventory: Inventory, meteorology: xr.Dataset | None = None,
     factors = schedule_factors(reductions, inventory, sorted(set(dates.year.tolist())), domain=domain)
     boxes, yrs, annual, monthly, keys = dustfall_arrays(inventory, domain, dates, factors, prec, parameters=parameters)
     if city:
-        idx = [i for i, (c, k) in enumerate(zip(domain.city, domain.kind, strict=True)) if c == city and k == "local"]
-        if idx:
-            annual = np.concatenate([annual, annual[:, :, idx].mean(axis=2, keepdims=True)], axis=2)
-            monthly = np.concatenate([monthly, monthly[:, :, idx].mean(axis=2, keepdims=True)], axis=2)
-            boxes.append(city)
+        from .projection import _city_columns
+
+        idx, _ = _city_columns(domain, city, None)  # a city without a local box is an error, not left out
+        annual = np.concatenate([annual, annual[:, :, idx].mean(axis=2, keepdims=True)], axis=2)
+        monthly = np.concatenate([monthly, monthly[:, :, idx].mean(axis=2, keepdims=True)], axis=2)
+        boxes.append(city)
     month = pd.DatetimeIndex([f"{y}-{m:02d}-01" for y, m in keys])
     ds = xr.Dataset({"dustfall": (("year", "member", "box"), annual, dict(DUSTFALL_ATTRS)),
                      "dustfall_monthly": (("month", "member", "box"), monthly.transpose(1, 0, 2),
@@ -411,9 +413,9 @@ def fit_deposited_fraction(observed: float | None = None, *, year: int | None = 
     dates = pd.date_range(f"{year}-01-01", f"{year}-12-31")
     _, _, _, monthly, keys = dustfall_arrays(inv, d.domain, dates, schedule_factors(None, inv, [year]), None,
                                              parameters=unit)
-    cols = [i for i, (c, k) in enumerate(zip(d.domain.city, d.domain.kind, strict=True)) if c == city and k == "local"]
-    if not cols:
-        raise InputError(f"city: no local box of the demo belongs to {city!r}", field="city", value=city)
+    from .projection import _city_columns
+
+    cols, _ = _city_columns(d.domain, city, None)
     rows = [k for k, (_, m) in enumerate(keys) if m in months]
     days = np.array([pd.Period(f"{y}-{m:02d}").days_in_month for y, m in keys], dtype=float)[rows]
     city_mean = monthly[0][np.ix_(rows, cols)].mean(axis=1)  # equal weights over the boxes

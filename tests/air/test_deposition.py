@@ -179,6 +179,13 @@ def test_bad_input_names_the_field():
     with pytest.raises(InputError, match="whole calendar years"):
         air.deposition.dustfall_arrays(air.demo().inventory, air.demo().domain,
                                        pd.date_range("2023-01-01", periods=40), {2023: 1.0}, None)
+    # a city with no local box is refused, not silently left out of the output
+    with pytest.raises(InputError, match="no local box belongs to '上海市'") as exc:
+        dustfall(air.demo().inventory_for(2023), years=[2023], city="上海市")
+    assert exc.value.field == "city"
+    with pytest.raises(InputError, match="上海市"):
+        fit_deposited_fraction(city="上海市")
+    assert "上海市" not in dustfall(air.demo().inventory_for(2023), years=[2023], city=None)["box"].values
 
 
 def test_units_are_udunits_and_convert_from_the_registry_spelling():
