@@ -226,7 +226,8 @@ def report(*, members: int = 8, seed: int = 11, goal_pct: float = 5.0) -> str:
         lines.append(f"  {r['statistic']} {int(r['year'])}: {r['modelled']:.2f} vs {r['published']:.2f} "
                      f"({r['source']})")
     k = key_projects_effect("天宁", 2025, members=members, seed=seed)
-    lines.append(f"Key projects (2023, 004:19) in 天宁 2025: PM2.5 {k['baseline']:.2f} -> {k['with_projects']:.2f} ug/m3 "
+    lines.append(f"Key projects (2023, 004:19) in 天宁 2025 (full model, {members} members, seed {seed}): "
+                 f"PM2.5 {k['baseline']:.2f} -> {k['with_projects']:.2f} ug/m3 "
                  f"(-{k['effect']:.2f}, {k['effect_pct']:.1f} %); local share of 天宁 PM2.5 {100 * k['local_share']:.0f} %, "
                  f"so the projects remove {k['effect_of_local_pct']:.1f} % of the locally caused part")
     return "\n".join(lines)
