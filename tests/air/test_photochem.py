@@ -105,7 +105,7 @@ def _demo_o3(nox_factor=1.0, voc_factor=1.0, members=4, seed=5, grs=None):
 
 @pytest.mark.parametrize("grs", [pc.GRSParameters(scheme="split"), None], ids=["split", "exponential"])
 def test_regimes_in_tianning__voc_limited_winter_weaker_in_summer(grs):
-    """Mao et al. (2022, Front. Environ. Sci.): urban southern Jiangsu is VOC-limited in the cold
+    """Mao Y.-H. et al. (2022, Front. Environ. Sci. 10, 864897): urban southern Jiangsu is VOC-limited in the cold
     season (NOx cuts raise O3, VOC cuts lower it) and less so in summer. The GRS reproduces the
     direction and the seasonal weakening; it stays VOC-limited even in summer for NOx cuts up to 90 %
     (peak ratio <= 0.1), more VOC-limited than the pf-RSM peak ratios reported for YRD cities
