@@ -100,8 +100,8 @@ def key_projects_effect(box: str = "天宁", year: int = 2025, *, members: int =
 #: ("Daily variability"). Nanjing (60 km upwind) stands in where no Changzhou figure was found.
 _NANJING_2015 = ("Nanjing, Sep 2015-Aug 2016: daily PM2.5 53.7 +- 35.6 ug/m3 (mean +- SD), Int. J. Environ. Res. "
                  "Public Health 15(6), 1102 (2018), section 3.1")
-_NANJING_2019 = ("Nanjing, Mar 2019-Feb 2020: daily PM2.5 36 +- 20 ug/m3, 17 days above the limit, winter 49 and summer "
-                 "24 ug/m3 (Xie F. et al. 2023, Environmental Science 44(6), 3071)")
+_NANJING_2019 = ("Nanjing, Mar 2019-Feb 2020: daily PM2.5 36 +- 20 ug/m3, 17 days above the limit, winter 49 and "
+                 "summer 24 ug/m3 (Xie F. et al. 2023, Environmental Science 44(6), 3071)")
 _CHANGZHOU_2023 = "Changzhou Ecology and Environment Bureau monthly bulletins of 2023-03-14 and 2023-07-20"
 PUBLISHED_VARIABILITY = (
     ("daily_cv", 2015, 35.6 / 53.7, _NANJING_2015),
@@ -228,6 +228,7 @@ def report(*, members: int = 8, seed: int = 11, goal_pct: float = 5.0) -> str:
     k = key_projects_effect("天宁", 2025, members=members, seed=seed)
     lines.append(f"Key projects (2023, 004:19) in 天宁 2025 (full model, {members} members, seed {seed}): "
                  f"PM2.5 {k['baseline']:.2f} -> {k['with_projects']:.2f} ug/m3 "
-                 f"(-{k['effect']:.2f}, {k['effect_pct']:.1f} %); local share of 天宁 PM2.5 {100 * k['local_share']:.0f} %, "
+                 f"(-{k['effect']:.2f}, {k['effect_pct']:.1f} %); "
+                 f"local share of 天宁 PM2.5 {100 * k['local_share']:.0f} %, "
                  f"so the projects remove {k['effect_of_local_pct']:.1f} % of the locally caused part")
     return "\n".join(lines)
