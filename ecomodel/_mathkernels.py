@@ -36,6 +36,16 @@ The intrinsics
     every value is bit-identical to the scalar function (tested). It exists because numba's host
     tuning on AVX-512 CPUs makes the loop vectoriser stop at 256 bits; 8-wide it takes about
     0.6 ns per value instead of 1.
+:func:`exp_neg_inline`, :func:`sqrt_inline` — ``e⁻ˣ`` and ``√x`` of one float64 emitted into the caller.
+    :func:`exp_neg` is a numba function whose ``max`` and ``.view`` are calls to further numba
+    functions, and ``math.sqrt`` is a call to libm's ``sqrt`` (it may set errno); numba optimises
+    each function before linking its callees, so a loop calling them is not vectorised. These two
+    put the same operations in the caller's IR: ``exp_neg_inline`` the instructions of
+    ``_exp_neg8`` on a scalar (bit-identical to :func:`exp_neg`, tested), ``sqrt_inline`` the
+    ``llvm.sqrt`` intrinsic (correctly rounded, the value libm gives).
+:func:`stack_array` — a 1-d float64 array of a compile-time size on the kernel's stack. LLVM
+    knows a stack array aliases no other array, so a loop that writes only to it needs no run-time
+    alias checks, which LLVM never emits for loops of fewer than 16 iterations (8 SIMD lanes).
 :func:`prefer_512_bit_vectors` — a no-op call that gives the calling kernel the LLVM attribute
     ``"prefer-vector-width"="512"`` (the same reason). Only for kernels whose vectorised loops are
     element-wise: reductions vectorised at another width would add in another order.

@@ -142,6 +142,31 @@ def test_inline_exp_neg_and_sqrt_are_bit_identical_to_the_functions():
     assert np.isnan(r[:2]).all()
 
 
+def test_stack_array_is_a_scratch_array_of_a_constant_size():
+    @jit(cache=False)
+    def cumulative(x, out):
+        w = mk.stack_array(16)  # scratch on the kernel's stack, written before it is read
+        for i in range(16):
+            w[i] = x[i] * 2.0
+        for i in range(1, 16):
+            w[i] += w[i - 1]
+        for i in range(16):
+            out[i] = w[i]
+        return w.shape[0]
+
+    x = np.arange(16.0)
+    out = np.empty(16)
+    assert cumulative(x, out) == 16
+    assert np.array_equal(out, np.cumsum(2.0 * x))
+
+    @jit(cache=False)
+    def not_constant(n):
+        return mk.stack_array(n).shape[0]
+
+    with pytest.raises(numba.TypingError):
+        not_constant(4)
+
+
 def test_prefer_512_bit_vectors_marks_the_kernel_and_keeps_element_wise_values():
     @jit(cache=False)  # compiled here, so that its LLVM IR can be inspected (a cached kernel has none)
     def wide(x, out):
