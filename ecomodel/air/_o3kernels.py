@@ -38,7 +38,7 @@ import math
 
 import numpy as np
 
-from .._mathkernels import exp_neg, exp_neg_inline, sqrt_inline, stack_array
+from .._mathkernels import EXACT_FASTMATH, exp_neg, exp_neg_inline, sqrt_inline, stack_array
 from .._numba import jit, prange
 
 # indices of the parameter vector built by photochem._param_vector
@@ -590,7 +590,7 @@ def _dark_lanes(W, b, st, hr, kv, ekv, gs, kents, rhms, inflow, en, ev, fno, vd,
         W[W_ACC_ROC + q] += wgt * r1
 
 
-@jit(error_model="numpy")
+@jit(error_model="numpy", fastmath=EXACT_FASTMATH)
 def _exp_day_lanes(S, boxes, nl, en0, ev0, kv, ekv, k2, k4, k1s, js, jlast, gs, kents, rhms, inflow, par, k5, k67,
                    dt, n_sub, prof_nox, prof_voc, hourly, record, keep):
     """:func:`_local_day_exp` for *nl* members at once, the member loop innermost (SIMD lanes).
@@ -612,7 +612,11 @@ def _exp_day_lanes(S, boxes, nl, en0, ev0, kv, ekv, k2, k4, k1s, js, jlast, gs, 
     (4 per instruction with AVX2, two vector iterations and no scalar remainder, so every lane runs
     the same code: a member's numbers do not depend on its lane). Hours without photolysis in every
     lane (about 11 of 24 at 31.8 °N) take :func:`_dark_lanes`, the same step without the radical and
-    partition square roots.
+    partition square roots. Compiled without ``reassoc`` (:data:`EXACT_FASTMATH`): numba links a copy of
+    this function into its caller and optimises it again there, and which copy runs depends on
+    whether the kernels were compiled in this process or loaded from the cache; with ``reassoc`` the
+    second optimisation reordered arithmetic (~1e-14 relative), without it both copies give the same
+    bits.
     """
     nb = boxes.shape[0]
     W = stack_array(NW)

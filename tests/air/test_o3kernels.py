@@ -243,3 +243,42 @@ def test_the_lane_loops_compile_to_packed_simd():
     # version had one packed division and one square root, in the set-up loops)
     assert len(re.findall(r"vdivpd\s[^\n]*[yz]mm", asm)) >= 10
     assert len(re.findall(r"vsqrtpd\s[^\n]*[yz]mm", asm)) >= 4
+
+
+_LANES_PROBE = """
+import hashlib, numpy as np
+from ecomodel.air import photochem as pc
+from ecomodel.air import _o3kernels as k
+rng = np.random.default_rng(7)
+n_m, n_d, n_b = 9, 6, 3
+g = pc.GRSParameters(scheme="exponential", substeps=1)
+mda8, hourly = np.zeros((n_m, n_d, n_b)), np.zeros((n_m, n_d, 24, n_b))
+k.run_grs_exp_lanes(rng.uniform(0.0, 3e5, (1, n_b)), rng.uniform(0.0, 3e5, (1, n_b)), np.zeros(n_d, dtype=np.int64),
+                    rng.uniform(5.0, 200.0, (n_m, n_d, n_b)), rng.uniform(300.0, 1800.0, (n_m, n_d)),
+                    rng.uniform(265.0, 310.0, (n_m, n_d)), rng.uniform(0.3, 1.0, (n_m, n_d)),
+                    pc.photolysis_table(rng.integers(1, 366, n_d)), rng.uniform(10.0, 60.0, (n_m, n_d)),
+                    np.asarray(g.nox_profile, dtype=float), np.asarray(g.voc_profile, dtype=float), g.vector(), 2, 0,
+                    mda8, hourly, True)
+print(hashlib.sha256(hourly.tobytes()).hexdigest())
+"""
+
+
+def test_member_lanes_do_not_depend_on_the_kernel_cache_state(tmp_path):
+    """The process that compiles run_grs_exp_lanes (and fills the cache) and one that loads it give the
+    same bits. They need not run the same copy of _exp_day_lanes (its own library, or the copy linked
+    into the caller and optimised again there); without ``reassoc`` re-optimising cannot reorder its
+    arithmetic (with it the two differed by ~1e-14 relative)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOMODEL_", "NUMBA_CACHE_DIR"))}
+    env.update({"PYTHONPATH": str(root), "ECOMODEL_CACHE_DIR": str(tmp_path / "cache")})
+    runs = []
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-c", _LANES_PROBE], env=env, capture_output=True, text=True,
+                              timeout=600, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        runs.append(proc.stdout.strip().splitlines()[-1])
+    assert runs[0] == runs[1]
