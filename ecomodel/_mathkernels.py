@@ -36,6 +36,16 @@ The intrinsics
     every value is bit-identical to the scalar function (tested). It exists because numba's host
     tuning on AVX-512 CPUs makes the loop vectoriser stop at 256 bits; 8-wide it takes about
     0.6 ns per value instead of 1.
+:func:`exp_neg_inline`, :func:`sqrt_inline` — ``e⁻ˣ`` and ``√x`` of one float64 emitted into the caller.
+    :func:`exp_neg` is a numba function whose ``max`` and ``.view`` are calls to further numba
+    functions, and ``math.sqrt`` is a call to libm's ``sqrt`` (it may set errno); numba optimises
+    each function before linking its callees, so a loop calling them is not vectorised. These two
+    put the same operations in the caller's IR: ``exp_neg_inline`` the instructions of
+    ``_exp_neg8`` on a scalar (bit-identical to :func:`exp_neg`, tested), ``sqrt_inline`` the
+    ``llvm.sqrt`` intrinsic (correctly rounded, the value libm gives).
+:func:`stack_array` — a 1-d float64 array of a compile-time size on the kernel's stack. LLVM
+    knows a stack array aliases no other array, so a loop that writes only to it needs no run-time
+    alias checks, which LLVM never emits for loops of fewer than 16 iterations (8 SIMD lanes).
 :func:`prefer_512_bit_vectors` — a no-op call that gives the calling kernel the LLVM attribute
     ``"prefer-vector-width"="512"`` (the same reason). Only for kernels whose vectorised loops are
     element-wise: reductions vectorised at another width would add in another order.
@@ -67,7 +77,8 @@ from ecomodel._numba import SAFE_FASTMATH, jit
 
 __all__ = [
     "SAFE_FASTMATH", "SAFE_FASTMATH_FLAGS", "EXACT_FASTMATH", "LOG2E", "LN2_HI", "LN2_LO", "SQRT2",
-    "exp", "exp_neg", "exp_neg_scaled", "log", "prefer_512_bit_vectors",
+    "exp", "exp_neg", "exp_neg_inline", "exp_neg_scaled", "log", "prefer_512_bit_vectors", "sqrt_inline",
+    "stack_array",
 ]
 
 #: :data:`SAFE_FASTMATH` as a sorted tuple, the form llvmlite's instruction builders take.
@@ -173,9 +184,38 @@ def _v8_types():
     return _V8
 
 
+def _emit_exp_neg(builder, x, width):
+    """The IR of :func:`exp_neg` on *x*: a double, or a ``<width x double>`` when *width* is 8 (the
+    same operations with the same fast-math flags as the numba function, so every value is the same)."""
+    from numba.core import cgutils
+
+    ir, V8, I8 = _v8_types()
+    F, I = (ir.DoubleType(), ir.IntType(64)) if width is None else (V8, I8)
+    f = tuple(sorted(EXACT_FASTMATH))
+
+    def splat(v):
+        return ir.Constant(F, v if width is None else [v] * width)
+
+    nx = builder.fneg(x, flags=f)
+    y = builder.select(builder.fcmp_ordered(">", nx, splat(-708.0), flags=f), nx, splat(-708.0))
+    name = "llvm.floor.f64" if width is None else "llvm.floor.v8f64"
+    floor = cgutils.get_or_insert_function(builder.module, ir.FunctionType(F, [F]), name)
+    n = builder.call(floor, [builder.fadd(builder.fmul(y, splat(LOG2E), flags=f), splat(0.5), flags=f)])
+    r = builder.fsub(builder.fsub(y, builder.fmul(n, splat(LN2_HI), flags=f), flags=f),
+                     builder.fmul(n, splat(LN2_LO), flags=f), flags=f)
+    p = splat(1.0 / 6227020800.0)
+    for c in (1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,
+              1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0):
+        p = builder.fadd(builder.fmul(p, r, flags=f), splat(c), flags=f)
+    icon = (lambda v: ir.Constant(I, v)) if width is None else (lambda v: ir.Constant(I, [v] * width))
+    k = builder.shl(builder.add(builder.fptosi(n, I), icon(1023)), icon(52))
+    e = builder.fmul(p, builder.bitcast(k, F), flags=f)
+    keep = builder.fcmp_ordered("<=", x, splat(708.0), flags=f)
+    return builder.select(keep, e, splat(0.0))
+
+
 def _make_exp_neg8():
     from numba import types
-    from numba.core import cgutils
     from numba.core.extending import intrinsic
 
     @intrinsic
@@ -186,33 +226,16 @@ def _make_exp_neg8():
         def codegen(context, builder, signature, args):
             ir, V8, I8 = _v8_types()
             x_, a_, out_, j_ = args
-            f = tuple(sorted(EXACT_FASTMATH))
             fs = tuple(sorted(SAFE_FASTMATH))
 
             def ptr(arrty, arr):
                 arr = context.make_array(arrty)(context, builder, arr)
                 return builder.bitcast(builder.gep(arr.data, [j_], inbounds=True), V8.as_pointer())
 
-            def splat(v):
-                return ir.Constant(V8, [v] * 8)
-
             av = builder.insert_element(ir.Constant(V8, ir.Undefined), a_, ir.Constant(ir.IntType(32), 0))
             av = builder.shuffle_vector(av, av, ir.Constant(ir.VectorType(ir.IntType(32), 8), [0] * 8))
             xv = builder.fmul(av, builder.load(ptr(signature.args[0], x_), align=8), flags=fs)
-            nx = builder.fneg(xv, flags=f)
-            y = builder.select(builder.fcmp_ordered(">", nx, splat(-708.0), flags=f), nx, splat(-708.0))
-            floor = cgutils.get_or_insert_function(builder.module, ir.FunctionType(V8, [V8]), "llvm.floor.v8f64")
-            n = builder.call(floor, [builder.fadd(builder.fmul(y, splat(LOG2E), flags=f), splat(0.5), flags=f)])
-            r = builder.fsub(builder.fsub(y, builder.fmul(n, splat(LN2_HI), flags=f), flags=f),
-                             builder.fmul(n, splat(LN2_LO), flags=f), flags=f)
-            p = splat(1.0 / 6227020800.0)
-            for c in (1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,
-                      1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0):
-                p = builder.fadd(builder.fmul(p, r, flags=f), splat(c), flags=f)
-            k = builder.shl(builder.add(builder.fptosi(n, I8), ir.Constant(I8, [1023] * 8)), ir.Constant(I8, [52] * 8))
-            e = builder.fmul(p, builder.bitcast(k, V8), flags=f)
-            keep = builder.fcmp_ordered("<=", xv, splat(708.0), flags=f)
-            builder.store(builder.select(keep, e, splat(0.0)), ptr(signature.args[2], out_), align=8)
+            builder.store(_emit_exp_neg(builder, xv, 8), ptr(signature.args[2], out_), align=8)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -220,7 +243,77 @@ def _make_exp_neg8():
     return _exp_neg8
 
 
+def _make_inline_scalars():
+    from numba import types
+    from numba.core import cgutils
+    from numba.core.extending import intrinsic
+
+    @intrinsic
+    def exp_neg_inline(typingctx, x):
+        """:func:`exp_neg` of a float64, emitted into the caller (no call, no status check)."""
+        if not isinstance(x, types.Float):
+            return None
+
+        def codegen(context, builder, signature, args):
+            v = context.cast(builder, args[0], signature.args[0], types.float64)
+            return _emit_exp_neg(builder, v, None)
+
+        return types.float64(x), codegen
+
+    @intrinsic
+    def sqrt_inline(typingctx, x):
+        """``√x`` of a float64 as the ``llvm.sqrt`` intrinsic (IEEE, correctly rounded: the same value
+        as ``math.sqrt``, NaN below 0) instead of numba's call to libm's ``sqrt``."""
+        if not isinstance(x, types.Float):
+            return None
+
+        def codegen(context, builder, signature, args):
+            ir = _v8_types()[0]
+            v = context.cast(builder, args[0], signature.args[0], types.float64)
+            fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.DoubleType(), [ir.DoubleType()]),
+                                                "llvm.sqrt.f64")
+            return builder.call(fn, [v])
+
+        return types.float64(x), codegen
+
+    return exp_neg_inline, sqrt_inline
+
+
+def _make_stack_array():
+    from numba import types
+    from numba.core import cgutils
+    from numba.core.extending import intrinsic
+    from numba.np.arrayobj import populate_array
+
+    @intrinsic
+    def stack_array(typingctx, n):
+        """A 1-d float64 array of *n* (a compile-time constant) elements on the stack of the calling
+        kernel, contents undefined. LLVM knows it aliases no other array, so a loop that writes only
+        to it and reads other arrays needs no run-time alias checks (which the loop vectoriser does
+        not emit for loops of fewer than 16 iterations). It lives as long as the kernel's frame:
+        never return or store it."""
+        if not isinstance(n, types.IntegerLiteral) or n.literal_value <= 0:
+            return None
+        size = n.literal_value
+        arrty = types.Array(types.float64, 1, "C")
+
+        def codegen(context, builder, signature, args):
+            ir = _v8_types()[0]
+            data = cgutils.alloca_once(builder, ir.DoubleType(), size=size, name="stack_array")
+            ary = context.make_array(arrty)(context, builder)
+            populate_array(ary, data=data, shape=[context.get_constant(types.intp, size)],
+                           strides=[context.get_constant(types.intp, 8)], itemsize=context.get_constant(types.intp, 8),
+                           meminfo=None)
+            return ary._getvalue()
+
+        return arrty(n), codegen
+
+    return stack_array
+
+
 _exp_neg8 = _make_exp_neg8()
+exp_neg_inline, sqrt_inline = _make_inline_scalars()
+stack_array = _make_stack_array()
 
 
 @jit(error_model="numpy")

@@ -21,7 +21,6 @@ KERNELS = {
     "air/_kernels.py::_simulate_block",
     "air/_o3kernels.py::_local_day",
     "air/_o3kernels.py::_local_day_exp",
-    "air/_o3kernels.py::_exp_day_lanes",
     "carbon/_kernels.py::_lmdi_pairs",
     "water/_kernels.py::_make_route",
     "water/_kernels.py::_make_route.route",

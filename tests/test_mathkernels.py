@@ -121,6 +121,52 @@ def test_exp_neg_scaled_eight_wide_is_bit_identical_to_the_scalar_function(a):
     assert np.array_equal(strided[::2], got)
 
 
+@jit
+def _map_inline(x, e, r):
+    for i in range(x.shape[0]):
+        e[i] = mk.exp_neg_inline(x[i])
+        r[i] = mk.sqrt_inline(x[i])
+
+
+def test_inline_exp_neg_and_sqrt_are_bit_identical_to_the_functions():
+    # exp_neg_inline is exp_neg emitted into the caller (the same operations and flags), sqrt_inline the
+    # llvm.sqrt intrinsic (correctly rounded, as libm's sqrt): both give the same value for every input
+    rng = np.random.default_rng(6)
+    x = np.concatenate([np.linspace(0.0, 710.0, 100_003), rng.exponential(1.0, 50_000), rng.uniform(0, 1e-6, 999),
+                        [0.0, 708.0, np.nextafter(708.0, np.inf), 1e300, np.inf]])
+    e, r = np.empty_like(x), np.empty_like(x)
+    _map_inline(x, e, r)
+    assert np.array_equal(e, _apply(_map_exp_neg, x))
+    assert np.array_equal(r, np.sqrt(x))
+    _map_inline(np.array([-1.0, np.nan]), e[:2], r[:2])
+    assert np.isnan(r[:2]).all()
+
+
+def test_stack_array_is_a_scratch_array_of_a_constant_size():
+    @jit(cache=False)
+    def cumulative(x, out):
+        w = mk.stack_array(16)  # scratch on the kernel's stack, written before it is read
+        for i in range(16):
+            w[i] = x[i] * 2.0
+        for i in range(1, 16):
+            w[i] += w[i - 1]
+        for i in range(16):
+            out[i] = w[i]
+        return w.shape[0]
+
+    x = np.arange(16.0)
+    out = np.empty(16)
+    assert cumulative(x, out) == 16
+    assert np.array_equal(out, np.cumsum(2.0 * x))
+
+    @jit(cache=False)
+    def not_constant(n):
+        return mk.stack_array(n).shape[0]
+
+    with pytest.raises(numba.TypingError):
+        not_constant(4)
+
+
 def test_prefer_512_bit_vectors_marks_the_kernel_and_keeps_element_wise_values():
     @jit(cache=False)  # compiled here, so that its LLVM IR can be inspected (a cached kernel has none)
     def wide(x, out):

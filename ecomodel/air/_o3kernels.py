@@ -38,7 +38,7 @@ import math
 
 import numpy as np
 
-from .._mathkernels import exp_neg
+from .._mathkernels import EXACT_FASTMATH, exp_neg, exp_neg_inline, sqrt_inline, stack_array
 from .._numba import jit, prange
 
 # indices of the parameter vector built by photochem._param_vector
@@ -229,7 +229,7 @@ def _split(a, x, k4, j):
     b = k4 * (a + x) + j
     q = b * b - 4.0 * k4 * k4 * a * x
     q = q if q > 0.0 else 0.0
-    den = b + math.sqrt(q)
+    den = b + sqrt_inline(q)
     z = 2.0 * k4 * a * x / (den if den > 1e-300 else 1e-300)
     return z if z < lo else lo
 
@@ -241,7 +241,7 @@ def _radicals(no, no2, k1roc, k2, k5, k67):
     if k1roc <= 0.0:
         return 0.0
     bq = k2 * no + k67 * no2
-    root = bq + math.sqrt(bq * bq + 4.0 * k5 * k1roc)
+    root = bq + sqrt_inline(bq * bq + 4.0 * k5 * k1roc)
     return 2.0 * k1roc / (root if root > 0.0 else 1.0)
 
 
@@ -472,47 +472,125 @@ def run_grs(e_nox, e_voc, period, vent, mixh, temp, cloud, jtab, o3_bg, prof_nox
 #: members advanced together by :func:`run_grs_exp_lanes` (the SIMD lanes of its innermost loops)
 LANES = 8
 
+# The box being advanced by _exp_day_lanes lives in a stack frame ``W`` (ecomodel._mathkernels.stack_array)
+# of rows of LANES values: NOx, Ox, ROC, nitrate, the partition's NO2 and the hour's trapezoid sums of NO,
+# NO2, O3 and ROC. The step loops write only to it and read the inputs from their own arrays; since a
+# stack array aliases nothing, LLVM needs no run-time alias checks and vectorises these 8-iteration loops
+# (it emits no such checks for loops under 16 iterations). The lanes are indexed with unsigned integers:
+# a signed index carries numba's negative-index wrap-around, a select that hides the unit stride.
+_U = np.uint64
+W_A, W_X, W_R, W_N, W_Z, W_ACC = _U(0), _U(LANES), _U(2 * LANES), _U(3 * LANES), _U(4 * LANES), _U(5 * LANES)
+W_ACC_NO2, W_ACC_O3, W_ACC_ROC = _U(6 * LANES), _U(7 * LANES), _U(8 * LANES)
+NW = 9 * LANES
+_LANES_U = _U(LANES)
+
 
 @jit(inline="always")
-def _dark_lanes(i, b, st, A, X, R, N, zs, kv, ekv, acc, en, ev, gs, kents, rhms, ab, xb, rb, fno, vd, dt, wgt):
-    """Step *st* of box *b* (row *i* of the state) for the lanes of :func:`_exp_day_lanes` in an
-    hour without photolysis: the general step with J = k1 = 0 (RP = 0, so no conversion and no
-    nitrate formation; the partition is ``min(NOx, Ox)``), the same operations without the radical
-    and partition roots. Arrays are indexed in place (no row views)."""
-    for q in range(LANES):
+def _lit_lanes(W, b, st, hr, kv, ekv, k2s, k4s, k1s, js, gs, kents, rhms, inflow, en, ev, fno, vd, k5, k67, dt,
+               wgt):
+    """Step *st* (hour *hr*) of box *b* held in the frame *W* for every lane: the step of
+    :func:`_local_day_exp`, the same operations in the same order (*en*, *ev*: the box's NOx and ROC
+    emission per m of mixed layer this hour; the other arrays as in :func:`_exp_day_lanes`)."""
+    for q in range(_LANES_U):
         e = ekv[b, q] * gs[st, q]
         lam = kv[b, q] + kents[st, q]
         phi = (1.0 - e) / lam if lam * dt > 1e-10 else dt
-        ea = en * rhms[st, q]
+        rhm = rhms[st, q]
+        ea = en * rhm
         ex = (1.0 - fno) * ea
-        r1 = R[i, q] * e + phi * (ev * rhms[st, q] + lam * rb[q])
-        xx = X[i, q]
-        ld0 = vd * rhms[st, q] * (xx - zs[i, q])
-        src_a = A[i, q] * e + phi * (ea + lam * ab[q])
+        rr = W[W_R + q]
+        r1 = rr * e + phi * (ev * rhm + lam * inflow[hr, 3, q])
+        k2 = k2s[q]
+        k1 = k1s[hr, q]
+        z0 = W[W_Z + q]
+        aa = W[W_A + q]
+        xx = W[W_X + q]
+        no0 = aa - z0
+        o30 = xx - z0
+        rp0 = _radicals(no0, z0, k1 * rr, k2, k5, k67)
+        pa0 = k2 * rp0 * no0
+        qn0 = k67 * rp0 * z0
+        ld0 = vd * rhm * o30
+        srcA = aa * e + phi * (ea + lam * (inflow[hr, 0, q] + inflow[hr, 1, q]))
+        qa = qn0 * phi
+        qa = qa if qa < srcA else srcA
+        a_s = srcA - qa
+        lx0 = (ld0 + qn0) / (xx if xx > 1e-30 else 1e-30)
+        ltot = lam + lx0
+        ex0 = exp_neg_inline(ltot * dt)
+        phx = (1.0 - ex0) / ltot if ltot * dt > 1e-10 else dt
+        xb = inflow[hr, 2, q] + inflow[hr, 1, q]
+        x_s = xx * ex0 + phx * (ex + lam * xb + pa0)
+        k4 = k4s[q]
+        j = js[hr, q]
+        z1 = _split(a_s, x_s, k4, j)
+        no1 = a_s - z1
+        o31 = x_s - z1
+        rp1 = _radicals(no1, z1, k1 * r1, k2, k5, k67)
+        pa = 0.5 * (pa0 + k2 * rp1 * no1)
+        qn = 0.5 * (qn0 + k67 * rp1 * z1)
+        ld = 0.5 * (ld0 + vd * rhm * o31)
+        lx = (ld + qn) / (xx if xx > 1e-30 else 1e-30)
+        ltot = lam + lx
+        ex1 = exp_neg_inline(ltot * dt)
+        phx = (1.0 - ex1) / ltot if ltot * dt > 1e-10 else dt
+        qa = qn * phi
+        qa = qa if qa < srcA else srcA
+        W[W_N + q] = W[W_N + q] * e + qa
+        an = srcA - qa
+        xn = xx * ex1 + phx * (ex + lam * xb + pa)
+        W[W_A + q] = an
+        W[W_X + q] = xn
+        W[W_R + q] = r1
+        z = _split(an, xn, k4, j)
+        W[W_Z + q] = z
+        W[W_ACC + q] += wgt * (an - z)
+        W[W_ACC_NO2 + q] += wgt * z
+        W[W_ACC_O3 + q] += wgt * (xn - z)
+        W[W_ACC_ROC + q] += wgt * r1
+
+
+@jit(inline="always")
+def _dark_lanes(W, b, st, hr, kv, ekv, gs, kents, rhms, inflow, en, ev, fno, vd, dt, wgt):
+    """:func:`_lit_lanes` in an hour without photolysis: the general step with J = k1 = 0 (RP = 0, so
+    no conversion and no nitrate formation; the partition is ``min(NOx, Ox)``), the same operations
+    without the radical and partition roots."""
+    for q in range(_LANES_U):
+        e = ekv[b, q] * gs[st, q]
+        lam = kv[b, q] + kents[st, q]
+        phi = (1.0 - e) / lam if lam * dt > 1e-10 else dt
+        rhm = rhms[st, q]
+        ea = en * rhm
+        ex = (1.0 - fno) * ea
+        r1 = W[W_R + q] * e + phi * (ev * rhm + lam * inflow[hr, 3, q])
+        xx = W[W_X + q]
+        ld0 = vd * rhm * (xx - W[W_Z + q])
+        src_a = W[W_A + q] * e + phi * (ea + lam * (inflow[hr, 0, q] + inflow[hr, 1, q]))
         rx = 1.0 / (xx if xx > 1e-30 else 1e-30)
         ltot = lam + ld0 * rx
-        ex0 = exp_neg(ltot * dt)
+        ex0 = exp_neg_inline(ltot * dt)
         phx = (1.0 - ex0) / ltot if ltot * dt > 1e-10 else dt
-        x_s = xx * ex0 + phx * (ex + lam * xb[q])
+        xb = inflow[hr, 2, q] + inflow[hr, 1, q]
+        x_s = xx * ex0 + phx * (ex + lam * xb)
         z1 = src_a if src_a < x_s else x_s
-        ld = 0.5 * (ld0 + vd * rhms[st, q] * (x_s - z1))
+        ld = 0.5 * (ld0 + vd * rhm * (x_s - z1))
         ltot = lam + ld * rx
-        ex1 = exp_neg(ltot * dt)
+        ex1 = exp_neg_inline(ltot * dt)
         phx = (1.0 - ex1) / ltot if ltot * dt > 1e-10 else dt
-        N[i, q] = N[i, q] * e
-        xn = xx * ex1 + phx * (ex + lam * xb[q])
-        A[i, q] = src_a
-        X[i, q] = xn
-        R[i, q] = r1
+        W[W_N + q] = W[W_N + q] * e
+        xn = xx * ex1 + phx * (ex + lam * xb)
+        W[W_A + q] = src_a
+        W[W_X + q] = xn
+        W[W_R + q] = r1
         z = src_a if src_a < xn else xn
-        zs[i, q] = z
-        acc[0, i, q] += wgt * (src_a - z)
-        acc[1, i, q] += wgt * z
-        acc[2, i, q] += wgt * (xn - z)
-        acc[3, i, q] += wgt * r1
+        W[W_Z + q] = z
+        W[W_ACC + q] += wgt * (src_a - z)
+        W[W_ACC_NO2 + q] += wgt * z
+        W[W_ACC_O3 + q] += wgt * (xn - z)
+        W[W_ACC_ROC + q] += wgt * r1
 
 
-@jit
+@jit(error_model="numpy", fastmath=EXACT_FASTMATH)
 def _exp_day_lanes(S, boxes, nl, en0, ev0, kv, ekv, k2, k4, k1s, js, jlast, gs, kents, rhms, inflow, par, k5, k67,
                    dt, n_sub, prof_nox, prof_voc, hourly, record, keep):
     """:func:`_local_day_exp` for *nl* members at once, the member loop innermost (SIMD lanes).
@@ -523,127 +601,74 @@ def _exp_day_lanes(S, boxes, nl, en0, ev0, kv, ekv, k2, k4, k1s, js, jlast, gs, 
     k1 and J per hour; *jlast* (lane,) J of the last hour; *gs*, *kents*, *rhms* (step, lane)
     entrainment dilution, its rate and 1/h at mid-step; *inflow* (24, 4, lane) the air entering;
     *hourly* (24, box, lane) hourly mean O3; *record* (24, 4, lane) the first box's hourly NO, NO2,
-    O3, ROC when *keep*. Per member the operations and their order are those of
-    :func:`_local_day_exp`; the results agree to rounding (not bit for bit: the compiled code
+    O3, ROC when *keep*. All arrays have :data:`LANES` lanes (those beyond *nl* hold valid
+    placeholder values and are never output). Per member the operations and their order are those
+    of :func:`_local_day_exp`; the results agree to rounding (not bit for bit: the compiled code
     rounds differently under the fast-math flags; about 1e-13 relative over days, compounding to
-    ~1e-11 over a year). The member loop is not yet vectorised by LLVM (too many alias checks): the
-    gain over :func:`run_grs` comes from the per-member work done once per day. Hours without
-    photolysis in every lane (about 11 of 24 at 31.8 °N) take :func:`_dark_lanes`, the same step
-    without the radical and partition square roots (0.45× the cost of a lit hour); the step loops
-    index the 2-D arrays in place (row views cost about a quarter of the run time) and run over all
-    :data:`LANES` lanes (the unused ones stay zero).
+    ~1e-11 over a year).
+
+    The boxes are independent within the day: each is advanced through the 24 hours in the stack
+    frame ``W`` (see :data:`NW`), where LLVM vectorises the step loops over all :data:`LANES` lanes
+    (4 per instruction with AVX2, two vector iterations and no scalar remainder, so every lane runs
+    the same code: a member's numbers do not depend on its lane). Hours without photolysis in every
+    lane (about 11 of 24 at 31.8 °N) take :func:`_dark_lanes`, the same step without the radical and
+    partition square roots. Compiled without ``reassoc`` (:data:`EXACT_FASTMATH`): numba links a copy of
+    this function into its caller and optimises it again there, and which copy runs depends on
+    whether the kernels were compiled in this process or loaded from the cache; with ``reassoc`` the
+    second optimisation reordered arithmetic (~1e-14 relative), without it both copies give the same
+    bits.
     """
     nb = boxes.shape[0]
-    L = S.shape[2]
-    A = np.zeros((nb, L))  # lanes beyond nl stay at zero (valid, never output): the step loops run over
-    X = np.zeros((nb, L))  # all LANES, a trip count the compiler knows
-    R = np.zeros((nb, L))
-    N = np.zeros((nb, L))
-    zs = np.zeros((nb, L))
-    acc = np.zeros((4, nb, L))
-    ab = np.zeros(L)
-    xb = np.zeros(L)
-    for i in range(nb):
-        b = boxes[i]
-        for q in range(nl):
-            A[i, q] = S[b, 0, q] + S[b, 1, q]
-            X[i, q] = S[b, 2, q] + S[b, 1, q]
-            R[i, q] = S[b, 3, q]
-            N[i, q] = S[b, 4, q]
+    W = stack_array(NW)
     fno = par[P_NOFRAC]
     vd = par[P_VD]
+    dark = np.empty(24, dtype=np.bool_)  # no photolysis in any lane: no radicals, titration to completion
     for hr in range(24):
-        pn = prof_nox[hr]
-        pv = prof_voc[hr]
+        dark[hr] = True
         for q in range(nl):
-            ab[q] = inflow[hr, 0, q] + inflow[hr, 1, q]
-            xb[q] = inflow[hr, 2, q] + inflow[hr, 1, q]
-        rb = inflow[hr, 3]
-        dark = True  # no photolysis in any lane this hour: no radicals, titration to completion
-        for q in range(nl):
-            dark = dark and js[hr, q] <= 0.0
-        for i in range(nb):
-            for q in range(LANES):
-                z = _split(A[i, q], X[i, q], k4[q], js[hr, q])
-                zs[i, q] = z
-                acc[0, i, q] = 0.5 * (A[i, q] - z)
-                acc[1, i, q] = 0.5 * z
-                acc[2, i, q] = 0.5 * (X[i, q] - z)
-                acc[3, i, q] = 0.5 * R[i, q]
-        for s in range(n_sub):
-            st = hr * n_sub + s
-            wgt = 0.5 if s == n_sub - 1 else 1.0
-            for i in range(nb):
-                b = boxes[i]
-                if dark:
-                    _dark_lanes(i, b, st, A, X, R, N, zs, kv, ekv, acc, en0[b] * pn, ev0[b] * pv, gs, kents, rhms,
-                                ab, xb, rb, fno, vd, dt, wgt)
-                    continue
-                for q in range(LANES):
-                    e = ekv[b, q] * gs[st, q]
-                    lam = kv[b, q] + kents[st, q]
-                    phi = (1.0 - e) / lam if lam * dt > 1e-10 else dt
-                    ea = en0[b] * pn * rhms[st, q]
-                    ex = (1.0 - fno) * ea
-                    r1 = R[i, q] * e + phi * (ev0[b] * pv * rhms[st, q] + lam * rb[q])
-                    z0 = zs[i, q]
-                    no0 = A[i, q] - z0
-                    o30 = X[i, q] - z0
-                    rp0 = _radicals(no0, z0, k1s[hr, q] * R[i, q], k2[q], k5, k67)
-                    pa0 = k2[q] * rp0 * no0
-                    qn0 = k67 * rp0 * z0
-                    ld0 = vd * rhms[st, q] * o30
-                    srcA = A[i, q] * e + phi * (ea + lam * ab[q])
-                    qa = qn0 * phi
-                    qa = qa if qa < srcA else srcA
-                    a_s = srcA - qa
-                    xx = X[i, q]
-                    lx0 = (ld0 + qn0) / (xx if xx > 1e-30 else 1e-30)
-                    ltot = lam + lx0
-                    ex0 = exp_neg(ltot * dt)
-                    phx = (1.0 - ex0) / ltot if ltot * dt > 1e-10 else dt
-                    x_s = xx * ex0 + phx * (ex + lam * xb[q] + pa0)
-                    z1 = _split(a_s, x_s, k4[q], js[hr, q])
-                    no1 = a_s - z1
-                    o31 = x_s - z1
-                    rp1 = _radicals(no1, z1, k1s[hr, q] * r1, k2[q], k5, k67)
-                    pa = 0.5 * (pa0 + k2[q] * rp1 * no1)
-                    qn = 0.5 * (qn0 + k67 * rp1 * z1)
-                    ld = 0.5 * (ld0 + vd * rhms[st, q] * o31)
-                    lx = (ld + qn) / (xx if xx > 1e-30 else 1e-30)
-                    ltot = lam + lx
-                    ex1 = exp_neg(ltot * dt)
-                    phx = (1.0 - ex1) / ltot if ltot * dt > 1e-10 else dt
-                    qa = qn * phi
-                    qa = qa if qa < srcA else srcA
-                    N[i, q] = N[i, q] * e + qa
-                    an = srcA - qa
-                    xn = xx * ex1 + phx * (ex + lam * xb[q] + pa)
-                    A[i, q] = an
-                    X[i, q] = xn
-                    R[i, q] = r1
-                    z = _split(an, xn, k4[q], js[hr, q])
-                    zs[i, q] = z
-                    acc[0, i, q] += wgt * (an - z)
-                    acc[1, i, q] += wgt * z
-                    acc[2, i, q] += wgt * (xn - z)
-                    acc[3, i, q] += wgt * r1
-        for i in range(nb):
-            for q in range(nl):
-                hourly[hr, i, q] = acc[2, i, q] / n_sub
-        if keep:
-            for c in range(4):
-                for q in range(nl):
-                    record[hr, c, q] = acc[c, 0, q] / n_sub
+            dark[hr] = dark[hr] and js[hr, q] <= 0.0
     for i in range(nb):
         b = boxes[i]
+        for k in range(NW):
+            W[k] = 0.0  # lanes beyond nl stay at zero
         for q in range(nl):
-            z = _split(A[i, q], X[i, q], k4[q], jlast[q])
-            S[b, 0, q] = A[i, q] - z
+            W[W_A + q] = S[b, 0, q] + S[b, 1, q]
+            W[W_X + q] = S[b, 2, q] + S[b, 1, q]
+            W[W_R + q] = S[b, 3, q]
+            W[W_N + q] = S[b, 4, q]
+        for hr in range(24):
+            en = en0[b] * prof_nox[hr]
+            ev = ev0[b] * prof_voc[hr]
+            for q in range(_LANES_U):
+                z = _split(W[W_A + q], W[W_X + q], k4[q], js[hr, q])
+                W[W_Z + q] = z
+                W[W_ACC + q] = 0.5 * (W[W_A + q] - z)
+                W[W_ACC_NO2 + q] = 0.5 * z
+                W[W_ACC_O3 + q] = 0.5 * (W[W_X + q] - z)
+                W[W_ACC_ROC + q] = 0.5 * W[W_R + q]
+            for s in range(n_sub):
+                st = hr * n_sub + s
+                wgt = 0.5 if s == n_sub - 1 else 1.0
+                if dark[hr]:
+                    _dark_lanes(W, b, st, hr, kv, ekv, gs, kents, rhms, inflow, en, ev, fno, vd, dt, wgt)
+                else:
+                    _lit_lanes(W, b, st, hr, kv, ekv, k2, k4, k1s, js, gs, kents, rhms, inflow, en, ev, fno, vd, k5,
+                               k67, dt, wgt)
+            for q in range(nl):
+                hourly[hr, i, q] = W[W_ACC_O3 + q] / n_sub
+            if keep and i == 0:
+                for q in range(nl):
+                    record[hr, 0, q] = W[W_ACC + q] / n_sub
+                    record[hr, 1, q] = W[W_ACC_NO2 + q] / n_sub
+                    record[hr, 2, q] = W[W_ACC_O3 + q] / n_sub
+                    record[hr, 3, q] = W[W_ACC_ROC + q] / n_sub
+        for q in range(nl):
+            z = _split(W[W_A + q], W[W_X + q], k4[q], jlast[q])
+            S[b, 0, q] = W[W_A + q] - z
             S[b, 1, q] = z
-            S[b, 2, q] = X[i, q] - z
-            S[b, 3, q] = R[i, q]
-            S[b, 4, q] = N[i, q]
+            S[b, 2, q] = W[W_X + q] - z
+            S[b, 3, q] = W[W_R + q]
+            S[b, 4, q] = W[W_N + q]
 
 
 @jit

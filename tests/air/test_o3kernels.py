@@ -1,6 +1,8 @@
 """The GRS O3 kernel (ecomodel/air/_o3kernels.py): the exact NO + O3 ⇌ NO2 step and the vectorised day
 step against each box alone."""
 
+import os
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -177,3 +179,106 @@ def test_member_lanes_are_bit_identical_on_one_and_two_threads():
         outs.append((mda8, hourly))
     assert outs[0][0].min() > 0.0
     assert np.array_equal(outs[0][0], outs[1][0]) and np.array_equal(outs[0][1], outs[1][1])
+
+
+def _lane_case(n_m, seed=11):
+    g = pc.GRSParameters(scheme="exponential", substeps=1)
+    rng = np.random.default_rng(seed)
+    n_d, n_b = 4, 3
+    per_member = (rng.uniform(5.0, 200.0, (n_m, n_d, n_b)), rng.uniform(300.0, 1800.0, (n_m, n_d)),
+                  rng.uniform(265.0, 310.0, (n_m, n_d)), rng.uniform(0.3, 1.0, (n_m, n_d)))
+    bg = rng.uniform(10.0, 60.0, (n_m, n_d))
+    fixed = (rng.uniform(0.0, 3e5, (1, n_b)), rng.uniform(0.0, 3e5, (1, n_b)), np.zeros(n_d, dtype=np.int64))
+    rest = (pc.photolysis_table(rng.integers(1, 366, n_d)), np.asarray(g.nox_profile, dtype=float),
+            np.asarray(g.voc_profile, dtype=float), g.vector(), 2, 0)
+    return fixed, per_member, bg, rest
+
+
+def test_a_members_numbers_do_not_depend_on_its_lane():
+    """The lane loops of run_grs_exp_lanes are vectorised over all LANES lanes (no scalar remainder),
+    so a member gives the same bits wherever it sits: the 13 members run in order, reversed and
+    shifted by 3 (other lanes, a partial chunk of 5, a member alone in its chunk)."""
+    from ecomodel.air import _o3kernels as k
+
+    n_m = k.LANES + 5
+    fixed, (vent, mixh, temp, cloud), bg, rest = _lane_case(n_m)
+
+    def run(order):
+        mda8, hourly = np.zeros((len(order), 4, 3)), np.zeros((len(order), 4, 24, 3))
+        k.run_grs_exp_lanes(*fixed, vent[order], mixh[order], temp[order], cloud[order], rest[0], bg[order],
+                            *rest[1:], mda8, hourly, True)
+        return mda8, hourly
+
+    base = run(np.arange(n_m))
+    assert base[0].min() > 0.0
+    for order in (np.arange(n_m)[::-1], np.arange(3, n_m), np.array([n_m - 1])):
+        mda8, hourly = run(order)
+        assert np.array_equal(mda8, base[0][order]) and np.array_equal(hourly, base[1][order])
+
+
+def test_the_lane_loops_compile_to_packed_simd():
+    """_exp_day_lanes' step loops are vectorised by LLVM (packed divisions and square roots on ymm/zmm
+    registers): the state in a stack frame, unsigned lane indices, exp_neg and sqrt inline. Compiled
+    afresh here (a cached kernel has no assembly to inspect); x86 with AVX only."""
+    import re
+
+    from ecomodel._numba import jit
+    from ecomodel.air import _o3kernels as k
+
+    flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
+    if not re.search(r"\bavx2\b", flags):
+        pytest.skip("needs an x86 CPU with AVX2")
+    fresh = jit(error_model="numpy", cache=False)(k._exp_day_lanes.py_func)
+    L, nb = k.LANES, 2
+    g = pc.GRSParameters(scheme="exponential", substeps=1)
+    S = np.full((nb, 5, L), 10.0)
+    ones, zeros = np.ones((24, L)), np.zeros((24, L))
+    fresh(S, np.arange(nb), L, np.ones(nb), np.ones(nb), np.ones((nb, L)), np.full((nb, L), 0.9), np.ones(L),
+          np.ones(L), np.full((24, L), 0.1), np.full((24, L), 0.1), np.full(L, 0.1), ones, zeros, ones * 1e-3,
+          np.full((24, 4, L), 5.0), g.vector(), 10.2, 0.24, 60.0, 1, np.ones(24), np.ones(24), np.zeros((24, nb, L)),
+          np.zeros((1, 4, L)), False)
+    assert np.isfinite(S).all()
+    asm = fresh.inspect_asm(fresh.signatures[0])
+    # the lit step has 9 divisions and 4 square roots per lane, the dark one 5 divisions (the scalar
+    # version had one packed division and one square root, in the set-up loops)
+    assert len(re.findall(r"vdivpd\s[^\n]*[yz]mm", asm)) >= 10
+    assert len(re.findall(r"vsqrtpd\s[^\n]*[yz]mm", asm)) >= 4
+
+
+_LANES_PROBE = """
+import hashlib, numpy as np
+from ecomodel.air import photochem as pc
+from ecomodel.air import _o3kernels as k
+rng = np.random.default_rng(7)
+n_m, n_d, n_b = 9, 6, 3
+g = pc.GRSParameters(scheme="exponential", substeps=1)
+mda8, hourly = np.zeros((n_m, n_d, n_b)), np.zeros((n_m, n_d, 24, n_b))
+k.run_grs_exp_lanes(rng.uniform(0.0, 3e5, (1, n_b)), rng.uniform(0.0, 3e5, (1, n_b)), np.zeros(n_d, dtype=np.int64),
+                    rng.uniform(5.0, 200.0, (n_m, n_d, n_b)), rng.uniform(300.0, 1800.0, (n_m, n_d)),
+                    rng.uniform(265.0, 310.0, (n_m, n_d)), rng.uniform(0.3, 1.0, (n_m, n_d)),
+                    pc.photolysis_table(rng.integers(1, 366, n_d)), rng.uniform(10.0, 60.0, (n_m, n_d)),
+                    np.asarray(g.nox_profile, dtype=float), np.asarray(g.voc_profile, dtype=float), g.vector(), 2, 0,
+                    mda8, hourly, True)
+print(hashlib.sha256(hourly.tobytes()).hexdigest())
+"""
+
+
+def test_member_lanes_do_not_depend_on_the_kernel_cache_state(tmp_path):
+    """The process that compiles run_grs_exp_lanes (and fills the cache) and one that loads it give the
+    same bits. They need not run the same copy of _exp_day_lanes (its own library, or the copy linked
+    into the caller and optimised again there); without ``reassoc`` re-optimising cannot reorder its
+    arithmetic (with it the two differed by ~1e-14 relative)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ECOMODEL_", "NUMBA_CACHE_DIR"))}
+    env.update({"PYTHONPATH": str(root), "ECOMODEL_CACHE_DIR": str(tmp_path / "cache")})
+    runs = []
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-c", _LANES_PROBE], env=env, capture_output=True, text=True,
+                              timeout=600, cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        runs.append(proc.stdout.strip().splitlines()[-1])
+    assert runs[0] == runs[1]
