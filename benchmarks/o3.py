@@ -5,14 +5,15 @@
 
 Cases
 -----
-- ``o3.kernel_1thread``: box-days per second of the GRS kernel (hourly photochemistry, 10-minute
-  steps) on one core, demo domain (8 boxes); goal ≥ 2×10⁷. Best CPU time of 3 runs. The daily
+- ``o3.kernel_1thread``: box-days per second of the GRS kernel with operator splitting
+  (``scheme="split"``, 10-minute steps; the default before 2026-12-07's fifth session) on one
+  core, demo domain (8 boxes); goal ≥ 2×10⁷. Best CPU time of 3 runs. The daily
   PM2.5 kernel is measured by ``air.kernel_1thread`` (goal ≥ 5×10⁷), unchanged by the O3 model.
 - ``o3.ensemble_10box``: 1000 members × 365 days × 10 boxes (nine Tianning-like boxes and the
-  regional box) through :func:`ecomodel.air.photochem.simulate_o3`, all threads; goal ≤ 2 s
+  regional box) through :func:`ecomodel.air.photochem.simulate_o3` with splitting, all threads; goal ≤ 2 s
   (``o3.ensemble_10box_exponential_1thread``: the exponential case on one thread, for the scaling).
 - ``o3.kernel_1thread_exponential`` / ``o3.ensemble_10box_exponential``: the same with the
-  exponential scheme at one step per hour (``GRSParameters(scheme="exponential", substeps=1)``);
+  exponential scheme at one step per hour (``GRSParameters()``, the default: the goals apply here);
   ``mean_abs_dev_pct`` / ``p90_dev_ugm3`` compare both schemes' MDA8 with 1-minute splitting
   (the converged reference) on the kernel case's first 10 members. Measured 2026-12-07 (2-core
   machine, load 0.8–1.7, two turns) with the member loops vectorised: 1.45–1.67 × 10⁶ box-days/s
