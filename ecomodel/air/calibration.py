@@ -564,31 +564,34 @@ def validate(observations: pd.DataFrame | None = None, *, members: int = 16, see
     >>> t = validate(members=2)                                  # doctest: +SKIP
     >>> t.groupby("held_out")["error_pct"].apply(lambda e: e.abs().max())  # doctest: +SKIP
     """
-    from .demodata import load_observations
-
     m = model or _Model.default(members=members, seed=seed, groups=groups)
-    obs = m.check(load_observations() if observations is None else observations)
-    pm = obs[obs["indicator"] == "pm25_annual_mean"].reset_index(drop=True)
     rows = []
-    for name, held in _folds(pm):
-        train, test = pm[~held], pm[held]
-        if train.empty or test.empty:
-            continue
+    for name, train, test in _folds(m, observations):
         fit = calibrate(train, model=m, fit_ozone=False, tolerance=np.inf, prior=prior, local_share=local_share)
         pred = fit.predict(test)
-        ref = reference_forecast(train, test, m.trend, m.box_group)
-        for (_, r), rf in zip(pred.iterrows(), ref):
-            rows.append({"held_out": name, "box": r["box"], "year": int(r["year"]), "observed": float(r["value"]),
-                         "modelled": float(r["modelled"]), "error_pct": float(r["error_pct"]),
-                         "reference": float(rf), "reference_error_pct": float(100.0 * (rf / r["value"] - 1.0))})
+        for (_, r), rf in zip(pred.iterrows(), reference_forecast(train, test, m.trend, m.box_group)):
+            rows.append(_reference_row(name, r, rf) | {"modelled": float(r["modelled"]),
+                                                       "error_pct": float(r["error_pct"])})
     return pd.DataFrame(rows, columns=["held_out", "box", "year", "observed", "modelled", "error_pct", "reference",
                                        "reference_error_pct"])
 
 
-def _folds(pm: pd.DataFrame) -> list:
-    """Leave-one-out folds of a PM2.5 observation table: (name, held-out mask), each year then each box."""
-    folds = [(f"year {y}", pm["year"].to_numpy(int) == y) for y in sorted(set(pm["year"].astype(int)))]
-    return folds + [(f"box {b}", pm["box"].to_numpy() == b) for b in dict.fromkeys(pm["box"])]
+def _folds(m: _Model, observations: pd.DataFrame | None) -> list:
+    """Leave-one-out folds of the checked PM2.5 observations (``observations.csv`` by default):
+    (name, train, test), each year then each box; folds with an empty side are left out."""
+    from .demodata import load_observations
+
+    obs = m.check(load_observations() if observations is None else observations)
+    pm = obs[obs["indicator"] == "pm25_annual_mean"].reset_index(drop=True)
+    masks = [(f"year {y}", pm["year"].to_numpy(int) == y) for y in sorted(set(pm["year"].astype(int)))]
+    masks += [(f"box {b}", pm["box"].to_numpy() == b) for b in dict.fromkeys(pm["box"])]
+    return [(name, pm[~held], pm[held]) for name, held in masks if held.any() and not held.all()]
+
+
+def _reference_row(name: str, r: pd.Series, rf: float) -> dict:
+    """Held-out row *r* of fold *name* with the benchmark's value *rf* [µg/m³] and its error [%]."""
+    return {"held_out": name, "box": r["box"], "year": int(r["year"]), "observed": float(r["value"]),
+            "reference": float(rf), "reference_error_pct": float(100.0 * (rf / r["value"] - 1.0))}
 
 
 def reference_table(observations: pd.DataFrame | None = None, *, groups: Mapping[str, str] | None = None,
@@ -598,19 +601,9 @@ def reference_table(observations: pd.DataFrame | None = None, *, groups: Mapping
     Needs no box-model run (milliseconds). Returns one row per held-out PM2.5 observation:
     held_out, box, year, observed, ``reference`` [µg/m³] and ``reference_error_pct`` [%].
     """
-    from .demodata import load_observations
-
     m = _Model.default(members=1, groups=groups, trend=emission_trend)
-    obs = m.check(load_observations() if observations is None else observations)
-    pm = obs[obs["indicator"] == "pm25_annual_mean"].reset_index(drop=True)
-    rows = []
-    for name, held in _folds(pm):
-        train, test = pm[~held], pm[held]
-        if train.empty or test.empty:
-            continue
-        for (_, r), rf in zip(test.iterrows(), reference_forecast(train, test, m.trend, m.box_group)):
-            rows.append({"held_out": name, "box": r["box"], "year": int(r["year"]), "observed": float(r["value"]),
-                         "reference": float(rf), "reference_error_pct": float(100.0 * (rf / r["value"] - 1.0))})
+    rows = [_reference_row(name, r, rf) for name, train, test in _folds(m, observations)
+            for (_, r), rf in zip(test.iterrows(), reference_forecast(train, test, m.trend, m.box_group))]
     return pd.DataFrame(rows, columns=["held_out", "box", "year", "observed", "reference", "reference_error_pct"])
 
 
